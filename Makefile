@@ -13,7 +13,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
 MODE    ?= release
-WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 ifeq ($(MODE),check)
   CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -44,8 +44,9 @@ GENBIN  := $(B)/chainsleuth-gen
 BENCHBIN := $(B)/chainsleuth-bench
 
 .PHONY: all deps test unit cli-test check fuzz bench demo install clean format
-all: deps $(BIN) $(GENBIN) $(BENCHBIN)
-	@mkdir -p bin && ln -sf ../$(BIN) bin/chainsleuth && ln -sf ../$(GENBIN) bin/chainsleuth-gen && ln -sf ../$(BENCHBIN) bin/chainsleuth-bench
+ALL_BINS := $(BIN) $(if $(GEN_SRC),$(GENBIN)) $(if $(BENCH_SRC),$(BENCHBIN))
+all: deps $(ALL_BINS)
+	@mkdir -p bin && for b in $(ALL_BINS); do ln -sf ../$$b bin/$$(basename $$b); done
 
 # Installs Debian packages only when a probe says something is missing.
 deps:

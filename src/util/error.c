@@ -46,7 +46,13 @@ int cs_error_prefix(int code, const char *fmt, ...)
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     snprintf(old, sizeof old, "%s", errset ? errbuf : cs_strerror(code));
-    snprintf(errbuf, sizeof errbuf, "%s%s", pre, old);
+    size_t pl = strlen(pre);
+    if (pl >= sizeof errbuf) pl = sizeof errbuf - 1;
+    memcpy(errbuf, pre, pl);
+    size_t ol = strlen(old);
+    if (ol > sizeof errbuf - 1 - pl) ol = sizeof errbuf - 1 - pl;
+    memcpy(errbuf + pl, old, ol);
+    errbuf[pl + ol] = 0;
     errset = 1;
     return code;
 }

@@ -1,0 +1,38 @@
+/* cli.h — shared pieces of the command-line front end (src/cli only).
+ *
+ * Every command is `int cmd_<name>(int argc, char **argv)` with argv[0] the
+ * command name; it returns the process exit code: 0 ok, 1 error (one clear
+ * message on stderr), 2 usage.  Only this directory calls exit(). */
+#ifndef CS_CLI_CLI_H
+#define CS_CLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+
+int cmd_ingest(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_address(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_tags(int argc, char **argv);
+
+/* Prints "chainsleuth <cmd>: <message>" and returns 1. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the last cs_errmsg() as a failure of cmd; returns 1. */
+int cli_fail_err(const char *cmd, int rc);
+/* Usage error: message plus "see chainsleuth CMD --help"; returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Opens the store read-only, printing the error; returns 0 or 1. */
+int cli_open_store(const char *cmd, const char *db, struct cs_store **s);
+/* Writes s as a JSON string literal (quotes included). */
+void cli_json_str(FILE *f, const char *s);
+/* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
+const char *cli_btc(uint64_t sat, char buf[32]);
+/* Default database directory: $CHAINSLEUTH_DB or ./chainsleuth.db */
+const char *cli_default_db(void);
+
+#endif

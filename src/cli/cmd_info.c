@@ -1,0 +1,67 @@
+/* cmd_info.c — `chainsleuth info`: what the store holds. */
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "util/codec.h"
+
+static const char USAGE[] = "usage: chainsleuth info [--db DIR] [--json]\n\n"
+                            "Height, tip hash, transaction/input/output/address counts, the UTXO set\n"
+                            "(count and total; outputs whose script starts with OP_RETURN are not\n"
+                            "UTXOs, as in Bitcoin Core) and the bytes the columns take.\n";
+
+int cmd_info(int argc, char **argv)
+{
+    const char *db = cli_default_db();
+    int json = 0, c;
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'd') db = optarg;
+        else if (c == 'j') json = 1;
+        else if (c == 'h') { fputs(USAGE, stdout); return 0; }
+        else return cli_usage("info", "unknown option");
+    }
+    if (optind < argc) return cli_usage("info", "unexpected argument '%s'", argv[optind]);
+    struct cs_store *s;
+    if (cli_open_store("info", db, &s)) return 1;
+    const struct cs_counts *k = cs_store_counts(s);
+    uint64_t uc, ut, bytes = 0;
+    cs_store_utxo(s, &uc, &ut);
+    for (int col = 0; col < CS_COL_COUNT; col++) {
+        uint8_t h[32];
+        uint64_t b;
+        if (col == CS_COL_OUTNEXT || col == CS_COL_ADDRHEAD) continue; /* adjacency index */
+        cs_store_col_checksum(s, col, h, &b);
+        bytes += b;
+    }
+    char tip[65] = "", btc[32];
+    if (k->blocks) cs_hex_rev(tip, cs_store_block(s, k->blocks - 1)->hash);
+    int64_t height = cs_store_height(s);
+    uint64_t naddr = k->addr ? k->addr - 1 : 0;
+    if (json) {
+        printf("{\"chains\":{\"btc\":{\"network\":\"%s\",\"height\":%lld,\"tip\":\"%s\",\"blocks\":%llu,"
+               "\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,\"addresses\":%llu,\"utxo_count\":%llu,"
+               "\"utxo_total\":%llu,\"column_bytes\":%llu}}}\n",
+               cs_store_net(s)->name, (long long)height, tip, (unsigned long long)k->blocks,
+               (unsigned long long)k->tx, (unsigned long long)k->in, (unsigned long long)k->out,
+               (unsigned long long)naddr, (unsigned long long)uc, (unsigned long long)ut,
+               (unsigned long long)bytes);
+    } else {
+        printf("chain      btc (%s)\n", cs_store_net(s)->name);
+        printf("height     %lld\n", (long long)height);
+        printf("tip        %s\n", k->blocks ? tip : "-");
+        printf("txs        %llu\n", (unsigned long long)k->tx);
+        printf("inputs     %llu\n", (unsigned long long)k->in);
+        printf("outputs    %llu\n", (unsigned long long)k->out);
+        printf("addresses  %llu\n", (unsigned long long)naddr);
+        printf("utxos      %llu holding %s BTC (%llu sat)\n", (unsigned long long)uc, cli_btc(ut, btc),
+               (unsigned long long)ut);
+        printf("columns    %llu bytes (%.1f per tx, before indexes)\n", (unsigned long long)bytes,
+               k->tx ? (double)bytes / k->tx : 0.0);
+    }
+    cs_store_close(s);
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* main.c — the chainsleuth command table (git-style: one cmd_<name>.c each). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/error.h"
+
+#define CS_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} COMMANDS[] = {
+    {"ingest", cmd_ingest, "read Bitcoin blocks (blk*.dat or node RPC) into the store"},
+    {"info", cmd_info, "chain height, tip, counts and UTXO totals of the store"},
+    {"block", cmd_block, "show a block by height or hash"},
+    {"tx", cmd_tx, "show a transaction with its inputs, outputs and spenders"},
+    {"address", cmd_address, "balance, history and transactions of an address"},
+    {"decode", cmd_decode, "decode a raw block or transaction (file or hex) without a store"},
+    {"verify", cmd_verify, "check the store's consistency and print column checksums"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: chainsleuth <command> [options]\n\n"
+               "chainsleuth " CS_VERSION " — blockchain forensics on one machine, offline.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(f, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+    fprintf(f, "\n`chainsleuth <command> --help` describes a command.\n"
+               "Exit codes: 0 ok, 1 error, 2 usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(c, "--version") || !strcmp(c, "version")) {
+        printf("chainsleuth %s\n", CS_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(c, COMMANDS[i].name)) return COMMANDS[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "chainsleuth: '%s' is not a command; see chainsleuth --help\n", c);
+    return 2;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "chainsleuth %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_fail_err(const char *cmd, int rc)
+{
+    return cli_fail(cmd, "%s", rc ? cs_errmsg() : "failed");
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "chainsleuth %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see chainsleuth %s --help)\n", cmd);
+    return 2;
+}
+
+int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
+{
+    int rc = cs_store_open(s, db, CS_STORE_READ, NULL);
+    if (rc) return cli_fail_err(cmd, rc);
+    return 0;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+const char *cli_btc(uint64_t sat, char buf[32])
+{
+    snprintf(buf, 32, "%llu.%08llu", (unsigned long long)(sat / 100000000),
+             (unsigned long long)(sat % 100000000));
+    return buf;
+}
+
+const char *cli_default_db(void)
+{
+    const char *e = getenv("CHAINSLEUTH_DB");
+    return e && *e ? e : "chainsleuth.db";
+}

@@ -1,0 +1,1016 @@
+/* store.c — columns, indexes, MANIFEST commits and tail recovery.
+ *
+ * See store.h for the layout and the commit protocol.  Why the tail can always
+ * be undone: for every row the appends happen before any in-place update that
+ * refers to it (an input row is written before spent[] of its prevout is set;
+ * an output row and its outnext row before addrhead[] points at it), and no
+ * written row is all zero (addr ids start at 1, prevouts are stored +1), so the
+ * tail is exactly the run of non-zero rows after the committed count. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/codec.h"
+#include "util/hash.h"
+
+struct col {
+    int fd;
+    uint8_t *map;
+    size_t maplen;
+    size_t recsz;
+    uint64_t n; /* rows visible: snapshot (reader) or incl. uncommitted (writer) */
+};
+
+struct idx {
+    int fd;
+    uint8_t *map;
+    size_t maplen;
+    uint64_t cap; /* slots, power of two */
+    uint32_t *slots; /* pairs: tag, id + 1 */
+};
+
+struct cs_store {
+    char dir[4096];
+    int mode;
+    int lockfd;
+    const struct cs_netparams *net;
+    struct col col[CS_COL_COUNT];
+    struct idx txidx, addridx;
+    struct cs_counts committed; /* as in MANIFEST */
+    struct cs_counts cur;       /* writer: including the uncommitted tail */
+    uint64_t utxo_count, utxo_total;         /* committed */
+    uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
+};
+
+static const struct {
+    const char *name;
+    size_t recsz;
+} COLS[CS_COL_COUNT] = {
+    [CS_COL_BLK] = {"blk.col", sizeof(struct cs_blockrec)},
+    [CS_COL_TX] = {"tx.col", sizeof(struct cs_txrec)},
+    [CS_COL_TXID] = {"txid.col", 32},
+    [CS_COL_IN] = {"in.col", sizeof(struct cs_inrec)},
+    [CS_COL_OUT] = {"out.col", sizeof(struct cs_outrec)},
+    [CS_COL_SPENT] = {"spent.col", 4},
+    [CS_COL_OUTNEXT] = {"outnext.col", 8},
+    [CS_COL_ADDR] = {"addr.col", sizeof(struct cs_addr)},
+    [CS_COL_ADDRHEAD] = {"addrhead.col", 8},
+    [CS_COL_MSIG] = {"msig.col", sizeof(struct cs_msigrec)},
+};
+
+const char *cs_store_col_name(int c)
+{
+    return c >= 0 && c < CS_COL_COUNT ? COLS[c].name : "?";
+}
+
+/* Which counter a column's row count follows. */
+static uint64_t *count_of(struct cs_counts *k, int c)
+{
+    switch (c) {
+    case CS_COL_BLK: return &k->blocks;
+    case CS_COL_TX:
+    case CS_COL_TXID: return &k->tx;
+    case CS_COL_IN: return &k->in;
+    case CS_COL_OUT:
+    case CS_COL_SPENT:
+    case CS_COL_OUTNEXT: return &k->out;
+    case CS_COL_ADDR:
+    case CS_COL_ADDRHEAD: return &k->addr;
+    case CS_COL_MSIG: return &k->msig;
+    }
+    return NULL;
+}
+
+static void path_of(const struct cs_store *s, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/%s", s->dir, name);
+}
+
+static int io_err(const struct cs_store *s, const char *what, const char *name)
+{
+    return cs_error(CS_EIO, "%s/%s: %s: %s", s->dir, name, what, strerror(errno));
+}
+
+/* ---------------- columns ---------------- */
+
+static int col_map(struct cs_store *s, int c, size_t len)
+{
+    struct col *k = &s->col[c];
+    int prot = s->mode == CS_STORE_WRITE ? PROT_READ | PROT_WRITE : PROT_READ;
+    if (k->map) {
+        if (len == k->maplen) return 0;
+        void *m = mremap(k->map, k->maplen, len, MREMAP_MAYMOVE);
+        if (m == MAP_FAILED) return io_err(s, "mremap", COLS[c].name);
+        k->map = m;
+        k->maplen = len;
+        return 0;
+    }
+    if (len == 0) return 0;
+    void *m = mmap(NULL, len, prot, MAP_SHARED, k->fd, 0);
+    if (m == MAP_FAILED) return io_err(s, "mmap", COLS[c].name);
+    k->map = m;
+    k->maplen = len;
+    return 0;
+}
+
+/* Writer: makes room for at least rows rows (file grows sparse, in steps). */
+static int col_reserve(struct cs_store *s, int c, uint64_t rows)
+{
+    struct col *k = &s->col[c];
+    size_t need = (size_t)rows * k->recsz;
+    if (need <= k->maplen) return 0;
+    size_t len = k->maplen + k->maplen / 2;
+    if (len < need) len = need;
+    len = (len + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1); /* 1 MiB steps */
+    if (len < (4u << 20)) len = 4u << 20;
+    if (ftruncate(k->fd, (off_t)len)) return io_err(s, "ftruncate", COLS[c].name);
+    return col_map(s, c, len);
+}
+
+static inline uint8_t *row(const struct cs_store *s, int c, uint64_t r)
+{
+    return s->col[c].map + r * s->col[c].recsz;
+}
+
+static int row_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return 0;
+    return 1;
+}
+
+/* ---------------- indexes ---------------- */
+#define IDX_HDR 64
+#define IDX_MAGIC "CSIDX1\n"
+
+static int idx_open_file(struct cs_store *s, struct idx *x, const char *name, uint64_t cap,
+                         int create)
+{
+    char p[4200];
+    path_of(s, name, p, sizeof p);
+    int wr = s->mode == CS_STORE_WRITE;
+    x->fd = open(p, (wr ? O_RDWR : O_RDONLY) | (create ? O_CREAT | O_TRUNC : 0) | O_CLOEXEC, 0644);
+    if (x->fd < 0) return io_err(s, "open", name);
+    if (create) {
+        size_t len = IDX_HDR + cap * 8;
+        if (ftruncate(x->fd, (off_t)len)) return io_err(s, "ftruncate", name);
+        uint8_t hdr[IDX_HDR] = {0};
+        memcpy(hdr, IDX_MAGIC, 7);
+        cs_put_le64(hdr + 8, cap);
+        if (pwrite(x->fd, hdr, IDX_HDR, 0) != IDX_HDR) return io_err(s, "write", name);
+    }
+    struct stat st;
+    if (fstat(x->fd, &st)) return io_err(s, "fstat", name);
+    uint8_t hdr[IDX_HDR];
+    if (st.st_size < IDX_HDR || pread(x->fd, hdr, IDX_HDR, 0) != IDX_HDR ||
+        memcmp(hdr, IDX_MAGIC, 7) != 0)
+        return cs_error(CS_ECORRUPT, "%s/%s: not an index file", s->dir, name);
+    x->cap = cs_le64(hdr + 8);
+    if (x->cap == 0 || (x->cap & (x->cap - 1)) || (uint64_t)st.st_size != IDX_HDR + x->cap * 8)
+        return cs_error(CS_ECORRUPT, "%s/%s: index size does not match its header", s->dir, name);
+    x->maplen = (size_t)st.st_size;
+    x->map = mmap(NULL, x->maplen, wr ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, x->fd, 0);
+    if (x->map == MAP_FAILED) {
+        x->map = NULL;
+        return io_err(s, "mmap", name);
+    }
+    x->slots = (uint32_t *)(x->map + IDX_HDR);
+    return 0;
+}
+
+static void idx_close(struct idx *x)
+{
+    if (x->map) munmap(x->map, x->maplen);
+    if (x->fd > 0) close(x->fd);
+    memset(x, 0, sizeof *x);
+}
+
+static inline void txid_hash(const uint8_t *txid, uint64_t *home, uint32_t *tag)
+{
+    *home = cs_le64(txid + 8);
+    *tag = cs_le32(txid);
+}
+
+static inline void addr_hash(const struct cs_addr *a, uint64_t *home, uint32_t *tag)
+{
+    uint64_t h = cs_hash64(a, sizeof *a, 0x63736164647231ULL);
+    *home = h;
+    *tag = (uint32_t)(h >> 40);
+}
+
+/* Inserts id for a key with the given hash: takes the first slot that is empty
+ * or stale (its id >= valid, i.e. past everything that exists now). */
+static void idx_put(struct idx *x, uint64_t home, uint32_t tag, uint64_t id, uint64_t valid)
+{
+    uint64_t mask = x->cap - 1, i = home & mask;
+    for (;;) {
+        uint32_t v = x->slots[2 * i + 1];
+        if (v == 0 || (uint64_t)(v - 1) >= valid) {
+            x->slots[2 * i] = tag;
+            x->slots[2 * i + 1] = (uint32_t)(id + 1);
+            return;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static int idx_rebuild(struct cs_store *s, struct idx *x, const char *name, int is_tx,
+                       uint64_t rows, uint64_t cap)
+{
+    char tmp[128], p1[4200], p2[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", name);
+    struct idx nx = {0};
+    int rc = idx_open_file(s, &nx, tmp, cap, 1);
+    if (rc) {
+        idx_close(&nx);
+        return rc;
+    }
+    for (uint64_t r = is_tx ? 0 : 1; r < rows; r++) {
+        uint64_t home;
+        uint32_t tag;
+        if (is_tx)
+            txid_hash(row(s, CS_COL_TXID, r), &home, &tag);
+        else
+            addr_hash((const struct cs_addr *)row(s, CS_COL_ADDR, r), &home, &tag);
+        idx_put(&nx, home, tag, r, r);
+    }
+    path_of(s, tmp, p1, sizeof p1);
+    path_of(s, name, p2, sizeof p2);
+    if (rename(p1, p2)) {
+        idx_close(&nx);
+        return io_err(s, "rename", tmp);
+    }
+    idx_close(x);
+    *x = nx;
+    return 0;
+}
+
+/* Keeps the load factor under 5/8. */
+static int idx_grow_for(struct cs_store *s, struct idx *x, const char *name, int is_tx,
+                        uint64_t rows_after)
+{
+    if (rows_after * 8 <= x->cap * 5) return 0;
+    uint64_t cap = x->cap;
+    while (rows_after * 8 > cap * 5) cap *= 2;
+    uint64_t have = is_tx ? s->cur.tx : s->cur.addr;
+    return idx_rebuild(s, x, name, is_tx, have, cap);
+}
+
+int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t *tx)
+{
+    const struct idx *x = &s->txidx;
+    uint64_t n = s->mode == CS_STORE_WRITE ? s->cur.tx : s->committed.tx;
+    uint64_t home, best = CS_NONE64;
+    uint32_t tag;
+    if (!x->slots) return CS_ENOTFOUND;
+    txid_hash(txid, &home, &tag);
+    uint64_t mask = x->cap - 1, i = home & mask;
+    for (uint64_t probes = 0; probes < x->cap; probes++) {
+        uint32_t v = x->slots[2 * i + 1];
+        if (v == 0) break;
+        uint64_t id = v - 1;
+        if (id < n && x->slots[2 * i] == tag && !memcmp(row(s, CS_COL_TXID, id), txid, 32) &&
+            (best == CS_NONE64 || id > best))
+            best = id;
+        i = (i + 1) & mask;
+    }
+    if (best == CS_NONE64) return CS_ENOTFOUND;
+    *tx = best;
+    return 0;
+}
+
+/* Finds an address; with insert, appends it when missing (writer only). */
+static int addr_lookup(struct cs_store *s, const struct cs_addr *a, uint64_t *id, int insert)
+{
+    struct idx *x = &s->addridx;
+    uint64_t n = s->mode == CS_STORE_WRITE ? s->cur.addr : s->committed.addr;
+    uint64_t home;
+    uint32_t tag;
+    if (!x->slots) return CS_ENOTFOUND;
+    addr_hash(a, &home, &tag);
+    uint64_t mask = x->cap - 1, i = home & mask, reuse = CS_NONE64;
+    for (uint64_t probes = 0; probes < x->cap; probes++) {
+        uint32_t v = x->slots[2 * i + 1];
+        if (v == 0) break;
+        uint64_t r = v - 1;
+        if (r < n) {
+            if (x->slots[2 * i] == tag && !memcmp(row(s, CS_COL_ADDR, r), a, sizeof *a)) {
+                *id = r;
+                return 0;
+            }
+        } else if (reuse == CS_NONE64) {
+            reuse = i;
+        }
+        i = (i + 1) & mask;
+    }
+    if (!insert) return CS_ENOTFOUND;
+    int rc;
+    uint64_t newid = s->cur.addr;
+    if ((rc = col_reserve(s, CS_COL_ADDR, newid + 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, newid + 1)))
+        return rc;
+    memcpy(row(s, CS_COL_ADDR, newid), a, sizeof *a);
+    memset(row(s, CS_COL_ADDRHEAD, newid), 0, 8);
+    s->cur.addr++;
+    if (newid + 1 > 1 && (newid + 1) * 8 > x->cap * 5) {
+        /* the rebuild inserts every row incl. the new one */
+        if ((rc = idx_grow_for(s, x, "addr.idx", 0, newid + 1))) return rc;
+    } else if (reuse != CS_NONE64) {
+        x->slots[2 * reuse] = tag;
+        x->slots[2 * reuse + 1] = (uint32_t)(newid + 1);
+    } else {
+        idx_put(x, home, tag, newid, newid);
+    }
+    *id = newid;
+    return 0;
+}
+
+int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64_t *addr)
+{
+    return addr_lookup((struct cs_store *)s, a, addr, 0);
+}
+
+/* ---------------- MANIFEST ---------------- */
+
+static int manifest_write(struct cs_store *s)
+{
+    char buf[2048], hex[65], p[4200], p2[4200];
+    int n = 0;
+    const struct cs_counts *k = &s->cur;
+    n += snprintf(buf + n, sizeof buf - n, "chainsleuth-store %d\nnetwork %s\n", CS_STORE_FORMAT,
+                  s->net->name);
+    n += snprintf(buf + n, sizeof buf - n,
+                  "blocks %llu\ntx %llu\nin %llu\nout %llu\naddr %llu\nmsig %llu\n",
+                  (unsigned long long)k->blocks, (unsigned long long)k->tx,
+                  (unsigned long long)k->in, (unsigned long long)k->out,
+                  (unsigned long long)k->addr, (unsigned long long)k->msig);
+    n += snprintf(buf + n, sizeof buf - n, "utxo_count %llu\nutxo_total %llu\n",
+                  (unsigned long long)s->cur_utxo_count, (unsigned long long)s->cur_utxo_total);
+    if (k->blocks) {
+        cs_hex_rev(hex, ((const struct cs_blockrec *)row(s, CS_COL_BLK, k->blocks - 1))->hash);
+        n += snprintf(buf + n, sizeof buf - n, "tip %llu %s\n", (unsigned long long)(k->blocks - 1), hex);
+    }
+    uint8_t h[32];
+    cs_sha256(buf, (size_t)n, h);
+    cs_hex(hex, h, 32);
+    n += snprintf(buf + n, sizeof buf - n, "checksum %s\n", hex);
+    path_of(s, "MANIFEST.tmp", p, sizeof p);
+    path_of(s, "MANIFEST", p2, sizeof p2);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return io_err(s, "open", "MANIFEST.tmp");
+    if (write(fd, buf, (size_t)n) != n || fsync(fd)) {
+        close(fd);
+        return io_err(s, "write", "MANIFEST.tmp");
+    }
+    close(fd);
+    if (rename(p, p2)) return io_err(s, "rename", "MANIFEST.tmp");
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    s->committed = s->cur;
+    s->utxo_count = s->cur_utxo_count;
+    s->utxo_total = s->cur_utxo_total;
+    return 0;
+}
+
+static int manifest_read(struct cs_store *s)
+{
+    char p[4200], buf[4096];
+    path_of(s, "MANIFEST", p, sizeof p);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return CS_ENOTFOUND;
+        return io_err(s, "open", "MANIFEST");
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return cs_error(CS_ECORRUPT, "%s/MANIFEST: empty", s->dir);
+    buf[n] = 0;
+    char *ck = strstr(buf, "checksum ");
+    if (!ck) return cs_error(CS_ECORRUPT, "%s/MANIFEST: no checksum line", s->dir);
+    uint8_t h[32];
+    char hex[65];
+    cs_sha256(buf, (size_t)(ck - buf), h);
+    cs_hex(hex, h, 32);
+    if (strncmp(ck + 9, hex, 64) != 0)
+        return cs_error(CS_ECORRUPT, "%s/MANIFEST: checksum mismatch", s->dir);
+    int fmt = 0;
+    char netname[32] = "";
+    struct cs_counts k = {0};
+    unsigned long long uc = 0, ut = 0;
+    char *line = buf, *save;
+    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long long v;
+        if (sscanf(line, "chainsleuth-store %d", &fmt) == 1) continue;
+        if (sscanf(line, "network %31s", netname) == 1) continue;
+        if (sscanf(line, "blocks %llu", &v) == 1) k.blocks = v;
+        else if (sscanf(line, "tx %llu", &v) == 1) k.tx = v;
+        else if (sscanf(line, "in %llu", &v) == 1) k.in = v;
+        else if (sscanf(line, "out %llu", &v) == 1) k.out = v;
+        else if (sscanf(line, "addr %llu", &v) == 1) k.addr = v;
+        else if (sscanf(line, "msig %llu", &v) == 1) k.msig = v;
+        else if (sscanf(line, "utxo_count %llu", &v) == 1) uc = v;
+        else if (sscanf(line, "utxo_total %llu", &v) == 1) ut = v;
+    }
+    if (fmt != CS_STORE_FORMAT)
+        return cs_error(CS_ECORRUPT, "%s/MANIFEST: format %d, this build reads %d", s->dir, fmt,
+                        CS_STORE_FORMAT);
+    s->net = cs_net_by_name(netname);
+    if (!s->net) return cs_error(CS_ECORRUPT, "%s/MANIFEST: unknown network '%s'", s->dir, netname);
+    s->committed = s->cur = k;
+    s->utxo_count = s->cur_utxo_count = uc;
+    s->utxo_total = s->cur_utxo_total = ut;
+    return 0;
+}
+
+/* ---------------- recovery ---------------- */
+
+static int is_utxo_out(const struct cs_store *s, uint64_t o)
+{
+    const struct cs_outrec *r = (const struct cs_outrec *)row(s, CS_COL_OUT, o);
+    uint32_t a = r->addr;
+    if (a == 0 || a >= s->col[CS_COL_ADDR].maplen / sizeof(struct cs_addr)) return 1;
+    return ((const struct cs_addr *)row(s, CS_COL_ADDR, a))->type != CS_ADDR_OPRETURN;
+}
+
+/* Number of contiguous non-zero rows after from (bounded by the mapping). */
+static uint64_t tail_rows(const struct cs_store *s, int c, uint64_t from)
+{
+    const struct col *k = &s->col[c];
+    uint64_t cap = k->maplen / k->recsz, r = from;
+    while (r < cap && !row_zero(row(s, c, r), k->recsz)) r++;
+    return r - from;
+}
+
+static void zero_rows_backward(struct cs_store *s, int c, uint64_t from, uint64_t to)
+{
+    /* backwards, so that an interrupted zeroing leaves a contiguous tail */
+    const uint64_t step = 4096;
+    while (to > from) {
+        uint64_t lo = to > from + step ? to - step : from;
+        memset(row(s, c, lo), 0, (size_t)((to - lo) * s->col[c].recsz));
+        to = lo;
+    }
+}
+
+/* Undoes every row past the counts k (the committed ones, or a savepoint; see
+ * the top of this file) and makes k the current counts. */
+static int undo_past(struct cs_store *s, const struct cs_counts *k)
+{
+    uint64_t t_blk = tail_rows(s, CS_COL_BLK, k->blocks);
+    uint64_t t_tx = tail_rows(s, CS_COL_TX, k->tx), t_txid = tail_rows(s, CS_COL_TXID, k->tx);
+    uint64_t t_in = tail_rows(s, CS_COL_IN, k->in), t_out = tail_rows(s, CS_COL_OUT, k->out);
+    uint64_t t_addr = tail_rows(s, CS_COL_ADDR, k->addr), t_msig = tail_rows(s, CS_COL_MSIG, k->msig);
+    if (t_txid > t_tx) t_tx = t_txid;
+    uint64_t out_rows = s->col[CS_COL_SPENT].maplen / 4;
+    uint64_t head_rows = s->col[CS_COL_ADDRHEAD].maplen / 8;
+    if (t_blk | t_tx | t_in | t_out | t_addr | t_msig) {
+        for (uint64_t i = k->in; i < k->in + t_in; i++) {
+            uint64_t p1 = ((const struct cs_inrec *)row(s, CS_COL_IN, i))->prevout1;
+            if (p1 == 0 || p1 == CS_NONE64 || p1 - 1 >= out_rows) continue;
+            uint8_t *sp = row(s, CS_COL_SPENT, p1 - 1);
+            uint32_t v = cs_le32(sp);
+            if (v != 0 && (uint64_t)(v - 1) >= k->tx) memset(sp, 0, 4);
+        }
+        for (uint64_t o = k->out + t_out; o-- > k->out;) {
+            uint32_t a = ((const struct cs_outrec *)row(s, CS_COL_OUT, o))->addr;
+            if (a == 0 || a >= head_rows || o >= s->col[CS_COL_OUTNEXT].maplen / 8) continue;
+            uint8_t *h = row(s, CS_COL_ADDRHEAD, a);
+            if (cs_le64(h) == o + 1) memcpy(h, row(s, CS_COL_OUTNEXT, o), 8);
+        }
+        zero_rows_backward(s, CS_COL_IN, k->in, k->in + t_in);
+        zero_rows_backward(s, CS_COL_SPENT, k->out, k->out + t_out > out_rows ? out_rows : k->out + t_out);
+        zero_rows_backward(s, CS_COL_OUTNEXT, k->out, k->out + t_out);
+        zero_rows_backward(s, CS_COL_OUT, k->out, k->out + t_out);
+        zero_rows_backward(s, CS_COL_ADDRHEAD, k->addr, k->addr + t_addr > head_rows ? head_rows : k->addr + t_addr);
+        zero_rows_backward(s, CS_COL_ADDR, k->addr, k->addr + t_addr);
+        zero_rows_backward(s, CS_COL_MSIG, k->msig, k->msig + t_msig);
+        zero_rows_backward(s, CS_COL_TXID, k->tx, k->tx + t_tx);
+        zero_rows_backward(s, CS_COL_TX, k->tx, k->tx + t_tx);
+        zero_rows_backward(s, CS_COL_BLK, k->blocks, k->blocks + t_blk);
+    }
+    s->cur = *k;
+    return 0;
+}
+
+static int recover_tail(struct cs_store *s)
+{
+    int rc = undo_past(s, &s->committed);
+    s->cur_utxo_count = s->utxo_count;
+    s->cur_utxo_total = s->utxo_total;
+    return rc;
+}
+
+/* ---------------- open / close ---------------- */
+
+static int open_cols(struct cs_store *s)
+{
+    int wr = s->mode == CS_STORE_WRITE;
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        char p[4200];
+        path_of(s, COLS[c].name, p, sizeof p);
+        struct col *k = &s->col[c];
+        k->recsz = COLS[c].recsz;
+        k->fd = open(p, (wr ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+        if (k->fd < 0) return io_err(s, "open", COLS[c].name);
+        struct stat st;
+        if (fstat(k->fd, &st)) return io_err(s, "fstat", COLS[c].name);
+        uint64_t want = *count_of(&s->committed, c) * k->recsz;
+        if ((uint64_t)st.st_size < want)
+            return cs_error(CS_ECORRUPT, "%s/%s: %llu bytes, MANIFEST says %llu", s->dir,
+                            COLS[c].name, (unsigned long long)st.st_size, (unsigned long long)want);
+        size_t len = wr ? (size_t)st.st_size : (size_t)want;
+        int rc = col_map(s, c, len);
+        if (rc) return rc;
+        k->n = *count_of(&s->committed, c);
+    }
+    return 0;
+}
+
+static int init_new(struct cs_store *s)
+{
+    int rc;
+    /* address row 0 is reserved so that no written output row is all zero */
+    if ((rc = col_reserve(s, CS_COL_ADDR, 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, 1))) return rc;
+    s->cur.addr = 1;
+    return manifest_write(s);
+}
+
+int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
+                  const struct cs_netparams *net)
+{
+    int rc;
+    struct cs_store *s = cs_xcalloc(1, sizeof *s);
+    s->mode = mode;
+    s->lockfd = -1;
+    for (int c = 0; c < CS_COL_COUNT; c++) s->col[c].fd = -1;
+    snprintf(s->dir, sizeof s->dir, "%s/btc", dbdir);
+    if (mode == CS_STORE_WRITE) {
+        if (mkdir(dbdir, 0755) && errno != EEXIST) {
+            rc = cs_error(CS_EIO, "%s: mkdir: %s", dbdir, strerror(errno));
+            goto fail;
+        }
+        if (mkdir(s->dir, 0755) && errno != EEXIST) {
+            rc = cs_error(CS_EIO, "%s: mkdir: %s", s->dir, strerror(errno));
+            goto fail;
+        }
+        char p[4200];
+        path_of(s, "LOCK", p, sizeof p);
+        s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB)) {
+            rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store", s->dir);
+            goto fail;
+        }
+        /* leftovers of an interrupted index rebuild */
+        path_of(s, "txid.idx.tmp", p, sizeof p);
+        unlink(p);
+        path_of(s, "addr.idx.tmp", p, sizeof p);
+        unlink(p);
+    }
+    rc = manifest_read(s);
+    int fresh = 0;
+    if (rc == CS_ENOTFOUND) {
+        if (mode != CS_STORE_WRITE) {
+            rc = cs_error(CS_ENOTFOUND, "%s: no store here (run `chainsleuth ingest` first)", dbdir);
+            goto fail;
+        }
+        if (!net) {
+            rc = cs_error(CS_EUSAGE, "%s: new store needs a network", dbdir);
+            goto fail;
+        }
+        s->net = net;
+        fresh = 1;
+    } else if (rc) {
+        goto fail;
+    } else if (net && net != s->net) {
+        rc = cs_error(CS_EUSAGE, "%s: store holds network %s, input is %s", dbdir, s->net->name,
+                      net->name);
+        goto fail;
+    }
+    if ((rc = open_cols(s))) goto fail;
+    if (fresh && (rc = init_new(s))) goto fail;
+    if (mode == CS_STORE_WRITE) {
+        if ((rc = recover_tail(s))) goto fail;
+        char p[4200];
+        struct stat st;
+        path_of(s, "txid.idx", p, sizeof p);
+        int have = stat(p, &st) == 0;
+        if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 1024, !have))) goto fail;
+        if (!have && s->cur.tx && (rc = idx_rebuild(s, &s->txidx, "txid.idx", 1, s->cur.tx, 1024))) goto fail;
+        path_of(s, "addr.idx", p, sizeof p);
+        have = stat(p, &st) == 0;
+        if ((rc = idx_open_file(s, &s->addridx, "addr.idx", 1024, !have))) goto fail;
+        if (!have && s->cur.addr > 1 &&
+            (rc = idx_rebuild(s, &s->addridx, "addr.idx", 0, s->cur.addr, 1024))) goto fail;
+        if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx)) ||
+            (rc = idx_grow_for(s, &s->addridx, "addr.idx", 0, s->cur.addr)))
+            goto fail;
+    } else {
+        if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
+            (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
+            goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    cs_store_close(s);
+    return rc;
+}
+
+void cs_store_close(struct cs_store *s)
+{
+    if (!s) return;
+    if (s->mode == CS_STORE_WRITE && s->net && memcmp(&s->cur, &s->committed, sizeof s->cur))
+        recover_tail(s); /* undo in-place updates of an uncommitted tail */
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        struct col *k = &s->col[c];
+        if (k->map) munmap(k->map, k->maplen);
+        if (s->mode == CS_STORE_WRITE && k->fd >= 0 && s->net) {
+            /* a clean close leaves files exactly as long as what is committed */
+            if (ftruncate(k->fd, (off_t)(*count_of(&s->committed, c) * k->recsz))) {
+            }
+        }
+        if (k->fd >= 0) close(k->fd);
+    }
+    idx_close(&s->txidx);
+    idx_close(&s->addridx);
+    if (s->lockfd >= 0) close(s->lockfd);
+    free(s);
+}
+
+/* ---------------- accessors ---------------- */
+
+const struct cs_counts *cs_store_counts(const struct cs_store *s)
+{
+    return s->mode == CS_STORE_WRITE ? &s->cur : &s->committed;
+}
+const struct cs_netparams *cs_store_net(const struct cs_store *s) { return s->net; }
+int64_t cs_store_height(const struct cs_store *s)
+{
+    return (int64_t)cs_store_counts(s)->blocks - 1;
+}
+void cs_store_utxo(const struct cs_store *s, uint64_t *count, uint64_t *total)
+{
+    *count = s->mode == CS_STORE_WRITE ? s->cur_utxo_count : s->utxo_count;
+    *total = s->mode == CS_STORE_WRITE ? s->cur_utxo_total : s->utxo_total;
+}
+const struct cs_blockrec *cs_store_block(const struct cs_store *s, uint64_t h)
+{
+    return (const struct cs_blockrec *)row(s, CS_COL_BLK, h);
+}
+const struct cs_txrec *cs_store_tx(const struct cs_store *s, uint64_t t)
+{
+    return (const struct cs_txrec *)row(s, CS_COL_TX, t);
+}
+const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t t) { return row(s, CS_COL_TXID, t); }
+const struct cs_inrec *cs_store_in(const struct cs_store *s, uint64_t i)
+{
+    return (const struct cs_inrec *)row(s, CS_COL_IN, i);
+}
+uint64_t cs_store_in_prevout(const struct cs_store *s, uint64_t i)
+{
+    uint64_t p1 = cs_store_in(s, i)->prevout1;
+    return p1 == CS_NONE64 ? CS_NONE64 : p1 - 1;
+}
+const struct cs_outrec *cs_store_out(const struct cs_store *s, uint64_t o)
+{
+    return (const struct cs_outrec *)row(s, CS_COL_OUT, o);
+}
+const struct cs_addr *cs_store_addr(const struct cs_store *s, uint64_t a)
+{
+    return (const struct cs_addr *)row(s, CS_COL_ADDR, a);
+}
+const struct cs_msigrec *cs_store_msig(const struct cs_store *s, uint64_t r)
+{
+    return (const struct cs_msigrec *)row(s, CS_COL_MSIG, r);
+}
+uint64_t cs_store_spent_by(const struct cs_store *s, uint64_t o)
+{
+    uint32_t v = cs_le32(row(s, CS_COL_SPENT, o));
+    if (v == 0 || (uint64_t)(v - 1) >= cs_store_counts(s)->tx) return CS_NONE64;
+    return v - 1;
+}
+uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
+{
+    uint64_t v = cs_le64(row(s, CS_COL_ADDRHEAD, a)), n = cs_store_counts(s)->out;
+    /* a reader's snapshot may predate outputs a writer linked since */
+    while (v && v - 1 >= n) v = cs_le64(row(s, CS_COL_OUTNEXT, v - 1));
+    return v ? v - 1 : CS_NONE64;
+}
+uint64_t cs_store_out_next(const struct cs_store *s, uint64_t o)
+{
+    uint64_t v = cs_le64(row(s, CS_COL_OUTNEXT, o));
+    return v ? v - 1 : CS_NONE64;
+}
+void cs_store_tx_ins(const struct cs_store *s, uint64_t t, uint64_t *first, uint64_t *n)
+{
+    const struct cs_counts *k = cs_store_counts(s);
+    *first = cs_store_tx(s, t)->first_in;
+    *n = (t + 1 < k->tx ? cs_store_tx(s, t + 1)->first_in : k->in) - *first;
+}
+void cs_store_tx_outs(const struct cs_store *s, uint64_t t, uint64_t *first, uint64_t *n)
+{
+    const struct cs_counts *k = cs_store_counts(s);
+    *first = cs_store_tx(s, t)->first_out;
+    *n = (t + 1 < k->tx ? cs_store_tx(s, t + 1)->first_out : k->out) - *first;
+}
+static uint64_t tx_search(const struct cs_store *s, uint64_t id, int outs)
+{
+    uint64_t lo = 0, hi = cs_store_counts(s)->tx; /* last tx with first <= id */
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const struct cs_txrec *r = cs_store_tx(s, mid);
+        if ((outs ? r->first_out : r->first_in) <= id) lo = mid;
+        else hi = mid;
+    }
+    /* skip transactions without outputs that share the same first_out */
+    return lo;
+}
+uint64_t cs_store_out_tx(const struct cs_store *s, uint64_t o) { return tx_search(s, o, 1); }
+uint64_t cs_store_in_tx(const struct cs_store *s, uint64_t i) { return tx_search(s, i, 0); }
+
+int cs_store_find_block(const struct cs_store *s, const uint8_t hash[32], uint64_t *height)
+{
+    uint64_t n = cs_store_counts(s)->blocks;
+    for (uint64_t h = n; h-- > 0;)
+        if (!memcmp(cs_store_block(s, h)->hash, hash, 32)) {
+            *height = h;
+            return 0;
+        }
+    return CS_ENOTFOUND;
+}
+
+/* ---------------- writer: append ---------------- */
+
+static int reserve_rows(struct cs_store *s, int c, uint64_t extra)
+{
+    return col_reserve(s, c, *count_of(&s->cur, c) + extra);
+}
+
+static int append_block(struct cs_store *s, const struct cs_block *b)
+{
+    int rc;
+    char bh[65];
+    if (s->mode != CS_STORE_WRITE) BUG("append on a read-only store");
+    uint64_t height = s->cur.blocks;
+    uint64_t work[4] = {0};
+    if (height) {
+        const struct cs_blockrec *tip = cs_store_block(s, height - 1);
+        if (memcmp(tip->hash, b->hdr.prev, 32)) {
+            cs_hex_rev(bh, b->hash);
+            return cs_error(CS_ECONSENSUS, "block %s does not extend the tip at height %llu", bh,
+                            (unsigned long long)(height - 1));
+        }
+        memcpy(work, tip->work, 32);
+    } else if (!row_zero(b->hdr.prev, 32)) {
+        cs_hex_rev(bh, b->hash);
+        return cs_error(CS_ECONSENSUS, "block %s cannot start a chain: its prev hash is not zero", bh);
+    }
+    uint64_t w[4];
+    cs_work_from_bits(b->hdr.bits, w);
+    cs_u256_add(work, w);
+
+    /* bounds for this block's rows, reserved up front so pointers stay put */
+    uint64_t nin = 0, nout = 0;
+    for (uint32_t t = 0; t < b->n_tx; t++) {
+        nin += b->tx[t].n_in;
+        nout += b->tx[t].n_out;
+    }
+    if ((rc = reserve_rows(s, CS_COL_BLK, 1)) || (rc = reserve_rows(s, CS_COL_TX, b->n_tx)) ||
+        (rc = reserve_rows(s, CS_COL_TXID, b->n_tx)) || (rc = reserve_rows(s, CS_COL_IN, nin)) ||
+        (rc = reserve_rows(s, CS_COL_OUT, nout)) || (rc = reserve_rows(s, CS_COL_SPENT, nout)) ||
+        (rc = reserve_rows(s, CS_COL_OUTNEXT, nout)))
+        return rc;
+    if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx + b->n_tx))) return rc;
+
+    for (uint32_t t = 0; t < b->n_tx; t++) {
+        const struct cs_tx *tx = &b->tx[t];
+        uint64_t txrow = s->cur.tx;
+        if (txrow >= 0xfffffffeu) return cs_error(CS_ERANGE, "more than 2^32-2 transactions");
+        struct cs_txrec tr = {s->cur.in, s->cur.out, (uint32_t)height, tx->version, tx->locktime,
+                              tx->size, cs_tx_weight(tx)};
+        memcpy(row(s, CS_COL_TX, txrow), &tr, sizeof tr);
+        memcpy(row(s, CS_COL_TXID, txrow), tx->txid, 32);
+        s->cur.tx++;
+        /* inputs: rows first, then the spent pointers (recovery relies on this order) */
+        uint64_t first_in = s->cur.in;
+        for (uint32_t i = 0; i < tx->n_in; i++) {
+            struct cs_inrec ir = {CS_NONE64, tx->in[i].sequence};
+            if (t > 0) {
+                uint64_t ptx;
+                char id[65];
+                if (cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= txrow) {
+                    cs_hex_rev(id, tx->in[i].prev_txid);
+                    cs_hex_rev(bh, tx->txid);
+                    return cs_error(CS_ECONSENSUS, "tx %s input %u spends unknown tx %s", bh, i, id);
+                }
+                uint64_t f, n;
+                cs_store_tx_outs(s, ptx, &f, &n);
+                if (tx->in[i].prev_vout >= n) {
+                    cs_hex_rev(id, tx->in[i].prev_txid);
+                    cs_hex_rev(bh, tx->txid);
+                    return cs_error(CS_ECONSENSUS, "tx %s input %u spends %s:%u, which does not exist",
+                                    bh, i, id, tx->in[i].prev_vout);
+                }
+                ir.prevout1 = f + tx->in[i].prev_vout + 1;
+            }
+            memcpy(row(s, CS_COL_IN, s->cur.in), &ir, sizeof ir);
+            s->cur.in++;
+        }
+        for (uint64_t i = first_in; i < s->cur.in; i++) {
+            uint64_t p1 = cs_store_in(s, i)->prevout1;
+            if (p1 == CS_NONE64) continue;
+            uint8_t *sp = row(s, CS_COL_SPENT, p1 - 1);
+            if (cs_le32(sp) != 0) {
+                char id[65];
+                cs_hex_rev(bh, tx->txid);
+                cs_hex_rev(id, cs_store_txid(s, cs_store_out_tx(s, p1 - 1)));
+                return cs_error(CS_ECONSENSUS, "tx %s input %llu double-spends an output of tx %s", bh,
+                                (unsigned long long)(i - first_in), id);
+            }
+            cs_put_le32(sp, (uint32_t)(txrow + 1));
+            if (is_utxo_out(s, p1 - 1)) {
+                s->cur_utxo_count--;
+                s->cur_utxo_total -= cs_store_out(s, p1 - 1)->value;
+            }
+        }
+        /* now the txid becomes findable: a tx cannot spend its own outputs */
+        uint64_t home;
+        uint32_t tag;
+        txid_hash(tx->txid, &home, &tag);
+        idx_put(&s->txidx, home, tag, txrow, txrow);
+        for (uint32_t o = 0; o < tx->n_out; o++) {
+            struct cs_addr a;
+            uint64_t aid;
+            cs_script_classify(tx->out[o].script, tx->out[o].script_len, &a);
+            uint64_t addrs_before = s->cur.addr;
+            if ((rc = addr_lookup(s, &a, &aid, 1))) return rc;
+            if (aid > 0xffffffffu) return cs_error(CS_ERANGE, "more than 2^32-1 addresses");
+            if (a.type == CS_ADDR_MULTISIG && aid >= addrs_before) {
+                /* link rows are written once, when the multisig script is first seen */
+                struct cs_addr keys[20];
+                int nk = cs_script_multisig_keys(tx->out[o].script, tx->out[o].script_len, keys, 20);
+                for (int k = 0; k < nk && k < 20; k++) {
+                    uint64_t kid;
+                    if ((rc = addr_lookup(s, &keys[k], &kid, 1))) return rc;
+                    if ((rc = reserve_rows(s, CS_COL_MSIG, 1))) return rc;
+                    struct cs_msigrec mr = {(uint32_t)aid, (uint32_t)kid};
+                    memcpy(row(s, CS_COL_MSIG, s->cur.msig), &mr, sizeof mr);
+                    s->cur.msig++;
+                }
+            }
+            uint64_t orow = s->cur.out;
+            struct cs_outrec r = {(uint64_t)tx->out[o].value, (uint32_t)aid};
+            memcpy(row(s, CS_COL_OUT, orow), &r, sizeof r);
+            uint8_t *head = row(s, CS_COL_ADDRHEAD, aid);
+            memcpy(row(s, CS_COL_OUTNEXT, orow), head, 8);
+            s->cur.out++;
+            cs_put_le64(head, orow + 1);
+            if (a.type != CS_ADDR_OPRETURN) {
+                s->cur_utxo_count++;
+                s->cur_utxo_total += (uint64_t)tx->out[o].value;
+            }
+        }
+    }
+    struct cs_blockrec br;
+    memset(&br, 0, sizeof br);
+    memcpy(br.hash, b->hash, 32);
+    memcpy(br.header, b->raw, 80);
+    br.first_tx = s->cur.tx - b->n_tx;
+    br.n_tx = b->n_tx;
+    br.size = b->size;
+    memcpy(br.work, work, 32);
+    br.addr_end = s->cur.addr;
+    br.msig_end = s->cur.msig;
+    memcpy(row(s, CS_COL_BLK, height), &br, sizeof br);
+    s->cur.blocks++;
+    return 0;
+}
+
+int cs_store_append_block(struct cs_store *s, const struct cs_block *b)
+{
+    struct cs_counts before = s->cur;
+    uint64_t uc = s->cur_utxo_count, ut = s->cur_utxo_total;
+    int rc = append_block(s, b);
+    if (rc) {
+        /* leave the store exactly as before the call */
+        undo_past(s, &before);
+        s->cur_utxo_count = uc;
+        s->cur_utxo_total = ut;
+    }
+    return rc;
+}
+
+int cs_store_commit(struct cs_store *s)
+{
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        if (s->col[c].fd >= 0 && fdatasync(s->col[c].fd)) return io_err(s, "fsync", COLS[c].name);
+    if ((s->txidx.fd > 0 && fdatasync(s->txidx.fd)) || (s->addridx.fd > 0 && fdatasync(s->addridx.fd)))
+        return io_err(s, "fsync", "index");
+    return manifest_write(s);
+}
+
+int cs_store_rollback_tail(struct cs_store *s)
+{
+    return recover_tail(s);
+}
+
+int cs_store_truncate(struct cs_store *s, int64_t keep_height)
+{
+    int rc;
+    if ((rc = recover_tail(s))) return rc; /* start from the committed state */
+    uint64_t keep = (uint64_t)(keep_height + 1);
+    if (keep >= s->cur.blocks) return 0;
+    struct cs_counts k = s->cur;
+    const struct cs_blockrec *br = cs_store_block(s, keep);
+    uint64_t tx0 = br->first_tx;
+    const struct cs_txrec *tr = cs_store_tx(s, tx0);
+    uint64_t in0 = tr->first_in, out0 = tr->first_out;
+    /* utxo totals without the removed blocks */
+    for (uint64_t i = in0; i < k.in; i++) {
+        uint64_t p = cs_store_in_prevout(s, i);
+        if (p != CS_NONE64 && p < out0 && is_utxo_out(s, p)) {
+            s->cur_utxo_count++;
+            s->cur_utxo_total += cs_store_out(s, p)->value;
+        }
+    }
+    for (uint64_t o = out0; o < k.out; o++) {
+        if (!is_utxo_out(s, o)) continue;
+        uint64_t sp = cs_store_spent_by(s, o);
+        if (sp == CS_NONE64) {
+            s->cur_utxo_count--;
+            s->cur_utxo_total -= cs_store_out(s, o)->value;
+        }
+    }
+    uint64_t addr_keep = keep ? cs_store_block(s, keep - 1)->addr_end : 1;
+    uint64_t msig_keep = keep ? cs_store_block(s, keep - 1)->msig_end : 0;
+    s->cur.blocks = keep;
+    s->cur.tx = tx0;
+    s->cur.in = in0;
+    s->cur.out = out0;
+    s->cur.addr = addr_keep;
+    s->cur.msig = msig_keep;
+    /* commit the shorter chain first; the removed rows are then an uncommitted
+     * tail that recover_tail undoes, and redoes after a crash */
+    if ((rc = cs_store_commit(s))) return rc;
+    return recover_tail(s);
+}
+
+/* ---------------- checksums and verification ---------------- */
+
+int cs_store_col_checksum(const struct cs_store *s, int c, uint8_t out[32], uint64_t *bytes)
+{
+    uint64_t n = *count_of((struct cs_counts *)cs_store_counts(s), c) * s->col[c].recsz;
+    cs_sha256(n ? s->col[c].map : (const uint8_t *)"", (size_t)n, out);
+    *bytes = n;
+    return 0;
+}
+
+int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t), void *ctx)
+{
+    const struct cs_counts *k = cs_store_counts(s);
+    uint64_t total = k->tx + k->addr, done = 0;
+    for (uint64_t t = 0; t < k->tx; t++, done++) {
+        uint64_t f;
+        if (cs_store_find_tx(s, cs_store_txid(s, t), &f))
+            return cs_error(CS_ECORRUPT, "txid index: tx %llu not found", (unsigned long long)t);
+        uint64_t fi, ni;
+        cs_store_tx_ins(s, t, &fi, &ni);
+        for (uint64_t i = fi; i < fi + ni; i++) {
+            uint64_t p = cs_store_in_prevout(s, i);
+            if (p == CS_NONE64) continue;
+            if (p >= k->out || cs_store_spent_by(s, p) != t)
+                return cs_error(CS_ECORRUPT, "input %llu of tx %llu: spent pointer disagrees",
+                                (unsigned long long)(i - fi), (unsigned long long)t);
+        }
+        if (progress && (t & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
+    }
+    uint64_t linked = 0;
+    for (uint64_t a = 1; a < k->addr; a++, done++) {
+        uint64_t f;
+        if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
+            return cs_error(CS_ECORRUPT, "address index: address %llu not found", (unsigned long long)a);
+        uint64_t prev = CS_NONE64;
+        for (uint64_t o = cs_store_addr_head(s, a); o != CS_NONE64; o = cs_store_out_next(s, o)) {
+            if (cs_store_out(s, o)->addr != a || (prev != CS_NONE64 && o >= prev))
+                return cs_error(CS_ECORRUPT, "address %llu: output list broken at %llu",
+                                (unsigned long long)a, (unsigned long long)o);
+            prev = o;
+            linked++;
+        }
+        if (progress && (a & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
+    }
+    if (linked != k->out)
+        return cs_error(CS_ECORRUPT, "address lists hold %llu outputs, store has %llu",
+                        (unsigned long long)linked, (unsigned long long)k->out);
+    return 0;
+}

@@ -1,0 +1,157 @@
+/* store.h — the chainsleuth store: append-only mmap'd columns, file-backed hash
+ * indexes and an atomically committed MANIFEST (DESIGN.md "The store").
+ *
+ * Layout of DB/btc/: one file per column, fixed-width little-endian records,
+ * row ids dense from 0 (tx id, input id, output id, address id):
+ *   blk.col      struct cs_blockrec   per block, height = row id
+ *   tx.col       struct cs_txrec      per transaction, chain order
+ *   txid.col     32 bytes             txid (internal byte order)
+ *   in.col       struct cs_inrec      per input: spent output id, nSequence
+ *   out.col      struct cs_outrec     per output: value, address id
+ *   spent.col    u32                  per output: spending tx id + 1, 0 = unspent  (in place)
+ *   outnext.col  u64                  per output: previous output of its address + 1 (0 = none)
+ *   addr.col     struct cs_addr       per address (36 bytes); row 0 is reserved (zero)
+ *   addrhead.col u64                  per address: its newest output id + 1 (in place)
+ *   msig.col     struct cs_msigrec    bare-multisig pseudo-address -> key address links
+ *   txid.idx, addr.idx                open-addressing hash indexes (tag, id+1)
+ *   MANIFEST                          committed row counts, tip, network, utxo totals
+ *
+ * Commit protocol: columns are written through shared mappings; a commit
+ * fsyncs every column and index, writes MANIFEST.tmp, fsyncs it, renames it over
+ * MANIFEST and fsyncs the directory.  Rows past the committed counts are a tail
+ * that the next writer undoes (spent and addrhead restored from the tail rows
+ * themselves) and cuts off, so kill -9 at any moment leaves the last commit
+ * intact.  Index slots whose id is past the committed counts are ignored by
+ * lookups and reused by inserts, so indexes need no undo.
+ *
+ * Readers open a snapshot: the counts in MANIFEST at open time.  Pointers
+ * returned by cs_store_* accessors point into mappings and stay valid until
+ * cs_store_close(), except in a writer, where any append may move them. */
+#ifndef CS_STORE_STORE_H
+#define CS_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "btc/block.h"
+#include "btc/script.h"
+#include "util/error.h"
+
+#define CS_STORE_FORMAT 1
+#define CS_NONE64 UINT64_MAX
+
+#pragma pack(push, 1)
+struct cs_blockrec {
+    uint8_t hash[32];
+    uint8_t header[80];
+    uint64_t first_tx;
+    uint32_t n_tx;
+    uint32_t size;
+    uint64_t work[4];  /* cumulative chain work up to and including this block */
+    uint64_t addr_end; /* address rows after this block (truncation point for reorgs) */
+    uint64_t msig_end; /* multisig link rows after this block */
+};
+struct cs_txrec {
+    uint64_t first_in, first_out;
+    uint32_t height;
+    int32_t version;
+    uint32_t locktime;
+    uint32_t size;
+    uint32_t weight;
+};
+struct cs_inrec {
+    uint64_t prevout1; /* output id spent + 1; CS_NONE64 for a coinbase input (never 0,
+                          so a written row is never all zero: see recovery) */
+    uint32_t sequence;
+};
+struct cs_outrec {
+    uint64_t value;
+    uint32_t addr;
+};
+struct cs_msigrec {
+    uint32_t msig_addr;
+    uint32_t key_addr;
+};
+#pragma pack(pop)
+
+enum cs_col {
+    CS_COL_BLK, CS_COL_TX, CS_COL_TXID, CS_COL_IN, CS_COL_OUT, CS_COL_SPENT, CS_COL_OUTNEXT,
+    CS_COL_ADDR, CS_COL_ADDRHEAD, CS_COL_MSIG, CS_COL_COUNT
+};
+
+struct cs_counts {
+    uint64_t blocks, tx, in, out, addr, msig;
+};
+
+struct cs_store;
+
+enum { CS_STORE_READ = 0, CS_STORE_WRITE = 1 };
+
+/* Opens DB/btc. A writer creates the directory if needed (net must then be
+ * given for a new store), takes an exclusive lock, and undoes any uncommitted
+ * tail. A reader fails with CS_ENOTFOUND if there is no store. */
+int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
+                  const struct cs_netparams *net) CS_MUST_CHECK;
+void cs_store_close(struct cs_store *s);
+
+/* Snapshot counts and tip. */
+const struct cs_counts *cs_store_counts(const struct cs_store *s);
+const struct cs_netparams *cs_store_net(const struct cs_store *s);
+/* Height of the tip, -1 when empty. */
+int64_t cs_store_height(const struct cs_store *s);
+/* Running UTXO totals (outputs not starting with OP_RETURN, unspent). */
+void cs_store_utxo(const struct cs_store *s, uint64_t *count, uint64_t *total);
+
+/* Row accessors (no bounds checks beyond the snapshot; id must be < count). */
+const struct cs_blockrec *cs_store_block(const struct cs_store *s, uint64_t height);
+const struct cs_txrec *cs_store_tx(const struct cs_store *s, uint64_t txid_row);
+const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t tx);
+const struct cs_inrec *cs_store_in(const struct cs_store *s, uint64_t in);
+const struct cs_outrec *cs_store_out(const struct cs_store *s, uint64_t out);
+const struct cs_addr *cs_store_addr(const struct cs_store *s, uint64_t addr);
+/* Output spent by an input, or CS_NONE64 for a coinbase input. */
+uint64_t cs_store_in_prevout(const struct cs_store *s, uint64_t in);
+/* Spending tx of an output, or CS_NONE64 if unspent in this snapshot. */
+uint64_t cs_store_spent_by(const struct cs_store *s, uint64_t out);
+/* Newest output of an address and the previous one of the same address (CS_NONE64 at the end). */
+uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t addr);
+uint64_t cs_store_out_next(const struct cs_store *s, uint64_t out);
+/* Input/output ranges of a transaction: [*first, *first + *n). */
+void cs_store_tx_ins(const struct cs_store *s, uint64_t tx, uint64_t *first, uint64_t *n);
+void cs_store_tx_outs(const struct cs_store *s, uint64_t tx, uint64_t *first, uint64_t *n);
+/* Transaction that created an output / owns an input (binary search, O(log tx)). */
+uint64_t cs_store_out_tx(const struct cs_store *s, uint64_t out);
+uint64_t cs_store_in_tx(const struct cs_store *s, uint64_t in);
+/* Multisig link rows (count in counts.msig). */
+const struct cs_msigrec *cs_store_msig(const struct cs_store *s, uint64_t row);
+
+/* Index lookups: 0 and the row id, or CS_ENOTFOUND. For duplicate txids
+ * (BIP30) the newest transaction is returned. */
+int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t *tx);
+int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64_t *addr);
+/* Height of a block hash, or CS_ENOTFOUND. O(blocks) scan for readers. */
+int cs_store_find_block(const struct cs_store *s, const uint8_t hash[32], uint64_t *height);
+
+/* ---- writer ---- */
+/* Appends a parsed block at height = counts.blocks. Its prev hash must equal the
+ * tip's hash. Every input must spend an unspent, earlier output. Atomic: on
+ * error the store is exactly as before the call. */
+int cs_store_append_block(struct cs_store *s, const struct cs_block *b) CS_MUST_CHECK;
+/* Makes everything appended so far durable (see protocol above). */
+int cs_store_commit(struct cs_store *s) CS_MUST_CHECK;
+/* Discards everything appended since the last commit. */
+int cs_store_rollback_tail(struct cs_store *s) CS_MUST_CHECK;
+/* Removes blocks above height keep_height (keep_height = -1 empties the store)
+ * and commits; used for reorgs. */
+int cs_store_truncate(struct cs_store *s, int64_t keep_height) CS_MUST_CHECK;
+
+/* SHA-256 of the committed bytes of every column (for `verify` and the crash
+ * tests). names[i] / hex[i] for i < CS_COL_COUNT. */
+const char *cs_store_col_name(int col);
+int cs_store_col_checksum(const struct cs_store *s, int col, uint8_t out[32], uint64_t *bytes);
+/* Consistency check: every txid and address looks up to its own row, spent
+ * pointers and inputs agree, address lists are well formed. Cost O(chain). */
+int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t),
+                    void *ctx) CS_MUST_CHECK;
+
+#endif
