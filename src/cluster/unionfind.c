@@ -53,8 +53,8 @@ int cs_uf_attach(struct cs_uf *uf, uint32_t *parent, uint32_t *size, uint32_t n)
         int steps = 0;
         while (parent[x] != x) {
             if (parent[x] >= n)
-                return cs_error(CS_ECORRUPT, "union-find: parent of id %u is %u, beyond %u ids",
-                                x, parent[x], n);
+                return cs_error(CS_ECORRUPT, "union-find: parent of id %u is %u, beyond %u ids", x,
+                                parent[x], n);
             if (++steps > UF_MAX_HEIGHT)
                 return cs_error(CS_ECORRUPT, "union-find: id %u: no root within %d steps (cycle?)",
                                 i, UF_MAX_HEIGHT);
@@ -62,8 +62,8 @@ int cs_uf_attach(struct cs_uf *uf, uint32_t *parent, uint32_t *size, uint32_t n)
         }
         if (x == i) {
             if (size[i] == 0 || size[i] > n)
-                return cs_error(CS_ECORRUPT, "union-find: root %u has size %u (n = %u)", i,
-                                size[i], n);
+                return cs_error(CS_ECORRUPT, "union-find: root %u has size %u (n = %u)", i, size[i],
+                                n);
             total += size[i];
             sets++;
         }
@@ -83,8 +83,7 @@ int cs_uf_grow(struct cs_uf *uf, uint32_t *parent, uint32_t *size, uint32_t new_
     if (new_n < uf->n)
         return cs_error(CS_EUSAGE, "union-find: cannot shrink from %u to %u ids", uf->n, new_n);
     if (new_n > CS_UF_MAX_N)
-        return cs_error(CS_EUSAGE, "union-find: %u ids exceed the maximum %u", new_n,
-                        CS_UF_MAX_N);
+        return cs_error(CS_EUSAGE, "union-find: %u ids exceed the maximum %u", new_n, CS_UF_MAX_N);
     if (new_n > 0 && (!parent || !size))
         return cs_error(CS_EUSAGE, "union-find: no storage for %u ids", new_n);
     for (uint32_t i = uf->n; i < new_n; i++) {
@@ -106,8 +105,7 @@ void cs_uf_set_hook(struct cs_uf *uf, cs_uf_merge_fn fn, void *ctx)
 
 uint32_t cs_uf_find(struct cs_uf *uf, uint32_t x)
 {
-    if (x >= uf->n)
-        return CS_UF_NONE;
+    if (x >= uf->n) return CS_UF_NONE;
     return uf_root(uf->parent, x);
 }
 
@@ -131,11 +129,9 @@ int cs_uf_union(struct cs_uf *uf, uint32_t a, uint32_t b, uint64_t tx)
         return cs_error(CS_ERANGE, "union-find: tx %llu: address id %u beyond %u ids",
                         (unsigned long long)tx, a >= uf->n ? a : b, uf->n);
     uint32_t ra = uf_root(uf->parent, a), rb = uf_root(uf->parent, b);
-    if (ra == rb)
-        return 0;
+    if (ra == rb) return 0;
     uf_link(uf, ra, rb);
-    if (uf->on_merge)
-        uf->on_merge(uf->on_merge_ctx, a, b, tx);
+    if (uf->on_merge) uf->on_merge(uf->on_merge_ctx, a, b, tx);
     return 1;
 }
 
@@ -144,8 +140,7 @@ long cs_uf_union_all(struct cs_uf *uf, const uint32_t *ids, size_t count, uint64
     long merges = 0;
     for (size_t i = 1; i < count; i++) {
         int rc = cs_uf_union(uf, ids[0], ids[i], tx);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         merges += rc;
     }
     if (count == 1 && ids[0] >= uf->n)
@@ -183,8 +178,7 @@ long cs_uf_union_edges(struct cs_uf *uf, const struct cs_uf_edge *edges, size_t 
             }
         }
         int rc = cs_uf_union(uf, edges[i].a, edges[i].b, edges[i].tx);
-        if (rc < 0)
-            return rc;
+        if (rc < 0) return rc;
         merges += rc;
     }
     return merges;
@@ -193,8 +187,8 @@ long cs_uf_union_edges(struct cs_uf *uf, const struct cs_uf_edge *edges, size_t 
 int cs_uf_same(struct cs_uf *uf, uint32_t a, uint32_t b)
 {
     if (a >= uf->n || b >= uf->n)
-        return cs_error(CS_ERANGE, "union-find: address id %u beyond %u ids",
-                        a >= uf->n ? a : b, uf->n);
+        return cs_error(CS_ERANGE, "union-find: address id %u beyond %u ids", a >= uf->n ? a : b,
+                        uf->n);
     return uf_root(uf->parent, a) == uf_root(uf->parent, b);
 }
 

@@ -41,7 +41,7 @@ struct cs_uf {
     uint32_t *parent; /* borrowed, n entries */
     uint32_t *size;   /* borrowed, n entries (meaningful at roots) */
     uint32_t n;
-    uint32_t sets;    /* current number of disjoint sets */
+    uint32_t sets;           /* current number of disjoint sets */
     cs_uf_merge_fn on_merge; /* optional, may be NULL */
     void *on_merge_ctx;
 };

@@ -65,7 +65,8 @@ static void test_methods_2_1(void **state)
     struct cs_txv_out cj_out[5];
     const uint64_t cj_vals[5] = {10000000, 10000000, 10000000, 5000000, 3000000};
     for (int i = 0; i < 5; i++)
-        cj_out[i] = (struct cs_txv_out){.value = cj_vals[i], .addr = 200 + i, .type = CS_ADDR_P2WPKH};
+        cj_out[i] =
+            (struct cs_txv_out){.value = cj_vals[i], .addr = 200 + i, .type = CS_ADDR_P2WPKH};
     struct cs_txv txs[4] = {
         {.in = in1, .n_in = 2, .out = pay, .n_out = 1},
         {.in = in2, .n_in = 2, .out = pay, .n_out = 1},
@@ -78,8 +79,7 @@ static void test_methods_2_1(void **state)
         assert_int_equal(res.veto_multi_input, t == 2);
         if (t == 2) /* also JoinMarket-shaped; the generic rule alone suffices */
             assert_true(res.matched & CS_CJP_BIT(CS_CJP_GENERIC));
-        if (res.veto_multi_input)
-            continue;
+        if (res.veto_multi_input) continue;
         uint32_t ids[3];
         for (size_t i = 0; i < txs[t].n_in; i++)
             ids[i] = txs[t].in[i].addr;
@@ -214,8 +214,7 @@ static void test_random_graphs(void **state)
     for (int g = 0; g < 5000; g++) {
         uint32_t n = 1 + rnd(MAXN);
         size_t m = rnd(MAXM + 1);
-        if (m > 3 * (size_t)n)
-            m = 3 * (size_t)n;
+        if (m > 3 * (size_t)n) m = 3 * (size_t)n;
         for (size_t k = 0; k < m; k++) {
             e[k].a = rnd(n);
             e[k].b = rnd(n);
@@ -243,8 +242,7 @@ static void test_random_graphs(void **state)
         assert_int_equal(cs_uf_union_edges(&u2, e, m), (long)(n - components));
         assert_memory_equal(p1, p2, n * sizeof *p1);
         for (uint32_t i = 0; i < n; i++)
-            if (p1[i] == i)
-                assert_int_equal(s1[i], s2[i]);
+            if (p1[i] == i) assert_int_equal(s1[i], s2[i]);
 
         /* 3: shuffled order, and 4: incremental growth; after compress all
          * agree with the reference, representative = smallest id. */
@@ -277,8 +275,7 @@ static void test_random_graphs(void **state)
         assert_memory_equal(p4, label, n * sizeof *p4);
         assert_int_equal(u4.sets, components);
         for (uint32_t i = 0; i < n; i++) {
-            if (label[i] != i)
-                continue;
+            if (label[i] != i) continue;
             uint32_t members = 0;
             for (uint32_t j = 0; j < n; j++)
                 members += label[j] == i;
@@ -303,8 +300,7 @@ static void test_large(void **state)
     assert_int_equal(cs_uf_init(&uf, parent, size, n), 0);
     /* ids i and i+1 joined for all i not divisible by 1000: 200 chains */
     for (uint32_t i = 0; i + 1 < n; i++)
-        if ((i + 1) % 1000)
-            assert_int_equal(cs_uf_union(&uf, i + 1, i, i), 1);
+        if ((i + 1) % 1000) assert_int_equal(cs_uf_union(&uf, i + 1, i, i), 1);
     assert_int_equal(uf.sets, 200);
     struct cs_uf check;
     assert_int_equal(cs_uf_attach(&check, parent, size, n), 0);
@@ -319,8 +315,8 @@ static void test_large(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_methods_2_1), cmocka_unit_test(test_representatives),
-        cmocka_unit_test(test_errors),      cmocka_unit_test(test_attach),
+        cmocka_unit_test(test_methods_2_1),   cmocka_unit_test(test_representatives),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_attach),
         cmocka_unit_test(test_random_graphs), cmocka_unit_test(test_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
