@@ -31,7 +31,7 @@ struct cs_addr {
     uint8_t type; /* enum cs_addr_type */
     uint8_t ver;  /* witness version for CS_ADDR_WITNESS (and P2TR = 1), else 0 */
     uint8_t len;  /* payload length in data */
-    uint8_t flags; /* CS_ADDRF_* : how the script looked (P2PK, ...) */
+    uint8_t flags; /* CS_ADDRF_*: how the script looked (P2PK); zero in the store */
     uint8_t data[32];
 };
 #define CS_ADDRF_P2PK 1 /* the output was P2PK; the address shown is P2PKH of the key */

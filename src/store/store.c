@@ -852,6 +852,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             struct cs_addr a;
             uint64_t aid;
             cs_script_classify(tx->out[o].script, tx->out[o].script_len, &a);
+            a.flags = 0; /* a P2PK output belongs to the P2PKH address of its key */
             uint64_t addrs_before = s->cur.addr;
             if ((rc = addr_lookup(s, &a, &aid, 1))) return rc;
             if (aid > 0xffffffffu) return cs_error(CS_ERANGE, "more than 2^32-1 addresses");
