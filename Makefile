@@ -91,8 +91,9 @@ fuzz: deps
 	  echo "clang -fsanitize=fuzzer $$f"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) -lcrypto -lm -lpthread || exit 1; done
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  mkdir -p $(BUILD)/fuzz/corpus-$$n; \
-	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n tests/fuzz/seeds || exit 1; done; fi
+	  s=tests/fuzz/seeds/$${n#fuzz_}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=2048 \
+	    $(BUILD)/fuzz/corpus-$$n $$( [ -d $$s ] && echo $$s ) || exit 1; done; fi
 
 bench: all
 	$(BENCHBIN) all
