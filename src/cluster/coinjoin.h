@@ -4,8 +4,8 @@
  * Invariants:
  *  - Every detector is a pure function of one struct cs_txv: no store access,
  *    no global state, nothing kept after return.  Detectors never fail; for
- *    large transactions they sort a scratch copy (stack up to 256 entries,
- *    cs_xmalloc beyond: bounded by the block size), O(k log k) for k in+out.
+ *    large transactions they sort a scratch copy (512 uint64 on the stack,
+ *    cs_xmalloc beyond, bounded by the block size), O(k log k) for k in+out.
  *  - Amounts are exact satoshi integers; every ratio rule of §2.3 is
  *    evaluated in integer arithmetic (e.g. n >= (outs-1)/2 as 2n >= outs-1).
  *  - "Outputs" for the protocol detectors (Wasabi, Whirlpool, JoinMarket,
@@ -15,8 +15,10 @@
  *  - "Scripts" are address ids: two inputs with the same address id are the
  *    same script.
  *  - Whirlpool Tx0 is NOT a CoinJoin: it is one user's premix transaction, so
- *    it never vetoes the multi-input rule; cs_coinjoin_classify() marks its
- *    premix outputs instead (premix_value / n_premix).
+ *    it never vetoes the multi-input rule, and a surviving Tx0 match also lifts
+ *    the JoinMarket/generic vetoes its premix outputs can trigger.
+ *    cs_coinjoin_classify() marks the premix outputs instead: they are the
+ *    n_premix spendable outputs whose value equals detail.premix_value.
  *  - Default behaviour (CS_CJ_DEFAULT): all detectors and both
  *    false-positive controls on, date gates OFF.  Gating is opt-in because a
  *    missed CoinJoin can merge two users (and super-clusters), while a
