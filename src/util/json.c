@@ -783,7 +783,7 @@ static int number_scaled(const char *t, size_t len, unsigned decimals, int *neg,
         i++;
         if (i < len && (t[i] == '+' || t[i] == '-')) eneg = t[i++] == '-';
         while (i < len && is_digit((unsigned char)t[i])) {
-            if (e < clamp) e = e * 10 + (t[i] - '0');
+            e = e < clamp / 10 ? e * 10 + (t[i] - '0') : clamp;
             i++;
         }
         if (eneg) e = -e;
