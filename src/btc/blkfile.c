@@ -205,6 +205,7 @@ int cs_blkdir_scan(struct cs_blkdir *d, const char *dir)
 
 void cs_blkdir_free(struct cs_blkdir *d)
 {
+    if (d->rd_fd > 0) close(d->rd_fd);
     for (size_t i = 0; i < d->n_files; i++) free(d->files[i]);
     free(d->files);
     free(d->ent);
@@ -212,7 +213,7 @@ void cs_blkdir_free(struct cs_blkdir *d)
     memset(d, 0, sizeof *d);
 }
 
-int cs_blkdir_read(const struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *cap)
+int cs_blkdir_read(struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *cap)
 {
     const struct cs_blkent *e = &d->ent[i];
     if (*cap < e->size) {
@@ -220,10 +221,16 @@ int cs_blkdir_read(const struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *c
         *buf = cs_xmalloc(e->size);
         *cap = e->size;
     }
-    int fd = open(d->files[e->file], O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cs_error(CS_EIO, "%s: %s", d->files[e->file], strerror(errno));
-    int r = pread_all(fd, *buf, e->size, e->off);
-    close(fd);
+    if (d->rd_fd <= 0 || d->rd_file != e->file) {
+        if (d->rd_fd > 0) close(d->rd_fd);
+        d->rd_fd = open(d->files[e->file], O_RDONLY | O_CLOEXEC);
+        d->rd_file = e->file;
+        if (d->rd_fd < 0) {
+            d->rd_fd = 0;
+            return cs_error(CS_EIO, "%s: %s", d->files[e->file], strerror(errno));
+        }
+    }
+    int r = pread_all(d->rd_fd, *buf, e->size, e->off);
     if (r) return cs_error(CS_EIO, "%s: byte %llu: read failed", d->files[e->file], (unsigned long long)e->off);
     unxor(d, *buf, e->size, e->off);
     return 0;

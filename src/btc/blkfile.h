@@ -40,6 +40,8 @@ struct cs_blkdir {
     /* hash -> entry index (open addressing, in memory) */
     int32_t *map;
     size_t map_cap;
+    int rd_fd;     /* cached descriptor for cs_blkdir_read */
+    uint32_t rd_file;
 };
 
 /* Scans dir. Fails with CS_ENOTFOUND if there is no blk*.dat file, CS_EFORMAT
@@ -50,7 +52,7 @@ void cs_blkdir_free(struct cs_blkdir *d);
 /* Entry index of a block hash, or -1. */
 int32_t cs_blkdir_find(const struct cs_blkdir *d, const uint8_t hash[32]);
 /* Reads the block bytes of entry i into *buf (grown as needed, XOR undone). */
-int cs_blkdir_read(const struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *cap) CS_MUST_CHECK;
+int cs_blkdir_read(struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *cap) CS_MUST_CHECK;
 /* Base name of the file of entry i, for messages. */
 const char *cs_blkdir_fname(const struct cs_blkdir *d, size_t i);
 
