@@ -166,8 +166,8 @@ struct pending {
 
 struct frame {
     int is_obj;
-    size_t start;  /* first pending entry of this container */
-    size_t offset; /* byte of '[' or '{' */
+    size_t start;    /* first pending entry of this container */
+    size_t offset;   /* byte of '[' or '{' */
     const char *key; /* key waiting for its value (objects) */
     size_t key_len, key_off;
 };
@@ -249,7 +249,8 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len)
     const unsigned char *s = p->s;
     size_t open = p->pos, begin = open + 1, end = begin;
     /* pass 1: the closing quote; an escaped character is skipped whole */
-    while (end < p->len && s[end] != '"') end += s[end] == '\\' ? 2 : 1;
+    while (end < p->len && s[end] != '"')
+        end += s[end] == '\\' ? 2 : 1;
     if (end >= p->len) return perr(p, p->len, "unterminated string (opened at byte %zu)", open);
     if (end == begin) {
         *out = "";
@@ -268,8 +269,7 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len)
             i++;
             continue;
         }
-        if (c < 0x20)
-            return perr(p, i, "control character 0x%02x in string must be escaped", c);
+        if (c < 0x20) return perr(p, i, "control character 0x%02x in string must be escaped", c);
         if (c >= 0x80) {
             uint32_t cp;
             size_t k = utf8_decode(s + i, end - i, &cp);
@@ -283,15 +283,32 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len)
         unsigned char e = s[i + 1];
         const char *simple = NULL;
         switch (e) {
-        case '"': simple = "\""; break;
-        case '\\': simple = "\\"; break;
-        case '/': simple = "/"; break;
-        case 'b': simple = "\b"; break;
-        case 'f': simple = "\f"; break;
-        case 'n': simple = "\n"; break;
-        case 'r': simple = "\r"; break;
-        case 't': simple = "\t"; break;
-        case 'u': break;
+        case '"':
+            simple = "\"";
+            break;
+        case '\\':
+            simple = "\\";
+            break;
+        case '/':
+            simple = "/";
+            break;
+        case 'b':
+            simple = "\b";
+            break;
+        case 'f':
+            simple = "\f";
+            break;
+        case 'n':
+            simple = "\n";
+            break;
+        case 'r':
+            simple = "\r";
+            break;
+        case 't':
+            simple = "\t";
+            break;
+        case 'u':
+            break;
         default: {
             char d[16];
             return perr(p, i, "invalid escape '\\' followed by %s", describe(p, i + 1, d));
@@ -349,7 +366,8 @@ static size_t scan_number(const unsigned char *s, size_t len, size_t pos, size_t
             return 0;
         }
     } else {
-        while (pos < len && is_digit(s[pos])) pos++;
+        while (pos < len && is_digit(s[pos]))
+            pos++;
     }
     if (pos < len && s[pos] == '.') {
         pos++;
@@ -358,7 +376,8 @@ static size_t scan_number(const unsigned char *s, size_t len, size_t pos, size_t
             *err_msg = "expected a digit after the decimal point";
             return 0;
         }
-        while (pos < len && is_digit(s[pos])) pos++;
+        while (pos < len && is_digit(s[pos]))
+            pos++;
     }
     if (pos < len && (s[pos] == 'e' || s[pos] == 'E')) {
         pos++;
@@ -368,7 +387,8 @@ static size_t scan_number(const unsigned char *s, size_t len, size_t pos, size_t
             *err_msg = "expected a digit in the exponent";
             return 0;
         }
-        while (pos < len && is_digit(s[pos])) pos++;
+        while (pos < len && is_digit(s[pos]))
+            pos++;
     }
     *err_msg = NULL;
     return pos;
@@ -438,11 +458,13 @@ static void sort_by_key(const struct cs_json_member *m, uint32_t *idx, uint32_t 
             size_t a = lo, b = mid, k = lo;
             while (a < mid && b < hi) {
                 const struct cs_json_member *x = &m[src[a]], *y = &m[src[b]];
-                dst[k++] = key_cmp(y->key, y->key_len, x->key, x->key_len) < 0 ? src[b++]
-                                                                                : src[a++];
+                dst[k++] =
+                    key_cmp(y->key, y->key_len, x->key, x->key_len) < 0 ? src[b++] : src[a++];
             }
-            while (a < mid) dst[k++] = src[a++];
-            while (b < hi) dst[k++] = src[b++];
+            while (a < mid)
+                dst[k++] = src[a++];
+            while (b < hi)
+                dst[k++] = src[b++];
         }
         uint32_t *t = src;
         src = dst;
@@ -465,7 +487,8 @@ static int close_container(struct parser *p, struct cs_json *v)
             if (n > SIZE_MAX / sizeof(struct cs_json)) return nomem(p);
             struct cs_json *items = arena_alloc(p->doc, n * sizeof *items);
             if (!items) return nomem(p);
-            for (size_t i = 0; i < n; i++) items[i] = e[i].value;
+            for (size_t i = 0; i < n; i++)
+                items[i] = e[i].value;
             v->u.items = items;
         }
     } else {
@@ -500,15 +523,16 @@ static int close_container(struct parser *p, struct cs_json *v)
                     p->sort_tmp = t;
                     p->cap_sort_tmp = n;
                 }
-                for (size_t i = 0; i < n; i++) idx[i] = (uint32_t)i;
+                for (size_t i = 0; i < n; i++)
+                    idx[i] = (uint32_t)i;
                 sort_by_key(m, idx, p->sort_tmp, n);
                 /* stable sort: within a run of equal keys the first index is the
                  * first occurrence and the second is its first duplicate */
                 for (size_t i = 1; i < n; i++)
                     if (!key_cmp(m[idx[i - 1]].key, m[idx[i - 1]].key_len, m[idx[i]].key,
                                  m[idx[i]].key_len) &&
-                        (i < 2 || key_cmp(m[idx[i - 2]].key, m[idx[i - 2]].key_len,
-                                          m[idx[i]].key, m[idx[i]].key_len)) &&
+                        (i < 2 || key_cmp(m[idx[i - 2]].key, m[idx[i - 2]].key_len, m[idx[i]].key,
+                                          m[idx[i]].key_len)) &&
                         (dup == SIZE_MAX || idx[i] < dup)) {
                         dup = idx[i];
                         first = idx[i - 1];
@@ -705,12 +729,18 @@ int cs_json_parse(struct cs_json_doc *doc, const char *buf, size_t len,
 const char *cs_json_type_name(enum cs_json_type type)
 {
     switch (type) {
-    case CS_JSON_NULL: return "null";
-    case CS_JSON_BOOL: return "boolean";
-    case CS_JSON_NUMBER: return "number";
-    case CS_JSON_STRING: return "string";
-    case CS_JSON_ARRAY: return "array";
-    case CS_JSON_OBJECT: return "object";
+    case CS_JSON_NULL:
+        return "null";
+    case CS_JSON_BOOL:
+        return "boolean";
+    case CS_JSON_NUMBER:
+        return "number";
+    case CS_JSON_STRING:
+        return "string";
+    case CS_JSON_ARRAY:
+        return "array";
+    case CS_JSON_OBJECT:
+        return "object";
     }
     return "invalid";
 }
@@ -769,11 +799,13 @@ static int number_scaled(const char *t, size_t len, unsigned decimals, int *neg,
         i++;
     }
     size_t a = i;
-    while (i < len && is_digit((unsigned char)t[i])) i++;
+    while (i < len && is_digit((unsigned char)t[i]))
+        i++;
     size_t n_int = i - a, c = i, n_frac = 0;
     if (i < len && t[i] == '.') {
         c = ++i;
-        while (i < len && is_digit((unsigned char)t[i])) i++;
+        while (i < len && is_digit((unsigned char)t[i]))
+            i++;
         n_frac = i - c;
     }
     const int64_t clamp = (int64_t)1 << 60; /* far beyond any decision point */
@@ -790,12 +822,14 @@ static int number_scaled(const char *t, size_t len, unsigned decimals, int *neg,
     }
     if (i != len || n_int == 0) return CS_EFORMAT;
     size_t total = n_int + n_frac;
-#define DIGIT(k) ((k) < n_int ? t[a + (k)] : t[c + (k) - n_int])
+#define DIGIT(k) ((k) < n_int ? t[a + (k)] : t[c + (k)-n_int])
     size_t lead = 0;
-    while (lead < total && DIGIT(lead) == '0') lead++;
+    while (lead < total && DIGIT(lead) == '0')
+        lead++;
     if (lead == total) return 0; /* zero, in any spelling */
     size_t trail = total - 1;
-    while (DIGIT(trail) == '0') trail--;
+    while (DIGIT(trail) == '0')
+        trail--;
     if (total > (size_t)clamp) return CS_ERANGE;
     /* value = digits[lead..trail] * 10^scale */
     int64_t scale = e - (int64_t)n_frac + (int64_t)decimals + (int64_t)(total - 1 - trail);
@@ -833,8 +867,8 @@ int cs_json_get_u64_scaled(const struct cs_json *n, unsigned decimals, uint64_t 
     int neg;
     uint64_t mag;
     int rc = number_scaled(n->u.num, n->len, decimals, &neg, &mag);
-    const char *what = decimals ? "a non-negative amount with that many decimals"
-                                : "an unsigned integer";
+    const char *what =
+        decimals ? "a non-negative amount with that many decimals" : "an unsigned integer";
     if (rc) return convert_error(n, rc, what);
     if (neg && mag) return convert_error(n, CS_ERANGE, what);
     *out = mag;
@@ -902,17 +936,16 @@ static const struct cs_json *field(const struct cs_json *obj, const char *key, i
         return NULL;
     }
     const struct cs_json *v = cs_json_get(obj, key);
-    if (!v)
-        *rc = cs_error(CS_ENOTFOUND, "byte %zu: object has no field \"%s\"", obj->offset, key);
+    if (!v) *rc = cs_error(CS_ENOTFOUND, "byte %zu: object has no field \"%s\"", obj->offset, key);
     return v;
 }
 
-#define FIELD_GETTER(call)                                                                       \
-    int rc;                                                                                      \
-    const struct cs_json *v = field(obj, key, &rc);                                              \
-    if (!v) return rc;                                                                           \
-    rc = call;                                                                                   \
-    if (rc) return cs_error_prefix(rc, "field \"%s\": ", key);                                   \
+#define FIELD_GETTER(call)                                                                         \
+    int rc;                                                                                        \
+    const struct cs_json *v = field(obj, key, &rc);                                                \
+    if (!v) return rc;                                                                             \
+    rc = call;                                                                                     \
+    if (rc) return cs_error_prefix(rc, "field \"%s\": ", key);                                     \
     return 0
 
 int cs_json_obj_u64(const struct cs_json *obj, const char *key, uint64_t *out)
@@ -940,10 +973,14 @@ int cs_json_equal(const struct cs_json *a, const struct cs_json *b)
     if (!a || !b) return a == b;
     if (a->type != b->type || a->len != b->len) return 0;
     switch (a->type) {
-    case CS_JSON_NULL: return 1;
-    case CS_JSON_BOOL: return a->boolean == b->boolean;
-    case CS_JSON_NUMBER: return !memcmp(a->u.num, b->u.num, a->len);
-    case CS_JSON_STRING: return !memcmp(a->u.str, b->u.str, a->len);
+    case CS_JSON_NULL:
+        return 1;
+    case CS_JSON_BOOL:
+        return a->boolean == b->boolean;
+    case CS_JSON_NUMBER:
+        return !memcmp(a->u.num, b->u.num, a->len);
+    case CS_JSON_STRING:
+        return !memcmp(a->u.str, b->u.str, a->len);
     case CS_JSON_ARRAY:
         for (size_t i = 0; i < a->len; i++)
             if (!cs_json_equal(&a->u.items[i], &b->u.items[i])) return 0;
@@ -1145,14 +1182,29 @@ static void emit_string(struct cs_json_writer *w, const char *str, size_t len)
         emit(w, (const char *)s + run, i - run);
         if (c < 0x80) {
             switch (c) {
-            case '"': emit(w, "\\\"", 2); break;
-            case '\\': emit(w, "\\\\", 2); break;
-            case '\b': emit(w, "\\b", 2); break;
-            case '\f': emit(w, "\\f", 2); break;
-            case '\n': emit(w, "\\n", 2); break;
-            case '\r': emit(w, "\\r", 2); break;
-            case '\t': emit(w, "\\t", 2); break;
-            default: emit_u16_escape(w, c);
+            case '"':
+                emit(w, "\\\"", 2);
+                break;
+            case '\\':
+                emit(w, "\\\\", 2);
+                break;
+            case '\b':
+                emit(w, "\\b", 2);
+                break;
+            case '\f':
+                emit(w, "\\f", 2);
+                break;
+            case '\n':
+                emit(w, "\\n", 2);
+                break;
+            case '\r':
+                emit(w, "\\r", 2);
+                break;
+            case '\t':
+                emit(w, "\\t", 2);
+                break;
+            default:
+                emit_u16_escape(w, c);
             }
         } else if (!k) {
             k = 1; /* invalid byte: U+FFFD */
@@ -1217,7 +1269,8 @@ static size_t u64_text(char out[21], uint64_t v)
         tmp[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
     out[n] = 0;
     return n;
 }
@@ -1306,8 +1359,10 @@ void cs_json_writer_raw(struct cs_json_writer *w, const char *json, size_t len)
     }
     cs_json_doc_free(&doc);
     size_t a = 0, b = len;
-    while (a < b && strchr(" \t\r\n", json[a])) a++;
-    while (b > a && strchr(" \t\r\n", json[b - 1])) b--;
+    while (a < b && strchr(" \t\r\n", json[a]))
+        a++;
+    while (b > a && strchr(" \t\r\n", json[b - 1]))
+        b--;
     before_value(w);
     emit(w, json + a, b - a);
     after_value(w);
@@ -1316,13 +1371,22 @@ void cs_json_writer_raw(struct cs_json_writer *w, const char *json, size_t len)
 void cs_json_writer_node(struct cs_json_writer *w, const struct cs_json *n)
 {
     switch (n->type) {
-    case CS_JSON_NULL: cs_json_writer_null(w); break;
-    case CS_JSON_BOOL: cs_json_writer_bool(w, n->boolean); break;
-    case CS_JSON_NUMBER: cs_json_writer_number_text(w, n->u.num, n->len); break;
-    case CS_JSON_STRING: cs_json_writer_string_n(w, n->u.str, n->len); break;
+    case CS_JSON_NULL:
+        cs_json_writer_null(w);
+        break;
+    case CS_JSON_BOOL:
+        cs_json_writer_bool(w, n->boolean);
+        break;
+    case CS_JSON_NUMBER:
+        cs_json_writer_number_text(w, n->u.num, n->len);
+        break;
+    case CS_JSON_STRING:
+        cs_json_writer_string_n(w, n->u.str, n->len);
+        break;
     case CS_JSON_ARRAY:
         cs_json_writer_begin_array(w);
-        for (size_t i = 0; i < n->len; i++) cs_json_writer_node(w, &n->u.items[i]);
+        for (size_t i = 0; i < n->len; i++)
+            cs_json_writer_node(w, &n->u.items[i]);
         cs_json_writer_end_array(w);
         break;
     case CS_JSON_OBJECT:

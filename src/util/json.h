@@ -62,9 +62,9 @@ struct cs_json {
     size_t len;    /* STRING: decoded bytes; NUMBER: text bytes; ARRAY: items;
                       OBJECT: members; otherwise 0 */
     union {
-        const char *str;                /* STRING (NUL-terminated, may hold NULs) */
-        const char *num;                /* NUMBER original text, NUL-terminated */
-        const struct cs_json *items;    /* ARRAY: len contiguous items */
+        const char *str;                      /* STRING (NUL-terminated, may hold NULs) */
+        const char *num;                      /* NUMBER original text, NUL-terminated */
+        const struct cs_json *items;          /* ARRAY: len contiguous items */
         const struct cs_json_member *members; /* OBJECT: len members, document order */
     } u;
 };
@@ -158,17 +158,17 @@ enum {
 /* A streaming writer into a growable buffer or a FILE*.  Caller-provided
  * storage; fields are private. */
 struct cs_json_writer {
-    FILE *fp;          /* NULL: output stays in buf */
-    char *buf;         /* output (buffer mode) or staging before fwrite (FILE mode) */
+    FILE *fp;  /* NULL: output stays in buf */
+    char *buf; /* output (buffer mode) or staging before fwrite (FILE mode) */
     size_t len, cap;
-    size_t flushed;    /* bytes already written to fp */
+    size_t flushed; /* bytes already written to fp */
     int flags;
-    int err;           /* first error, sticky */
+    int err; /* first error, sticky */
     size_t depth;
-    int need_value;    /* a key was written, its value is pending */
+    int need_value;                                /* a key was written, its value is pending */
     unsigned char count[CS_JSON_WRITER_MAX_DEPTH]; /* 0: empty so far, 1: has items */
     unsigned char is_obj[CS_JSON_WRITER_MAX_DEPTH];
-    int done;          /* a complete top-level value was written */
+    int done; /* a complete top-level value was written */
 };
 
 /* Buffer mode: output accumulates in memory; take it with cs_json_writer_finish. */

@@ -145,13 +145,10 @@ static void test_u64_exact(void **state)
     assert_int_equal(parse(&doc, "[0.00100000, 21000000, 20999999.97690000, 0.000000001, "
                                  "184467440737.09551615, 184467440737.09551616, 1e-8]"),
                      0);
-    static const struct int_case sats[] = {{NULL, 0, 100000},
-                                           {NULL, 0, 2100000000000000ull},
-                                           {NULL, 0, 2099999997690000ull},
-                                           {NULL, CS_EFORMAT, 0},
-                                           {NULL, 0, UINT64_MAX},
-                                           {NULL, CS_ERANGE, 0},
-                                           {NULL, 0, 1}};
+    static const struct int_case sats[] = {
+        {NULL, 0, 100000},     {NULL, 0, 2100000000000000ull}, {NULL, 0, 2099999997690000ull},
+        {NULL, CS_EFORMAT, 0}, {NULL, 0, UINT64_MAX},          {NULL, CS_ERANGE, 0},
+        {NULL, 0, 1}};
     for (size_t k = 0; k < 7; k++) {
         int rc = cs_json_get_u64_scaled(cs_json_at(doc.root, k), 8, &u);
         assert_int_equal(rc, sats[k].rc);
@@ -204,8 +201,8 @@ static void test_strings(void **state)
     cs_json_doc_free(&doc);
 
     /* DEL and all non-ASCII planes are fine raw */
-    assert_int_equal(parse(&doc, "\"\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\""),
-                     0);
+    assert_int_equal(
+        parse(&doc, "\"\x7F\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80\""), 0);
     assert_int_equal(doc.root->len, 15);
     cs_json_doc_free(&doc);
 }
@@ -281,8 +278,7 @@ static void test_errors(void **state)
         {"\"\xF4\x90\x80\x80\"", 0, CS_EFORMAT,
          "json: byte 1: invalid UTF-8 sequence starting with 0xf4"},
         {"\"ok\xFF\"", 0, CS_EFORMAT, "json: byte 3: invalid UTF-8 sequence starting with 0xff"},
-        {"\"\xE2\x82\"", 0, CS_EFORMAT,
-         "json: byte 1: invalid UTF-8 sequence starting with 0xe2"},
+        {"\"\xE2\x82\"", 0, CS_EFORMAT, "json: byte 1: invalid UTF-8 sequence starting with 0xe2"},
         {"\xC3\xA9", 0, CS_EFORMAT, "json: byte 0: expected a value, got byte 0xc3"},
         {"[1]\0", 4, CS_EFORMAT, "json: byte 3: unexpected byte 0x00 after the top-level value"},
         {"{\"a\":1,\"b\":2,\"a\":3}", 0, CS_EFORMAT,
@@ -426,7 +422,8 @@ static void test_big_hex_string(void **state)
     size_t len = strlen(pre) + hexlen + strlen(post);
     char *buf = malloc(len);
     memcpy(buf, pre, strlen(pre));
-    for (size_t i = 0; i < hexlen; i++) buf[strlen(pre) + i] = "0123456789abcdef"[i * 7 % 16];
+    for (size_t i = 0; i < hexlen; i++)
+        buf[strlen(pre) + i] = "0123456789abcdef"[i * 7 % 16];
     memcpy(buf + strlen(pre) + hexlen, post, strlen(post));
     struct cs_json_doc doc;
     assert_int_equal(cs_json_parse(&doc, buf, len, NULL), 0);
@@ -517,9 +514,8 @@ static void test_writer_bytes(void **state)
     static const struct {
         double v;
         const char *text;
-    } dbl[] = {{0.1, "0.1"},   {1.0 / 3, "0.3333333333333333"}, {1e300, "1e+300"},
-               {-0.0, "-0"},   {5e-324, "4.94065645841247e-324"},
-               {123456789.0, "123456789"}};
+    } dbl[] = {{0.1, "0.1"}, {1.0 / 3, "0.3333333333333333"},   {1e300, "1e+300"},
+               {-0.0, "-0"}, {5e-324, "4.94065645841247e-324"}, {123456789.0, "123456789"}};
     for (size_t k = 0; k < sizeof dbl / sizeof dbl[0]; k++) {
         struct cs_json_writer w;
         cs_json_writer_init_buf(&w, 0);
@@ -547,8 +543,9 @@ static void test_writer_escapes(void **state)
                       "\xFF\xC3(";
     size_t n = sizeof in - 1;
     char *out = write_string(0, in, n);
-    assert_string_equal(out, "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f<&>\xC3\xA9\xE2\x80\xA8"
-                             "\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD(\"");
+    assert_string_equal(out,
+                        "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f<&>\xC3\xA9\xE2\x80\xA8"
+                        "\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD(\"");
     free(out);
     out = write_string(CS_JSON_W_ASCII, in, n);
     assert_string_equal(out, "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\x7f<&>\\u00e9\\u2028"
@@ -610,8 +607,10 @@ static void test_writer_errors_and_raw(void **state)
 
     /* nesting beyond the writer's depth is an error, not a crash */
     cs_json_writer_init_buf(&w, 0);
-    for (int i = 0; i < 300; i++) cs_json_writer_begin_array(&w);
-    for (int i = 0; i < 300; i++) cs_json_writer_end_array(&w);
+    for (int i = 0; i < 300; i++)
+        cs_json_writer_begin_array(&w);
+    for (int i = 0; i < 300; i++)
+        cs_json_writer_end_array(&w);
     assert_int_equal(cs_json_writer_finish(&w, &out, &len), CS_ERANGE);
 
     assert_true(cs_json_is_number("-0.5E+10", 8));
@@ -631,14 +630,16 @@ static void test_writer_file(void **state)
     struct cs_json_writer w;
     cs_json_writer_init_file(&w, fp, CS_JSON_W_PRETTY);
     cs_json_writer_begin_array(&w);
-    for (uint64_t i = 0; i < 50000; i++) cs_json_writer_u64(&w, i * 1000003);
+    for (uint64_t i = 0; i < 50000; i++)
+        cs_json_writer_u64(&w, i * 1000003);
     cs_json_writer_end_array(&w);
     assert_int_equal(cs_json_writer_finish(&w, NULL, NULL), 0);
     fclose(fp);
     /* the same calls into a buffer give the same bytes */
     cs_json_writer_init_buf(&w, CS_JSON_W_PRETTY);
     cs_json_writer_begin_array(&w);
-    for (uint64_t i = 0; i < 50000; i++) cs_json_writer_u64(&w, i * 1000003);
+    for (uint64_t i = 0; i < 50000; i++)
+        cs_json_writer_u64(&w, i * 1000003);
     cs_json_writer_end_array(&w);
     char *out;
     size_t len;
@@ -687,7 +688,10 @@ static void test_roundtrip(void **state)
 {
     (void)state;
     static const char *docs[] = {
-        "null", "true", "-0.0e-0", "\"\\u0000\\ud83d\\ude00\\u2028\xFF\"",
+        "null",
+        "true",
+        "-0.0e-0",
+        "\"\\u0000\\ud83d\\ude00\\u2028\xFF\"",
         "{\"a\":[1,2,{\"b\":null}],\"c\":\"\\n\",\"\":{}}",
         "[[[[[]]]],{},[{}],\"x\",1e999]",
     };
@@ -720,7 +724,8 @@ static void test_roundtrip(void **state)
 static void test_prefixes_and_mutations(void **state)
 {
     (void)state;
-    const char *text = "{\"a\":[12,-3.5e+2,\"\\ud83d\\ude00\\u00e9x\",true,null],\"b\":{\"c\":\"\xC3\xA9\"}}";
+    const char *text =
+        "{\"a\":[12,-3.5e+2,\"\\ud83d\\ude00\\u00e9x\",true,null],\"b\":{\"c\":\"\xC3\xA9\"}}";
     size_t len = strlen(text);
     struct cs_json_doc doc;
     for (size_t k = 0; k < len; k++) {
