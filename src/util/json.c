@@ -477,7 +477,7 @@ static int close_container(struct parser *p, struct cs_json *v)
 {
     struct frame *f = &p->frames[p->nframes - 1];
     size_t n = p->nstack - f->start;
-    const struct pending *e = p->stack + f->start;
+    const struct pending *e = n ? p->stack + f->start : NULL; /* stack may be NULL when empty */
     memset(v, 0, sizeof *v);
     v->offset = f->offset;
     v->len = n;
