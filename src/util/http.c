@@ -792,6 +792,7 @@ int cs_http_post(const char *url, const char *user, const char *password, const 
         auth = basic_auth(u.user, u.password);
     if ((user || password || u.has_userinfo) && !auth)
         return cs_error(CS_EUSAGE, "%s: credentials too long", u.display);
+    if (!max_response_bytes) max_response_bytes = DEFAULT_MAX_RESPONSE;
     struct call c = {&u, now_ms() + timeout_ms, timeout_ms, -1};
     struct response r;
     int retryable;
@@ -935,6 +936,8 @@ int cs_jsonrpc_call(struct cs_rpc_client *c, const char *method, const char *par
 {
     memset(doc, 0, sizeof *doc);
     *result = NULL;
+    if (!method || !*method) return cs_error(CS_EUSAGE, "JSON-RPC call without a method name");
+    if (!c->max_response_bytes) c->max_response_bytes = DEFAULT_MAX_RESPONSE;
     if (c->timeout_ms <= 0) return cs_error(CS_EUSAGE, "%s: timeout must be positive", method);
     const char *params = params_json ? params_json : "[]";
     size_t plen = strlen(params), k = 0;

@@ -56,7 +56,7 @@ int cs_http_parse_url(const char *url, struct cs_http_url *out) CS_MUST_CHECK;
 /* One POST of body (Content-Type: application/json) on a fresh connection that
  * is closed afterwards.  Basic auth is sent when user or password is non-NULL
  * (else the URL's userinfo if any).  timeout_ms (> 0) bounds the whole call;
- * max_response_bytes caps the body.  On 0, *status is the HTTP status and
+ * max_response_bytes caps the body (0: 256 MiB).  On 0, *status is the HTTP status and
  * *resp a malloc'd, NUL-terminated body the caller frees (*resp_len bytes, not
  * counting the NUL).  On error *resp is NULL.  Cost: one TCP connection plus
  * O(response) time and memory. */
@@ -77,7 +77,7 @@ struct cs_rpc_client {
     struct cs_http_url url;
     char *auth;                /* "Basic ..." header value or NULL (owned) */
     int timeout_ms;            /* per call; default 60000 */
-    size_t max_response_bytes; /* default 256 MiB (getblock verbosity 2/3 of a 4 MB block) */
+    size_t max_response_bytes; /* 0 or default: 256 MiB (getblock verbosity 2/3, 4 MB block) */
     size_t max_depth;          /* JSON nesting limit of replies; default 256 */
     int keep_alive;            /* default 1: reuse one connection across calls */
     uint64_t next_id;          /* id of the next request */
