@@ -243,14 +243,46 @@ static int hex4(const unsigned char *s, uint32_t *out)
     return 0;
 }
 
+/* Word-at-a-time string scanning.  Each flag sets the high bit of a byte
+ * lane; a lane above a flagged one may be flagged spuriously (borrow), which
+ * only sends that word to the byte loop, never skips a special byte. */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGHS 0x8080808080808080ull
+static uint64_t load8(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+static uint64_t swar_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (SWAR_ONES * c);
+    return (y - SWAR_ONES) & ~y & SWAR_HIGHS;
+}
+static uint64_t swar_quote_bs(uint64_t x)
+{
+    return swar_eq(x, '"') | swar_eq(x, '\\');
+}
+/* Non-zero if the word holds '"', '\\', a byte < 0x20 or a byte >= 0x80. */
+static uint64_t swar_special(uint64_t x)
+{
+    return swar_eq(x, '"') | swar_eq(x, '\\') | ((x - SWAR_ONES * 0x20) & ~x & SWAR_HIGHS) |
+           (x & SWAR_HIGHS);
+}
+
 /* p->pos is at the opening quote.  Leaves p->pos after the closing quote. */
 static int parse_string(struct parser *p, const char **out, size_t *out_len)
 {
     const unsigned char *s = p->s;
     size_t open = p->pos, begin = open + 1, end = begin;
-    /* pass 1: the closing quote; an escaped character is skipped whole */
-    while (end < p->len && s[end] != '"')
+    /* pass 1: the closing quote; an escaped character is skipped whole.
+     * Words of 8 plain bytes are skipped at once (hex blobs are megabytes). */
+    for (;;) {
+        while (p->len - end >= 8 && !swar_quote_bs(load8(s + end)))
+            end += 8;
+        if (end >= p->len || s[end] == '"') break;
         end += s[end] == '\\' ? 2 : 1;
+    }
     if (end >= p->len) return perr(p, p->len, "unterminated string (opened at byte %zu)", open);
     if (end == begin) {
         *out = "";
@@ -265,8 +297,15 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len)
     while (i < end) {
         unsigned char c = s[i];
         if (c >= 0x20 && c < 0x80 && c != '\\') {
-            dst[n++] = (char)c;
-            i++;
+            /* a run of plain ASCII: find its end a word at a time, copy once */
+            size_t j = i + 1;
+            while (end - j >= 8 && !swar_special(load8(s + j)))
+                j += 8;
+            while (j < end && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '\\')
+                j++;
+            memcpy(dst + n, s + i, j - i);
+            n += j - i;
+            i = j;
             continue;
         }
         if (c < 0x20) return perr(p, i, "control character 0x%02x in string must be escaped", c);

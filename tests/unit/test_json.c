@@ -304,6 +304,67 @@ static void test_errors(void **state)
     assert_string_equal(cs_errmsg(), "getblock reply: byte 1: expected a value, got '}'");
 }
 
+/* The string scanner works 8 bytes at a time: put each kind of special byte
+ * at every position of a 40-byte string and check offsets and decoding. */
+static void test_string_positions(void **state)
+{
+    (void)state;
+    struct cs_json_doc doc;
+    char buf[64], want[128];
+    for (size_t k = 0; k < 40; k++) {
+        /* raw control character */
+        memset(buf, 'a', sizeof buf);
+        buf[0] = '"';
+        buf[41] = '"';
+        buf[1 + k] = 0x1f;
+        assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), CS_EFORMAT);
+        snprintf(want, sizeof want, "json: byte %zu: control character 0x1f", 1 + k);
+        assert_true(strncmp(cs_errmsg(), want, strlen(want)) == 0);
+        /* invalid UTF-8 byte */
+        buf[1 + k] = (char)0xFE;
+        assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), CS_EFORMAT);
+        snprintf(want, sizeof want, "json: byte %zu: invalid UTF-8 sequence starting with 0xfe",
+                 1 + k);
+        assert_string_equal(cs_errmsg(), want);
+        /* valid 2-byte UTF-8 (when it fits) decodes unchanged */
+        if (k < 39) {
+            buf[1 + k] = (char)0xC3;
+            buf[2 + k] = (char)0xA9;
+            assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), 0);
+            assert_int_equal(doc.root->len, 40);
+            assert_memory_equal(doc.root->u.str, buf + 1, 40);
+            cs_json_doc_free(&doc);
+            buf[2 + k] = 'a';
+        }
+        /* escape \n shrinks the string by one */
+        if (k < 39) {
+            buf[1 + k] = '\\';
+            buf[2 + k] = 'n';
+            assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), 0);
+            assert_int_equal(doc.root->len, 39);
+            assert_int_equal(doc.root->u.str[k], '\n');
+            if (k + 1 < 39) assert_int_equal(doc.root->u.str[k + 1], 'a');
+            cs_json_doc_free(&doc);
+            buf[2 + k] = 'a';
+        }
+        /* an escaped quote does not end the string; a bare one does */
+        if (k < 39) {
+            buf[1 + k] = '\\';
+            buf[2 + k] = '"';
+            assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), 0);
+            assert_int_equal(doc.root->len, 39);
+            assert_int_equal(doc.root->u.str[k], '"');
+            cs_json_doc_free(&doc);
+            buf[2 + k] = 'a';
+        }
+        buf[1 + k] = '"';
+        assert_int_equal(cs_json_parse(&doc, buf, 42, NULL), CS_EFORMAT);
+        snprintf(want, sizeof want, "json: byte %zu: unexpected 'a' after the top-level value",
+                 2 + k);
+        if (k < 39) assert_string_equal(cs_errmsg(), want);
+    }
+}
+
 static void test_duplicates_large_object(void **state)
 {
     (void)state;
@@ -833,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_u64_exact),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_string_positions),
         cmocka_unit_test(test_duplicates_large_object),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_big_hex_string),
