@@ -495,6 +495,7 @@ static int read_response(struct call *c, size_t max, struct response *resp)
     int chunked, have_cl, conn_close, conn_keep;
     uint64_t cl;
     size_t header_bytes;
+    int interim = 0;
     for (;;) { /* loops over interim 1xx responses */
         chunked = have_cl = conn_close = conn_keep = 0;
         cl = 0;
@@ -561,7 +562,8 @@ static int read_response(struct call *c, size_t max, struct response *resp)
                 /* only "chunked" (possibly with "identity") is understood */
                 char tmp[256];
                 snprintf(tmp, sizeof tmp, "%s", v);
-                for (char *t = strtok(tmp, ", \t"); t; t = strtok(NULL, ", \t")) {
+                char *save = NULL;
+                for (char *t = strtok_r(tmp, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
                     if (!strcasecmp(t, "chunked"))
                         chunked = 1;
                     else if (strcasecmp(t, "identity")) {
@@ -579,6 +581,10 @@ static int read_response(struct call *c, size_t max, struct response *resp)
         if (resp->status >= 100 && resp->status < 200) {
             if (resp->status == 101) {
                 rc = cs_error(CS_ERPC, "%s: server switched protocols (HTTP 101)", c->url->display);
+                goto out;
+            }
+            if (++interim > 16) {
+                rc = cs_error(CS_ERPC, "%s: more than 16 interim 1xx responses", c->url->display);
                 goto out;
             }
             r.phase = "waiting for the response";
