@@ -278,7 +278,7 @@ static int parse_string(struct parser *p, const char **out, size_t *out_len)
     /* pass 1: the closing quote; an escaped character is skipped whole.
      * Words of 8 plain bytes are skipped at once (hex blobs are megabytes). */
     for (;;) {
-        while (p->len - end >= 8 && !swar_quote_bs(load8(s + end)))
+        while (end + 8 <= p->len && !swar_quote_bs(load8(s + end))) /* end may be len + 1 */
             end += 8;
         if (end >= p->len || s[end] == '"') break;
         end += s[end] == '\\' ? 2 : 1;

@@ -239,6 +239,8 @@ static void test_errors(void **state)
          "json: byte 5: expected a value, got end of input (object opened at byte 0)"},
         {"[\"abc", 0, CS_EFORMAT, "json: byte 5: unterminated string (opened at byte 1)"},
         {"\"ab\\\"", 0, CS_EFORMAT, "json: byte 5: unterminated string (opened at byte 0)"},
+        {"\"a\\", 0, CS_EFORMAT, "json: byte 3: unterminated string (opened at byte 0)"},
+        {"[\"1e\\", 0, CS_EFORMAT, "json: byte 5: unterminated string (opened at byte 1)"},
         {"tru", 0, CS_EFORMAT, "json: byte 0: invalid literal (expected true, false or null)"},
         {"[nul]", 0, CS_EFORMAT, "json: byte 1: invalid literal (expected true, false or null)"},
         {"True", 0, CS_EFORMAT, "json: byte 0: expected a value, got 'T'"},
