@@ -299,6 +299,7 @@ def main():
             if row[0] in owners:
                 err('owners.csv: %s listed twice' % row[0])
             owners[row[0]] = (row[1], row[2])
+    shape_count = {}
     utxo = {}  # (txid, n) -> (value, spk, addr)
     spender = {}
     txinfo = {}  # txid -> (ins [(txid,n,value,addr)], outs [(value, addr)])
@@ -348,6 +349,8 @@ def main():
                 utxo[(txid, n)] = (o.nValue, spk, a)
                 outs.append((o.nValue, a))
             txinfo[txid] = (ins, outs)
+            if ti > 0:
+                shapes(tx, ins, outs, shape_count)
         if hh > 0:
             sub = (50 * 100000000) >> (hh // 150) if hh // 150 < 64 else 0
             cbv = sum(o.nValue for o in blk.vtx[0].vout)
@@ -372,7 +375,14 @@ def main():
     summary = {'height': len(chain) - 1, 'txs': ntx, 'utxo_count': utxo_count,
                'utxo_total': utxo_total, 'tip': b2lx(tip), 'records': len(recs),
                'stale': stale, 'out_of_order': out_of_order, 'network': net,
-               'addresses': len(owners)}
+               'addresses': len(owners), 'shapes': shape_count}
+    if ntx >= 5000:
+        for k in ('whirlpool', 'whirlpool_tx0', 'wasabi2', 'swap_memo', 'out_memo'):
+            if not shape_count.get(k):
+                err('no %s transaction found by the METHODS rules' % k)
+    if stale < 1 or out_of_order < 1:
+        err('expected at least one stale block and one out-of-order pair (got %d, %d)'
+            % (stale, out_of_order))
 
     # --- tags ---
     tpath = os.path.join(truthdir, 'tags.csv')
@@ -408,6 +418,58 @@ def main():
         check_heist(hj, owners, utxo, spender, txinfo, summary)
     print(json.dumps(summary, sort_keys=True))
     return 1 if errors else 0
+
+
+WP = {100000: 5000, 1000000: 50000, 5000000: 175000, 50000000: 1750000}
+
+
+def shapes(tx, ins, outs, count):
+    """METHODS.md 2.3 / 4.3 detectors, independently written, to count shapes"""
+    vals = [o.nValue for o in tx.vout]
+    spks = [bytes(o.scriptPubKey) for o in tx.vout]
+    opret = [s for s in spks if s[:1] == b'\x6a']
+    real = [(v, s) for v, s in zip(vals, spks) if s[:1] != b'\x6a']
+    in_addrs = [a for (t, n, v, a) in ins]
+    # Whirlpool mix: 5 in / 5 out at a pool denomination, scripts distinct
+    if len(ins) == 5 and len(vals) == 5 and len(set(vals)) == 1 and vals[0] in WP:
+        d = vals[0]
+        if (all(d <= v <= d + 110000 for (t, n, v, a) in ins) and len(set(in_addrs)) == 5 and
+                len(set(spks)) == 5):
+            count['whirlpool'] = count.get('whirlpool', 0) + 1
+    # Tx0: one OP_RETURN, 1-70 premix outputs in [d+100, d+110000], one fee output
+    if len(opret) == 1:
+        for d, f in WP.items():
+            pre = [v for v, s in real if d + 100 <= v <= d + 110000]
+            fee = [v for v, s in real if 0.5 * f <= v <= 3 * f and not d + 100 <= v <= d + 110000]
+            if 1 <= len(pre) <= 70 and len(fee) == 1 and len(real) - len(pre) - 1 <= 2:
+                count['whirlpool_tx0'] = count.get('whirlpool_tx0', 0) + 1
+                break
+        m = opret[0]
+        data = m[2:] if len(m) > 1 and m[1] <= 75 else m[3:]
+        if data.startswith(b'SWAP:ETH.ETH:0x'):
+            count['swap_memo'] = count.get('swap_memo', 0) + 1
+        if data.startswith(b'OUT:') and len(data) == 68:
+            count['out_memo'] = count.get('out_memo', 0) + 1
+    # Wasabi 2.0
+    if len(ins) >= 20:
+        per = {}
+        for a in in_addrs:
+            per[a] = per.get(a, 0) + 1
+        vc = {}
+        for v in vals:
+            vc[v] = vc.get(v, 0) + 1
+        denoms = [v for v, c in vc.items() if c >= 2]
+        nden = sum(vc[v] for v in denoms)
+        if (max(per.values()) <= 0.1 * len(ins) and min(vals) >= 5000 and
+                len(set(spks)) == len(spks) and len(denoms) >= 3 and
+                nden >= (len(vals) - 1) / 2 and nden < len(vals)):
+            count['wasabi2'] = count.get('wasabi2', 0) + 1
+    # peel shape: 1 input, 2 outputs
+    if len(ins) == 1 and len(real) == 2 and not opret:
+        count['one_in_two_out'] = count.get('one_in_two_out', 0) + 1
+    # address reuse in outputs: an output paying one of the tx's input addresses
+    if any(a in set(in_addrs) for v, a in outs if a):
+        count['pays_input_address'] = count.get('pays_input_address', 0) + 1
 
 
 def check_heist(hj, owners, utxo, spender, txinfo, summary):

@@ -135,6 +135,8 @@ int cs_gen_blk_open(struct cs_gen_blkwriter *w, const char *dir, const uint8_t m
     strcpy(w->dir, dir);
     memcpy(w->magic, magic, 4);
     w->cap = 8u << 20;
+    w->max_file = CS_GEN_BLKFILE_MAX;
+    w->pad = CS_GEN_BLKFILE_PAD;
     w->buf = cs_xmalloc(w->cap);
     return open_file(w);
 }
@@ -142,7 +144,7 @@ int cs_gen_blk_open(struct cs_gen_blkwriter *w, const char *dir, const uint8_t m
 int cs_gen_blk_write(struct cs_gen_blkwriter *w, const uint8_t *block, size_t len)
 {
     int rc;
-    if (w->file_pos > 0 && w->file_pos + 8 + len > CS_GEN_BLKFILE_MAX) {
+    if (w->file_pos > 0 && w->file_pos + 8 + len > w->max_file) {
         if ((rc = close_file(w)) != 0) return rc;
         w->file_no++;
         if ((rc = open_file(w)) != 0) return rc;
@@ -172,7 +174,7 @@ int cs_gen_blk_close(struct cs_gen_blkwriter *w)
 {
     int rc = 0;
     if (w->f) {
-        uint64_t pad = (CS_GEN_BLKFILE_PAD - w->file_pos % CS_GEN_BLKFILE_PAD) % CS_GEN_BLKFILE_PAD;
+        uint64_t pad = (w->pad - w->file_pos % w->pad) % w->pad;
         while (pad && rc == 0) {
             if (w->len == w->cap) rc = flush_buf(w);
             size_t n = w->cap - w->len < pad ? w->cap - w->len : (size_t)pad;

@@ -158,7 +158,7 @@ uint32_t cs_gen_addr_new(struct cs_gen *g, uint32_t entity, uint32_t wallet, int
 {
     if (g->naddr == g->capaddr) {
         g->capaddr = g->capaddr ? g->capaddr * 2 : 1u << 16;
-        g->aprog = cs_xrealloc(g->aprog, (size_t)g->capaddr * 32);
+        g->aprog = cs_xrealloc(g->aprog, (size_t)g->capaddr * 40);
         g->aent = cs_xrealloc(g->aent, (size_t)g->capaddr * 4);
         g->awal = cs_xrealloc(g->awal, (size_t)g->capaddr * 4);
         g->atype = cs_xrealloc(g->atype, (size_t)g->capaddr);
@@ -174,14 +174,15 @@ uint32_t cs_gen_addr_new(struct cs_gen *g, uint32_t entity, uint32_t wallet, int
         uint8_t pub[33], h[20];
         cs_gen_pubkey(g, id, pub);
         cs_hash160(pub, 33, h);
+        memset(prog, 0, 40);
         if (atype == CS_GEN_P2SH_P2WPKH) {
             uint8_t redeem[22] = {0x00, 0x14};
             memcpy(redeem + 2, h, 20);
             cs_hash160(redeem, 22, prog);
+            memcpy(prog + 20, h, 20); /* key hash, for the redeem script at spend */
         } else {
             memcpy(prog, h, 20);
         }
-        memset(prog + 20, 0, 12);
     }
     /* owners.csv row */
     const struct cs_gen_entity *e = &g->ent[entity];
@@ -511,7 +512,7 @@ uint32_t cs_gen_emit(struct cs_gen *g, struct cs_gen_build *b)
         if (t == CS_GEN_P2SH_P2WPKH) {
             uint8_t *p = eb->ss[i];
             p[0] = 0x16, p[1] = 0x00, p[2] = 0x14;
-            cs_hash160(eb->pub[i], 33, p + 3);
+            memcpy(p + 3, g->aprog[x->addr] + 20, 20);
             in->script_sig_len = 23;
         }
         in->nwit = 2;
@@ -621,9 +622,13 @@ static uint64_t select_coins(struct cs_gen *g, struct cs_gen_build *b, uint32_t 
     const struct cs_gen_wallet *w = &g->wal[wid];
     uint64_t sum = 0;
     if (!w->n) return 0;
-    uint32_t start = (uint32_t)cs_gen_below(&g->rng, w->n);
-    for (uint32_t k = 0; k < w->n && sum < need && b->nin < maxin; k++) {
-        uint32_t u = w->utxo[(start + k) % w->n];
+    uint32_t i = (uint32_t)cs_gen_below(&g->rng, w->n);
+    for (uint32_t k = 0; k < w->n && sum < need && b->nin < maxin; k++, i++) {
+        if (i == w->n) i = 0;
+        uint32_t u = w->utxo[i];
+        /* the sum test waits on this load: start the next ones early */
+        if (i + 2 < w->n) __builtin_prefetch(&g->utxo[w->utxo[i + 2]].value);
+        if (i + 1 < w->n) __builtin_prefetch(&g->utxo[w->utxo[i + 1]].value);
         cs_gen_add_in(g, b, u);
         sum += g->utxo[u].value;
     }
@@ -745,8 +750,8 @@ static const char *act_names[A_N] = {
     "ex_sweep", "ex_withdraw",  "ex_cold",        "mixer_sweep",  "mixer_payout", "wp_tx0",
     "wp_mix",   "wasabi",       "merchant_sweep", "vault_payout", "consolidate"};
 /* weights in 1/10 of a percent of random transactions */
-static const uint32_t act_weight[A_N] = {280, 100, 140, 25, 20, 20, 50, 30, 6,
-                                         6,   25,  12,  30, 2,  20, 15, 10};
+static const uint32_t act_weight[A_N] = {300, 100, 140, 25, 20, 20, 50, 15, 6,
+                                         6,   25,  12,  30, 1,  20, 15, 10};
 
 /* A payment from entity s's wallet slot to a target of the given kind. */
 static int pay_from(struct cs_gen *g, uint32_t s, int wslot, int target)
@@ -1504,7 +1509,7 @@ static size_t assemble(struct cs_gen *g, uint32_t height, uint32_t time, uint32_
     size_t n = cs_gen_tx_write(&cb, g->rec + off, g->reccap - off, cbtxid, wtx);
     if (!n) BUG("coinbase serialization");
     off += n;
-    memcpy(g->rec + off, body, bodylen);
+    if (bodylen) memcpy(g->rec + off, body, bodylen);
     off += bodylen;
     memcpy(g->txid[0], cbtxid, 32);
     uint8_t root[32];

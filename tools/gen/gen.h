@@ -156,6 +156,8 @@ struct cs_gen_blkwriter {
     size_t len, cap;
     uint64_t total; /* bytes of records over all files (no padding) */
     uint64_t records;
+    uint64_t max_file; /* CS_GEN_BLKFILE_MAX; tests lower it */
+    uint64_t pad;      /* CS_GEN_BLKFILE_PAD; tests lower it */
 };
 
 /* Opens dir/blk00000.dat for writing (truncating).  Returns 0 or CS_EIO. */
@@ -328,7 +330,7 @@ struct cs_gen {
     uint32_t *freelist;
     uint32_t nfree, capfree;
     /* addresses */
-    uint8_t (*aprog)[32];
+    uint8_t (*aprog)[40]; /* program (20 or 32 bytes); P2SH-P2WPKH: + key hash at 20 */
     uint32_t *aent, *awal;
     uint8_t *atype;
     uint32_t naddr, capaddr;
