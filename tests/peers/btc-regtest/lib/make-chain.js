@@ -173,6 +173,7 @@ class Generator {
     this.height = 0;
     this.coinbaseAddr = null;
     this.coinbaseLeft = 0;
+    this.pending = new Map(); // txid sent since the last block -> wallets it touches
     this.stats = {sent: 0, failed: 0, multisig: 0, payouts: 0, consolidations: 0, sweeps: 0,
                   opReturns: 0, failures: {}};
   }
@@ -315,17 +316,45 @@ class Generator {
       this.coinbaseLeft = this.rng.range(5, 40);
     }
     this.coinbaseLeft--;
+    // The wallet hands a sent tx to the mempool without waiting for it, so a
+    // block mined at once could miss it: wait until all are in the mempool.
+    if (this.pending.size > 0) {
+      for (let i = 0; ; i++) {
+        const pool = new Set(await this.rpc('getrawmempool', []));
+        const missing = [...this.pending.keys()].filter(h => !pool.has(h));
+        if (missing.length === 0)
+          break;
+        if (i >= 300) {
+          for (const h of missing) this.pending.delete(h);
+          this.stats.notInMempool = (this.stats.notInMempool || 0) + missing.length;
+          break;
+        }
+        await sleep(10);
+      }
+    }
     const [hash] = await this.rpc('generatetoaddress', [1, this.coinbaseAddr]);
     this.height++;
-    // The wallet indexes the block asynchronously; wait until the miner's
-    // wallet has this block's coinbase so coin lists are current.
-    for (let i = 0; ; i++) {
-      if (await this.wallet('miner').getBlock(this.height))
-        break;
-      if (i > 1000)
-        throw new Error(`wallet did not index block ${this.height}`);
-      await sleep(5);
+    // The wallets index the block asynchronously, one tx after another in
+    // block order and, per tx, one wallet after another. Coin lists are only
+    // current (and the run only reproducible) once the block's last tx is
+    // confirmed in every wallet it touches; the coinbase (first tx, miner)
+    // covers empty blocks.
+    const txids = (await this.rpc('getblock', [hash, 1])).tx;
+    const last = txids[txids.length - 1];
+    const checks = [['miner', txids[0]]];
+    if (this.pending.has(last))
+      for (const w of this.pending.get(last)) checks.push([w, last]);
+    for (const [w, txid] of checks) {
+      for (let i = 0; ; i++) {
+        const tx = await this.wallet(w).getTX(txid);
+        if (tx && tx.height === this.height)
+          break;
+        if (i > 2000)
+          throw new Error(`wallet ${w} did not index ${txid} in block ${this.height}`);
+        await sleep(5);
+      }
     }
+    for (const txid of txids) this.pending.delete(txid);
     return hash;
   }
 
@@ -398,11 +427,28 @@ class Generator {
   async send(from, outputs, extra, what) {
     const plain = outputs.map(o => (o.script ? {script: o.script, value: o.value}
                                              : {address: o.address, value: o.value}));
+    let txid;
     try {
-      await this.pay(from, plain, extra);
+      txid = await this.pay(from, plain, extra);
     } catch (err) {
       this.fail(`${what} from ${from.name}`, err);
       return;
+    }
+    const wallets = new Set([from.builder]);
+    for (const o of outputs)
+      if (o.to) wallets.add(o.to.builder);
+    this.pending.set(txid, wallets);
+    // Each recipient wallet learns of the tx from the mempool asynchronously
+    // and then advances its address depth; wait, or the next address it hands
+    // out depends on timing.
+    for (const w of wallets) {
+      for (let i = 0; !(await this.wallet(w).getTX(txid)); i++) {
+        if (i > 1000) {
+          this.stats.slowIndex = (this.stats.slowIndex || 0) + 1;
+          break;
+        }
+        await sleep(2);
+      }
     }
     this.stats.sent++;
     for (const o of outputs)
