@@ -1,0 +1,361 @@
+/* cmd_cluster.c — `chainsleuth cluster`: compute or update the address
+ * clustering (src/cluster/cluster.h), report it, export it as CSV. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cluster/cluster.h"
+
+#if defined(__has_include)
+#if __has_include("tags/tags.h")
+#include "tags/tags.h"
+#define CLUSTER_HAVE_TAGS 1
+#endif
+#endif
+
+static const char USAGE[] =
+    "usage: chainsleuth cluster [--db DIR] [--heuristics LIST] [--warn-share F] [--json]\n"
+    "                           [--export FILE.csv] [--full] [--quiet]\n"
+    "\n"
+    "Groups the store's addresses into clusters (entities) with union-find and stores\n"
+    "a cluster id per address in DIR/btc/cluster/ (cluster id = the smallest address\n"
+    "id in the cluster).  The first run covers the whole chain; later runs process\n"
+    "only transactions ingested since, unless the heuristics changed, the store was\n"
+    "rolled back below the clustered tip (reorg), or the last run did not finish:\n"
+    "then everything is recomputed and the report says why.  Ctrl-C stops at a block\n"
+    "boundary and keeps what was done.\n"
+    "\n"
+    "  --heuristics LIST  comma-separated (default: multi-input):\n"
+    "                       multi-input          join all input addresses of a tx\n"
+    "                                            (common-input ownership)\n"
+    "                       change:H+H...        join the change output to the inputs\n"
+    "                                            when the heuristics H agree on exactly\n"
+    "                                            one output: fresh reuse type power10\n"
+    "                                            power10=<d> optimal locktime graphsense\n"
+    "                                            legacy all (off by default)\n"
+    "                       coinjoin:R+R...      CoinJoin vetoes (txs matching one are\n"
+    "                                            never joined): generic wasabi-1.0\n"
+    "                                            wasabi-1.1 wasabi-2.0 whirlpool\n"
+    "                                            whirlpool-tx0 joinmarket\n"
+    "                                            stonewall-control exchange-control\n"
+    "                                            date-gate all default none (default:\n"
+    "                                            every detector and both controls, no\n"
+    "                                            date gate)\n"
+    "                       none                 nothing: every address alone\n"
+    "                     e.g. multi-input,change:fresh+type+optimal\n"
+    "                     locktime and graphsense look at later transactions, so with\n"
+    "                     them every run recomputes from scratch.\n"
+    "  --warn-share F     warn on stderr when one cluster holds more than the share F\n"
+    "                     of all addresses (default 0.05; a super-cluster usually\n"
+    "                     means one false link merged unrelated entities)\n"
+    "  --export FILE.csv  also write address,cluster for every address ('-' = stdout)\n"
+    "  --full             recompute from scratch\n"
+    "  --json             print the report as JSON\n"
+    "  --quiet            no progress on stderr\n"
+    "  --db DIR           store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)\n"
+    "\n"
+    "The report gives addresses, clusters, singletons, the largest cluster and its\n"
+    "share, transactions vetoed as CoinJoin per protocol and change links.\n"
+    "Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted (work so far is kept).\n";
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct progress {
+    double start, last;
+    int enabled, tty, printed;
+};
+
+static int on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct progress *p = ctx;
+    if (stop_flag) return 1;
+    if (!p->enabled) return 0;
+    double t = now_s();
+    if (t - p->start < 1.0 || t - p->last < (p->tty ? 0.25 : 10.0)) return 0;
+    p->last = t;
+    double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+    fprintf(stderr, "%scluster: %5.1f%%  %llu / %llu txs  %.0f s%s", p->tty ? "\r" : "", pct,
+            (unsigned long long)done, (unsigned long long)total, t - p->start, p->tty ? "" : "\n");
+    p->printed = 1;
+    return 0;
+}
+
+#ifdef CLUSTER_HAVE_TAGS
+/* Exchange control: an input is "exchange" when any of its tags says so. */
+static int is_exchange(void *ctx, const struct cs_store *s, uint32_t addr)
+{
+    const struct cs_tagdb *tdb = ctx;
+    char a[96];
+    struct cs_tag t[16];
+    const struct cs_addr *ad = cs_store_addr(s, addr);
+    if (ad->type == CS_ADDR_MULTISIG || ad->type == CS_ADDR_OPRETURN || ad->type == CS_ADDR_NONSTD)
+        return 0;
+    cs_addr_format(ad, cs_store_net(s), a);
+    size_t n = cs_tagdb_lookup(tdb, "btc", a, t, 16);
+    for (size_t i = 0; i < n && i < 16; i++)
+        if (t[i].category == CS_TAG_EXCHANGE) return 1;
+    return 0;
+}
+
+/* Opens the tag table when it holds exchange tags; fingerprints it. */
+static struct cs_tagdb *open_exchange_tags(const char *db, char *id, size_t cap)
+{
+    struct cs_tagdb *tdb = NULL;
+    if (cs_tagdb_open(db, 0, &tdb)) return NULL;
+    size_t cursor = 0;
+    struct cs_tag t;
+    struct cs_tag_filter f = {CS_TAG_EXCHANGE, "btc", NULL, NULL, NULL};
+    if (!cs_tagdb_find(tdb, &f, &cursor, &t)) {
+        cs_tagdb_close(tdb);
+        return NULL;
+    }
+    char p[4200];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/tags/tags.tsv", db);
+    if (stat(p, &sb)) {
+        cs_tagdb_close(tdb);
+        return NULL;
+    }
+    snprintf(id, cap, "tags.tsv:%zu-tags:%lld-bytes:%lld.%09ld", cs_tagdb_count(tdb),
+             (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+    return tdb;
+}
+#endif
+
+static void print_report(const struct cs_cluster_report *r, const struct cs_store *s, int json,
+                         int interrupted)
+{
+    const struct cs_cluster_state *st = &r->state;
+    uint64_t addrs = st->addr ? st->addr - 1 : 0, vetoed = 0;
+    for (int i = 0; i < CS_CJP_COUNT; i++)
+        vetoed += st->vetoed[i];
+    double share = addrs ? (double)st->largest / (double)addrs : 0;
+    char largest_addr[96] = "";
+    if (st->largest_id)
+        cs_addr_format(cs_store_addr(s, st->largest_id), cs_store_net(s), largest_addr);
+    if (json) {
+        printf("{\"heuristics\":");
+        cli_json_str(stdout, st->spec);
+        printf(",\"run\":{\"mode\":\"%s\",\"reason\":", r->full  ? "full"
+                                                        : r->txs ? "update"
+                                                                 : "up-to-date");
+        cli_json_str(stdout, r->reason);
+        printf(",\"txs\":%llu,\"inputs\":%llu,\"unions\":%llu,\"merges\":%llu,\"seconds\":%.3f,"
+               "\"interrupted\":%s},",
+               (unsigned long long)r->txs, (unsigned long long)r->inputs,
+               (unsigned long long)r->edges, (unsigned long long)r->merges, r->seconds,
+               interrupted ? "true" : "false");
+        printf("\"blocks\":%llu,\"height\":%lld,\"txs\":%llu,\"addresses\":%llu,\"clusters\":%llu,"
+               "\"singletons\":%llu,",
+               (unsigned long long)st->blocks, (long long)st->blocks - 1,
+               (unsigned long long)st->tx, (unsigned long long)addrs,
+               (unsigned long long)st->clusters, (unsigned long long)st->singletons);
+        printf("\"largest\":{\"size\":%llu,\"share\":%.6f,\"cluster\":%u,\"address\":",
+               (unsigned long long)st->largest, share, st->largest_id);
+        cli_json_str(stdout, largest_addr);
+        printf("},\"coinjoin_vetoed\":{\"total\":%llu", (unsigned long long)vetoed);
+        for (int i = 1; i < CS_CJP_COUNT; i++)
+            if (i != CS_CJP_TX0)
+                printf(",\"%s\":%llu", cs_cj_protocol_name(i), (unsigned long long)st->vetoed[i]);
+        printf("},\"multi_input_txs\":%llu,\"change_links\":%llu,\"inputs\":%llu,\"tags\":",
+               (unsigned long long)st->multi_input_txs, (unsigned long long)st->change_links,
+               (unsigned long long)st->inputs);
+        cli_json_str(stdout, st->tags);
+        printf("}\n");
+        return;
+    }
+    printf("heuristics   %s\n", st->spec);
+    if (r->full)
+        printf("run          full recompute (%s): %llu txs, %llu inputs in %.2f s%s\n", r->reason,
+               (unsigned long long)r->txs, (unsigned long long)r->inputs, r->seconds,
+               interrupted ? ", interrupted" : "");
+    else if (r->txs)
+        printf("run          update: %llu new txs, %llu inputs in %.2f s%s\n",
+               (unsigned long long)r->txs, (unsigned long long)r->inputs, r->seconds,
+               interrupted ? ", interrupted" : "");
+    else
+        printf("run          up to date\n");
+    printf("chain        %llu blocks (tip height %lld), %llu txs\n", (unsigned long long)st->blocks,
+           (long long)st->blocks - 1, (unsigned long long)st->tx);
+    printf("addresses    %llu\n", (unsigned long long)addrs);
+    printf("clusters     %llu (%llu singletons)\n", (unsigned long long)st->clusters,
+           (unsigned long long)st->singletons);
+    if (st->largest)
+        printf("largest      %llu addresses (%.2f%% of all), cluster %u (%s)\n",
+               (unsigned long long)st->largest, 100 * share, st->largest_id, largest_addr);
+    printf("coinjoin     %llu txs vetoed", (unsigned long long)vetoed);
+    int first = 1;
+    for (int i = 1; i < CS_CJP_COUNT; i++) {
+        if (!st->vetoed[i]) continue;
+        printf("%s%s %llu", first ? " (" : ", ", cs_cj_protocol_name(i),
+               (unsigned long long)st->vetoed[i]);
+        first = 0;
+    }
+    printf("%s\n", first ? "" : ")");
+    printf("multi-input  %llu txs joined their inputs\n", (unsigned long long)st->multi_input_txs);
+    printf("change links %llu\n", (unsigned long long)st->change_links);
+}
+
+static int export_csv(const char *db, const struct cs_store *s, const char *path)
+{
+    struct cs_clusterdb *c;
+    int rc = cs_clusterdb_open(&c, db);
+    if (rc) return cli_fail_err("cluster", rc);
+    uint64_t behind;
+    if ((rc = cs_clusterdb_check(c, s, &behind))) {
+        cs_clusterdb_close(c);
+        return cli_fail_err("cluster", rc);
+    }
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    if (!f) {
+        cs_clusterdb_close(c);
+        return cli_fail("cluster", "--export %s: cannot create: %s", path, strerror(errno));
+    }
+    rc = cs_clusterdb_export_csv(c, s, f);
+    if (f != stdout && fclose(f) && !rc) rc = cs_error(CS_EIO, "--export %s: close failed", path);
+    cs_clusterdb_close(c);
+    return rc ? cli_fail_err("cluster", rc) : 0;
+}
+
+int cmd_cluster(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *spec = NULL, *export_path = NULL;
+    int json = 0, quiet = 0, full = 0, c;
+    double warn_share = 0.05;
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"heuristics", required_argument, 0, 'H'},
+                                         {"warn-share", required_argument, 0, 'w'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"export", required_argument, 0, 'e'},
+                                         {"full", no_argument, 0, 'f'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'H':
+            spec = optarg;
+            break;
+        case 'w':
+            warn_share = strtod(optarg, &end);
+            if (*end || end == optarg || !(warn_share >= 0 && warn_share <= 1))
+                return cli_usage("cluster", "--warn-share: not a share between 0 and 1: %s",
+                                 optarg);
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'e':
+            export_path = optarg;
+            break;
+        case 'f':
+            full = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return 0;
+        default:
+            return cli_usage("cluster", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage("cluster", "unexpected argument '%s'", argv[optind]);
+    if (spec) {
+        struct cs_cluster_spec sp;
+        if (cs_cluster_spec_parse(spec, &sp)) return cli_usage("cluster", "%s", cs_errmsg());
+    }
+    if (export_path && json && !strcmp(export_path, "-"))
+        return cli_usage("cluster", "--export - and --json both write to stdout");
+    struct cs_store *s;
+    if (cli_open_store("cluster", db, &s)) return 1;
+
+    struct cs_cluster_opts o = {0};
+    o.spec = spec;
+    o.full = full;
+    struct progress pr = {now_s(), 0, !quiet, isatty(2), 0};
+    o.progress = on_progress;
+    o.progress_ctx = &pr;
+#ifdef CLUSTER_HAVE_TAGS
+    char tags_id[128];
+    struct cs_tagdb *tdb = open_exchange_tags(db, tags_id, sizeof tags_id);
+    if (tdb) {
+        o.is_exchange = is_exchange;
+        o.exchange_ctx = tdb;
+        o.tags_id = tags_id;
+    }
+#endif
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct cs_cluster_report r;
+    int rc = cs_cluster_update(s, db, &o, &r);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+#ifdef CLUSTER_HAVE_TAGS
+    cs_tagdb_close(tdb);
+#endif
+    if (pr.printed && pr.tty) fputc('\n', stderr);
+    if (rc && rc != CS_EINTERRUPTED) {
+        cs_store_close(s);
+        return cli_fail_err("cluster", rc);
+    }
+    int interrupted = rc == CS_EINTERRUPTED;
+    const struct cs_cluster_state *st = &r.state;
+    uint64_t addrs = st->addr ? st->addr - 1 : 0;
+    if (!(export_path && !strcmp(export_path, "-"))) print_report(&r, s, json, interrupted);
+    if (addrs && (double)st->largest > warn_share * (double)addrs)
+        fprintf(stderr,
+                "chainsleuth cluster: warning: cluster %u holds %llu of %llu addresses (%.2f%% > "
+                "%.2f%%): a super-cluster; one false link (a missed CoinJoin, a PayJoin, a "
+                "custodial co-signer) can merge unrelated entities\n",
+                st->largest_id, (unsigned long long)st->largest, (unsigned long long)addrs,
+                100.0 * (double)st->largest / (double)addrs, 100 * warn_share);
+    if (!quiet && r.seconds > 1.0 && !json)
+        fprintf(stderr, "cluster: %.1f s (union-find %.2f s for %llu unions)\n", r.seconds,
+                r.uf_seconds, (unsigned long long)r.edges);
+    if (interrupted) {
+        fprintf(stderr,
+                "chainsleuth cluster: interrupted at height %lld; progress is kept, run "
+                "again to continue\n",
+                (long long)st->blocks - 1);
+        cs_store_close(s);
+        return 130;
+    }
+    if (export_path) {
+        rc = export_csv(db, s, export_path);
+        if (rc) {
+            cs_store_close(s);
+            return rc;
+        }
+    }
+    cs_store_close(s);
+    return 0;
+}

@@ -1,0 +1,392 @@
+/* cmd_entity.c — `chainsleuth entity ADDR|CLUSTER_ID`: what the clustering
+ * knows about one entity (size, balance, heights, tags, largest members), and
+ * `--why ADDR2`: the transactions that put two addresses in one cluster. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cluster/cluster.h"
+#include "cluster/unionfind.h"
+#include "util/codec.h"
+
+#if defined(__has_include)
+#if __has_include("tags/tags.h")
+#include "tags/tags.h"
+#define ENTITY_HAVE_TAGS 1
+#endif
+#endif
+
+static const char USAGE[] =
+    "usage: chainsleuth entity ADDR|CLUSTER_ID [--db DIR] [--json] [--limit N]\n"
+    "       chainsleuth entity ADDR --why ADDR2 [--db DIR] [--json]\n"
+    "\n"
+    "Shows the cluster (entity) of an address, or the cluster with that id (a cluster\n"
+    "id is the smallest address id in the cluster, as `cluster --export` prints it):\n"
+    "number of addresses, balance (unspent outputs of all members), total received,\n"
+    "first and last height at which a member received or spent, the attribution tags\n"
+    "of all members (every category with the number of members carrying it;\n"
+    "conflicting categories are shown, never resolved), and the largest members by\n"
+    "value received.  Needs a clustering: run `chainsleuth cluster` first.\n"
+    "\n"
+    "  --limit N    largest members to list (default 10, 0 = none)\n"
+    "  --why ADDR2  print the chain of transactions whose input (or change) links\n"
+    "               joined ADDR and ADDR2, hop by hop (address -> address via txid at\n"
+    "               height), or say that they are not in one cluster (exit 0 either\n"
+    "               way)\n"
+    "  --json       machine-readable output\n"
+    "  --db DIR     store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)\n"
+    "\n"
+    "Addresses are written as `address` accepts them.  Listing the members of a\n"
+    "cluster reads the cluster-id column once (O(addresses)).\n"
+    "Exit codes: 0 ok, 1 error, 2 usage.\n";
+
+/* ---- tags of the members (kept behind one function: src/tags is optional) ---- */
+
+#define MAX_LABELS 64
+
+struct tag_count {
+    char name[160]; /* category name, or label */
+    char category[32];
+    size_t members;
+};
+
+struct tag_summary {
+    int available;       /* 1: a tag table was read */
+    const char *why_not; /* when not available */
+    size_t tagged;       /* members with at least one tag */
+    struct tag_count cat[32];
+    size_t n_cat;
+    struct tag_count label[MAX_LABELS];
+    size_t n_label, labels_dropped;
+};
+
+static void count_in(struct tag_count *arr, size_t *n, size_t cap, const char *name,
+                     const char *category, size_t *dropped)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(arr[i].name, name) && !strcmp(arr[i].category, category)) {
+            arr[i].members++;
+            return;
+        }
+    if (*n == cap) {
+        if (dropped) ++*dropped;
+        return;
+    }
+    snprintf(arr[*n].name, sizeof arr[*n].name, "%s", name);
+    snprintf(arr[*n].category, sizeof arr[*n].category, "%s", category);
+    arr[*n].members = 1;
+    ++*n;
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+    const struct tag_count *x = a, *y = b;
+    if (x->members != y->members) return x->members > y->members ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void entity_tags(const char *db, const struct cs_store *s, const uint32_t *members, size_t n,
+                        struct tag_summary *ts)
+{
+    memset(ts, 0, sizeof *ts);
+#ifdef ENTITY_HAVE_TAGS
+    struct cs_tagdb *tdb;
+    if (cs_tagdb_open(db, 0, &tdb)) {
+        ts->why_not = "no tag table (import tags with `chainsleuth tags import`)";
+        return;
+    }
+    ts->available = 1;
+    struct cs_tag t[64];
+    char a[96];
+    for (size_t i = 0; i < n; i++) {
+        const struct cs_addr *ad = cs_store_addr(s, members[i]);
+        if (ad->type == CS_ADDR_MULTISIG || ad->type == CS_ADDR_OPRETURN ||
+            ad->type == CS_ADDR_NONSTD)
+            continue;
+        cs_addr_format(ad, cs_store_net(s), a);
+        size_t k = cs_tagdb_lookup(tdb, "btc", a, t, 64);
+        if (k > 64) k = 64;
+        if (!k) continue;
+        ts->tagged++;
+        /* each member counts once per category and once per label */
+        unsigned seen_cat = 0;
+        for (size_t j = 0; j < k; j++) {
+            const char *cat = cs_tag_category_name(t[j].category);
+            if (!cat) cat = "?";
+            if (t[j].category >= 0 && t[j].category < 32 && !(seen_cat & (1u << t[j].category))) {
+                seen_cat |= 1u << t[j].category;
+                count_in(ts->cat, &ts->n_cat, 32, cat, "", NULL);
+            }
+            int dup = 0;
+            for (size_t q = 0; q < j; q++)
+                if (!strcmp(t[q].label, t[j].label) && t[q].category == t[j].category) dup = 1;
+            if (!dup)
+                count_in(ts->label, &ts->n_label, MAX_LABELS, t[j].label, cat, &ts->labels_dropped);
+        }
+    }
+    cs_tagdb_close(tdb);
+    qsort(ts->cat, ts->n_cat, sizeof ts->cat[0], cmp_count);
+    qsort(ts->label, ts->n_label, sizeof ts->label[0], cmp_count);
+#else
+    (void)db;
+    (void)s;
+    (void)members;
+    (void)n;
+    ts->why_not = "this build has no tags module";
+#endif
+}
+
+/* ---- address / cluster argument ---- */
+
+static int all_digits(const char *p)
+{
+    if (!*p) return 0;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9') return 0;
+    return 1;
+}
+
+/* Resolves an address argument to its id within the clustering; prints the error. */
+static int resolve_addr(const struct cs_store *s, const struct cs_clusterdb *c, const char *arg,
+                        uint32_t *id)
+{
+    struct cs_addr a;
+    uint64_t x;
+    if (cs_addr_parse(arg, cs_store_net(s), &a)) return cli_fail("entity", "%s", cs_errmsg());
+    if (cs_store_find_addr(s, &a, &x))
+        return cli_fail("entity", "address %s never seen on this chain", arg);
+    if (x >= cs_clusterdb_state(c)->addr)
+        return cli_fail("entity",
+                        "address %s appeared after the last clustering (run chainsleuth cluster)",
+                        arg);
+    *id = (uint32_t)x;
+    return 0;
+}
+
+static void fmt_addr(const struct cs_store *s, uint32_t id, char out[96])
+{
+    cs_addr_format(cs_store_addr(s, id), cs_store_net(s), out);
+}
+
+/* ---- --why ---- */
+
+static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32_t a, uint32_t b,
+                  int json)
+{
+    struct cs_cluster_hop *hops;
+    size_t n;
+    char sa[96], sb[96], x[96], y[96], hex[65];
+    fmt_addr(s, a, sa);
+    fmt_addr(s, b, sb);
+    uint32_t ca = cs_clusterdb_cid(c, a), cb = cs_clusterdb_cid(c, b);
+    int rc = cs_clusterdb_why(c, a, b, &hops, &n);
+    if (rc == CS_ENOTFOUND) {
+        if (json) {
+            printf("{\"from\":\"%s\",\"to\":\"%s\",\"same_cluster\":false,\"from_cluster\":%u,"
+                   "\"to_cluster\":%u}\n",
+                   sa, sb, ca, cb);
+        } else {
+            printf("%s (cluster %u) and %s (cluster %u) are not in one cluster\n", sa, ca, sb, cb);
+        }
+        return 0;
+    }
+    if (rc) return cli_fail_err("entity", rc);
+    if (json) {
+        printf("{\"from\":\"%s\",\"to\":\"%s\",\"same_cluster\":true,\"cluster\":%u,\"hops\":[", sa,
+               sb, ca);
+    } else {
+        printf("%s and %s are in cluster %u, linked in %zu hop%s:\n", sa, sb, ca, n,
+               n == 1 ? "" : "s");
+    }
+    for (size_t i = 0; i < n; i++) {
+        fmt_addr(s, hops[i].from, x);
+        fmt_addr(s, hops[i].to, y);
+        cs_hex_rev(hex, cs_store_txid(s, hops[i].tx));
+        uint32_t h = cs_store_tx(s, hops[i].tx)->height;
+        if (json)
+            printf("%s{\"from\":\"%s\",\"to\":\"%s\",\"txid\":\"%s\",\"height\":%u}", i ? "," : "",
+                   x, y, hex, h);
+        else
+            printf("  %s -> %s  via %s at height %u\n", x, y, hex, h);
+    }
+    if (json) printf("]}\n");
+    free(hops);
+    return 0;
+}
+
+/* ---- entity ---- */
+
+static int do_entity(const char *db, const struct cs_store *s, const struct cs_clusterdb *c,
+                     uint32_t cid, size_t limit, int json)
+{
+    struct cs_entity e;
+    int rc = cs_entity_load(c, s, cid, limit, &e);
+    if (rc) return cli_fail_err("entity", rc);
+    struct tag_summary *ts = cs_xmalloc(sizeof *ts);
+    entity_tags(db, s, e.members, e.size, ts);
+    const struct cs_cluster_state *st = cs_clusterdb_state(c);
+    char a[96], btc[32], btc2[32];
+    fmt_addr(s, cid, a);
+    if (json) {
+        printf("{\"cluster\":%u,\"first_address\":\"%s\",\"size\":%zu,\"balance\":%llu,"
+               "\"received\":%llu,\"outputs\":%llu,\"utxos\":%llu,",
+               cid, a, e.size, (unsigned long long)e.balance, (unsigned long long)e.received,
+               (unsigned long long)e.outputs, (unsigned long long)e.utxos);
+        if (e.first_height < 0)
+            printf("\"first_seen\":null,\"last_seen\":null,");
+        else
+            printf("\"first_seen\":%lld,\"last_seen\":%lld,", (long long)e.first_height,
+                   (long long)e.last_height);
+        printf("\"tags\":{\"available\":%s,", ts->available ? "true" : "false");
+        if (!ts->available) {
+            printf("\"note\":");
+            cli_json_str(stdout, ts->why_not);
+            printf(",");
+        }
+        printf("\"tagged_addresses\":%zu,\"conflict\":%s,\"categories\":[", ts->tagged,
+               ts->n_cat > 1 ? "true" : "false");
+        for (size_t i = 0; i < ts->n_cat; i++)
+            printf("%s{\"category\":\"%s\",\"addresses\":%zu}", i ? "," : "", ts->cat[i].name,
+                   ts->cat[i].members);
+        printf("],\"labels\":[");
+        for (size_t i = 0; i < ts->n_label; i++) {
+            printf("%s{\"label\":", i ? "," : "");
+            cli_json_str(stdout, ts->label[i].name);
+            printf(",\"category\":\"%s\",\"addresses\":%zu}", ts->label[i].category,
+                   ts->label[i].members);
+        }
+        printf("]},\"top\":[");
+        for (size_t i = 0; i < e.n_top; i++) {
+            fmt_addr(s, e.top[i].addr, a);
+            printf("%s{\"address\":\"%s\",\"received\":%llu,\"balance\":%llu}", i ? "," : "", a,
+                   (unsigned long long)e.top[i].received, (unsigned long long)e.top[i].balance);
+        }
+        printf("],\"clustering\":{\"height\":%lld,\"heuristics\":", (long long)st->blocks - 1);
+        cli_json_str(stdout, st->spec);
+        printf("}}\n");
+    } else {
+        printf("cluster      %u (%zu address%s; first %s)\n", cid, e.size, e.size == 1 ? "" : "es",
+               a);
+        printf("balance      %s BTC (%llu sat) in %llu unspent outputs\n", cli_btc(e.balance, btc),
+               (unsigned long long)e.balance, (unsigned long long)e.utxos);
+        printf("received     %s BTC in %llu outputs\n", cli_btc(e.received, btc),
+               (unsigned long long)e.outputs);
+        if (e.first_height >= 0)
+            printf("seen         heights %lld .. %lld\n", (long long)e.first_height,
+                   (long long)e.last_height);
+        if (!ts->available) {
+            printf("tags         none (%s)\n", ts->why_not);
+        } else if (!ts->tagged) {
+            printf("tags         none of the %zu addresses is tagged\n", e.size);
+        } else {
+            printf("tags         %zu of %zu addresses tagged; categories:", ts->tagged, e.size);
+            for (size_t i = 0; i < ts->n_cat; i++)
+                printf("%s %s %zu", i ? "," : "", ts->cat[i].name, ts->cat[i].members);
+            printf("%s\n",
+                   ts->n_cat > 1 ? "  (CONFLICT: more than one category, not resolved)" : "");
+            for (size_t i = 0; i < ts->n_label; i++)
+                printf("             %s (%s): %zu address%s\n", ts->label[i].name,
+                       ts->label[i].category, ts->label[i].members,
+                       ts->label[i].members == 1 ? "" : "es");
+            if (ts->labels_dropped)
+                printf("             ... and more labels (%zu tag rows not listed)\n",
+                       ts->labels_dropped);
+        }
+        if (e.n_top) {
+            printf("largest members by value received:\n");
+            for (size_t i = 0; i < e.n_top; i++) {
+                fmt_addr(s, e.top[i].addr, a);
+                printf("  %-62s %20s BTC received %20s BTC balance\n", a,
+                       cli_btc(e.top[i].received, btc), cli_btc(e.top[i].balance, btc2));
+            }
+            if (e.n_top < e.size) printf("  ... %zu more\n", e.size - e.n_top);
+        }
+        printf("clustering   height %lld, heuristics %s\n", (long long)st->blocks - 1, st->spec);
+    }
+    free(ts);
+    cs_entity_free(&e);
+    return 0;
+}
+
+int cmd_entity(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *why = NULL;
+    int json = 0, c;
+    unsigned long long limit = 10;
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},    {"json", no_argument, 0, 'j'},
+        {"limit", required_argument, 0, 'l'}, {"why", required_argument, 0, 'w'},
+        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 'w')
+            why = optarg;
+        else if (c == 'l') {
+            limit = strtoull(optarg, &end, 10);
+            if (*end || end == optarg || *optarg == '-')
+                return cli_usage("entity", "--limit: not a number: %s", optarg);
+        } else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("entity", "unknown option");
+    }
+    if (optind + 1 != argc) return cli_usage("entity", "give one address or cluster id");
+    const char *arg = argv[optind];
+    if (why && all_digits(arg))
+        return cli_usage("entity", "--why needs an address, not a cluster id");
+    struct cs_store *s;
+    if (cli_open_store("entity", db, &s)) return 1;
+    struct cs_clusterdb *cdb;
+    int rc = cs_clusterdb_open(&cdb, db);
+    if (rc) {
+        cs_store_close(s);
+        if (rc == CS_ENOTFOUND)
+            return cli_fail("entity", "%s: no clustering: run chainsleuth cluster first", db);
+        return cli_fail_err("entity", rc);
+    }
+    uint64_t behind;
+    if ((rc = cs_clusterdb_check(cdb, s, &behind))) {
+        cs_clusterdb_close(cdb);
+        cs_store_close(s);
+        return cli_fail_err("entity", rc);
+    }
+    if (behind)
+        fprintf(stderr,
+                "chainsleuth entity: note: the clustering covers height %lld; the store has %llu "
+                "newer blocks (run chainsleuth cluster to include them)\n",
+                (long long)cs_clusterdb_state(cdb)->blocks - 1, (unsigned long long)behind);
+    int ret;
+    uint32_t id, id2;
+    if (why) {
+        if ((ret = resolve_addr(s, cdb, arg, &id)) == 0 &&
+            (ret = resolve_addr(s, cdb, why, &id2)) == 0)
+            ret = do_why(s, cdb, id, id2, json);
+    } else if (all_digits(arg)) {
+        unsigned long long v = strtoull(arg, NULL, 10);
+        uint32_t cid = v < cs_clusterdb_state(cdb)->addr ? cs_clusterdb_cid(cdb, v) : CS_UF_NONE;
+        if (cid == CS_UF_NONE || v == 0)
+            ret = cli_fail("entity", "no cluster %s (cluster ids run from 1 to %llu)", arg,
+                           (unsigned long long)cs_clusterdb_state(cdb)->addr - 1);
+        else if (cid != v)
+            ret = cli_fail("entity",
+                           "%s is not a cluster id: cluster ids are the smallest address id "
+                           "of their cluster, and address %s belongs to cluster %u",
+                           arg, arg, cid);
+        else
+            ret = do_entity(db, s, cdb, cid, (size_t)limit, json);
+    } else {
+        if ((ret = resolve_addr(s, cdb, arg, &id)) == 0)
+            ret = do_entity(db, s, cdb, cs_clusterdb_cid(cdb, id), (size_t)limit, json);
+    }
+    cs_clusterdb_close(cdb);
+    cs_store_close(s);
+    return ret;
+}
