@@ -19,6 +19,9 @@ int cmd_decode(int argc, char **argv);
 int cmd_address(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_tags(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
+int cmd_entity(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /* Prints "chainsleuth <cmd>: <message>" and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

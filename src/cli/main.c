@@ -21,6 +21,8 @@ static const struct {
     {"address", cmd_address, "balance, history and transactions of an address"},
     {"decode", cmd_decode, "decode a raw block or transaction (file or hex) without a store"},
     {"verify", cmd_verify, "check the store's consistency and print column checksums"},
+    {"cluster", cmd_cluster, "group addresses into entities (multi-input, CoinJoin vetoes, change)"},
+    {"entity", cmd_entity, "size, balance, tags and members of a cluster; --why links two addresses"},
 };
 
 static void usage(FILE *f)
