@@ -62,6 +62,7 @@ struct tag_summary {
     size_t n_label, labels_dropped;
 };
 
+#ifdef ENTITY_HAVE_TAGS
 static void count_in(struct tag_count *arr, size_t *n, size_t cap, const char *name,
                      const char *category, size_t *dropped)
 {
@@ -87,6 +88,8 @@ static int cmp_count(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+#endif
+
 static void entity_tags(const char *db, const struct cs_store *s, const uint32_t *members, size_t n,
                         struct tag_summary *ts)
 {
@@ -94,7 +97,7 @@ static void entity_tags(const char *db, const struct cs_store *s, const uint32_t
 #ifdef ENTITY_HAVE_TAGS
     struct cs_tagdb *tdb;
     if (cs_tagdb_open(db, 0, &tdb)) {
-        ts->why_not = "no tag table (import tags with `chainsleuth tags import`)";
+        ts->why_not = "no tag table; import tags with `chainsleuth tags import`";
         return;
     }
     ts->available = 1;
