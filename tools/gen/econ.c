@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gen.h"
 #include "util/codec.h"
@@ -1607,9 +1608,29 @@ static int block_end(struct cs_gen *g)
 
 /* ------------------------------------------------------------ set-up */
 
+/* wallet slots each kind uses (the others stay CS_GEN_NONE: users are most
+ * entities, and one wallet each keeps their records dense in the cache) */
+static unsigned wallet_mask(int kind)
+{
+    switch (kind) {
+    case CS_GEN_USER:
+    case CS_GEN_COORD:
+    case CS_GEN_MINER:
+    case CS_GEN_BRIDGE:
+        return 1u << CS_GEN_W_MAIN;
+    case CS_GEN_MERCHANT:
+    case CS_GEN_ATTACKER:
+        return 1u << CS_GEN_W_MAIN | 1u << CS_GEN_W_DEP;
+    case CS_GEN_MIXER:
+        return 1u << CS_GEN_W_DEP | 1u << CS_GEN_W_HOT;
+    default: /* exchanges */
+        return 1u << CS_GEN_W_DEP | 1u << CS_GEN_W_HOT | 1u << CS_GEN_W_COLD;
+    }
+}
+
 static uint32_t new_entity(struct cs_gen *g, int kind, const char *name, int atype)
 {
-    g->ent = cs_xrealloc(g->ent, (size_t)(g->nent + 1) * sizeof *g->ent);
+    if (g->nent == g->capent) BUG("entity table full");
     struct cs_gen_entity *e = &g->ent[g->nent];
     memset(e, 0, sizeof *e);
     snprintf(e->name, sizeof e->name, "%s", name);
@@ -1620,7 +1641,7 @@ static uint32_t new_entity(struct cs_gen *g, int kind, const char *name, int aty
     e->fp_lowr = 1;
     e->fp_seq = 0xfffffffdu;
     for (int s = 0; s < CS_GEN_NWSLOT; s++)
-        e->wallet[s] = new_wallet(g, g->nent);
+        e->wallet[s] = wallet_mask(kind) >> s & 1 ? new_wallet(g, g->nent) : CS_GEN_NONE;
     for (int s = 0; s < CS_GEN_NASLOT; s++)
         e->fixed[s] = CS_GEN_NONE;
     e->last_recv = CS_GEN_NONE;
@@ -1642,8 +1663,10 @@ static void setup_entities(struct cs_gen *g)
     char name[40];
     g->victim = g->attacker = CS_GEN_NONE;
     g->nuser = (uint32_t)(n / 40 < 200 ? 200 : n / 40 > 60000 ? 60000 : n / 40);
+    g->nmerch = (uint32_t)(n / 4000 < 5 ? 5 : n / 4000 > 500 ? 500 : n / 4000);
+    g->capent = g->nuser + g->nmerch + 64;
+    g->ent = cs_xmalloc((size_t)g->capent * sizeof *g->ent);
     g->user0 = g->nent;
-    g->ent = cs_xrealloc(g->ent, (size_t)(g->nuser + 64) * sizeof *g->ent);
     for (uint32_t i = 0; i < g->nuser; i++) {
         snprintf(name, sizeof name, "user_%05u", i + 1);
         uint32_t e = new_entity(g, CS_GEN_USER, name, user_atype(g));
@@ -1658,7 +1681,6 @@ static void setup_entities(struct cs_gen *g)
         g->wal[u->wallet[CS_GEN_W_MAIN]].track = 1;
         g->wal[u->wallet[CS_GEN_W_MAIN]].fpos = CS_GEN_NONE;
     }
-    g->nmerch = (uint32_t)(n / 4000 < 5 ? 5 : n / 4000 > 500 ? 500 : n / 4000);
     g->merch0 = g->nent;
     for (uint32_t i = 0; i < g->nmerch; i++) {
         snprintf(name, sizeof name, "merchant_%04u", i + 1);
@@ -1802,6 +1824,9 @@ int cs_gen_run(const struct cs_gen_opts *o)
     if ((rc = cs_gen_blk_open(&g->bw, path, g->magic)) != 0) return rc;
     snprintf(path, sizeof path, "%s/truth", o->out);
     if ((rc = mkdir_p(path)) != 0) return rc;
+    snprintf(path, sizeof path, "%s/truth/heist.json", o->out);
+    if (!o->heist && unlink(path) != 0 && errno != ENOENT)
+        return cs_error(CS_EIO, "%s: cannot remove: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s/truth/owners.csv", o->out);
     if ((rc = ob_open(&g->owners, path, "address,entity,entity_kind\n")) != 0) return rc;
     snprintf(path, sizeof path, "%s/truth/tags.csv", o->out);
@@ -1833,8 +1858,11 @@ int cs_gen_run(const struct cs_gen_opts *o)
     for (uint32_t h = 0; h <= g->last_height && rc == 0; h++) {
         block_begin(g, h);
         if (h > g->boot_blocks) {
-            uint64_t i = h - g->boot_blocks - 1;
-            uint64_t want = rest * (i + 1) / act - rest * i / act; /* incl. coinbase */
+            /* txs in this block incl. its coinbase: what keeps the running
+             * total on the line to N, so heist bursts are paid back later */
+            uint64_t i = h - g->boot_blocks - 1, start = g->chain_txs;
+            uint64_t goal = 1 + g->boot_blocks + rest * (i + 1) / act;
+            uint64_t want = goal > start ? goal - start : 1;
             miner_payout(g);
             if (o->heist) cs_gen_heist_step(g);
             uint32_t fails = 0;

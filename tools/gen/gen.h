@@ -315,7 +315,7 @@ struct cs_gen {
     const char *hrp;
     /* entities */
     struct cs_gen_entity *ent;
-    uint32_t nent;
+    uint32_t nent, capent;
     uint32_t user0, nuser, merch0, nmerch, ex0, nex, miner0, nminer;
     uint32_t mixer, coord_wp, coord_ws, bridge, attacker, victim; /* entity ids or NONE */
     /* wallets */

@@ -21,9 +21,12 @@ static const char usage[] =
     "  DIR/truth/chain.json         height, tip, txs, utxo_count, utxo_total of the best chain\n"
     "  DIR/truth/heist.json         with --scenario heist: where every stolen satoshi went\n"
     "\n"
-    "  --out DIR        output directory (created; existing files are overwritten)\n"
-    "  --txs N          transactions in the best chain incl. coinbases (>= 1000;\n"
-    "                   the result is within a few transactions of N)\n"
+    "  --out DIR        output directory (created; our files in it are overwritten,\n"
+    "                   higher-numbered blk files and a stale heist.json removed)\n"
+    "  --txs N          transactions in the best chain incl. genesis and coinbases\n"
+    "                   (1000 .. 10^8; memory ~150 bytes per tx); met exactly\n"
+    "                   unless heist steps due in the last blocks overshoot\n"
+    "                   (chain.json has the real count)\n"
     "  --seed S         seed (unsigned 64-bit); same arguments => identical bytes\n"
     "  --scenario X     heist: a Bybit-style theft from an exchange's cold wallet;\n"
     "                   none (default): the economy only\n"
@@ -74,8 +77,8 @@ int main(int argc, char **argv)
             if (!*v) return bad("--out: empty path%s", "");
             o.out = v;
         } else if (!strcmp(a, "--txs")) {
-            if (parse_u64(v, &o.txs) || o.txs < 1000 || o.txs > 1000000000ULL)
-                return bad("--txs: '%s' is not a number from 1000 to 1000000000", v);
+            if (parse_u64(v, &o.txs) || o.txs < 1000 || o.txs > 100000000ULL)
+                return bad("--txs: '%s' is not a number from 1000 to 100000000", v);
             have_txs = 1;
         } else if (!strcmp(a, "--seed")) {
             if (parse_u64(v, &o.seed)) return bad("--seed: '%s' is not an unsigned integer", v);
