@@ -26,6 +26,7 @@
 #define EDGE_FLUSH (1u << 20)  /* union requests buffered before cs_uf_union_edges */
 #define EV_BUF_ROWS (1u << 16) /* evidence rows buffered before write() */
 #define OUT_WALK_CAP 1024      /* outputs walked for graphsense's "<= 1 spending tx" */
+#define PREFETCH_TXS 8         /* transactions between prefetch_tx and process_tx */
 
 /* ---------------- spec text ---------------- */
 
@@ -515,6 +516,30 @@ static void fill_out_extra(struct run *R, struct cs_txv_out *v, uint64_t o, uint
     }
 }
 
+/* Prefetches what process_tx(t) will read at random: the prevout rows of a
+ * multi-input tx and the address rows of its outputs.  Called PREFETCH_TXS
+ * transactions ahead: those two loads were three quarters of the gather
+ * loop's samples (perf), and the prefetch cut the user CPU time of a full run
+ * over the 2M-tx bench chain from about 0.50 s to 0.40 s. */
+static void prefetch_tx(const struct run *R, uint64_t t)
+{
+    const struct cs_store *s = R->s;
+    const struct cs_counts *k = cs_store_counts(s);
+    if (t >= k->tx) return;
+    uint64_t fi, ni, fo, no;
+    cs_store_tx_ins(s, t, &fi, &ni);
+    if (ni < 2 && !R->spec.change) return;
+    for (uint64_t i = 0; i < ni && i < 16; i++) {
+        uint64_t p = cs_store_in_prevout(s, fi + i);
+        if (p < k->out) __builtin_prefetch(cs_store_out(s, p));
+    }
+    if (ni < 2 || !R->spec.coinjoin) return;
+    cs_store_tx_outs(s, t, &fo, &no);
+    if (no < 3 && !R->spec.change) return;
+    for (uint64_t j = 0; j < no && j < 16; j++)
+        __builtin_prefetch(cs_store_addr(s, cs_store_out(s, fo + j)->addr));
+}
+
 static int process_tx(struct run *R, uint64_t t, uint32_t height, uint32_t time, uint64_t block_fo)
 {
     const struct cs_store *s = R->s;
@@ -894,8 +919,10 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
         const struct cs_blockrec *br = cs_store_block(s, h);
         uint32_t btime = cs_le32(br->header + 68);
         uint64_t block_fo = br->n_tx ? cs_store_tx(s, br->first_tx)->first_out : 0;
-        for (uint64_t t = br->first_tx; t < br->first_tx + br->n_tx; t++)
+        for (uint64_t t = br->first_tx; t < br->first_tx + br->n_tx; t++) {
+            prefetch_tx(&R, t + PREFETCH_TXS);
             if ((rc = process_tx(&R, t, (uint32_t)h, btime, block_fo))) goto out;
+        }
         r->txs += br->n_tx;
         if (R.n_edges >= EDGE_FLUSH && (rc = flush_edges(&R))) goto out;
         if (ev->err) {
