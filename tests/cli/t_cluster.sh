@@ -30,6 +30,23 @@ gen_part() {
     # the veto matters: without it CoinJoins merge their participants
     grep '^multi-input,coinjoin:none ' "$T/acc.txt" | awk '{ if ($NF+0 == 0) exit 1 }' ||
         fail "multi-input without vetoes merged no CoinJoin participants (the check would be vacuous)"
+    # kill -9 at random moments of full runs and updates: the next run still
+    # ends with the same clustering as one clean run
+    "$BIN" cluster --db "$T/gendb" --full --quiet --export "$T/gen-ref.csv" >/dev/null || fail "gen cluster"
+    kills=0
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        d=$(awk -v s="$i" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.2 }')
+        flag=--full; [ $((i % 3)) = 0 ] && flag=--quiet
+        (timeout -s KILL "$d" "$BIN" cluster --db "$T/gendb" $flag --quiet >/dev/null 2>&1) 2>/dev/null
+        [ $? = 137 ] && kills=$((kills + 1))
+        if [ $((i % 2)) = 0 ]; then # readers see either the old or the new clustering, never an error
+            "$BIN" entity 1 --db "$T/gendb" >/dev/null 2>"$T/ent.err" ||
+                grep -q "run chainsleuth cluster" "$T/ent.err" || fail "entity after kill: $(cat "$T/ent.err")"
+        fi
+    done
+    "$BIN" cluster --db "$T/gendb" --quiet --export "$T/gen-after.csv" >/dev/null || fail "cluster after kills"
+    cmp -s "$T/gen-ref.csv" "$T/gen-after.csv" || fail "clustering after $kills kills differs from a clean run"
+    echo "kill -9: $kills of 10 runs killed; final clustering equals a clean run"
 }
 
 F="$DATA/btc-blocks/blk00000_first1MB_h0-4312.dat"
