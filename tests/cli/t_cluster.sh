@@ -37,7 +37,7 @@ gen_part() {
     for i in 1 2 3 4 5 6 7 8 9 10; do
         d=$(awk -v s="$i" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.2 }')
         flag=--full; [ $((i % 3)) = 0 ] && flag=--quiet
-        (timeout -s KILL "$d" "$BIN" cluster --db "$T/gendb" $flag --quiet >/dev/null 2>&1) 2>/dev/null
+        (timeout -s KILL "$d" "$BIN" cluster --db "$T/gendb" $flag --quiet >/dev/null 2>&1; exit $?) 2>/dev/null
         [ $? = 137 ] && kills=$((kills + 1))
         if [ $((i % 2)) = 0 ]; then # readers see either the old or the new clustering, never an error
             "$BIN" entity 1 --db "$T/gendb" >/dev/null 2>"$T/ent.err" ||
