@@ -35,7 +35,7 @@ gen_part() {
     "$BIN" cluster --db "$T/gendb" --full --quiet --export "$T/gen-ref.csv" >/dev/null || fail "gen cluster"
     kills=0
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        d=$(awk -v s="$i" 'BEGIN { srand(s); printf "%.3f", 0.01 + rand() * 0.2 }')
+        d=$(awk -v s="$i" 'BEGIN { srand(s); printf "%.3f", 0.003 + rand() * 0.09 }')
         flag=--full; [ $((i % 3)) = 0 ] && flag=--quiet
         (timeout -s KILL "$d" "$BIN" cluster --db "$T/gendb" $flag --quiet >/dev/null 2>&1; exit $?) 2>/dev/null
         [ $? = 137 ] && kills=$((kills + 1))
