@@ -141,9 +141,11 @@ int cs_gen_blk_open(struct cs_gen_blkwriter *w, const char *dir, const uint8_t m
     return open_file(w);
 }
 
-int cs_gen_blk_write(struct cs_gen_blkwriter *w, const uint8_t *block, size_t len)
+int cs_gen_blk_write2(struct cs_gen_blkwriter *w, const uint8_t *a, size_t alen, const uint8_t *b,
+                      size_t blen)
 {
     int rc;
+    size_t len = alen + blen;
     if (w->file_pos > 0 && w->file_pos + 8 + len > w->max_file) {
         if ((rc = close_file(w)) != 0) return rc;
         w->file_no++;
@@ -152,22 +154,31 @@ int cs_gen_blk_write(struct cs_gen_blkwriter *w, const uint8_t *block, size_t le
     uint8_t head[8];
     memcpy(head, w->magic, 4);
     cs_put_le32(head + 4, (uint32_t)len);
-    if (w->len + 8 + len > w->cap) {
-        if ((rc = flush_buf(w)) != 0) return rc;
-    }
-    if (8 + len > w->cap) { /* larger than the buffer: write through */
-        if (fwrite(head, 1, 8, w->f) != 8 || fwrite(block, 1, len, w->f) != len)
-            return cs_error(CS_EIO, "%s/blk%05d.dat: write failed: %s", w->dir, w->file_no,
-                            strerror(errno));
-    } else {
-        memcpy(w->buf + w->len, head, 8);
-        memcpy(w->buf + w->len + 8, block, len);
-        w->len += 8 + len;
+    const uint8_t *part[3] = {head, a, b};
+    size_t plen[3] = {8, alen, blen};
+    for (int i = 0; i < 3; i++) {
+        if (plen[i] == 0) continue;
+        if (w->len + plen[i] > w->cap || plen[i] >= (256u << 10)) {
+            if ((rc = flush_buf(w)) != 0) return rc;
+        }
+        if (plen[i] >= (256u << 10)) { /* large: straight to the file, one copy less */
+            if (fwrite(part[i], 1, plen[i], w->f) != plen[i])
+                return cs_error(CS_EIO, "%s/blk%05d.dat: write failed: %s", w->dir, w->file_no,
+                                strerror(errno));
+        } else {
+            memcpy(w->buf + w->len, part[i], plen[i]);
+            w->len += plen[i];
+        }
     }
     w->file_pos += 8 + len;
     w->total += 8 + len;
     w->records++;
     return 0;
+}
+
+int cs_gen_blk_write(struct cs_gen_blkwriter *w, const uint8_t *block, size_t len)
+{
+    return cs_gen_blk_write2(w, block, len, NULL, 0);
 }
 
 int cs_gen_blk_close(struct cs_gen_blkwriter *w)

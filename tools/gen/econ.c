@@ -1456,12 +1456,12 @@ static void rec_reserve(struct cs_gen *g, size_t need)
     g->rec = cs_xrealloc(g->rec, g->reccap);
 }
 
-/* Builds the coinbase and the block record in g->rec; returns the record
- * length and writes the block hash and the coinbase txid. body/bodylen are
- * the other transactions (ntx counts the coinbase). */
+/* Builds the header, tx count and coinbase in g->rec (the other ntx-1
+ * transactions follow from g->blk when written); returns that length and
+ * writes the block hash and the coinbase txid. */
 static size_t assemble(struct cs_gen *g, uint32_t height, uint32_t time, uint32_t pool_addr,
-                       uint64_t value, const char *tag, const uint8_t *body, size_t bodylen,
-                       uint32_t ntx, int witness, uint8_t hash[32], uint8_t cbtxid[32])
+                       uint64_t value, const char *tag, uint32_t ntx, int witness, uint8_t hash[32],
+                       uint8_t cbtxid[32])
 {
     uint8_t ss[100], commit_spk[38], pool_spk[40], reserved[32] = {0};
     size_t sl = push_height(ss, height);
@@ -1502,7 +1502,7 @@ static size_t assemble(struct cs_gen *g, uint32_t height, uint32_t time, uint32_
     }
     struct cs_gen_tx cb = {height == 0 ? 1 : 2, 0, 1, nout, &in, out};
     size_t cbsize = cs_gen_tx_size(&cb, NULL);
-    rec_reserve(g, 80 + 9 + cbsize + bodylen);
+    rec_reserve(g, 80 + 9 + cbsize);
     uint8_t *hdr = g->rec;
     size_t off = 80;
     off += cs_compact_put(g->rec + off, ntx);
@@ -1510,8 +1510,6 @@ static size_t assemble(struct cs_gen *g, uint32_t height, uint32_t time, uint32_
     size_t n = cs_gen_tx_write(&cb, g->rec + off, g->reccap - off, cbtxid, wtx);
     if (!n) BUG("coinbase serialization");
     off += n;
-    if (bodylen) memcpy(g->rec + off, body, bodylen);
-    off += bodylen;
     memcpy(g->txid[0], cbtxid, 32);
     uint8_t root[32];
     cs_gen_merkle_root((const uint8_t(*)[32])g->txid, ntx, g->scratch, root);
@@ -1529,8 +1527,7 @@ static size_t assemble(struct cs_gen *g, uint32_t height, uint32_t time, uint32_
 
 static int put_record(struct cs_gen *g, const uint8_t *rec, size_t len)
 {
-    int rc = cs_gen_blk_write(&g->bw, rec, len);
-    return rc;
+    return cs_gen_blk_write(&g->bw, rec, len);
 }
 
 static void block_begin(struct cs_gen *g, uint32_t height)
@@ -1559,8 +1556,7 @@ static int block_end(struct cs_gen *g)
         snprintf(tag, sizeof tag, "chainsleuth-gen genesis seed %llu",
                  (unsigned long long)g->o.seed);
     }
-    size_t len =
-        assemble(g, h, g->time, paddr, value, tag, g->blk, g->blklen, g->ntx, h > 0, hash, cbtxid);
+    size_t len = assemble(g, h, g->time, paddr, value, tag, g->ntx, h > 0, hash, cbtxid);
     g->chain_txs++;
     if (h > 0) {
         uint32_t u = utxo_new(g, cbtxid, 0, value, paddr, CS_GEN_NONE);
@@ -1573,19 +1569,20 @@ static int block_end(struct cs_gen *g)
                h + 1 != g->stale_height && g->heldlen == 0 &&
                (cs_gen_chance(&g->rng, 0.02) || h == 5 || h == g->boot_blocks + 3);
     if (g->heldlen) {
-        rc = put_record(g, g->rec, len);
+        rc = cs_gen_blk_write2(&g->bw, g->rec, len, g->blk, g->blklen);
         if (!rc) rc = put_record(g, g->held, g->heldlen);
         g->heldlen = 0;
         g->swapped++;
     } else if (hold) {
-        if (g->heldcap < len) {
-            g->heldcap = len * 2;
+        if (g->heldcap < len + g->blklen) {
+            g->heldcap = (len + g->blklen) * 2;
             g->held = cs_xrealloc(g->held, g->heldcap);
         }
         memcpy(g->held, g->rec, len);
-        g->heldlen = len;
+        if (g->blklen) memcpy(g->held + len, g->blk, g->blklen);
+        g->heldlen = len + g->blklen;
     } else {
-        rc = put_record(g, g->rec, len);
+        rc = cs_gen_blk_write2(&g->bw, g->rec, len, g->blk, g->blklen);
     }
     if (!rc && h == g->stale_height) {
         /* a competing block at the same height from another pool: only a
@@ -1597,7 +1594,7 @@ static int block_end(struct cs_gen *g)
         snprintf(stag, sizeof stag, "/%s/", g->ent[other].name + 6);
         g->ntx = 1;
         size_t slen = assemble(g, h, g->time + (uint32_t)cs_gen_range(&g->rng, 1, 60), oaddr,
-                               subsidy(h), stag, NULL, 0, 1, 1, shash, stx);
+                               subsidy(h), stag, 1, 1, shash, stx);
         rc = put_record(g, g->rec, slen);
         g->stale_written = 1;
     }

@@ -164,6 +164,10 @@ struct cs_gen_blkwriter {
 int cs_gen_blk_open(struct cs_gen_blkwriter *w, const char *dir, const uint8_t magic[4]);
 /* Appends one block record.  Returns 0 or CS_EIO (message names the file). */
 int cs_gen_blk_write(struct cs_gen_blkwriter *w, const uint8_t *block, size_t len);
+/* The same for a record made of two pieces a||b (header+coinbase, then the
+ * other transactions), without joining them first. */
+int cs_gen_blk_write2(struct cs_gen_blkwriter *w, const uint8_t *a, size_t alen, const uint8_t *b,
+                      size_t blen);
 /* Pads the last file to the 1 MiB boundary, closes it and frees buffers;
  * removes stale blk?????.dat files numbered after it.  Returns 0 or CS_EIO. */
 int cs_gen_blk_close(struct cs_gen_blkwriter *w);

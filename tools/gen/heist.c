@@ -151,6 +151,7 @@ static void split(struct cs_gen *g, const struct cs_gen_hevent *ev)
         cs_gen_add_fresh(b, 0, g->attacker, attacker_wallet(g), attacker_type(g), 0);
     }
     uint64_t fee = cs_gen_fee(g, b, cs_gen_rate(g) * 2);
+    if (v < fee + 100000 * k) return; /* too small to split: stays dormant */
     uint64_t total = v - fee, given = 0;
     for (uint32_t j = 0; j < k; j++) {
         uint64_t x = j + 1 == k ? total - given : (uint64_t)((double)total * wt[j] / ws);
@@ -214,6 +215,7 @@ static void peel(struct cs_gen *g, const struct cs_gen_hevent *ev)
     if (!cont_first) cs_gen_add_fresh(b, 0, g->attacker, attacker_wallet(g), t, 0);
     uint32_t ci = cont_first ? 0 : 1;
     uint64_t fee = cs_gen_fee(g, b, cs_gen_rate(g) * 2);
+    if (v < p + fee + 100000) return; /* cannot happen for v >= 1M; stays dormant */
     b->out[ci].value = v - p - fee;
     cs_gen_emit(g, b);
     book(g, b);
@@ -231,6 +233,7 @@ static void to_mixer(struct cs_gen *g, const struct cs_gen_hevent *ev)
     cs_gen_add_in(g, b, ev->utxo);
     cs_gen_add_fresh(b, 0, g->mixer, g->ent[g->mixer].wallet[CS_GEN_W_DEP], CS_GEN_P2WPKH, 0);
     uint64_t fee = cs_gen_fee(g, b, cs_gen_rate(g) * 2);
+    if (g->utxo[ev->utxo].value < fee + 10000) return; /* dust: stays dormant */
     b->out[0].value = g->utxo[ev->utxo].value - fee;
     cs_gen_emit(g, b);
     book(g, b);
@@ -250,6 +253,7 @@ static void to_bridge(struct cs_gen *g, const struct cs_gen_hevent *ev)
     int change = cs_gen_chance(&g->rng, 0.2);
     if (change) cs_gen_add_fresh(b, 0, g->attacker, attacker_wallet(g), attacker_type(g), 0);
     uint64_t fee = cs_gen_fee(g, b, cs_gen_rate(g) * 2);
+    if (v < 2 * fee + 40000) return; /* dust: stays dormant */
     if (change) {
         uint64_t keep = (uint64_t)((double)v * (0.1 + 0.3 * cs_gen_unit(&g->rng)));
         b->out[2].value = keep;
