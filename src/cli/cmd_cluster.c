@@ -13,12 +13,7 @@
 #include "cli/cli.h"
 #include "cluster/cluster.h"
 
-#if defined(__has_include)
-#if __has_include("tags/tags.h")
 #include "tags/tags.h"
-#define CLUSTER_HAVE_TAGS 1
-#endif
-#endif
 
 static const char USAGE[] =
     "usage: chainsleuth cluster [--db DIR] [--heuristics LIST] [--warn-share F] [--json]\n"
@@ -99,7 +94,6 @@ static int on_progress(void *ctx, uint64_t done, uint64_t total)
     return 0;
 }
 
-#ifdef CLUSTER_HAVE_TAGS
 /* Exchange control: an input is "exchange" when any of its tags says so. */
 static int is_exchange(void *ctx, const struct cs_store *s, uint32_t addr)
 {
@@ -139,7 +133,6 @@ static struct cs_tagdb *open_exchange_tags(const char *db, char *id, size_t cap)
              (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
     return tdb;
 }
-#endif
 
 static void print_report(const struct cs_cluster_report *r, const struct cs_store *s, int json,
                          int interrupted)
@@ -301,7 +294,6 @@ int cmd_cluster(int argc, char **argv)
     struct progress pr = {now_s(), 0, !quiet, isatty(2), 0};
     o.progress = on_progress;
     o.progress_ctx = &pr;
-#ifdef CLUSTER_HAVE_TAGS
     char tags_id[128];
     struct cs_tagdb *tdb = open_exchange_tags(db, tags_id, sizeof tags_id);
     if (tdb) {
@@ -309,7 +301,6 @@ int cmd_cluster(int argc, char **argv)
         o.exchange_ctx = tdb;
         o.tags_id = tags_id;
     }
-#endif
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -319,9 +310,7 @@ int cmd_cluster(int argc, char **argv)
     int rc = cs_cluster_update(s, db, &o, &r);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-#ifdef CLUSTER_HAVE_TAGS
     cs_tagdb_close(tdb);
-#endif
     if (pr.printed && pr.tty) fputc('\n', stderr);
     if (rc && rc != CS_EINTERRUPTED) {
         cs_store_close(s);

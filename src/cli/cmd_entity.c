@@ -11,12 +11,7 @@
 #include "cluster/unionfind.h"
 #include "util/codec.h"
 
-#if defined(__has_include)
-#if __has_include("tags/tags.h")
 #include "tags/tags.h"
-#define ENTITY_HAVE_TAGS 1
-#endif
-#endif
 
 static const char USAGE[] =
     "usage: chainsleuth entity ADDR|CLUSTER_ID [--db DIR] [--json] [--limit N]\n"
@@ -42,7 +37,7 @@ static const char USAGE[] =
     "cluster reads the cluster-id column once (O(addresses)).\n"
     "Exit codes: 0 ok, 1 error, 2 usage.\n";
 
-/* ---- tags of the members (kept behind one function: src/tags is optional) ---- */
+/* ---- tags of the members (all tag access is behind entity_tags) ---- */
 
 #define MAX_LABELS 64
 
@@ -62,7 +57,6 @@ struct tag_summary {
     size_t n_label, labels_dropped;
 };
 
-#ifdef ENTITY_HAVE_TAGS
 static void count_in(struct tag_count *arr, size_t *n, size_t cap, const char *name,
                      const char *category, size_t *dropped)
 {
@@ -88,13 +82,10 @@ static int cmp_count(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-#endif
-
 static void entity_tags(const char *db, const struct cs_store *s, const uint32_t *members, size_t n,
                         struct tag_summary *ts)
 {
     memset(ts, 0, sizeof *ts);
-#ifdef ENTITY_HAVE_TAGS
     struct cs_tagdb *tdb;
     if (cs_tagdb_open(db, 0, &tdb)) {
         ts->why_not = "no tag table; import tags with `chainsleuth tags import`";
@@ -132,13 +123,6 @@ static void entity_tags(const char *db, const struct cs_store *s, const uint32_t
     cs_tagdb_close(tdb);
     qsort(ts->cat, ts->n_cat, sizeof ts->cat[0], cmp_count);
     qsort(ts->label, ts->n_label, sizeof ts->label[0], cmp_count);
-#else
-    (void)db;
-    (void)s;
-    (void)members;
-    (void)n;
-    ts->why_not = "this build has no tags module";
-#endif
 }
 
 /* ---- address / cluster argument ---- */

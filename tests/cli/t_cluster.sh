@@ -30,6 +30,30 @@ gen_part() {
     # the veto matters: without it CoinJoins merge their participants
     grep '^multi-input,coinjoin:none ' "$T/acc.txt" | awk '{ if ($NF+0 == 0) exit 1 }' ||
         fail "multi-input without vetoes merged no CoinJoin participants (the check would be vacuous)"
+    # tags of the members: the generator's public tags; a second, conflicting
+    # category on one member is shown next to the first, never resolved
+    if "$BIN" tags --help >/dev/null 2>&1 && [ -f "$T/gen/truth/tags.csv" ]; then
+        mixer=$(awk -F, '$3 == "mixer" { print $1; exit }' "$T/gen/truth/tags.csv")
+        "$BIN" cluster --db "$T/gendb" --quiet >/dev/null || fail "cluster before tags import"
+        "$BIN" tags import "$T/gen/truth/tags.csv" --db "$T/gendb" >/dev/null || fail "tags import"
+        j=$("$BIN" cluster --db "$T/gendb" --json --quiet) || fail "cluster after tags import"
+        if grep -q ',exchange,' "$T/gen/truth/tags.csv"; then
+            J "$j" "j['run']['reason']" | grep -q "tag data" || fail "new exchange tags did not force a recompute"
+        fi
+        e=$("$BIN" entity "$mixer" --db "$T/gendb" --json) || fail "entity of a tagged address"
+        eq "$(J "$e" "j['tags']['available']")" True "tags available"
+        eq "$(J "$e" "[c['category'] for c in j['tags']['categories']]")" "['mixer']" "tag categories"
+        eq "$(J "$e" "j['tags']['conflict']")" False "no conflict"
+        printf 'address,label,category,source\n%s,Test Scam,scam,t_cluster\n' "$mixer" >"$T/conflict.csv"
+        "$BIN" tags import "$T/conflict.csv" --db "$T/gendb" >/dev/null || fail "tags import conflict"
+        e=$("$BIN" entity "$mixer" --db "$T/gendb" --json) || fail "entity after conflicting tag"
+        eq "$(J "$e" "j['tags']['conflict']")" True "conflict flagged"
+        eq "$(J "$e" "sorted(c['category'] for c in j['tags']['categories'])")" "['mixer', 'scam']" "both categories"
+        eq "$(J "$e" "[c['addresses'] for c in j['tags']['categories'] if c['category'] == 'scam']")" "[1]" "scam members"
+        "$BIN" entity "$mixer" --db "$T/gendb" | grep -q "CONFLICT" || fail "human output hides the conflict"
+    else
+        echo "tags part skipped: no tags command or no truth/tags.csv"
+    fi
     # kill -9 at random moments of full runs and updates: the next run still
     # ends with the same clustering as one clean run
     "$BIN" cluster --db "$T/gendb" --full --quiet --export "$T/gen-ref.csv" >/dev/null || fail "gen cluster"
