@@ -376,28 +376,64 @@ struct cs_gen {
 };
 
 /* econ.c */
+
+/* Generates the whole output under o->out (see main.c --help).  Returns 0,
+ * CS_EIO (a file could not be written; message names it) or CS_EUSAGE (the
+ * heist could not happen in so short a chain).  Owns all its memory and
+ * frees it before returning; one run at a time per process.  Cost: ~5 us of
+ * CPU and ~150 bytes of peak memory per transaction. */
 int cs_gen_run(const struct cs_gen_opts *o);
+/* New address id of the given type owned by entity, its UTXOs going to
+ * wallet by default; writes its owners.csv row (and tags.csv for mixers).
+ * Cost: 0-2 HASH160 and one address encoding. */
 uint32_t cs_gen_addr_new(struct cs_gen *g, uint32_t entity, uint32_t wallet, int atype);
+/* The entity's reused address in slot (CS_GEN_A_*), created on first use
+ * with its tags.csv row (exchange hot wallets, vault, victim's cold wallet). */
 uint32_t cs_gen_fixed_addr(struct cs_gen *g, uint32_t entity, int slot, int atype);
+/* Network encoding of an address (Base58Check or Bech32/Bech32m). */
 void cs_gen_addr_str(const struct cs_gen *g, uint32_t addr, char out[96]);
+/* scriptPubKey of an address; returns its length (22..34). */
 size_t cs_gen_script(const struct cs_gen *g, uint32_t addr, uint8_t out[40]);
+/* The compressed public key behind a P2PKH / P2WPKH / P2SH-P2WPKH address,
+ * derived from (seed, id); HASH160 of it is the address hash.  No hashing. */
 void cs_gen_pubkey(const struct cs_gen *g, uint32_t addr, uint8_t pub[33]);
+/* Empties b and sets version, locktime, nSequence, low-R from the entity's
+ * wallet fingerprint. */
 void cs_gen_build_init(struct cs_gen *g, struct cs_gen_build *b, uint32_t entity);
+/* Creates the pending addresses, serializes b into the current block,
+ * spends its inputs and creates its outputs (out[].utxo, b->txid, b->fee
+ * are set).  Returns the tx's index in the block.  BUG on a negative fee. */
 uint32_t cs_gen_emit(struct cs_gen *g, struct cs_gen_build *b);
+/* Fee of b at rate sat/vB on its estimated vsize (72-byte signatures). */
 uint64_t cs_gen_fee(const struct cs_gen *g, const struct cs_gen_build *b, uint32_t rate);
+/* Appends an input (a live UTXO id) / an output to an existing address
+ * (CS_GEN_NONE: the OP_RETURN set by cs_gen_set_opreturn). */
 void cs_gen_add_in(struct cs_gen *g, struct cs_gen_build *b, uint32_t utxo);
 void cs_gen_add_out(struct cs_gen *g, struct cs_gen_build *b, uint64_t value, uint32_t addr);
+/* Sets b's OP_RETURN script to one push of data (at most 80 bytes). */
 void cs_gen_set_opreturn(struct cs_gen_build *b, const uint8_t *data, size_t len);
+/* One Wasabi 2.0 round among distinct funded users (>= 20 inputs, >= 3
+ * denominations used twice or more, change outputs, coordinator fee); with
+ * extra_utxo != CS_GEN_NONE that UTXO joins as one more participant whose
+ * outputs go to extra_entity / extra_wallet.  Returns 1 if emitted, 0 when
+ * no valid round could be formed (nothing changed but the PRNG). */
 int cs_gen_wasabi_round(struct cs_gen *g, uint32_t extra_utxo, uint32_t extra_entity,
                         uint32_t extra_wallet);
+/* Moves a live UTXO into another wallet list. O(1). */
 void cs_gen_wallet_move(struct cs_gen *g, uint32_t utxo, uint32_t wallet);
+/* owners.csv name of an entity kind (static string). */
 const char *cs_gen_kind_name(int kind);
+/* A THORChain swap memo "SWAP:ETH.ETH:0x<40 hex>:<limit>" into out; the
+ * attacker uses a handful of fixed destination addresses. */
 void cs_gen_swap_memo(struct cs_gen *g, char *out, size_t cap, int attacker);
-
-/* Deposit and receive outputs whose address is created at emit. */
+/* Appends an output to a fresh address of (ent, atype) that emit creates,
+ * its UTXO going to wallet; recv marks a receive address kept for reuse. */
 void cs_gen_add_fresh(struct cs_gen_build *b, uint64_t value, uint32_t ent, uint32_t wallet,
                       int atype, int recv);
+/* Exchange hot -> cold move (forced, or when hot holds more than cold) or a
+ * cold -> hot refill; returns 1 if a tx was emitted. */
 int cs_gen_ex_cold_move(struct cs_gen *g, uint32_t ex, int force);
+/* Fee rate of the next tx: the block's base rate x 0.5..2, at least 1. */
 uint32_t cs_gen_rate(struct cs_gen *g);
 
 /* heist.c */
