@@ -132,7 +132,9 @@ static int pool_intern(struct cs_tagdb *db, const char *s, uint32_t *id)
     }
     struct strchunk *c = db->chunks;
     if (!c || c->cap - c->used < n + 1) {
-        size_t cap = n + 1 > STR_CHUNK ? n + 1 : STR_CHUNK;
+        size_t cap = c ? c->cap * 2 : 4096; /* 4 KiB growing to STR_CHUNK */
+        if (cap > STR_CHUNK) cap = STR_CHUNK;
+        if (cap < n + 1) cap = n + 1;
         if (!(c = malloc(sizeof *c + cap)))
             return cs_error(CS_ENOMEM, "tags: out of memory (text)");
         c->used = 0;

@@ -47,6 +47,7 @@ struct ictx {
     struct achunk *arena;
     struct pending *pend;
     size_t npend, pcap;
+    size_t rcap; /* capacity of res->rejects */
     int oom;
 };
 
@@ -70,7 +71,10 @@ static const char *save(struct ictx *c, const char *s, size_t cap)
     if (n >= cap) n = cap - 1;
     struct achunk *a = c->arena;
     if (!a || a->cap - a->used < n + 1) {
-        size_t sz = n + 1 > CHUNK ? n + 1 : CHUNK;
+        /* chunks grow from 4 KiB to CHUNK: small files stay cheap */
+        size_t sz = a ? a->cap * 2 : 4096;
+        if (sz > CHUNK) sz = CHUNK;
+        if (sz < n + 1) sz = n + 1;
         if (!(a = malloc(sizeof *a + sz))) {
             c->oom = 1;
             return NULL;
@@ -94,12 +98,16 @@ static void reject(struct ictx *c, unsigned line, int reason, const char *addr, 
     struct cs_tag_import_result *r = c->res;
     r->rejected++;
     if (r->nrejects >= CS_TAG_MAX_REJECTS) return;
-    if (!r->rejects) {
-        r->rejects = calloc(CS_TAG_MAX_REJECTS, sizeof *r->rejects);
-        if (!r->rejects) {
+    if (r->nrejects == c->rcap) {
+        size_t cap = c->rcap ? c->rcap * 2 : 16;
+        if (cap > CS_TAG_MAX_REJECTS) cap = CS_TAG_MAX_REJECTS;
+        struct cs_tag_reject_row *nr = realloc(r->rejects, cap * sizeof *nr);
+        if (!nr) {
             c->oom = 1;
             return;
         }
+        r->rejects = nr;
+        c->rcap = cap;
     }
     struct cs_tag_reject_row *rr = &r->rejects[r->nrejects++];
     rr->line = line;

@@ -97,7 +97,9 @@ static const char *save_str(struct parser *p, const char *s, size_t len)
 {
     struct strchunk *c = p->doc->strs;
     if (!c || c->cap - c->used < len + 1) {
-        size_t cap = len + 1 > STR_CHUNK ? len + 1 : STR_CHUNK;
+        size_t cap = c ? c->cap * 2 : 4096; /* 4 KiB growing to STR_CHUNK */
+        if (cap > STR_CHUNK) cap = STR_CHUNK;
+        if (cap < len + 1) cap = len + 1;
         c = malloc(sizeof *c + cap);
         if (!c) {
             p->oom = 1;
@@ -117,6 +119,7 @@ static const char *save_str(struct parser *p, const char *s, size_t len)
 
 static void buf_put(struct parser *p, const char *s, size_t n)
 {
+    if (n == 0) return;
     if (p->blen + n > p->bcap) {
         size_t cap = p->bcap ? p->bcap : 256;
         while (cap < p->blen + n)
