@@ -48,6 +48,8 @@ struct cs_store {
     struct cs_counts cur;       /* writer: including the uncommitted tail */
     uint64_t utxo_count, utxo_total;         /* committed */
     uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
+    struct cs_addr *scratch; /* per-block classified output addresses */
+    size_t scratch_cap;
 };
 
 static const struct {
@@ -183,6 +185,8 @@ static int idx_open_file(struct cs_store *s, struct idx *x, const char *name, ui
         return io_err(s, "mmap", name);
     }
     x->slots = (uint32_t *)(x->map + IDX_HDR);
+    /* probes are random: readahead would only fault in (and zero) pages we never touch */
+    madvise(x->map, x->maplen, MADV_RANDOM);
     return 0;
 }
 
@@ -262,6 +266,13 @@ static int idx_grow_for(struct cs_store *s, struct idx *x, const char *name, int
     while (rows_after * 8 > cap * 5) cap *= 2;
     uint64_t have = is_tx ? s->cur.tx : s->cur.addr;
     return idx_rebuild(s, x, name, is_tx, have, cap);
+}
+
+int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr)
+{
+    int rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx + more_tx);
+    if (!rc) rc = idx_grow_for(s, &s->addridx, "addr.idx", 0, s->cur.addr + more_addr);
+    return rc;
 }
 
 int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t *tx)
@@ -644,6 +655,7 @@ void cs_store_close(struct cs_store *s)
     idx_close(&s->txidx);
     idx_close(&s->addridx);
     if (s->lockfd >= 0) close(s->lockfd);
+    free(s->scratch);
     free(s);
 }
 
@@ -792,6 +804,36 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         return rc;
     if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx + b->n_tx))) return rc;
 
+    /* First pass: classify every output and touch the index slots that the
+     * second pass will probe, so that the cache misses of a whole block
+     * overlap instead of coming one at a time. */
+    if (nout > s->scratch_cap) {
+        s->scratch_cap = nout + nout / 2;
+        s->scratch = cs_xrealloc(s->scratch, s->scratch_cap * sizeof *s->scratch);
+    }
+    {
+        uint64_t k = 0, tmask = s->txidx.cap - 1, amask = s->addridx.cap - 1;
+        for (uint32_t t = 0; t < b->n_tx; t++) {
+            const struct cs_tx *tx = &b->tx[t];
+            for (uint32_t i = 0; t > 0 && i < tx->n_in; i++) {
+                uint64_t home;
+                uint32_t tag;
+                txid_hash(tx->in[i].prev_txid, &home, &tag);
+                __builtin_prefetch(&s->txidx.slots[2 * (home & tmask)]);
+            }
+            for (uint32_t o = 0; o < tx->n_out; o++, k++) {
+                struct cs_addr *a = &s->scratch[k];
+                uint64_t home;
+                uint32_t tag;
+                cs_script_classify(tx->out[o].script, tx->out[o].script_len, a);
+                a->flags = 0; /* a P2PK output belongs to the P2PKH address of its key */
+                addr_hash(a, &home, &tag);
+                __builtin_prefetch(&s->addridx.slots[2 * (home & amask)]);
+            }
+        }
+    }
+    uint64_t scratch_k = 0;
+
     for (uint32_t t = 0; t < b->n_tx; t++) {
         const struct cs_tx *tx = &b->tx[t];
         uint64_t txrow = s->cur.tx;
@@ -838,10 +880,10 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
                                 (unsigned long long)(i - first_in), id);
             }
             cs_put_le32(sp, (uint32_t)(txrow + 1));
-            if (is_utxo_out(s, p1 - 1)) {
-                s->cur_utxo_count--;
-                s->cur_utxo_total -= cs_store_out(s, p1 - 1)->value;
-            }
+            /* a spendable output is never OP_RETURN (its script fails), so every
+             * spend leaves the UTXO set */
+            s->cur_utxo_count--;
+            s->cur_utxo_total -= cs_store_out(s, p1 - 1)->value;
         }
         /* now the txid becomes findable: a tx cannot spend its own outputs */
         uint64_t home;
@@ -849,10 +891,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         txid_hash(tx->txid, &home, &tag);
         idx_put(&s->txidx, home, tag, txrow, txrow);
         for (uint32_t o = 0; o < tx->n_out; o++) {
-            struct cs_addr a;
+            struct cs_addr a = s->scratch[scratch_k++];
             uint64_t aid;
-            cs_script_classify(tx->out[o].script, tx->out[o].script_len, &a);
-            a.flags = 0; /* a P2PK output belongs to the P2PKH address of its key */
             uint64_t addrs_before = s->cur.addr;
             if ((rc = addr_lookup(s, &a, &aid, 1))) return rc;
             if (aid > 0xffffffffu) return cs_error(CS_ERANGE, "more than 2^32-1 addresses");

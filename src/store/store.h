@@ -137,6 +137,9 @@ int cs_store_find_block(const struct cs_store *s, const uint8_t hash[32], uint64
  * tip's hash. Every input must spend an unspent, earlier output. Atomic: on
  * error the store is exactly as before the call. */
 int cs_store_append_block(struct cs_store *s, const struct cs_block *b) CS_MUST_CHECK;
+/* Sizes the hash indexes for that many more transactions and addresses, so
+ * that a long ingest does not rebuild them as they fill. A hint only. */
+int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr) CS_MUST_CHECK;
 /* Makes everything appended so far durable (see protocol above). */
 int cs_store_commit(struct cs_store *s) CS_MUST_CHECK;
 /* Discards everything appended since the last commit. */
