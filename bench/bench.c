@@ -136,6 +136,8 @@ static int bench_ingest(int argc, char **argv)
     return 0;
 }
 
+int bench_cluster(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     snprintf(self_dir, sizeof self_dir, "%s", argv[0]);
@@ -149,13 +151,17 @@ int main(int argc, char **argv)
         if (slash) *slash = 0;
     }
     if (argc < 2 || !strcmp(argv[1], "--help")) {
-        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | all\n");
+        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "cluster")) return bench_cluster(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
-        char *a[] = {"ingest", NULL};
-        return bench_ingest(1, a);
+        char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL};
+        int rc = bench_ingest(1, a);
+        printf("\n");
+        fflush(stdout);
+        return rc | bench_cluster(1, c);
     }
     fprintf(stderr, "chainsleuth-bench: unknown benchmark '%s'\n", argv[1]);
     return 2;

@@ -21,6 +21,7 @@ static const struct {
     {"address", cmd_address, "balance, history and transactions of an address"},
     {"decode", cmd_decode, "decode a raw block or transaction (file or hex) without a store"},
     {"verify", cmd_verify, "check the store's consistency and print column checksums"},
+    {"tags", cmd_tags, "import and list attribution tags (OFAC lists and SDN, TagPacks, CSV)"},
     {"cluster", cmd_cluster, "group addresses into entities (multi-input, CoinJoin vetoes, change)"},
     {"entity", cmd_entity, "size, balance, tags and members of a cluster; --why links two addresses"},
 };
