@@ -251,8 +251,11 @@ class Generator {
   }
 
   feeRate() {
-    // sat/kvB as bcoin takes it; mostly cheap, sometimes urgent.
-    return this.rng.chance(0.1) ? this.rng.range(20000, 60000) : this.rng.logUniform(1000, 20000);
+    // sat/kvB as bcoin takes it; mostly cheap, sometimes urgent. Not below
+    // 1,200: bcoin estimates the size before signing, and at exactly the
+    // 1,000 sat/kvB relay minimum a tx whose signatures came out longer is
+    // refused ("insufficient priority").
+    return this.rng.chance(0.1) ? this.rng.range(20000, 60000) : this.rng.logUniform(1200, 20000);
   }
 
   amount(max) {
@@ -325,8 +328,19 @@ class Generator {
         if (missing.length === 0)
           break;
         if (i >= 300) {
-          for (const h of missing) this.pending.delete(h);
+          // Relayed by the wallet but refused by the mempool (the reason is
+          // in regtest/debug.log): it never confirms. Count it as failed.
+          // Abandon it in its wallets so that its coins become spendable again.
+          for (const h of missing) {
+            for (const w of this.pending.get(h)) {
+              try { await this.wc.del(`/wallet/${w}/tx/${h}`); } catch (err) { /* not there */ }
+            }
+            this.pending.delete(h);
+            console.error(`make-chain: tx ${h} did not reach the mempool, abandoned`);
+          }
           this.stats.notInMempool = (this.stats.notInMempool || 0) + missing.length;
+          this.stats.sent -= missing.length;
+          this.stats.failed += missing.length;
           break;
         }
         await sleep(10);
@@ -387,7 +401,7 @@ class Generator {
       // Consolidation: all confirmed coins into one fresh own address.
       const address = (await this.wallet(from.builder).createAddress('default')).address;
       await this.send(from, [{to: from, address, value: avail.value}],
-                      {selection: 'all', subtractFee: true, rate: this.rng.range(1000, 3000)},
+                      {selection: 'all', subtractFee: true, rate: this.rng.range(1200, 3000)},
                       'consolidation');
       this.stats.consolidations++;
       return;
