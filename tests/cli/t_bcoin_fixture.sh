@@ -43,7 +43,7 @@ else
     if ! "$P/setup" --check; then
         command -v g++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 ||
             skip "skipped: no C++ toolchain for bcoin's native modules"
-        timeout 30 npm ping >/dev/null 2>&1 || skip "skipped: npm registry unreachable and bcoin not installed"
+        timeout 20 npm ping --fetch-retries=0 --fetch-timeout=15000 >/dev/null 2>&1 || skip "skipped: npm registry unreachable and bcoin not installed"
     fi
     t0=$(now)
     "$P/setup" || fail "setup"
