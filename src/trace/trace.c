@@ -432,6 +432,25 @@ static inline int32_t stop_entity(const struct walker *w, uint32_t addr)
     return e >= 0 && w->stop_ent[e] ? e : -1;
 }
 
+/* Stopping entity that every valued output of tx pays, if tx has >= 2
+ * inputs (the sweep rule, trace.h), else -1. */
+static int32_t sweep_entity(const struct walker *w, uint64_t tx)
+{
+    uint64_t fi, ni, fo, no;
+    cs_store_tx_ins(w->s, tx, &fi, &ni);
+    if (ni < 2) return -1;
+    cs_store_tx_outs(w->s, tx, &fo, &no);
+    int32_t ent = -1;
+    for (uint64_t j = 0; j < no; j++) {
+        const struct cs_outrec *r = cs_store_out(w->s, fo + j);
+        if (!r->value) continue;
+        int32_t e = stop_entity(w, r->addr);
+        if (e < 0 || (ent >= 0 && e != ent)) return -1;
+        ent = e;
+    }
+    return ent;
+}
+
 /* A tainted output created by tx (forward). */
 static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
                       const struct cs_run *runs, size_t nruns, uint32_t hop)
@@ -445,6 +464,8 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         return;
     }
     int32_t ent = stop_entity(w, orec->addr);
+    uint64_t spender = cs_store_spent_by(w->s, out);
+    if (ent < 0 && w->attrib && w->o->sweep_rule && spender != NONE) ent = sweep_entity(w, spender);
     if (ent >= 0) {
         sink_add(w, (size_t)ent, t, hop, tx);
         edge(w, tx, out, (uint64_t)ent, t, hop, CS_TRACE_E_SINK);
@@ -456,7 +477,6 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
         return;
     }
-    uint64_t spender = cs_store_spent_by(w->s, out);
     slot = map_insert(&w->map, out, slot);
     struct entry *e = &w->map.e[slot];
     e->taint = t;
@@ -1088,6 +1108,7 @@ void cs_trace_opts_default(struct cs_trace_opts *o)
     o->stop_mask = (1u << CS_TAG_EXCHANGE) | (1u << CS_TAG_MIXER) | (1u << CS_TAG_BRIDGE) |
                    (1u << CS_TAG_SANCTIONED);
     o->stop_coinjoin = 1;
+    o->sweep_rule = 1;
 }
 
 const char *cs_trace_reason_name(int reason)

@@ -36,6 +36,14 @@
  *    multi-input veto, so not a Tx0) is a sink too: entity "coinjoin",
  *    category mixer; the taint entering it (forward) or leaving it
  *    (backward) is booked there whole.
+ *  - Sweep rule (forward, sweep_rule = 1): an output whose spender has at
+ *    least two inputs and pays every output of non-zero value to one
+ *    stopping entity E is E's deposit, even when its own cluster carries no
+ *    tag: a multi-input consolidation that pays nothing but E is E's sweep
+ *    of its deposit addresses (the Bitcoin analogue of the EVM deposit-address
+ *    rule, METHODS §3.1).  The taint becomes a sink of E at that output.
+ *    False positive: an owner who consolidates several coins straight into
+ *    E's wallet is counted one hop early (the sweep's fee share goes to E).
  *  - min_amount: an output whose taint is below it is not followed; its
  *    taint is added to `dropped` (checked after the sink test, so a small
  *    amount that reaches an exchange is still reported there).
@@ -102,11 +110,12 @@ struct cs_trace_opts {
     enum cs_policy policy;
     enum cs_feeconv feeconv;
     int backward;
-    uint32_t max_hops;              /* CS_TRACE_UNLIMITED: no limit */
-    uint64_t min_amount;            /* 0: follow every satoshi */
-    int64_t until_height;           /* -1: no limit */
-    uint32_t stop_mask;             /* bit (1 << enum cs_tag_category) per stopping category */
-    int stop_coinjoin;              /* 1: detected CoinJoins are sinks ("coinjoin", mixer) */
+    uint32_t max_hops;    /* CS_TRACE_UNLIMITED: no limit */
+    uint64_t min_amount;  /* 0: follow every satoshi */
+    int64_t until_height; /* -1: no limit */
+    uint32_t stop_mask;   /* bit (1 << enum cs_tag_category) per stopping category */
+    int stop_coinjoin;    /* 1: detected CoinJoins are sinks ("coinjoin", mixer) */
+    int sweep_rule;       /* 1: forward, an output swept into a stopping entity is its deposit */
     const struct cs_attrib *attrib; /* NULL: nothing is attributed */
     /* Flow graph for DOT/HTML: at most graph_max_edges edges are recorded
      * (0: none); beyond that graph_truncated is set. */
@@ -118,8 +127,8 @@ struct cs_trace_opts {
 };
 
 /* Defaults: haircut, fee-last, forward, no hop/height/amount limits, stop at
- * exchange, mixer, bridge, sanctioned, CoinJoins stop, no attribution, no
- * graph. */
+ * exchange, mixer, bridge, sanctioned, CoinJoins stop, sweep rule on, no
+ * attribution, no graph. */
 void cs_trace_opts_default(struct cs_trace_opts *o);
 
 struct cs_trace_sink {

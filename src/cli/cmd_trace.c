@@ -1,0 +1,618 @@
+/* cmd_trace.c — `chainsleuth trace`: follow tainted coins forward or backward
+ * through the store and write a case report (human table, JSON, CSV, DOT or
+ * a self-contained HTML file).  The walk is src/trace/trace.h, attribution
+ * src/trace/attrib.h, the writers src/report/report.h. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "report/report.h"
+#include "tags/tags.h"
+#include "trace/attrib.h"
+#include "trace/trace.h"
+#include "util/codec.h"
+#include "util/hash.h"
+#include "util/json.h"
+
+static const char USAGE[] =
+    "usage: chainsleuth trace [--db DIR] SEEDS --policy P [options] [--json | --csv | --dot |\n"
+    "                         --html FILE]\n"
+    "\n"
+    "Follows tainted coins through the chain in the store: forward (where did they\n"
+    "go) or, with --backward, where they came from.  Transactions are processed in\n"
+    "chain order (METHODS.md section 1); amounts are exact satoshi.\n"
+    "\n"
+    "Seeds (any combination; at least one output must result):\n"
+    "  --tx TXID:VOUT       that output (repeatable)\n"
+    "  --tx TXID            every output of the transaction (forward: all it paid out;\n"
+    "                       backward: where all of it came from)\n"
+    "  --address ADDR       every output ADDR received, within --from-height H1 and\n"
+    "                       --to-height H2 when given\n"
+    "  --label LABEL        every output received by an address tagged LABEL (exact\n"
+    "                       label, case-insensitive; chainsleuth tags list), same range\n"
+    "\n"
+    "Policy:\n"
+    "  --policy P           poison | haircut | fifo | lifo | tiho (required)\n"
+    "  --fee-convention C   fee-last (default) | fee-pro-rata, for fifo/lifo/tiho\n"
+    "  --backward           trace back to the origins.  poison: every input fully;\n"
+    "                       haircut: split over the inputs by value (exact rounding);\n"
+    "                       fifo, lifo: exact satoshi positions (fee-last only);\n"
+    "                       tiho cannot run backward (its order needs the answer).\n"
+    "\n"
+    "Limits:\n"
+    "  --max-hops N         stop after N transactions from the seed (default: none)\n"
+    "  --min-amount SAT     do not follow outputs carrying less taint; their taint is\n"
+    "                       reported as \"dropped\" (default 0)\n"
+    "  --until-height H     forward: do not follow into blocks above H; backward: not\n"
+    "                       below H (default: the whole store)\n"
+    "  --stop-at CATS       categories that end a path, comma-separated, or none\n"
+    "                       (default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
+    "                       detected CoinJoin transaction is a sink too (\"coinjoin\").\n"
+    "  --no-cluster         attribute by each address's own tags only\n"
+    "  --no-sweep-rule      do not treat an output as an entity's deposit when its\n"
+    "                       spender (2+ inputs) pays nothing but that entity\n"
+    "\n"
+    "Attribution: an address belongs to an entity when any address of its cluster\n"
+    "(chainsleuth cluster) carries a tag (chainsleuth tags import); without a\n"
+    "clustering the address's own tags are used and the report says so.  Sweep rule:\n"
+    "an output spent by a multi-input transaction that pays only one stopping\n"
+    "entity (an exchange sweeping its deposit addresses) ends at that entity.\n"
+    "Fees: tainted value paid as a fee is reported in \"fees\" and not followed into\n"
+    "the miner's coinbase.  Poison is not conservative: totals may exceed the seed.\n"
+    "For the other policies seed = sinks + frontier + fees + dropped, exactly.\n"
+    "\n"
+    "Output (default: a summary table):\n"
+    "  --json               the JSON result (stable: same inputs, same bytes)\n"
+    "  --csv                one row per sink and per frontier output\n"
+    "  --dot                the flow graph for Graphviz\n"
+    "  --html FILE          a self-contained HTML case report (inline SVG graph made\n"
+    "                       with Graphviz dot when installed, SHA-256 of the JSON);\n"
+    "                       the summary is printed too\n"
+    "Exit codes: 0 ok, 1 error, 2 usage.\n";
+
+struct seedlist {
+    struct cs_trace_seed *v;
+    size_t n, cap;
+};
+
+static void seed_add(struct seedlist *l, uint64_t out)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->v = cs_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = (struct cs_trace_seed){out, 0, CS_TRACE_WHOLE};
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+/* outputs of address id in [from, to] heights */
+static void seeds_of_addr(const struct cs_store *s, uint64_t addr, int64_t from, int64_t to,
+                          struct seedlist *l)
+{
+    for (uint64_t o = cs_store_addr_head(s, addr); o != CS_NONE64; o = cs_store_out_next(s, o)) {
+        int64_t h = cs_store_tx(s, cs_store_out_tx(s, o))->height;
+        if ((from >= 0 && h < from) || (to >= 0 && h > to)) continue;
+        if (cs_store_out(s, o)->value) seed_add(l, o);
+    }
+}
+
+static int progress(void *ctx, uint64_t visited, uint64_t pending)
+{
+    double *t0 = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    if (now - *t0 > 1.0)
+        fprintf(stderr, "\rtrace: %llu transactions visited, %llu pending   ",
+                (unsigned long long)visited, (unsigned long long)pending);
+    return 0;
+}
+
+/* the command as it would be run with --json instead of --html/--csv/--dot */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 256, n = 0;
+    char *s = cs_xmalloc(cap);
+    n += (size_t)snprintf(s, cap, "chainsleuth trace");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--html")) {
+            i++;
+            continue;
+        }
+        if (!strncmp(a, "--html=", 7) || !strcmp(a, "--csv") || !strcmp(a, "--dot") ||
+            !strcmp(a, "--json"))
+            continue;
+        size_t need = n + strlen(a) * 4 + 8;
+        if (need > cap) s = cs_xrealloc(s, cap = need * 2);
+        int quote = !*a || strpbrk(a, " \t'\"$`\\|&;<>()*?[]{}~#!") != NULL;
+        s[n++] = ' ';
+        if (!quote) {
+            memcpy(s + n, a, strlen(a));
+            n += strlen(a);
+        } else {
+            s[n++] = '\'';
+            for (; *a; a++) {
+                if (*a == '\'') {
+                    memcpy(s + n, "'\\''", 4);
+                    n += 4;
+                } else {
+                    s[n++] = *a;
+                }
+            }
+            s[n++] = '\'';
+        }
+    }
+    if (n + 10 > cap) s = cs_xrealloc(s, cap = n + 16);
+    memcpy(s + n, " --json", 8);
+    return s;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *address = NULL, *label = NULL, *html = NULL;
+    const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
+    const char **txs = cs_xmalloc((size_t)(argc + 1) * sizeof *txs);
+    size_t ntxs = 0;
+    int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
+    int64_t from_h = -1, to_h = -1, until_h = -1;
+    uint64_t min_amount = 0, max_hops = CS_TRACE_UNLIMITED, v;
+    enum {
+        O_DB = 256,
+        O_TX,
+        O_ADDRESS,
+        O_LABEL,
+        O_FROM,
+        O_TO,
+        O_POLICY,
+        O_FEE,
+        O_BACK,
+        O_HOPS,
+        O_MIN,
+        O_UNTIL,
+        O_STOP,
+        O_NOCLUSTER,
+        O_NOSWEEP,
+        O_JSON,
+        O_CSV,
+        O_DOT,
+        O_HTML,
+        O_HELP
+    };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"tx", required_argument, 0, O_TX},
+                                         {"address", required_argument, 0, O_ADDRESS},
+                                         {"label", required_argument, 0, O_LABEL},
+                                         {"from-height", required_argument, 0, O_FROM},
+                                         {"to-height", required_argument, 0, O_TO},
+                                         {"policy", required_argument, 0, O_POLICY},
+                                         {"fee-convention", required_argument, 0, O_FEE},
+                                         {"backward", no_argument, 0, O_BACK},
+                                         {"max-hops", required_argument, 0, O_HOPS},
+                                         {"min-amount", required_argument, 0, O_MIN},
+                                         {"until-height", required_argument, 0, O_UNTIL},
+                                         {"stop-at", required_argument, 0, O_STOP},
+                                         {"no-cluster", no_argument, 0, O_NOCLUSTER},
+                                         {"no-sweep-rule", no_argument, 0, O_NOSWEEP},
+                                         {"json", no_argument, 0, O_JSON},
+                                         {"csv", no_argument, 0, O_CSV},
+                                         {"dot", no_argument, 0, O_DOT},
+                                         {"html", required_argument, 0, O_HTML},
+                                         {"help", no_argument, 0, O_HELP},
+                                         {0, 0, 0, 0}};
+    int c, rc = 0;
+    optind = 1;
+    opterr = 0;
+#define USAGE_ERR(...)                                                                             \
+    do {                                                                                           \
+        free(txs);                                                                                 \
+        return cli_usage("trace", __VA_ARGS__);                                                    \
+    } while (0)
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int newmode = 0;
+        switch (c) {
+        case O_DB:
+            db = optarg;
+            break;
+        case O_TX:
+            txs[ntxs++] = optarg;
+            break;
+        case O_ADDRESS:
+            address = optarg;
+            break;
+        case O_LABEL:
+            label = optarg;
+            break;
+        case O_FROM:
+        case O_TO:
+        case O_UNTIL:
+            if (parse_u64(optarg, &v) || v > INT64_MAX)
+                USAGE_ERR("--%s needs a block height, not '%s'", opts[c - O_DB].name, optarg);
+            if (c == O_FROM) from_h = (int64_t)v;
+            if (c == O_TO) to_h = (int64_t)v;
+            if (c == O_UNTIL) until_h = (int64_t)v;
+            break;
+        case O_POLICY:
+            policy_s = optarg;
+            break;
+        case O_FEE:
+            fee_s = optarg;
+            break;
+        case O_BACK:
+            backward = 1;
+            break;
+        case O_HOPS:
+            if (parse_u64(optarg, &max_hops) || max_hops >= CS_TRACE_UNLIMITED)
+                USAGE_ERR("--max-hops needs a number of hops, not '%s'", optarg);
+            break;
+        case O_MIN:
+            if (parse_u64(optarg, &min_amount))
+                USAGE_ERR("--min-amount needs an amount in satoshi, not '%s'", optarg);
+            break;
+        case O_STOP:
+            stop_s = optarg;
+            break;
+        case O_NOCLUSTER:
+            no_cluster = 1;
+            break;
+        case O_NOSWEEP:
+            no_sweep = 1;
+            break;
+        case O_JSON:
+            newmode = 'j';
+            break;
+        case O_CSV:
+            newmode = 'c';
+            break;
+        case O_DOT:
+            newmode = 'd';
+            break;
+        case O_HTML:
+            newmode = 'h';
+            html = optarg;
+            break;
+        case 'h':
+        case O_HELP:
+            free(txs);
+            fputs(USAGE, stdout);
+            return 0;
+        default:
+            USAGE_ERR("unknown option or missing value: %s", argv[optind - 1]);
+        }
+        if (newmode) {
+            if (mode && mode != newmode)
+                USAGE_ERR("--json, --csv, --dot and --html exclude each other");
+            mode = newmode;
+        }
+    }
+    if (optind < argc) USAGE_ERR("unexpected argument '%s'", argv[optind]);
+    if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
+    struct cs_trace_opts o;
+    cs_trace_opts_default(&o);
+    if (cs_policy_parse(&o.policy, policy_s)) USAGE_ERR("%s", cs_errmsg());
+    if (cs_feeconv_parse(&o.feeconv, fee_s)) USAGE_ERR("%s", cs_errmsg());
+    o.backward = backward;
+    o.max_hops = (uint32_t)max_hops;
+    o.min_amount = min_amount;
+    o.until_height = until_h;
+    if (backward && o.policy == CS_POLICY_TIHO)
+        USAGE_ERR("tiho cannot trace backward: its input order depends on which inputs are "
+                  "tainted, which is what a backward trace looks for (use fifo or haircut)");
+    if (backward && o.feeconv == CS_FEE_PRORATA && o.policy >= CS_POLICY_FIFO)
+        USAGE_ERR("backward %s needs --fee-convention fee-last", cs_policy_name(o.policy));
+    /* --stop-at */
+    o.stop_mask = 0;
+    char stop_buf[512];
+    snprintf(stop_buf, sizeof stop_buf, "%s", stop_s);
+    if (strcasecmp(stop_buf, "none") && *stop_buf) {
+        char *save = NULL;
+        for (char *tok = strtok_r(stop_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            int cat = cs_tag_category_parse(tok);
+            if (cat < 0)
+                USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", tok);
+            o.stop_mask |= 1u << cat;
+        }
+    }
+    o.stop_coinjoin = (o.stop_mask >> CS_TAG_MIXER) & 1u;
+    o.sweep_rule = !no_sweep;
+    if (!ntxs && !address && !label) USAGE_ERR("nothing to trace: give --tx, --address or --label");
+    if ((from_h >= 0 || to_h >= 0) && !address && !label)
+        USAGE_ERR("--from-height/--to-height apply to --address and --label seeds");
+
+    /* tx seeds: check their syntax before touching the store */
+    uint8_t(*txid)[32] = cs_xmalloc((ntxs + 1) * 32);
+    int64_t *vout = cs_xmalloc((ntxs + 1) * sizeof *vout);
+    for (size_t i = 0; i < ntxs; i++) {
+        char hex[65];
+        const char *colon = strchr(txs[i], ':');
+        size_t hl = colon ? (size_t)(colon - txs[i]) : strlen(txs[i]);
+        vout[i] = -1;
+        if (colon) {
+            if (parse_u64(colon + 1, &v) || v > UINT32_MAX) {
+                free(txid);
+                free(vout);
+                USAGE_ERR("--tx %s: the output index after ':' is not a number", txs[i]);
+            }
+            vout[i] = (int64_t)v;
+        }
+        if (hl != 64) {
+            free(txid);
+            free(vout);
+            USAGE_ERR("--tx %s: a txid is 64 hex digits", txs[i]);
+        }
+        memcpy(hex, txs[i], 64);
+        hex[64] = 0;
+        if (cs_unhex_rev32(txid[i], hex)) {
+            free(txid);
+            free(vout);
+            USAGE_ERR("--tx %s: not a hex txid", txs[i]);
+        }
+    }
+
+    struct cs_store *s = NULL;
+    struct cs_attrib *attrib = NULL;
+    struct seedlist seeds = {0};
+    struct cs_trace_result res;
+    memset(&res, 0, sizeof res);
+    char *json = NULL, *params = NULL, *dot = NULL, *svg = NULL, *cmdline = NULL;
+    size_t json_len = 0, params_len = 0, dot_len = 0, svg_len = 0;
+    char note[600] = "";
+    FILE *hf = NULL;
+    if (cli_open_store("trace", db, &s)) {
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < ntxs; i++) {
+        uint64_t tx, first, n;
+        if (cs_store_find_tx(s, txid[i], &tx)) {
+            rc = cli_fail("trace", "transaction %.64s is not in the store %s (tip height %lld)",
+                          txs[i], db, (long long)cs_store_height(s));
+            goto out;
+        }
+        cs_store_tx_outs(s, tx, &first, &n);
+        if (vout[i] >= 0 && (uint64_t)vout[i] >= n) {
+            rc = cli_fail("trace", "%s: the transaction has %llu outputs (0..%llu)", txs[i],
+                          (unsigned long long)n, (unsigned long long)(n ? n - 1 : 0));
+            goto out;
+        }
+        for (uint64_t j = 0; j < n; j++)
+            if ((vout[i] < 0 || (uint64_t)vout[i] == j) &&
+                (cs_store_out(s, first + j)->value || vout[i] >= 0))
+                seed_add(&seeds, first + j);
+    }
+    if (address) {
+        struct cs_addr a;
+        uint64_t id;
+        if (cs_addr_parse(address, cs_store_net(s), &a)) {
+            rc = cli_fail("trace", "--address: %s", cs_errmsg());
+            goto out;
+        }
+        if (cs_store_find_addr(s, &a, &id)) {
+            rc = cli_fail("trace", "address %s never received anything in this store", address);
+            goto out;
+        }
+        seeds_of_addr(s, id, from_h, to_h, &seeds);
+    }
+    if (label) {
+        struct cs_tagdb *tdb;
+        if (cs_tagdb_open(db, 0, &tdb)) {
+            rc = cli_fail("trace", "--label: %s (import tags with chainsleuth tags import)",
+                          cs_errmsg());
+            goto out;
+        }
+        size_t ntag = cs_tagdb_count(tdb), matched = 0;
+        for (size_t i = 0; i < ntag; i++) {
+            struct cs_tag t;
+            cs_tagdb_get(tdb, i, &t);
+            if (strcasecmp(t.label, label) || strcmp(t.chain, "btc")) continue;
+            matched++;
+            struct cs_addr a;
+            uint64_t id;
+            if (cs_addr_parse(t.address, cs_store_net(s), &a) || cs_store_find_addr(s, &a, &id))
+                continue;
+            seeds_of_addr(s, id, from_h, to_h, &seeds);
+        }
+        cs_tagdb_close(tdb);
+        if (!matched) {
+            rc = cli_fail("trace",
+                          "no Bitcoin address is tagged '%s' (chainsleuth tags list "
+                          "--label ...)",
+                          label);
+            goto out;
+        }
+    }
+    if (!seeds.n) {
+        rc = cli_fail("trace", "the seeds select no output with a value in this store");
+        goto out;
+    }
+
+    if ((rc = cs_attrib_open(&attrib, s, db, !no_cluster, o.stop_mask, note, sizeof note))) {
+        rc = cli_fail_err("trace", rc);
+        goto out;
+    }
+    o.attrib = attrib;
+    if (mode == 'd' || mode == 'h') o.graph_max_edges = 2000000;
+    double t0;
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    }
+    if (isatty(2)) {
+        o.progress = progress;
+        o.progress_ctx = &t0;
+    }
+    if ((rc = cs_trace_run(&res, s, &o, seeds.v, seeds.n))) {
+        if (o.progress) fputc('\n', stderr);
+        rc = cli_fail_err("trace", rc);
+        goto out;
+    }
+    if (o.progress && res.txs_visited >= 65536) fputc('\n', stderr);
+
+    /* parameters: every option, defaults included (no paths, no output mode,
+     * so that --json and --html describe the same result) */
+    {
+        struct cs_json_writer w;
+        cs_json_writer_init_buf(&w, 0);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "policy");
+        cs_json_writer_string(&w, cs_policy_name(o.policy));
+        cs_json_writer_key(&w, "fee_convention");
+        cs_json_writer_string(&w, cs_feeconv_name(o.feeconv));
+        cs_json_writer_key(&w, "direction");
+        cs_json_writer_string(&w, backward ? "backward" : "forward");
+        cs_json_writer_key(&w, "tx");
+        cs_json_writer_begin_array(&w);
+        for (size_t i = 0; i < ntxs; i++) {
+            char hex[65], one[96];
+            cs_hex_rev(hex, txid[i]);
+            if (vout[i] >= 0)
+                snprintf(one, sizeof one, "%s:%lld", hex, (long long)vout[i]);
+            else
+                snprintf(one, sizeof one, "%s", hex);
+            cs_json_writer_string(&w, one);
+        }
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "address");
+        if (address)
+            cs_json_writer_string(&w, address);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "label");
+        if (label)
+            cs_json_writer_string(&w, label);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "from_height");
+        if (from_h >= 0)
+            cs_json_writer_i64(&w, from_h);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "to_height");
+        if (to_h >= 0)
+            cs_json_writer_i64(&w, to_h);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "max_hops");
+        if (o.max_hops != CS_TRACE_UNLIMITED)
+            cs_json_writer_u64(&w, o.max_hops);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "min_amount");
+        cs_json_writer_u64(&w, o.min_amount);
+        cs_json_writer_key(&w, "until_height");
+        if (until_h >= 0)
+            cs_json_writer_i64(&w, until_h);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "stop_at");
+        cs_json_writer_begin_array(&w);
+        for (int k = 0; k < CS_TAG_NCATEGORIES; k++)
+            if ((o.stop_mask >> k) & 1u) cs_json_writer_string(&w, cs_tag_category_name(k));
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "coinjoin_stop");
+        cs_json_writer_bool(&w, o.stop_coinjoin);
+        cs_json_writer_key(&w, "sweep_rule");
+        cs_json_writer_bool(&w, o.sweep_rule && !backward);
+        cs_json_writer_key(&w, "cluster_attribution");
+        cs_json_writer_bool(&w, !no_cluster);
+        cs_json_writer_key(&w, "fees_followed_into_coinbase");
+        cs_json_writer_bool(&w, 0);
+        cs_json_writer_end_object(&w);
+        if ((rc = cs_json_writer_finish(&w, &params, &params_len))) {
+            rc = cli_fail_err("trace", rc);
+            goto out;
+        }
+    }
+    size_t tags_used = 0;
+    cs_attrib_stats(attrib, NULL, &tags_used, NULL);
+    struct cs_report_ctx ctx = {.s = s,
+                                .r = &res,
+                                .parameters_json = params,
+                                .attribution_mode = cs_attrib_mode_name(cs_attrib_mode(attrib)),
+                                .attribution_note = note,
+                                .tags_used = tags_used};
+    switch (mode) {
+    case 'j':
+        if ((rc = cs_report_json(&ctx, &json, &json_len))) break;
+        if (fwrite(json, 1, json_len, stdout) != json_len || fflush(stdout))
+            rc = cs_error(CS_EIO, "writing the JSON failed");
+        break;
+    case 'c':
+        rc = cs_report_csv(stdout, &ctx);
+        break;
+    case 'd':
+        if ((rc = cs_report_dot(&ctx, &dot, &dot_len))) break;
+        if (fwrite(dot, 1, dot_len, stdout) != dot_len || fflush(stdout))
+            rc = cs_error(CS_EIO, "writing the DOT failed");
+        break;
+    case 'h': {
+        if ((rc = cs_report_json(&ctx, &json, &json_len))) break;
+        if ((rc = cs_report_dot(&ctx, &dot, &dot_len))) break;
+        char svg_note[300] = "";
+        int src = cs_report_svg(dot, dot_len, &svg, &svg_len);
+        if (src) {
+            snprintf(svg_note, sizeof svg_note, "%s", cs_errmsg());
+            fprintf(stderr, "chainsleuth trace: no flow graph in the HTML: %s\n", svg_note);
+        }
+        cmdline = command_line(argc, argv);
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.tmp", html);
+        hf = fopen(tmp, "wb");
+        if (!hf) {
+            rc = cs_error(CS_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+            break;
+        }
+        rc = cs_report_html(hf, &ctx, json, json_len, svg, svg_len, svg_note, cmdline);
+        if (fclose(hf) && !rc) rc = cs_error(CS_EIO, "%s: write failed: %s", tmp, strerror(errno));
+        hf = NULL;
+        if (!rc && rename(tmp, html))
+            rc = cs_error(CS_EIO, "%s: cannot rename to %s: %s", tmp, html, strerror(errno));
+        if (rc) {
+            unlink(tmp);
+            break;
+        }
+        if ((rc = cs_report_text(stdout, &ctx, 20))) break;
+        uint8_t d[32];
+        char hex[65];
+        cs_sha256(json, json_len, d);
+        cs_hex(hex, d, 32);
+        printf("\nreport     %s\njson hash  %s (sha256 of the --json output)\n", html, hex);
+        break;
+    }
+    default:
+        rc = cs_report_text(stdout, &ctx, 20);
+        break;
+    }
+    if (rc) rc = cli_fail_err("trace", rc);
+out:
+    cs_trace_result_free(&res);
+    cs_attrib_free(attrib);
+    if (s) cs_store_close(s);
+    free(seeds.v);
+    free(txid);
+    free(vout);
+    free(txs);
+    free(json);
+    free(params);
+    free(dot);
+    free(svg);
+    free(cmdline);
+    return rc;
+#undef USAGE_ERR
+}

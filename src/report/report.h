@@ -1,0 +1,100 @@
+/* report.h — case reports of a trace: JSON (the machine contract), a human
+ * summary, CSV, Graphviz DOT, and one self-contained HTML file.
+ *
+ * Invariants:
+ *  - Every writer is a pure function of (store snapshot, trace result,
+ *    report context): no clock, no environment, no pointer values, so the
+ *    same trace gives the same bytes.  The JSON is the reference; the other
+ *    forms present the same numbers.
+ *  - JSON layout (compact, one line, "\n" at the end; keys in this order):
+ *      policy, direction, fee_convention, conservative, seed_amount,
+ *      sinks[{entity, category, amount, hops, first_tx, outputs, txs[]}],
+ *      frontier[{address, outpoint, amount, reason, hops, height[, ranges]}],
+ *      fees, dropped, txs_visited, tip{height, hash}, seeds[{outpoint,
+ *      address, amount}], per_hop[{hop, txs, amount_in, to_sinks,
+ *      to_frontier, fees, dropped}], attribution{mode, tags_used, note},
+ *      parameters{...as given by the caller}
+ *    Amounts are integer satoshi; txids are in the usual (reversed) hex.
+ *    "ranges" ([[offset, amount], ...], tainted satoshi positions) appears
+ *    for the ordered policies on frontier outputs that are only partly
+ *    tainted.  Order: as in the trace result (sinks by amount descending then
+ *    name, frontier by amount descending then output id).
+ *  - The HTML file embeds everything (CSS inline, the flow graph as inline
+ *    SVG, the JSON as text) and loads no external resource; it states the
+ *    SHA-256 of the JSON bytes so the result can be re-checked by rerunning
+ *    the command with --json.
+ *  - Sizes: JSON and CSV list every sink transaction and frontier output;
+ *    the DOT graph shows at most CS_REPORT_GRAPH_NODES transaction nodes and
+ *    collapses fan-outs above CS_REPORT_FANOUT (64 at the seed) into "N more"
+ *    nodes; the HTML tables list at most CS_REPORT_HTML_ROWS rows each (the JSON has all). */
+#ifndef CS_REPORT_REPORT_H
+#define CS_REPORT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/store.h"
+#include "trace/trace.h"
+#include "util/error.h"
+
+#define CS_REPORT_GRAPH_NODES 300
+#define CS_REPORT_FANOUT 8
+#define CS_REPORT_HTML_ROWS 1000
+#define CS_REPORT_SVG_MAX ((size_t)64 << 20) /* larger `dot` output is refused */
+
+struct cs_report_ctx {
+    const struct cs_store *s;
+    const struct cs_trace_result *r;
+    const char *parameters_json;  /* a JSON object with every option (required) */
+    const char *attribution_mode; /* "cluster", "address", "none" */
+    const char *attribution_note; /* one sentence, may be NULL */
+    size_t tags_used;
+};
+
+/* The JSON result.  *out is malloc'd, NUL-terminated, ends with "\n"; the
+ * caller frees it.  Returns 0, CS_EFORMAT (parameters_json is not a JSON
+ * object) or CS_ENOMEM.  Cost: O(size of the result) plus one O(log txs)
+ * search per frontier item and seed (their creating tx). */
+int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len) CS_MUST_CHECK;
+
+/* Human summary: header, one row per sink with its share of the seed, the
+ * frontier (largest first, at most `rows` listed), fees, dropped, counts.
+ * Returns 0 or CS_EIO. */
+int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows) CS_MUST_CHECK;
+
+/* CSV, RFC 4180 quoting: header
+ *   kind,entity,category,address,outpoint,amount,hops,reason,first_tx
+ * then one row per sink (kind "sink") and per frontier output (kind
+ * "frontier").  Returns 0 or CS_EIO. */
+int cs_report_csv(FILE *f, const struct cs_report_ctx *c) CS_MUST_CHECK;
+
+/* Graphviz DOT of the flow (needs the trace run with graph_max_edges > 0):
+ * left to right, one rank per hop, value flowing along the arrows (also for
+ * backward traces), sinks coloured by category, fan-outs above
+ * CS_REPORT_FANOUT collapsed.  *out malloc'd.  Returns 0 or CS_ENOMEM.
+ * Cost: O(edges log edges). */
+int cs_report_dot(const struct cs_report_ctx *c, char **out, size_t *len) CS_MUST_CHECK;
+
+/* Runs Graphviz `dot -Tsvg` (found on PATH) on the DOT text and returns the
+ * <svg> element (XML prolog and DOCTYPE stripped) in a malloc'd buffer.
+ * Returns 0; CS_ENOTFOUND when `dot` is not installed; CS_EIO when it fails
+ * or its output is not SVG; CS_ERANGE above CS_REPORT_SVG_MAX.  Blocks until
+ * dot exits. */
+int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len) CS_MUST_CHECK;
+
+/* The self-contained HTML report.  json/json_len: the exact bytes of
+ * cs_report_json (their SHA-256 is printed); svg may be NULL, in which case
+ * svg_note (e.g. "Graphviz dot is not installed") is shown instead of the
+ * graph; command_line (may be NULL) is shown so the trace can be rerun.
+ * Returns 0 or CS_EIO. */
+int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
+                   const char *svg, size_t svg_len, const char *svg_note,
+                   const char *command_line) CS_MUST_CHECK;
+
+/* "12.34567890" (BTC with 8 decimals) into buf (32 bytes); returns buf. */
+const char *cs_report_btc(uint64_t sat, char buf[32]);
+/* "txid:vout" of output id out into buf (80 bytes); returns buf. */
+const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
+
+#endif

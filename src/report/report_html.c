@@ -1,0 +1,410 @@
+/* report_html.c — the self-contained HTML case report, and the call to
+ * Graphviz that turns the DOT flow graph into inline SVG.
+ *
+ * The page is meant to be mailed to an exchange's compliance desk: no
+ * scripts, no external fonts, styles or images, nothing fetched.  Every
+ * number comes from the trace result; the JSON itself is embedded (HTML
+ * escaped, so copying it out of the page gives the exact bytes) together
+ * with its SHA-256. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report/report.h"
+#include "tags/tags.h"
+#include "util/codec.h"
+#include "util/hash.h"
+#include "util/json.h"
+
+extern char **environ;
+
+int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len)
+{
+    *svg = NULL;
+    *svg_len = 0;
+    int in[2], out[2];
+    if (pipe(in)) return cs_error(CS_EIO, "report: pipe: %s", strerror(errno));
+    if (pipe(out)) {
+        close(in[0]);
+        close(in[1]);
+        return cs_error(CS_EIO, "report: pipe: %s", strerror(errno));
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_addclose(&fa, in[1]);
+    posix_spawn_file_actions_addclose(&fa, out[0]);
+    char *argv[] = {"dot", "-Tsvg", NULL};
+    pid_t pid;
+    int e = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(in[0]);
+    close(out[1]);
+    if (e) {
+        close(in[1]);
+        close(out[0]);
+        return cs_error(e == ENOENT ? CS_ENOTFOUND : CS_EIO,
+                        "Graphviz `dot` could not be run (%s); install graphviz for the flow graph",
+                        strerror(e));
+    }
+    /* Write all the DOT, then read the SVG: dot parses the whole graph
+     * before it lays it out and writes, so it never blocks on its output
+     * while we are still writing. */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    size_t off = 0;
+    int rc = 0;
+    while (off < dot_len) {
+        ssize_t k = write(in[1], dot + off, dot_len - off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            rc = cs_error(CS_EIO, "report: writing to dot failed: %s", strerror(errno));
+            break;
+        }
+        off += (size_t)k;
+    }
+    close(in[1]);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = cs_xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap >= CS_REPORT_SVG_MAX) {
+                if (!rc)
+                    rc = cs_error(CS_ERANGE, "report: dot produced more than %zu bytes",
+                                  (size_t)CS_REPORT_SVG_MAX);
+                break;
+            }
+            cap *= 2;
+            buf = cs_xrealloc(buf, cap);
+        }
+        ssize_t k = read(out[0], buf + n, cap - n - 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break;
+        n += (size_t)k;
+    }
+    close(out[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    signal(SIGPIPE, old);
+    buf[n] = 0;
+    if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+        rc = cs_error(WIFEXITED(status) && WEXITSTATUS(status) == 127 ? CS_ENOTFOUND : CS_EIO,
+                      "Graphviz dot failed (status %d)", status);
+    char *start = rc ? NULL : strstr(buf, "<svg");
+    if (!rc && !start) rc = cs_error(CS_EIO, "report: dot did not produce SVG");
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    size_t len = n - (size_t)(start - buf);
+    memmove(buf, start, len + 1);
+    *svg = buf;
+    *svg_len = len;
+    return 0;
+}
+
+static void esc(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(s[i], f);
+            break;
+        }
+    }
+}
+
+static void escs(FILE *f, const char *s)
+{
+    esc(f, s, strlen(s));
+}
+
+static const char *category_name(int cat)
+{
+    const char *n = cs_tag_category_name(cat);
+    return n ? n : "unknown";
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+static const char *pct(uint64_t part, uint64_t whole, char buf[16])
+{
+    if (!whole) {
+        snprintf(buf, 16, "-");
+        return buf;
+    }
+    u128 x = (u128)part * 10000u / whole;
+    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
+             (unsigned long long)(x % 100));
+    return buf;
+}
+
+static void param_rows(FILE *f, const char *params)
+{
+    struct cs_json_doc doc = {0};
+    if (cs_json_parse(&doc, params, strlen(params), NULL) || doc.root->type != CS_JSON_OBJECT) {
+        cs_json_doc_free(&doc);
+        return;
+    }
+    for (size_t i = 0; i < doc.root->len; i++) {
+        const struct cs_json_member *m = &doc.root->u.members[i];
+        fputs("<tr><th>", f);
+        escs(f, m->key);
+        fputs("</th><td>", f);
+        struct cs_json_writer w;
+        cs_json_writer_init_buf(&w, 0);
+        cs_json_writer_node(&w, &m->value);
+        char *t;
+        size_t n;
+        if (!cs_json_writer_finish(&w, &t, &n)) {
+            if (m->value.type == CS_JSON_STRING)
+                escs(f, m->value.u.str);
+            else
+                esc(f, t, n);
+            free(t);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    cs_json_doc_free(&doc);
+}
+
+static const char css[] =
+    "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;"
+    "max-width:1200px;color:#212529;line-height:1.4}"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:2em;"
+    "border-bottom:1px solid #dee2e6;padding-bottom:.2em}"
+    "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
+    "th,td{border:1px solid #dee2e6;padding:.25em .6em;text-align:left;vertical-align:top}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "th{background:#f1f3f5}code,.mono{font-family:SFMono-Regular,Menlo,Consolas,monospace;"
+    "font-size:.85em;word-break:break-all}"
+    ".cat-exchange{background:#cfe2ff}.cat-mixer{background:#ffe0b3}"
+    ".cat-bridge{background:#e5d4ff}.cat-sanctioned{background:#ffc9c9}"
+    ".note{color:#6c757d;font-size:.9em}.graph{overflow:auto;border:1px solid #dee2e6;"
+    "padding:.5em}.graph svg{max-width:none}pre{white-space:pre-wrap;word-break:break-all;"
+    "font-size:.75em;background:#f8f9fa;padding:.5em}.hash{font-size:1.05em;font-weight:600}";
+
+int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
+                   const char *svg, size_t svg_len, const char *svg_note, const char *command_line)
+{
+    const struct cs_trace_result *r = c->r;
+    const struct cs_store *s = c->s;
+    char b[32], p[16], op[80], addr[96], id[65];
+    uint8_t digest[32];
+    char hex[65];
+    cs_sha256(json, json_len, digest);
+    cs_hex(hex, digest, 32);
+    int64_t h = cs_store_height(s);
+    char tip[65] = "-";
+    if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
+
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>chainsleuth trace report</title>\n<style>%s</style></head><body>\n",
+            css);
+    fprintf(f, "<h1>Trace report: %s %s</h1>\n",
+            r->backward ? "where the funds came from" : "where the funds went",
+            r->backward ? "(backward)" : "(forward)");
+    fprintf(f,
+            "<p class=\"note\">Produced by chainsleuth from its own copy of the Bitcoin chain "
+            "(tip height %lld, block <code>%s</code>). Amounts are exact satoshi counts shown "
+            "in BTC. The result can be re-checked by anyone: rerun the command below with "
+            "<code>--json</code> and compare the SHA-256.</p>\n",
+            (long long)h, tip);
+    fprintf(f, "<p class=\"hash\">SHA-256 of the JSON result: <code>%s</code></p>\n", hex);
+    if (command_line) {
+        fputs("<p>Command: <code>", f);
+        escs(f, command_line);
+        fputs("</code></p>\n", f);
+    }
+
+    /* summary */
+    fputs("<h2>Summary</h2>\n<table>\n", f);
+    fprintf(f, "<tr><th>Policy</th><td>%s (%s)%s</td></tr>\n", cs_policy_name(r->policy),
+            cs_feeconv_name(r->feeconv),
+            r->conservative ? ""
+                            : " &mdash; poison is not conservative: every output touched by "
+                              "taint counts in full, so totals can exceed the seed");
+    fprintf(f, "<tr><th>Seed</th><td class=\"n\">%s BTC in %zu output%s</td></tr>\n",
+            cs_report_btc(r->seed_amount, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    uint64_t cat_amount[CS_TAG_NCATEGORIES] = {0};
+    for (size_t i = 0; i < r->n_sinks; i++)
+        if (r->sinks[i].category >= 0 && r->sinks[i].category < CS_TAG_NCATEGORIES)
+            cat_amount[r->sinks[i].category] += r->sinks[i].amount;
+    for (int k = 0; k < CS_TAG_NCATEGORIES; k++)
+        if (cat_amount[k])
+            fprintf(f, "<tr class=\"cat-%s\"><th>%s %s</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+                    category_name(k), r->backward ? "Came from" : "Reached", category_name(k),
+                    cs_report_btc(cat_amount[k], b), pct(cat_amount[k], r->seed_amount, p));
+    uint64_t unspent = 0, other = 0;
+    for (size_t i = 0; i < r->n_frontier; i++) {
+        if (r->frontier[i].reason == CS_TRACE_UNSPENT)
+            unspent += r->frontier[i].amount;
+        else
+            other += r->frontier[i].amount;
+    }
+    if (!r->backward)
+        fprintf(f, "<tr><th>Unspent (still held)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+                cs_report_btc(unspent, b), pct(unspent, r->seed_amount, p));
+    fprintf(f, "<tr><th>%s</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+            r->backward ? "Not followed further (coinbase, hop or height limit)"
+                        : "Not followed further (hop or height limit)",
+            cs_report_btc(other, b), pct(other, r->seed_amount, p));
+    fprintf(f, "<tr><th>Paid as fees (not followed)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+            cs_report_btc(r->fees, b), pct(r->fees, r->seed_amount, p));
+    fprintf(f, "<tr><th>Dropped (below the minimum)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+            cs_report_btc(r->dropped, b), pct(r->dropped, r->seed_amount, p));
+    fprintf(f, "<tr><th>Transactions examined</th><td class=\"n\">%llu</td></tr>\n",
+            (unsigned long long)r->txs_visited);
+    fputs("<tr><th>Attribution</th><td>", f);
+    escs(f, c->attribution_mode ? c->attribution_mode : "none");
+    fprintf(f, " (%zu tags used)", c->tags_used);
+    if (c->attribution_note && *c->attribution_note) {
+        fputs(": ", f);
+        escs(f, c->attribution_note);
+    }
+    fputs("</td></tr>\n</table>\n", f);
+
+    /* sinks */
+    fprintf(f, "<h2>%s</h2>\n", r->backward ? "Entities the funds came from" : "Entities reached");
+    if (!r->n_sinks) {
+        fputs("<p>No attributed entity was reached.</p>\n", f);
+    } else {
+        fputs("<table><tr><th>Entity</th><th>Category</th><th>Amount (BTC)</th><th>Share</th>"
+              "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
+              f);
+        for (size_t i = 0; i < r->n_sinks; i++) {
+            const struct cs_trace_sink *k = &r->sinks[i];
+            fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
+            escs(f, k->label);
+            fprintf(f,
+                    "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
+                    "class=\"n\">%u</td><td class=\"n\">%llu</td><td class=\"mono\">",
+                    category_name(k->category), cs_report_btc(k->amount, b),
+                    pct(k->amount, r->seed_amount, p), k->hops, (unsigned long long)k->outputs);
+            for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
+                cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
+                fprintf(f, "%s%s", q ? "<br>" : "", id);
+            }
+            if (k->n_txs > CS_REPORT_HTML_ROWS)
+                fprintf(f, "<br>&hellip; and %zu more (see the JSON)",
+                        k->n_txs - (size_t)CS_REPORT_HTML_ROWS);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+
+    /* graph */
+    fputs("<h2>Flow graph</h2>\n", f);
+    if (svg) {
+        fprintf(f,
+                "<p class=\"note\">Left to right, one column per hop; arrows follow the "
+                "money. Large fan-outs are folded into &ldquo;N more&rdquo; nodes and at most "
+                "%d transactions are drawn; the tables below are complete.</p>\n"
+                "<div class=\"graph\">\n",
+                CS_REPORT_GRAPH_NODES);
+        fwrite(svg, 1, svg_len, f);
+        fputs("\n</div>\n", f);
+    } else {
+        fputs("<p class=\"note\">No flow graph: ", f);
+        escs(f, svg_note ? svg_note : "not available");
+        fputs("</p>\n", f);
+    }
+
+    /* per hop */
+    fputs("<h2>Per hop</h2>\n<table><tr><th>Hop</th><th>Transactions</th><th>Tainted in "
+          "(BTC)</th><th>To entities</th><th>Left on frontier</th><th>Fees</th><th>Dropped</th>"
+          "</tr>\n",
+          f);
+    for (size_t i = 0; i < r->n_hops && i < CS_REPORT_HTML_ROWS; i++) {
+        const struct cs_trace_hop *hp = &r->hops[i];
+        char b2[32], b3[32], b4[32], b5[32];
+        fprintf(f,
+                "<tr><td class=\"n\">%zu</td><td class=\"n\">%llu</td><td class=\"n\">%s</td>"
+                "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
+                "class=\"n\">%s</td></tr>\n",
+                i, (unsigned long long)hp->txs, cs_report_btc(hp->amount_in, b),
+                cs_report_btc(hp->to_sinks, b2), cs_report_btc(hp->to_frontier, b3),
+                cs_report_btc(hp->fees, b4), cs_report_btc(hp->dropped, b5));
+    }
+    fputs("</table>\n", f);
+
+    /* frontier */
+    fprintf(f, "<h2>%s (%zu outputs)</h2>\n",
+            r->backward ? "Origins and open ends" : "Where the rest sits", r->n_frontier);
+    if (r->n_frontier) {
+        fputs("<table><tr><th>Address</th><th>Outpoint</th><th>Amount (BTC)</th><th>Reason</th>"
+              "<th>Hops</th></tr>\n",
+              f);
+        for (size_t i = 0; i < r->n_frontier && i < CS_REPORT_HTML_ROWS; i++) {
+            const struct cs_trace_front *fr = &r->frontier[i];
+            cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
+            fputs("<tr><td class=\"mono\">", f);
+            escs(f, addr);
+            fprintf(f,
+                    "</td><td class=\"mono\">%s</td><td class=\"n\">%s</td><td>%s</td><td "
+                    "class=\"n\">%u</td></tr>\n",
+                    cs_report_outpoint(s, fr->out, op), cs_report_btc(fr->amount, b),
+                    cs_trace_reason_name(fr->reason), fr->hops);
+        }
+        fputs("</table>\n", f);
+        if (r->n_frontier > CS_REPORT_HTML_ROWS)
+            fprintf(f, "<p class=\"note\">%zu more in the JSON.</p>\n",
+                    r->n_frontier - (size_t)CS_REPORT_HTML_ROWS);
+    }
+
+    /* seed and parameters */
+    fputs("<h2>Seed</h2>\n<table><tr><th>Outpoint</th><th>Address</th><th>Amount (BTC)</th>"
+          "</tr>\n",
+          f);
+    for (size_t i = 0; i < r->n_seeds && i < CS_REPORT_HTML_ROWS; i++) {
+        cs_addr_format(cs_store_addr(s, cs_store_out(s, r->seeds[i].out)->addr), cs_store_net(s),
+                       addr);
+        fprintf(f, "<tr><td class=\"mono\">%s</td><td class=\"mono\">",
+                cs_report_outpoint(s, r->seeds[i].out, op));
+        escs(f, addr);
+        fprintf(f, "</td><td class=\"n\">%s</td></tr>\n", cs_report_btc(r->seeds[i].amount, b));
+    }
+    fputs("</table>\n<h2>Parameters</h2>\n<table>\n", f);
+    param_rows(f, c->parameters_json ? c->parameters_json : "{}");
+    fputs("</table>\n<p class=\"note\">Method: METHODS.md &sect;1 of chainsleuth (taint "
+          "policies, fee conventions, rounding). Fees are not followed into the miners' "
+          "coinbases. Transactions are processed in chain order.</p>\n",
+          f);
+
+    /* the JSON */
+    fprintf(f,
+            "<h2>JSON result</h2>\n<p>SHA-256 <code>%s</code> over the %zu bytes below "
+            "(including the final newline).</p>\n",
+            hex, json_len);
+    if (json_len <= (size_t)4 << 20) {
+        fputs("<details><summary>show</summary><pre>", f);
+        esc(f, json, json_len);
+        fputs("</pre></details>\n", f);
+    } else {
+        fputs("<p class=\"note\">Too large to embed; rerun with --json.</p>\n", f);
+    }
+    fputs("</body></html>\n", f);
+    if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");
+    return 0;
+}

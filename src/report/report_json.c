@@ -1,0 +1,222 @@
+/* report_json.c — the JSON result of a trace (layout in report.h) and the
+ * small formatting helpers the other writers share.  Written with the
+ * deterministic streaming writer of util/json.h, so equal inputs give equal
+ * bytes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "tags/tags.h"
+#include "util/codec.h"
+#include "util/json.h"
+
+const char *cs_report_btc(uint64_t sat, char buf[32])
+{
+    snprintf(buf, 32, "%llu.%08llu", (unsigned long long)(sat / 100000000u),
+             (unsigned long long)(sat % 100000000u));
+    return buf;
+}
+
+const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80])
+{
+    uint64_t tx = cs_store_out_tx(s, out), first, n;
+    cs_store_tx_outs(s, tx, &first, &n);
+    char id[65];
+    cs_hex_rev(id, cs_store_txid(s, tx));
+    snprintf(buf, 80, "%s:%llu", id, (unsigned long long)(out - first));
+    return buf;
+}
+
+static void w_txid(struct cs_json_writer *w, const struct cs_store *s, uint64_t tx)
+{
+    char id[65];
+    cs_hex_rev(id, cs_store_txid(s, tx));
+    cs_json_writer_string(w, id);
+}
+
+static void w_address(struct cs_json_writer *w, const struct cs_store *s, uint64_t out)
+{
+    char a[96];
+    cs_addr_format(cs_store_addr(s, cs_store_out(s, out)->addr), cs_store_net(s), a);
+    cs_json_writer_string(w, a);
+}
+
+static const char *category_name(int cat)
+{
+    const char *n = cs_tag_category_name(cat);
+    return n ? n : "unknown";
+}
+
+int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
+{
+    const struct cs_trace_result *r = c->r;
+    const struct cs_store *s = c->s;
+    struct cs_json_writer w;
+    char buf[80];
+    *out = NULL;
+    *len = 0;
+    if (!c->parameters_json || c->parameters_json[0] != '{')
+        return cs_error(CS_EFORMAT, "report: parameters must be a JSON object");
+    cs_json_writer_init_buf(&w, 0);
+    cs_json_writer_begin_object(&w);
+    cs_json_writer_key(&w, "policy");
+    cs_json_writer_string(&w, cs_policy_name(r->policy));
+    cs_json_writer_key(&w, "direction");
+    cs_json_writer_string(&w, r->backward ? "backward" : "forward");
+    cs_json_writer_key(&w, "fee_convention");
+    cs_json_writer_string(&w, cs_feeconv_name(r->feeconv));
+    cs_json_writer_key(&w, "conservative");
+    cs_json_writer_bool(&w, r->conservative);
+    cs_json_writer_key(&w, "seed_amount");
+    cs_json_writer_u64(&w, r->seed_amount);
+
+    cs_json_writer_key(&w, "sinks");
+    cs_json_writer_begin_array(&w);
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        const struct cs_trace_sink *k = &r->sinks[i];
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "entity");
+        cs_json_writer_string(&w, k->label);
+        cs_json_writer_key(&w, "category");
+        cs_json_writer_string(&w, category_name(k->category));
+        cs_json_writer_key(&w, "amount");
+        cs_json_writer_u64(&w, k->amount);
+        cs_json_writer_key(&w, "hops");
+        cs_json_writer_u64(&w, k->hops);
+        cs_json_writer_key(&w, "first_tx");
+        if (k->first_tx == CS_NONE64)
+            cs_json_writer_null(&w);
+        else
+            w_txid(&w, s, k->first_tx);
+        cs_json_writer_key(&w, "outputs");
+        cs_json_writer_u64(&w, k->outputs);
+        cs_json_writer_key(&w, "txs");
+        cs_json_writer_begin_array(&w);
+        for (size_t q = 0; q < k->n_txs; q++)
+            w_txid(&w, s, k->txs[q]);
+        cs_json_writer_end_array(&w);
+        cs_json_writer_end_object(&w);
+    }
+    cs_json_writer_end_array(&w);
+
+    cs_json_writer_key(&w, "frontier");
+    cs_json_writer_begin_array(&w);
+    for (size_t i = 0; i < r->n_frontier; i++) {
+        const struct cs_trace_front *f = &r->frontier[i];
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "address");
+        w_address(&w, s, f->out);
+        cs_json_writer_key(&w, "outpoint");
+        cs_json_writer_string(&w, cs_report_outpoint(s, f->out, buf));
+        cs_json_writer_key(&w, "amount");
+        cs_json_writer_u64(&w, f->amount);
+        cs_json_writer_key(&w, "reason");
+        cs_json_writer_string(&w, cs_trace_reason_name(f->reason));
+        cs_json_writer_key(&w, "hops");
+        cs_json_writer_u64(&w, f->hops);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_u64(&w, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
+        if (f->nruns && f->amount != cs_store_out(s, f->out)->value) {
+            cs_json_writer_key(&w, "ranges");
+            cs_json_writer_begin_array(&w);
+            uint64_t pos = 0;
+            for (size_t q = 0; q < f->nruns; q++) {
+                const struct cs_run *run = &r->runs[f->run_first + q];
+                if (run->label) {
+                    cs_json_writer_begin_array(&w);
+                    cs_json_writer_u64(&w, pos);
+                    cs_json_writer_u64(&w, run->amount);
+                    cs_json_writer_end_array(&w);
+                }
+                pos += run->amount;
+            }
+            cs_json_writer_end_array(&w);
+        }
+        cs_json_writer_end_object(&w);
+    }
+    cs_json_writer_end_array(&w);
+
+    cs_json_writer_key(&w, "fees");
+    cs_json_writer_u64(&w, r->fees);
+    cs_json_writer_key(&w, "dropped");
+    cs_json_writer_u64(&w, r->dropped);
+    cs_json_writer_key(&w, "txs_visited");
+    cs_json_writer_u64(&w, r->txs_visited);
+
+    cs_json_writer_key(&w, "tip");
+    cs_json_writer_begin_object(&w);
+    int64_t h = cs_store_height(s);
+    cs_json_writer_key(&w, "height");
+    cs_json_writer_i64(&w, h);
+    cs_json_writer_key(&w, "hash");
+    if (h >= 0) {
+        char hash[65];
+        cs_hex_rev(hash, cs_store_block(s, (uint64_t)h)->hash);
+        cs_json_writer_string(&w, hash);
+    } else {
+        cs_json_writer_null(&w);
+    }
+    cs_json_writer_end_object(&w);
+
+    cs_json_writer_key(&w, "seeds");
+    cs_json_writer_begin_array(&w);
+    for (size_t i = 0; i < r->n_seeds; i++) {
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "outpoint");
+        cs_json_writer_string(&w, cs_report_outpoint(s, r->seeds[i].out, buf));
+        cs_json_writer_key(&w, "address");
+        w_address(&w, s, r->seeds[i].out);
+        cs_json_writer_key(&w, "amount");
+        cs_json_writer_u64(&w, r->seeds[i].amount);
+        cs_json_writer_end_object(&w);
+    }
+    cs_json_writer_end_array(&w);
+
+    cs_json_writer_key(&w, "per_hop");
+    cs_json_writer_begin_array(&w);
+    for (size_t i = 0; i < r->n_hops; i++) {
+        const struct cs_trace_hop *hp = &r->hops[i];
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "hop");
+        cs_json_writer_u64(&w, i);
+        cs_json_writer_key(&w, "txs");
+        cs_json_writer_u64(&w, hp->txs);
+        cs_json_writer_key(&w, "amount_in");
+        cs_json_writer_u64(&w, hp->amount_in);
+        cs_json_writer_key(&w, "to_sinks");
+        cs_json_writer_u64(&w, hp->to_sinks);
+        cs_json_writer_key(&w, "to_frontier");
+        cs_json_writer_u64(&w, hp->to_frontier);
+        cs_json_writer_key(&w, "fees");
+        cs_json_writer_u64(&w, hp->fees);
+        cs_json_writer_key(&w, "dropped");
+        cs_json_writer_u64(&w, hp->dropped);
+        cs_json_writer_end_object(&w);
+    }
+    cs_json_writer_end_array(&w);
+
+    cs_json_writer_key(&w, "attribution");
+    cs_json_writer_begin_object(&w);
+    cs_json_writer_key(&w, "mode");
+    cs_json_writer_string(&w, c->attribution_mode ? c->attribution_mode : "none");
+    cs_json_writer_key(&w, "tags_used");
+    cs_json_writer_u64(&w, c->tags_used);
+    cs_json_writer_key(&w, "note");
+    cs_json_writer_string(&w, c->attribution_note ? c->attribution_note : "");
+    cs_json_writer_end_object(&w);
+
+    cs_json_writer_key(&w, "parameters");
+    cs_json_writer_raw(&w, c->parameters_json, strlen(c->parameters_json));
+    cs_json_writer_end_object(&w);
+
+    char *text;
+    size_t n;
+    int rc = cs_json_writer_finish(&w, &text, &n);
+    if (rc) return rc;
+    char *t2 = cs_xrealloc(text, n + 2);
+    t2[n] = '\n';
+    t2[n + 1] = 0;
+    *out = t2;
+    *len = n + 1;
+    return 0;
+}

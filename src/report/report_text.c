@@ -1,0 +1,125 @@
+/* report_text.c — the human summary table and the CSV export of a trace.
+ * Both show exactly the numbers of the JSON result. */
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "tags/tags.h"
+#include "util/codec.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+static const char *category_name(int cat)
+{
+    const char *n = cs_tag_category_name(cat);
+    return n ? n : "unknown";
+}
+
+/* share of the seed in percent with two decimals, as text */
+static const char *share(uint64_t part, uint64_t whole, char buf[16])
+{
+    if (!whole) {
+        snprintf(buf, 16, "-");
+        return buf;
+    }
+    u128 x = (u128)part * 10000u / whole;
+    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
+             (unsigned long long)(x % 100));
+    return buf;
+}
+
+int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
+{
+    const struct cs_trace_result *r = c->r;
+    const struct cs_store *s = c->s;
+    char b1[32], b2[16], op[80], addr[96];
+    int64_t h = cs_store_height(s);
+    char tip[65] = "-";
+    if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
+    fprintf(f, "trace      %s, %s, %s%s\n", cs_policy_name(r->policy),
+            r->backward ? "backward" : "forward", cs_feeconv_name(r->feeconv),
+            r->conservative ? "" : " (poison: not conservative, amounts may exceed the seed)");
+    fprintf(f, "chain tip  %lld %s\n", (long long)h, tip);
+    fprintf(f, "seed       %zu output%s, %s BTC\n", r->n_seeds, r->n_seeds == 1 ? "" : "s",
+            cs_report_btc(r->seed_amount, b1));
+    fprintf(f, "attributed %s (%zu tags)%s%s\n", c->attribution_mode ? c->attribution_mode : "none",
+            c->tags_used, c->attribution_note && *c->attribution_note ? ": " : "",
+            c->attribution_note ? c->attribution_note : "");
+    fprintf(f, "visited    %llu transactions\n\n", (unsigned long long)r->txs_visited);
+
+    fprintf(f, "%-36s %-11s %20s %8s %5s %6s\n", r->backward ? "came from" : "reached", "category",
+            "amount (BTC)", "share", "hops", "txs");
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        const struct cs_trace_sink *k = &r->sinks[i];
+        fprintf(f, "%-36.36s %-11s %20s %8s %5u %6zu\n", k->label, category_name(k->category),
+                cs_report_btc(k->amount, b1), share(k->amount, r->seed_amount, b2), k->hops,
+                k->n_txs);
+    }
+    if (!r->n_sinks) fprintf(f, "(no known entity reached)\n");
+    uint64_t ft = cs_trace_frontier_total(r);
+    fprintf(f, "%-36s %-11s %20s %8s\n", "frontier (see below)", "", cs_report_btc(ft, b1),
+            share(ft, r->seed_amount, b2));
+    fprintf(f, "%-36s %-11s %20s %8s\n", "fees (not followed)", "", cs_report_btc(r->fees, b1),
+            share(r->fees, r->seed_amount, b2));
+    fprintf(f, "%-36s %-11s %20s %8s\n", "dropped (below --min-amount)", "",
+            cs_report_btc(r->dropped, b1), share(r->dropped, r->seed_amount, b2));
+
+    if (r->n_frontier) {
+        fprintf(f, "\nfrontier: %zu output%s", r->n_frontier, r->n_frontier == 1 ? "" : "s");
+        if (r->n_frontier > rows) fprintf(f, " (largest %zu shown; --json lists all)", rows);
+        fprintf(f, "\n%-62s %-44s %16s %-12s %4s\n", "outpoint", "address", "amount (BTC)",
+                "reason", "hops");
+        for (size_t i = 0; i < r->n_frontier && i < rows; i++) {
+            const struct cs_trace_front *fr = &r->frontier[i];
+            cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
+            fprintf(f, "%-62s %-44.44s %16s %-12s %4u\n", cs_report_outpoint(s, fr->out, op), addr,
+                    cs_report_btc(fr->amount, b1), cs_trace_reason_name(fr->reason), fr->hops);
+        }
+    }
+    if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");
+    return 0;
+}
+
+static void csv_field(FILE *f, const char *v)
+{
+    if (!strpbrk(v, ",\"\r\n")) {
+        fputs(v, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *v; v++) {
+        if (*v == '"') fputc('"', f);
+        fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+int cs_report_csv(FILE *f, const struct cs_report_ctx *c)
+{
+    const struct cs_trace_result *r = c->r;
+    const struct cs_store *s = c->s;
+    char op[80], addr[96], id[65];
+    fputs("kind,entity,category,address,outpoint,amount,hops,reason,first_tx\n", f);
+    for (size_t i = 0; i < r->n_sinks; i++) {
+        const struct cs_trace_sink *k = &r->sinks[i];
+        fputs("sink,", f);
+        csv_field(f, k->label);
+        fprintf(f, ",%s,,,%llu,%u,,", category_name(k->category), (unsigned long long)k->amount,
+                k->hops);
+        if (k->first_tx != CS_NONE64) {
+            cs_hex_rev(id, cs_store_txid(s, k->first_tx));
+            fputs(id, f);
+        }
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < r->n_frontier; i++) {
+        const struct cs_trace_front *fr = &r->frontier[i];
+        cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
+        fputs("frontier,,,", f);
+        csv_field(f, addr);
+        fprintf(f, ",%s,%llu,%u,%s,\n", cs_report_outpoint(s, fr->out, op),
+                (unsigned long long)fr->amount, fr->hops, cs_trace_reason_name(fr->reason));
+    }
+    if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");
+    return 0;
+}
