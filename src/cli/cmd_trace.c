@@ -218,10 +218,15 @@ int cmd_trace(int argc, char **argv)
     int c, rc = 0;
     optind = 1;
     opterr = 0;
+    uint8_t(*txid)[32] = NULL;
+    int64_t *vout = NULL;
 #define USAGE_ERR(...)                                                                             \
     do {                                                                                           \
+        int urc_ = cli_usage("trace", __VA_ARGS__);                                                \
         free(txs);                                                                                 \
-        return cli_usage("trace", __VA_ARGS__);                                                    \
+        free(txid);                                                                                \
+        free(vout);                                                                                \
+        return urc_;                                                                               \
     } while (0)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int newmode = 0;
@@ -335,33 +340,22 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--from-height/--to-height apply to --address and --label seeds");
 
     /* tx seeds: check their syntax before touching the store */
-    uint8_t(*txid)[32] = cs_xmalloc((ntxs + 1) * 32);
-    int64_t *vout = cs_xmalloc((ntxs + 1) * sizeof *vout);
+    txid = cs_xmalloc((ntxs + 1) * 32);
+    vout = cs_xmalloc((ntxs + 1) * sizeof *vout);
     for (size_t i = 0; i < ntxs; i++) {
         char hex[65];
         const char *colon = strchr(txs[i], ':');
         size_t hl = colon ? (size_t)(colon - txs[i]) : strlen(txs[i]);
         vout[i] = -1;
         if (colon) {
-            if (parse_u64(colon + 1, &v) || v > UINT32_MAX) {
-                free(txid);
-                free(vout);
+            if (parse_u64(colon + 1, &v) || v > UINT32_MAX)
                 USAGE_ERR("--tx %s: the output index after ':' is not a number", txs[i]);
-            }
             vout[i] = (int64_t)v;
         }
-        if (hl != 64) {
-            free(txid);
-            free(vout);
-            USAGE_ERR("--tx %s: a txid is 64 hex digits", txs[i]);
-        }
+        if (hl != 64) USAGE_ERR("--tx %s: a txid is 64 hex digits", txs[i]);
         memcpy(hex, txs[i], 64);
         hex[64] = 0;
-        if (cs_unhex_rev32(txid[i], hex)) {
-            free(txid);
-            free(vout);
-            USAGE_ERR("--tx %s: not a hex txid", txs[i]);
-        }
+        if (cs_unhex_rev32(txid[i], hex)) USAGE_ERR("--tx %s: not a hex txid", txs[i]);
     }
 
     struct cs_store *s = NULL;
