@@ -673,6 +673,7 @@ static int import_tagpack(struct ictx *c, const char *data, size_t len)
         if (!concepts) concepts = cs_yaml_get(root, "concepts");
         r.label = inherit(t, root, "label");
         r.source = inherit(t, root, "source");
+        const char *orig_label = r.label;
         if (is_lazarus(actor, r.label)) {
             r.label = "Lazarus Group";
             r.category = CS_TAG_HACKER_GROUP;
@@ -685,9 +686,12 @@ static int import_tagpack(struct ictx *c, const char *data, size_t len)
         r.confidence = conf ? parse_confidence(conf) : DEFAULT_CONFIDENCE;
         if (r.confidence < 0) r.confidence = DEFAULT_CONFIDENCE; /* level we do not know */
         char context[CS_TAG_CONTEXT_MAX];
-        snprintf(context, sizeof context, "tagpack=%.200s%s%.60s%s%.60s%s%.60s", title ? title : "",
-                 actor ? "; actor=" : "", actor ? actor : "", category ? "; category=" : "",
-                 category ? category : "", abuse ? "; abuse=" : "", abuse ? abuse : "");
+        /* the pack's own words, and a label we replaced by the actor's name */
+        int relabelled = orig_label && strcasecmp(orig_label, r.label ? r.label : "");
+        snprintf(context, sizeof context, "tagpack=%.200s%s%.60s%s%.60s%s%.60s%s%.120s",
+                 title ? title : "", actor ? "; actor=" : "", actor ? actor : "",
+                 category ? "; category=" : "", category ? category : "", abuse ? "; abuse=" : "",
+                 abuse ? abuse : "", relabelled ? "; label=" : "", relabelled ? orig_label : "");
         r.context = context;
         emit(c, &r);
     }
