@@ -6,10 +6,15 @@
 #include "cli/cli.h"
 #include "util/codec.h"
 
-static const char USAGE[] = "usage: chainsleuth info [--db DIR] [--json]\n\n"
-                            "Height, tip hash, transaction/input/output/address counts, the UTXO set\n"
-                            "(count and total; outputs whose script starts with OP_RETURN are not\n"
-                            "UTXOs, as in Bitcoin Core) and the bytes the columns take.\n";
+static const char USAGE[] =
+    "usage: chainsleuth info [--db DIR] [--json]\n\n"
+    "Height, tip hash, transaction/input/output/address counts, the UTXO set and\n"
+    "the bytes the columns take.\n"
+    "utxo_count/utxo_total: every unspent output whose script does not start with\n"
+    "OP_RETURN, the genesis coinbase included (it is an unspent output on the chain).\n"
+    "core_utxo_count/core_utxo_total: the same without the genesis block's outputs,\n"
+    "which Bitcoin Core (and bcoin) never add to their coin database: these equal\n"
+    "a node's gettxoutsetinfo.\n";
 
 int cmd_info(int argc, char **argv)
 {
@@ -37,6 +42,21 @@ int cmd_info(int argc, char **argv)
         cs_store_col_checksum(s, col, h, &b);
         bytes += b;
     }
+    /* the genesis block's outputs, which nodes leave out of their UTXO set */
+    uint64_t gc = 0, gt = 0;
+    if (k->blocks) {
+        const struct cs_blockrec *g = cs_store_block(s, 0);
+        for (uint64_t t = g->first_tx; t < g->first_tx + g->n_tx; t++) {
+            uint64_t f, n;
+            cs_store_tx_outs(s, t, &f, &n);
+            for (uint64_t o = f; o < f + n; o++) {
+                if (cs_store_spent_by(s, o) != CS_NONE64) continue;
+                if (cs_store_addr(s, cs_store_out(s, o)->addr)->type == CS_ADDR_OPRETURN) continue;
+                gc++;
+                gt += cs_store_out(s, o)->value;
+            }
+        }
+    }
     char tip[65] = "", btc[32];
     if (k->blocks) cs_hex_rev(tip, cs_store_block(s, k->blocks - 1)->hash);
     int64_t height = cs_store_height(s);
@@ -44,11 +64,11 @@ int cmd_info(int argc, char **argv)
     if (json) {
         printf("{\"chains\":{\"btc\":{\"network\":\"%s\",\"height\":%lld,\"tip\":\"%s\",\"blocks\":%llu,"
                "\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,\"addresses\":%llu,\"utxo_count\":%llu,"
-               "\"utxo_total\":%llu,\"column_bytes\":%llu}}}\n",
+               "\"utxo_total\":%llu,\"core_utxo_count\":%llu,\"core_utxo_total\":%llu,\"column_bytes\":%llu}}}\n",
                cs_store_net(s)->name, (long long)height, tip, (unsigned long long)k->blocks,
                (unsigned long long)k->tx, (unsigned long long)k->in, (unsigned long long)k->out,
                (unsigned long long)naddr, (unsigned long long)uc, (unsigned long long)ut,
-               (unsigned long long)bytes);
+               (unsigned long long)(uc - gc), (unsigned long long)(ut - gt), (unsigned long long)bytes);
     } else {
         printf("chain      btc (%s)\n", cs_store_net(s)->name);
         printf("height     %lld\n", (long long)height);
@@ -59,6 +79,8 @@ int cmd_info(int argc, char **argv)
         printf("addresses  %llu\n", (unsigned long long)naddr);
         printf("utxos      %llu holding %s BTC (%llu sat)\n", (unsigned long long)uc, cli_btc(ut, btc),
                (unsigned long long)ut);
+        printf("           %llu holding %llu sat without the genesis outputs (as nodes count)\n",
+               (unsigned long long)(uc - gc), (unsigned long long)(ut - gt));
         printf("columns    %llu bytes (%.1f per tx, before indexes)\n", (unsigned long long)bytes,
                k->tx ? (double)bytes / k->tx : 0.0);
     }
