@@ -105,8 +105,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/chainsleuth
 	install -m 755 $(BIN) $(GENBIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
-	for d in src/*/; do m=$$(basename $$d); [ -f $$d$$m.h ] || continue; \
-	  install -d $(DESTDIR)$(PREFIX)/include/chainsleuth/$$m; install -m 644 $$d*.h $(DESTDIR)$(PREFIX)/include/chainsleuth/$$m/; done
+	for d in src/*/; do m=$$(basename $$d); [ $$m = cli ] && continue; ls $$d*.h >/dev/null 2>&1 || continue; \
+	  install -d $(DESTDIR)$(PREFIX)/include/chainsleuth/$$m; \
+	  for h in $$d*.h; do case $$h in *_int.h) ;; *) install -m 644 $$h $(DESTDIR)$(PREFIX)/include/chainsleuth/$$m/;; esac; done; done
 
 format:
 	clang-format -i $$(find src tools tests bench -name '*.[ch]')
