@@ -1,0 +1,309 @@
+/* test_store.c — the store's invariants on hand-made blocks: appends are
+ * atomic (a failing block leaves every column as it was), a reader's snapshot
+ * ignores a writer's uncommitted rows, rollback + re-append equals a fresh
+ * store, reopening undoes an uncommitted tail, and the indexes find every row. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "btc/block.h"
+#include "store/store.h"
+#include "util/codec.h"
+#include "util/hash.h"
+
+/* ---- a tiny block builder ---- */
+struct buf {
+    uint8_t b[1 << 16];
+    size_t n;
+};
+static void put(struct buf *w, const void *p, size_t n)
+{
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+static void put32(struct buf *w, uint32_t v) { put(w, &v, 4); }
+static void put64(struct buf *w, uint64_t v) { put(w, &v, 8); }
+static void putcs(struct buf *w, uint64_t v) { w->n += cs_compact_put(w->b + w->n, v); }
+
+struct in {
+    const uint8_t *txid;
+    uint32_t vout;
+};
+/* P2PKH output to key id k (hash160 = k repeated) */
+static void p2pkh(struct buf *w, uint64_t value, uint8_t k)
+{
+    uint8_t s[25] = {0x76, 0xa9, 0x14};
+    memset(s + 3, k, 20);
+    s[23] = 0x88;
+    s[24] = 0xac;
+    put64(w, value);
+    putcs(w, 25);
+    put(w, s, 25);
+}
+/* Serializes a tx; coinbase when nin == 0 (height in scriptSig). */
+static size_t tx(struct buf *w, const struct in *ins, int nin, const uint64_t *vals, const uint8_t *keys,
+                 int nout, uint32_t height, uint8_t txid[32])
+{
+    size_t start = w->n;
+    put32(w, 1);
+    if (nin == 0) {
+        uint8_t z[32] = {0};
+        putcs(w, 1);
+        put(w, z, 32);
+        put32(w, 0xffffffff);
+        uint8_t ss[5] = {4, (uint8_t)height, (uint8_t)(height >> 8), 0, 0};
+        putcs(w, 5);
+        put(w, ss, 5);
+        put32(w, 0xffffffff);
+    } else {
+        putcs(w, (uint64_t)nin);
+        for (int i = 0; i < nin; i++) {
+            put(w, ins[i].txid, 32);
+            put32(w, ins[i].vout);
+            putcs(w, 0);
+            put32(w, 0xfffffffe);
+        }
+    }
+    putcs(w, (uint64_t)nout);
+    for (int o = 0; o < nout; o++) p2pkh(w, vals[o], keys[o]);
+    put32(w, 0);
+    cs_sha256d(w->b + start, w->n - start, txid);
+    return w->n - start;
+}
+
+struct blk {
+    struct buf body;
+    uint8_t txids[16][32];
+    int ntx;
+};
+static void blk_begin(struct blk *k, uint32_t height, uint8_t key)
+{
+    memset(k, 0, sizeof *k);
+    uint64_t v = 5000000000ULL;
+    tx(&k->body, NULL, 0, &v, &key, 1, height, k->txids[k->ntx++]);
+}
+/* Finishes: header with prev, merkle; parses into b (arena a). */
+static void blk_end(struct blk *k, const uint8_t prev[32], uint32_t nonce, struct buf *raw, struct cs_block *b,
+                    struct cs_block_arena *a)
+{
+    uint8_t root[32], scratch[16 * 64];
+    cs_merkle_root(&k->txids[0][0], (size_t)k->ntx, scratch, root);
+    raw->n = 0;
+    put32(raw, 1);
+    put(raw, prev, 32);
+    put(raw, root, 32);
+    put32(raw, 1700000000 + nonce);
+    put32(raw, 0x207fffff);
+    put32(raw, nonce);
+    putcs(raw, (uint64_t)k->ntx);
+    put(raw, k->body.b, k->body.n);
+    assert_int_equal(cs_block_parse(b, a, raw->b, raw->n, "test", 0, 0), 0);
+}
+
+static char dir[256];
+
+static void sums(struct cs_store *s, uint8_t out[CS_COL_COUNT][32])
+{
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        uint64_t n;
+        cs_store_col_checksum(s, c, out[c], &n);
+    }
+}
+
+/* chain: b0 coinbase->k1; b1 coinbase->k2, tx spends b0:0 -> k3 (3e9), k1 (2e9 - 1000 fee) */
+static void build_two(struct cs_store *s, uint8_t tip[32], uint8_t cb0[32], uint8_t spend[32])
+{
+    struct blk k;
+    struct buf raw;
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    uint8_t zero[32] = {0};
+    blk_begin(&k, 0, 1);
+    blk_end(&k, zero, 0, &raw, &b, &a);
+    memcpy(cb0, k.txids[0], 32);
+    assert_int_equal(cs_store_append_block(s, &b), 0);
+    uint8_t h0[32];
+    memcpy(h0, b.hash, 32);
+    blk_begin(&k, 1, 2);
+    struct in in = {cb0, 0};
+    uint64_t vals[2] = {3000000000ULL, 1999999000ULL};
+    uint8_t keys[2] = {3, 1};
+    tx(&k.body, &in, 1, vals, keys, 2, 1, k.txids[k.ntx++]);
+    memcpy(spend, k.txids[1], 32);
+    blk_end(&k, h0, 1, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), 0);
+    memcpy(tip, b.hash, 32);
+    cs_block_arena_free(&a);
+}
+
+static void test_append_query(void **st)
+{
+    (void)st;
+    struct cs_store *s;
+    uint8_t tip[32], cb0[32], spend[32];
+    snprintf(dir, sizeof dir, "/tmp/cs-test-store.%d", (int)getpid());
+    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    build_two(s, tip, cb0, spend);
+    assert_int_equal(cs_store_commit(s), 0);
+    const struct cs_counts *k = cs_store_counts(s);
+    assert_int_equal(k->blocks, 2);
+    assert_int_equal(k->tx, 3);
+    assert_int_equal(k->out, 4);
+    assert_int_equal(k->addr, 4); /* row 0 reserved + keys 1, 2, 3 */
+    uint64_t t, uc, ut;
+    assert_int_equal(cs_store_find_tx(s, spend, &t), 0);
+    assert_int_equal(t, 2);
+    assert_int_equal(cs_store_spent_by(s, 0), 2);    /* b0's coinbase output spent by tx 2 */
+    assert_int_equal(cs_store_in_prevout(s, 2), 0);
+    cs_store_utxo(s, &uc, &ut);
+    assert_int_equal(uc, 3);
+    assert_int_equal(ut, 5000000000ULL + 3000000000ULL + 1999999000ULL);
+    /* key 1 received the first coinbase and the change: two outputs, newest first */
+    struct cs_addr a = {.type = CS_ADDR_P2PKH, .len = 20};
+    memset(a.data, 1, 20);
+    uint64_t id;
+    assert_int_equal(cs_store_find_addr(s, &a, &id), 0);
+    uint64_t o = cs_store_addr_head(s, id);
+    assert_int_equal(o, 3);
+    assert_int_equal(cs_store_out_next(s, o), 0);
+    assert_int_equal(cs_store_out_next(s, 0), CS_NONE64);
+    assert_int_equal(cs_store_out_tx(s, 3), 2);
+    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    cs_store_close(s);
+}
+
+static void test_atomic_append(void **st)
+{
+    (void)st;
+    struct cs_store *s;
+    struct blk k;
+    struct buf raw;
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    uint8_t before[CS_COL_COUNT][32], after[CS_COL_COUNT][32];
+    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, NULL), 0);
+    sums(s, before);
+    const uint8_t *tip = cs_store_block(s, 1)->hash;
+    uint8_t cb0[32];
+    memcpy(cb0, cs_store_txid(s, 0), 32);
+    /* block 2: a valid spend of b1's coinbase, then a double spend of b0:0 (spent in b1) */
+    blk_begin(&k, 2, 9);
+    struct in in1 = {cs_store_txid(s, 1), 0}, in2 = {cb0, 0};
+    uint64_t v = 100;
+    uint8_t key = 7;
+    tx(&k.body, &in1, 1, &v, &key, 1, 2, k.txids[k.ntx++]);
+    tx(&k.body, &in2, 1, &v, &key, 1, 2, k.txids[k.ntx++]);
+    uint8_t tipc[32];
+    memcpy(tipc, tip, 32);
+    blk_end(&k, tipc, 2, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), CS_ECONSENSUS);
+    assert_non_null(strstr(cs_errmsg(), "double-spends"));
+    sums(s, after);
+    assert_memory_equal(before, after, sizeof before);
+    assert_int_equal(cs_store_counts(s)->tx, 3);
+    assert_int_equal(cs_store_spent_by(s, 1), CS_NONE64); /* the valid spend was undone too */
+    /* a block spending an output that does not exist */
+    blk_begin(&k, 2, 9);
+    struct in in3 = {cb0, 5};
+    tx(&k.body, &in3, 1, &v, &key, 1, 2, k.txids[k.ntx++]);
+    blk_end(&k, tipc, 3, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), CS_ECONSENSUS);
+    assert_non_null(strstr(cs_errmsg(), "does not exist"));
+    /* a block that does not extend the tip */
+    blk_begin(&k, 2, 9);
+    blk_end(&k, cb0, 4, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), CS_ECONSENSUS);
+    sums(s, after);
+    assert_memory_equal(before, after, sizeof before);
+    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    cs_store_close(s);
+    cs_block_arena_free(&a);
+}
+
+static void test_snapshot_and_tail(void **st)
+{
+    (void)st;
+    struct cs_store *w, *r;
+    struct blk k;
+    struct buf raw;
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    uint8_t committed[CS_COL_COUNT][32], now[CS_COL_COUNT][32];
+    assert_int_equal(cs_store_open(&w, dir, CS_STORE_WRITE, NULL), 0);
+    sums(w, committed);
+    /* the writer spends key 3's output (b1 tx 1:0) without committing */
+    blk_begin(&k, 2, 4);
+    struct in in = {cs_store_txid(w, 2), 0};
+    uint64_t v = 2999990000ULL;
+    uint8_t key = 5, tip[32];
+    tx(&k.body, &in, 1, &v, &key, 1, 2, k.txids[k.ntx++]);
+    memcpy(tip, cs_store_block(w, 1)->hash, 32);
+    blk_end(&k, tip, 5, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(w, &b), 0);
+    assert_int_equal(cs_store_spent_by(w, 2), 4);
+    /* a reader sees the committed snapshot: output 2 unspent, 3 txs */
+    assert_int_equal(cs_store_open(&r, dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_counts(r)->tx, 3);
+    assert_int_equal(cs_store_spent_by(r, 2), CS_NONE64);
+    uint64_t t;
+    assert_int_equal(cs_store_find_tx(r, k.txids[1], &t), CS_ENOTFOUND);
+    cs_store_close(r);
+    /* the writer goes away without committing: the tail is undone */
+    cs_store_close(w);
+    assert_int_equal(cs_store_open(&r, dir, CS_STORE_READ, NULL), 0);
+    sums(r, now);
+    assert_memory_equal(committed, now, sizeof now);
+    assert_int_equal(cs_store_verify(r, NULL, NULL), 0);
+    cs_store_close(r);
+    cs_block_arena_free(&a);
+}
+
+static void test_truncate_equals_fresh(void **st)
+{
+    (void)st;
+    struct cs_store *s, *f;
+    uint8_t a1[CS_COL_COUNT][32], a2[CS_COL_COUNT][32], tip[32], cb0[32], spend[32];
+    char fresh[300];
+    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_truncate(s, 0), 0);
+    assert_int_equal(cs_store_counts(s)->blocks, 1);
+    assert_int_equal(cs_store_spent_by(s, 0), CS_NONE64);
+    uint64_t uc, ut;
+    cs_store_utxo(s, &uc, &ut);
+    assert_int_equal(uc, 1);
+    assert_int_equal(ut, 5000000000ULL);
+    assert_int_equal(cs_store_truncate(s, -1), 0);
+    assert_int_equal(cs_store_counts(s)->blocks, 0);
+    build_two(s, tip, cb0, spend);
+    assert_int_equal(cs_store_commit(s), 0);
+    sums(s, a1);
+    cs_store_close(s);
+    snprintf(fresh, sizeof fresh, "%s.fresh", dir);
+    assert_int_equal(cs_store_open(&f, fresh, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    build_two(f, tip, cb0, spend);
+    assert_int_equal(cs_store_commit(f), 0);
+    sums(f, a2);
+    cs_store_close(f);
+    assert_memory_equal(a1, a2, sizeof a1);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, fresh);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_query),
+        cmocka_unit_test(test_atomic_append),
+        cmocka_unit_test(test_snapshot_and_tail),
+        cmocka_unit_test(test_truncate_equals_fresh),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
