@@ -23,6 +23,7 @@ static const struct {
     {"verify", cmd_verify, "check the store's consistency and print column checksums"},
     {"tags", cmd_tags, "import and list attribution tags (OFAC lists and SDN, TagPacks, CSV)"},
     {"cluster", cmd_cluster, "group addresses into entities (multi-input, CoinJoin vetoes, change)"},
+    {"trace", cmd_trace, "follow stolen funds forward or backward under a taint policy; case reports"},
     {"entity", cmd_entity, "size, balance, tags and members of a cluster; --why links two addresses"},
 };
 
