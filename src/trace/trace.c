@@ -5,13 +5,14 @@
  *           output id + 1; 32-byte entries holding the output's taint, its
  *           hop, flags and (ordered policies) where its run list sits in the
  *           run pool.  Load factor <= 5/8.
- *  - heap:  radix heap over tx ids (forward) or their complements (backward).
- *           Keys popped are non-decreasing by construction (a spender always
- *           has a larger tx id than the creator; backward the reverse), so
- *           a push costs O(1) and a pop O(1) amortised plus at most 64
- *           redistributions per element over its lifetime.  Duplicates (a tx
- *           with several tainted inputs is pushed once per input) are skipped
- *           when popped.
+ *  - pending: tx ids (forward) or ntx - 1 - tx id (backward), popped in
+ *           non-decreasing order (a spender always has a larger tx id than
+ *           the creator; backward the reverse).  A bitmap over a window of
+ *           65536 keys from the last pop takes most pushes in O(1), absorbs
+ *           duplicates (a tx with several tainted inputs is pushed once per
+ *           input) and lets the walker look ahead to prefetch; keys beyond
+ *           the window wait in a radix heap (O(1) push, O(1) amortised pop
+ *           plus at most 64 redistributions per key).
  *  - pool:  struct cs_run array; an entry's runs are appended once and die
  *           when the entry is consumed; the pool is compacted when dead runs
  *           outnumber live ones, so it stays O(live runs).
@@ -20,6 +21,7 @@
  * grown to the working size. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "cluster/coinjoin.h"
 #include "tags/tags.h"
@@ -53,9 +55,33 @@ static inline size_t hash64(uint64_t k)
     return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 29);
 }
 
+/* Large tables come from mmap with transparent huge pages requested: the
+ * probes are random, and with 4 KiB pages nearly every one of them would
+ * also miss the TLB (and software prefetches that miss the TLB may be
+ * dropped). */
+#define BIG_TABLE ((size_t)2 << 20)
+
+static void *table_alloc(size_t bytes)
+{
+    if (bytes < BIG_TABLE) return cs_xcalloc(1, bytes);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) BUG("trace: cannot map %zu bytes for the taint map", bytes);
+    madvise(p, bytes, MADV_HUGEPAGE);
+    return p; /* zero-filled */
+}
+
+static void table_free(void *p, size_t bytes)
+{
+    if (!p) return;
+    if (bytes < BIG_TABLE)
+        free(p);
+    else
+        munmap(p, bytes);
+}
+
 static void map_init(struct tmap *m, size_t cap)
 {
-    m->e = cs_xcalloc(cap, sizeof *m->e);
+    m->e = table_alloc(cap * sizeof *m->e);
     m->mask = cap - 1;
     m->n = 0;
 }
@@ -92,7 +118,7 @@ static void map_grow(struct tmap *m)
         m->e[j] = old[i];
         m->n++;
     }
-    free(old);
+    table_free(old, oldcap * sizeof *old);
 }
 
 /* Inserts a new key (not present); returns its slot. */
@@ -181,6 +207,21 @@ static uint64_t rh_pop(struct rheap *h)
     return h->b[0].v[--h->b[0].n];
 }
 
+/* Smallest key without popping it (the heap must not be empty): pop() would
+ * make it the new `last`, which must not happen for a key that later pushes
+ * may undercut.  O(size of one bucket). */
+static uint64_t rh_peek(const struct rheap *h)
+{
+    if (h->b[0].n) return h->last;
+    int i = 1;
+    while (h->b[i].n == 0)
+        i++;
+    uint64_t m = h->b[i].v[0];
+    for (size_t k = 1; k < h->b[i].n; k++)
+        if (h->b[i].v[k] < m) m = h->b[i].v[k];
+    return m;
+}
+
 static void rh_free(struct rheap *h)
 {
     for (int i = 0; i < 65; i++)
@@ -193,6 +234,106 @@ static size_t rh_bytes(const struct rheap *h)
     for (int i = 0; i < 65; i++)
         n += h->b[i].cap * sizeof(uint64_t);
     return n;
+}
+
+/* Pending transactions: a bitmap over a window of WIN consecutive keys in
+ * front of the last pop, backed by the radix heap for keys beyond it.  The
+ * window makes duplicates free and lets the walker look a few transactions
+ * ahead (pq_peek) to prefetch their rows; the heap keeps memory bounded by
+ * the pending count, not by the span of keys. */
+#define WIN_BITS_DEFAULT 16
+
+struct pq {
+    uint64_t win;    /* window size in keys, a power of two >= 64 */
+    uint64_t base;   /* the window covers keys [base, base + win) */
+    uint64_t cursor; /* every key below it has been popped */
+    uint64_t *bits;  /* win / 64 words */
+    size_t nwin;     /* keys in the window */
+    struct rheap far;
+};
+
+static void pq_init(struct pq *q, unsigned bits)
+{
+    memset(q, 0, sizeof *q);
+    q->win = 1ull << (bits < 6 ? 6 : bits > 24 ? 24 : bits);
+    q->bits = cs_xcalloc(q->win / 64, sizeof *q->bits);
+}
+
+static void pq_free(struct pq *q)
+{
+    free(q->bits);
+    rh_free(&q->far);
+}
+
+static inline size_t pq_size(const struct pq *q)
+{
+    return q->nwin + q->far.size;
+}
+
+static inline void pq_push(struct pq *q, uint64_t k)
+{
+    if (k < q->cursor)
+        BUG("trace: pending key %llu below the cursor %llu", (unsigned long long)k,
+            (unsigned long long)q->cursor);
+    if (k - q->base < q->win) {
+        uint64_t bit = 1ull << ((k - q->base) & 63), *word = &q->bits[(k - q->base) >> 6];
+        if (!(*word & bit)) {
+            *word |= bit;
+            q->nwin++;
+        }
+    } else {
+        rh_push(&q->far, k);
+    }
+}
+
+/* next set bit at or after key `from` inside the window, or NONE */
+static inline uint64_t pq_scan(const struct pq *q, uint64_t from)
+{
+    if (from - q->base >= q->win) return NONE;
+    uint64_t off = from - q->base;
+    size_t wi = (size_t)(off >> 6);
+    uint64_t word = q->bits[wi] & (~0ull << (off & 63));
+    for (;;) {
+        if (word) return q->base + ((uint64_t)wi << 6) + (uint64_t)__builtin_ctzll(word);
+        if (++wi == q->win / 64) return NONE;
+        word = q->bits[wi];
+    }
+}
+
+/* Pops the smallest pending key into *k; 0 when empty. */
+static int pq_pop(struct pq *q, uint64_t *k)
+{
+    if (!q->nwin) {
+        if (!q->far.size) return 0;
+        /* re-anchor the window at the smallest far key and pull in its range */
+        uint64_t m = rh_pop(&q->far);
+        q->base = q->cursor = m;
+        pq_push(q, m);
+        while (q->far.size && rh_peek(&q->far) - q->base < q->win)
+            pq_push(q, rh_pop(&q->far));
+    }
+    uint64_t x = pq_scan(q, q->cursor);
+    if (x == NONE) BUG("trace: pending window lost %zu keys", q->nwin);
+    q->bits[(x - q->base) >> 6] &= ~(1ull << ((x - q->base) & 63));
+    q->nwin--;
+    q->cursor = x + 1;
+    *k = x;
+    return 1;
+}
+
+/* Up to n keys that follow the last pop inside the window (for prefetching
+ * only: later pushes may still come before them). */
+static size_t pq_peek(const struct pq *q, uint64_t *out, size_t n)
+{
+    size_t got = 0;
+    uint64_t from = q->cursor;
+    while (got < n) {
+        uint64_t x = pq_scan(q, from);
+        if (x == NONE) break;
+        out[got++] = x;
+        from = x + 1;
+    }
+    return got;
 }
 
 /* --------------------------------------------------------- walker -- */
@@ -217,7 +358,7 @@ struct walker {
     int ordered; /* FIFO, LIFO, TIHO: keep run lists */
     uint64_t ntx;
     struct tmap map;
-    struct rheap heap;
+    struct pq heap;
     /* run pool */
     struct cs_run *pool;
     size_t pool_used, pool_cap, pool_live;
@@ -487,7 +628,7 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
     }
     if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
     edge(w, tx, out, spender, t, hop, CS_TRACE_E_OUTPUT);
-    if (spender != NONE && height_ok_fwd(w, spender)) rh_push(&w->heap, spender);
+    if (spender != NONE && height_ok_fwd(w, spender)) pq_push(&w->heap, spender);
 }
 
 /* A tainted output spent by tx (backward). */
@@ -525,7 +666,7 @@ static void store_back(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
     }
     if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
     edge(w, tx, out, creator, t, hop, CS_TRACE_E_OUTPUT);
-    if (height_ok_back(w, creator)) rh_push(&w->heap, ~creator);
+    if (height_ok_back(w, creator)) pq_push(&w->heap, w->ntx - 1 - creator);
 }
 
 /* CoinJoin test on a transaction whose inputs/outputs values are loaded. */
@@ -600,18 +741,66 @@ static inline uint32_t next_hop(uint32_t minhop)
     return minhop >= UINT32_MAX - 1 ? UINT32_MAX - 1 : minhop + 1;
 }
 
+/* Software pipeline over the next pending transactions (forward): the
+ * third one's tx row, the second one's input rows and output slots, the next
+ * one's prevout values and map slots.  Only hints: nothing is read that the
+ * processing does not read anyway. */
+static void prefetch_ahead(const struct walker *w)
+{
+    uint64_t a[3];
+    size_t n = pq_peek(&w->heap, a, 3);
+    const struct cs_store *s = w->s;
+    uint64_t fi, ni, fo, no;
+    if (n > 2) {
+        __builtin_prefetch(cs_store_tx(s, a[2]));
+        if (a[2] + 1 < w->ntx) __builtin_prefetch(cs_store_tx(s, a[2] + 1));
+    }
+    if (n > 1) {
+        cs_store_tx_ins(s, a[1], &fi, &ni);
+        cs_store_tx_outs(s, a[1], &fo, &no);
+        for (uint64_t i = 0; i < ni; i += 4)
+            __builtin_prefetch(cs_store_in(s, fi + i));
+        __builtin_prefetch(cs_store_out(s, fo));
+        for (uint64_t j = 0; j < no && j < 16; j++)
+            __builtin_prefetch(&w->map.e[hash64(fo + j + 1) & w->map.mask], 1);
+    }
+    if (n > 0) {
+        cs_store_tx_ins(s, a[0], &fi, &ni);
+        for (uint64_t i = 0; i < ni && i < 16; i++) {
+            uint64_t p = cs_store_in_prevout(s, fi + i);
+            if (p == NONE) continue;
+            __builtin_prefetch(cs_store_out(s, p));
+            __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+        }
+    }
+}
+
 /* Forward: one transaction, all of whose tainted inputs are final. */
 static int fwd_tx(struct walker *w, uint64_t tx)
 {
     const struct cs_store *s = w->s;
     uint64_t fi, ni, fo, no;
     cs_store_tx_ins(s, tx, &fi, &ni);
+    cs_store_tx_outs(s, tx, &fo, &no);
     ensure_in(w, ni);
+    /* Issue every independent memory access of this transaction first (the
+     * prevouts' values and map slots, the outputs' map slots): they are
+     * random reads into large arrays, and overlapping them is most of the
+     * speed of the walk. */
+    for (uint64_t i = 0; i < ni; i++) {
+        uint64_t p = cs_store_in_prevout(s, fi + i);
+        w->in_key[i] = p;
+        if (p == NONE) continue;
+        __builtin_prefetch(cs_store_out(s, p));
+        __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+    }
+    for (uint64_t j = 0; j < no; j++)
+        __builtin_prefetch(&w->map.e[hash64(fo + j + 1) & w->map.mask]);
     uint32_t minhop = UINT32_MAX;
     uint64_t tin = 0;
     size_t total_runs = 0;
     for (uint64_t i = 0; i < ni; i++) {
-        uint64_t p = cs_store_in_prevout(s, fi + i);
+        uint64_t p = w->in_key[i];
         if (p == NONE)
             return cs_error(CS_ECORRUPT, "trace: coinbase tx %llu reached as a spender",
                             (unsigned long long)tx);
@@ -651,7 +840,6 @@ static int fwd_tx(struct walker *w, uint64_t tx)
     struct cs_trace_hop *hs = hop_at(w, hop);
     hs->txs++;
     hs->amount_in += tin;
-    cs_store_tx_outs(s, tx, &fo, &no);
     if (w->o->stop_coinjoin && ni >= 2 && no >= 2 && is_coinjoin(w, tx, fi, ni, fo, no)) {
         for (uint64_t i = 0; i < ni; i++)
             if (w->in_key[i] != NONE) consume(w, w->in_key[i]);
@@ -935,10 +1123,10 @@ static int plant_seeds(struct walker *w, const struct cs_trace_seed *seeds, size
         if (!w->o->backward) {
             uint64_t spender = cs_store_spent_by(s, out);
             edge(w, creator, out, spender, tainted, 0, CS_TRACE_E_SEED);
-            if (spender != NONE && height_ok_fwd(w, spender)) rh_push(&w->heap, spender);
+            if (spender != NONE && height_ok_fwd(w, spender)) pq_push(&w->heap, spender);
         } else {
             edge(w, creator, out, creator, tainted, 0, CS_TRACE_E_SEED);
-            if (height_ok_back(w, creator)) rh_push(&w->heap, ~creator);
+            if (height_ok_back(w, creator)) pq_push(&w->heap, w->ntx - 1 - creator);
         }
     }
     free(sd);
@@ -1068,8 +1256,8 @@ static void finish(struct walker *w)
 
 static void walker_free(struct walker *w)
 {
-    free(w->map.e);
-    rh_free(&w->heap);
+    table_free(w->map.e, (w->map.mask + 1) * sizeof *w->map.e);
+    pq_free(&w->heap);
     free(w->pool);
     free(w->stop_ent);
     if (w->sink)
@@ -1165,27 +1353,26 @@ int cs_trace_run(struct cs_trace_result *res, const struct cs_store *s,
      * nothing stops; stop_entity() then finds no stopping entity */
     w.sink = cs_xcalloc(w.nent + 1, sizeof *w.sink);
     map_init(&w.map, 1024);
+    pq_init(&w.heap, o->pending_window_bits ? o->pending_window_bits : WIN_BITS_DEFAULT);
     int rc = plant_seeds(&w, seeds, n_seeds);
-    uint64_t prev = 0, since = 0;
-    int popped = 0;
-    while (!rc && w.heap.size) {
-        if (w.heap.size > res->peak_pending) res->peak_pending = w.heap.size;
-        uint64_t k = rh_pop(&w.heap);
-        if (popped && k == prev) continue;
-        prev = k;
-        popped = 1;
+    uint64_t since = 0, k;
+    while (!rc && pq_size(&w.heap)) {
+        if (pq_size(&w.heap) > res->peak_pending) res->peak_pending = pq_size(&w.heap);
+        if (!pq_pop(&w.heap, &k)) break;
+        if (!o->backward) prefetch_ahead(&w);
         if (w.ordered && w.pool_used > 2 * w.pool_live + 65536) pool_compact(&w);
-        rc = o->backward ? back_tx(&w, ~k) : fwd_tx(&w, k);
+        rc = o->backward ? back_tx(&w, w.ntx - 1 - k) : fwd_tx(&w, k);
         if (!rc && o->progress && ++since >= PROGRESS_EVERY) {
             since = 0;
-            if (o->progress(o->progress_ctx, res->txs_visited, w.heap.size))
+            if (o->progress(o->progress_ctx, res->txs_visited, pq_size(&w.heap)))
                 rc = cs_error(CS_EINTERRUPTED, "trace: interrupted");
         }
     }
     if (!rc) {
         finish(&w);
-        res->bytes = (w.map.mask + 1) * sizeof(struct entry) + rh_bytes(&w.heap) +
-                     w.pool_cap * sizeof(struct cs_run) + w.runbuf_cap * sizeof(struct cs_run) +
+        res->bytes = (w.map.mask + 1) * sizeof(struct entry) + rh_bytes(&w.heap.far) +
+                     w.heap.win / 8 + w.pool_cap * sizeof(struct cs_run) +
+                     w.runbuf_cap * sizeof(struct cs_run) +
                      w.edges_cap * sizeof(struct cs_trace_edge);
     }
     walker_free(&w);

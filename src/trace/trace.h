@@ -7,7 +7,9 @@
  *  - Forward, transactions are processed strictly in chain order (tx id
  *    order = (height, position) order, so an output spent in its own block is
  *    seen before its spender).  Pending tx ids sit in a monotone min-heap (a
- *    radix heap: pops are non-decreasing, which chain order guarantees);
+ *    bitmap window in front of a radix heap: pops are non-decreasing, which
+ *    chain order guarantees; the window also lets the walker prefetch the
+ *    rows of the next transactions);
  *    the taint of every live tainted output sits in an open-addressing hash
  *    map keyed by output id, and is removed when its spender is processed.
  *    Memory is therefore proportional to the tainted frontier (live tainted
@@ -124,6 +126,9 @@ struct cs_trace_opts {
      * CS_EINTERRUPTED.  May be NULL. */
     int (*progress)(void *ctx, uint64_t txs_visited, uint64_t pending);
     void *progress_ctx;
+    /* log2 of the pending-transaction window (0: 16, i.e. 65536 tx ids, 8
+     * KiB).  Only the tests change it, to drive the overflow heap. */
+    unsigned pending_window_bits;
 };
 
 /* Defaults: haircut, fee-last, forward, no hop/height/amount limits, stop at

@@ -1142,6 +1142,8 @@ static void opts_of(struct cs_trace_opts *o, const struct tcase *c, const struct
     o->sweep_rule = 0;
     o->attrib = c->use_attrib ? a : NULL;
     o->graph_max_edges = 1000;
+    /* a 64-key pending window makes most graphs overflow into the heap */
+    o->pending_window_bits = rbelow(2) ? 6 : 0;
 }
 
 static struct cs_attrib *test_attrib(const struct cs_store *s, const struct model *m)
@@ -1171,7 +1173,7 @@ static void test_random_graphs(void **state)
     uint64_t traces = 0, nonempty = 0, backward_checks = 0;
     for (int g = 0; g < graphs; g++) {
         struct model m;
-        random_model(&m, 3 + (uint32_t)rbelow(6), 1 + (uint32_t)rbelow(7));
+        random_model(&m, 3 + (uint32_t)rbelow(14), 1 + (uint32_t)rbelow(9));
         struct db d;
         model_store(&m, &d);
         struct cs_store *s = open_ro(&d);
