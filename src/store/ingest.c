@@ -230,10 +230,11 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         st->rolled_back = depth;
     }
     /* index sizes from the bytes to come: real chains run 250-600 bytes a
-     * transaction and 100-250 bytes per new address */
+     * transaction and 150-600 bytes per new address; a rebuild costs more
+     * than a somewhat larger table */
     uint64_t path_bytes = 0;
     for (size_t i = 0; i < np; i++) path_bytes += d.ent[path[i]].size;
-    if ((rc = cs_store_reserve(s, path_bytes / 500, path_bytes / 400))) goto out;
+    if ((rc = cs_store_reserve(s, path_bytes / 400, path_bytes / 200))) goto out;
     struct applier ap;
     applier_init(&ap, s, o, st);
     ap.total_blocks = np;

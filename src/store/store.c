@@ -50,6 +50,8 @@ struct cs_store {
     uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
     struct cs_addr *scratch; /* per-block classified output addresses */
     size_t scratch_cap;
+    uint64_t *pre; /* per-block prevouts resolved ahead (output id + 1, 0 = later) */
+    size_t pre_cap;
 };
 
 static const struct {
@@ -656,6 +658,7 @@ void cs_store_close(struct cs_store *s)
     idx_close(&s->addridx);
     if (s->lockfd >= 0) close(s->lockfd);
     free(s->scratch);
+    free(s->pre);
     free(s);
 }
 
@@ -832,7 +835,31 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             }
         }
     }
-    uint64_t scratch_k = 0;
+    /* Second pass: resolve the prevouts that lie before this block and touch
+     * the rows the main loop will read and write (spent, value). Prevouts in
+     * this block are resolved in the main loop, once their tx is indexed. */
+    if (nin > s->pre_cap) {
+        s->pre_cap = nin + nin / 2;
+        s->pre = cs_xrealloc(s->pre, s->pre_cap * sizeof *s->pre);
+    }
+    {
+        uint64_t k = 0, first_tx = s->cur.tx;
+        for (uint32_t t = 0; t < b->n_tx; t++) {
+            const struct cs_tx *tx = &b->tx[t];
+            for (uint32_t i = 0; i < tx->n_in; i++, k++) {
+                uint64_t ptx, f, n;
+                s->pre[k] = 0;
+                if (t == 0 || cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= first_tx) continue;
+                cs_store_tx_outs(s, ptx, &f, &n);
+                if (tx->in[i].prev_vout >= n) continue; /* reported by the main loop */
+                uint64_t o = f + tx->in[i].prev_vout;
+                __builtin_prefetch(row(s, CS_COL_SPENT, o), 1);
+                __builtin_prefetch(row(s, CS_COL_OUT, o));
+                s->pre[k] = o + 1;
+            }
+        }
+    }
+    uint64_t scratch_k = 0, pre_k = 0;
 
     for (uint32_t t = 0; t < b->n_tx; t++) {
         const struct cs_tx *tx = &b->tx[t];
@@ -847,7 +874,10 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         uint64_t first_in = s->cur.in;
         for (uint32_t i = 0; i < tx->n_in; i++) {
             struct cs_inrec ir = {CS_NONE64, tx->in[i].sequence};
-            if (t > 0) {
+            uint64_t pre1 = s->pre[pre_k++];
+            if (pre1) {
+                ir.prevout1 = pre1;
+            } else if (t > 0) {
                 uint64_t ptx;
                 char id[65];
                 if (cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= txrow) {
