@@ -38,8 +38,13 @@
 struct entry {
     uint64_t key1; /* output id + 1; 0 = empty slot */
     uint64_t taint;
-    uint32_t run_off; /* ordered policies: first run in the pool */
-    uint32_t nruns;
+    union {
+        struct {
+            uint32_t run_off; /* ordered policies: first run in the pool */
+            uint32_t nruns;
+        };
+        uint64_t value; /* poison, haircut: the output's value (saves a store read) */
+    };
     uint32_t hop;
     uint32_t flags;
 };
@@ -446,8 +451,8 @@ static struct cs_trace_hop *hop_at(struct walker *w, uint32_t hop)
     return &w->hops.h[hop];
 }
 
-static void edge(struct walker *w, uint64_t tx, uint64_t out, uint64_t to, uint64_t amount,
-                 uint32_t hop, int kind)
+static void edge_add(struct walker *w, uint64_t tx, uint64_t out, uint64_t to, uint64_t amount,
+                     uint32_t hop, int kind)
 {
     struct cs_trace_result *r = w->res;
     if (r->n_edges >= w->o->graph_max_edges) {
@@ -456,6 +461,12 @@ static void edge(struct walker *w, uint64_t tx, uint64_t out, uint64_t to, uint6
     }
     r->edges = grow(r->edges, &w->edges_cap, r->n_edges + 1, sizeof *r->edges);
     r->edges[r->n_edges++] = (struct cs_trace_edge){tx, out, to, amount, hop, kind};
+}
+
+static inline void edge(struct walker *w, uint64_t tx, uint64_t out, uint64_t to, uint64_t amount,
+                        uint32_t hop, int kind)
+{
+    if (w->o->graph_max_edges) edge_add(w, tx, out, to, amount, hop, kind);
 }
 
 /* Appends runs to the pool; returns their offset. */
@@ -625,6 +636,8 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
     if (w->ordered) {
         e->run_off = pool_add(w, runs, nruns);
         e->nruns = (uint32_t)nruns;
+    } else {
+        e->value = orec->value;
     }
     if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
     edge(w, tx, out, spender, t, hop, CS_TRACE_E_OUTPUT);
@@ -663,6 +676,8 @@ static void store_back(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
     if (w->ordered) {
         e->run_off = pool_add(w, runs, nruns);
         e->nruns = (uint32_t)nruns;
+    } else {
+        e->value = orec->value;
     }
     if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
     edge(w, tx, out, creator, t, hop, CS_TRACE_E_OUTPUT);
@@ -724,7 +739,7 @@ static void consume(struct walker *w, uint64_t out)
     int found;
     size_t slot = map_probe(&w->map, out, &found);
     if (!found) BUG("trace: output %llu vanished from the map", (unsigned long long)out);
-    w->pool_live -= w->map.e[slot].nruns;
+    if (w->ordered) w->pool_live -= w->map.e[slot].nruns;
     map_delete(&w->map, slot);
 }
 
@@ -768,9 +783,7 @@ static void prefetch_ahead(const struct walker *w)
         cs_store_tx_ins(s, a[0], &fi, &ni);
         for (uint64_t i = 0; i < ni && i < 16; i++) {
             uint64_t p = cs_store_in_prevout(s, fi + i);
-            if (p == NONE) continue;
-            __builtin_prefetch(cs_store_out(s, p));
-            __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+            if (p != NONE) __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
         }
     }
 }
@@ -783,19 +796,18 @@ static int fwd_tx(struct walker *w, uint64_t tx)
     cs_store_tx_ins(s, tx, &fi, &ni);
     cs_store_tx_outs(s, tx, &fo, &no);
     ensure_in(w, ni);
-    /* Issue every independent memory access of this transaction first (the
-     * prevouts' values and map slots, the outputs' map slots): they are
-     * random reads into large arrays, and overlapping them is most of the
-     * speed of the walk. */
+    /* Issue the independent random reads of this transaction (the
+     * prevouts' map slots, the outputs' slots) before using any of them;
+     * prefetch_ahead() has usually started them one transaction earlier. */
     for (uint64_t i = 0; i < ni; i++) {
         uint64_t p = cs_store_in_prevout(s, fi + i);
         w->in_key[i] = p;
-        if (p == NONE) continue;
-        __builtin_prefetch(cs_store_out(s, p));
-        __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+        if (p != NONE) __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
     }
     for (uint64_t j = 0; j < no; j++)
         __builtin_prefetch(&w->map.e[hash64(fo + j + 1) & w->map.mask]);
+    /* Gather the inputs and take their entries out of the map at once (the
+     * spender is the only reader of an entry); max-hops puts them back. */
     uint32_t minhop = UINT32_MAX;
     uint64_t tin = 0;
     size_t total_runs = 0;
@@ -804,21 +816,31 @@ static int fwd_tx(struct walker *w, uint64_t tx)
         if (p == NONE)
             return cs_error(CS_ECORRUPT, "trace: coinbase tx %llu reached as a spender",
                             (unsigned long long)tx);
-        uint64_t v = cs_store_out(s, p)->value;
-        w->in_val[i] = v;
         int found;
         size_t slot = map_probe(&w->map, p, &found);
         if (found) {
             const struct entry *e = &w->map.e[slot];
+            uint64_t v;
             w->in_taint[i] = e->taint;
-            w->in_key[i] = p;
+            w->in_hop[i] = e->hop;
             tin += e->taint;
             if (e->hop < minhop) minhop = e->hop;
             if (w->ordered) {
+                w->in_first[i] = e->run_off;
                 w->in_runs[i] = w->pool + e->run_off;
                 w->in_nruns[i] = e->nruns;
+                v = 0;
+                for (uint32_t k = 0; k < e->nruns; k++)
+                    v += w->in_runs[i][k].amount;
+                w->pool_live -= e->nruns;
+            } else {
+                v = e->value;
             }
+            w->in_val[i] = v;
+            map_delete(&w->map, slot);
         } else {
+            uint64_t v = cs_store_out(s, p)->value;
+            w->in_val[i] = v;
             w->in_taint[i] = 0;
             w->in_key[i] = NONE;
             if (w->ordered) {
@@ -832,8 +854,24 @@ static int fwd_tx(struct walker *w, uint64_t tx)
     if (minhop == UINT32_MAX) return 0; /* nothing tainted left (defensive) */
     uint32_t hop = next_hop(minhop);
     if (hop > w->o->max_hops) {
-        for (uint64_t i = 0; i < ni; i++)
-            if (w->in_key[i] != NONE) flag(w, w->in_key[i], FLAG_MAX_HOPS);
+        /* not processed: the tainted inputs stay on the frontier as they were */
+        for (uint64_t i = 0; i < ni; i++) {
+            if (w->in_key[i] == NONE) continue;
+            int found;
+            size_t slot = map_probe(&w->map, w->in_key[i], &found);
+            slot = map_insert(&w->map, w->in_key[i], slot);
+            struct entry *e = &w->map.e[slot];
+            e->taint = w->in_taint[i];
+            e->hop = w->in_hop[i];
+            e->flags = FLAG_MAX_HOPS;
+            if (w->ordered) {
+                e->run_off = (uint32_t)w->in_first[i];
+                e->nruns = (uint32_t)w->in_nruns[i];
+                w->pool_live += e->nruns;
+            } else {
+                e->value = w->in_val[i];
+            }
+        }
         return 0;
     }
     w->res->txs_visited++;
@@ -841,8 +879,6 @@ static int fwd_tx(struct walker *w, uint64_t tx)
     hs->txs++;
     hs->amount_in += tin;
     if (w->o->stop_coinjoin && ni >= 2 && no >= 2 && is_coinjoin(w, tx, fi, ni, fo, no)) {
-        for (uint64_t i = 0; i < ni; i++)
-            if (w->in_key[i] != NONE) consume(w, w->in_key[i]);
         sink_add(w, w->nent, tin, hop, tx);
         edge(w, tx, NONE, w->nent, tin, hop, CS_TRACE_E_SINK);
         return 0;
@@ -873,8 +909,6 @@ static int fwd_tx(struct walker *w, uint64_t tx)
         cs_hex_rev(id, cs_store_txid(s, tx));
         return cs_error_prefix(CS_ECORRUPT, "trace: tx %s: ", id);
     }
-    for (uint64_t i = 0; i < ni; i++)
-        if (w->in_key[i] != NONE) consume(w, w->in_key[i]);
     if (fee_taint) {
         w->res->fees += fee_taint;
         hs = hop_at(w, hop);
@@ -1115,6 +1149,8 @@ static int plant_seeds(struct walker *w, const struct cs_trace_seed *seeds, size
         if (w->ordered) {
             e->run_off = pool_add(w, w->runbuf, nr);
             e->nruns = (uint32_t)nr;
+        } else {
+            e->value = v;
         }
         r->seed_amount += tainted;
         r->seeds = grow(r->seeds, &cap_seeds, r->n_seeds + 1, sizeof *r->seeds);
