@@ -84,6 +84,31 @@ else
     grep -q 'No flow graph' "$T/report.html" || fail "without dot the HTML must say why there is no graph"
 fi
 
+# without Graphviz the HTML is still written and says why there is no graph
+PATH=/nonexistent "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --html "$T/nodot.html" \
+    >/dev/null 2>"$T/nodot.err" || fail "--html without dot: $(cat "$T/nodot.err")"
+grep -q 'No flow graph' "$T/nodot.html" || fail "without dot the HTML must say there is no graph"
+grep -q "$hash" "$T/nodot.html" || fail "without dot the HTML still carries the JSON hash"
+grep -qi 'dot' "$T/nodot.err" || fail "without dot the command must say so on stderr"
+
+# --address and --label seeds: what the address (or the tagged addresses) received
+VAULT=$(awk -F, '$3 == "bridge" { print $1; exit }' "$T/gen/truth/tags.csv")
+VLABEL=$(awk -F, '$3 == "bridge" { print $2; exit }' "$T/gen/truth/tags.csv")
+if [ -n "$VAULT" ] && "$BIN" tags --help >/dev/null 2>&1; then
+    "$BIN" trace --db "$T/db" --address "$VAULT" --policy fifo --max-hops 0 --json >"$T/a.json" || fail "--address"
+    "$BIN" trace --db "$T/db" --label "$VLABEL" --policy fifo --max-hops 0 --json >"$T/l.json" || fail "--label"
+    eq "$(J "$T/a.json" "len(j['seeds']) > 0 and all(s['address'] == '$VAULT' for s in j['seeds'])")" True \
+        "--address seeds are the address's outputs"
+    eq "$(J "$T/l.json" "[s['outpoint'] for s in j['seeds']]")" "$(J "$T/a.json" "[s['outpoint'] for s in j['seeds']]")" \
+        "--label of the vault = --address of the vault"
+    eq "$(J "$T/a.json" "j['seed_amount'] == sum(f['amount'] for f in j['frontier'])")" True "--max-hops 0 keeps the seed"
+    H=$(J "$T/a.json" "sorted(f['height'] for f in j['frontier'])[len(j['frontier']) // 2]")
+    "$BIN" trace --db "$T/db" --address "$VAULT" --from-height "$H" --policy fifo --max-hops 0 --json >"$T/a2.json" ||
+        fail "--from-height"
+    eq "$(J "$T/a2.json" "0 < len(j['seeds']) <= len(json.load(open('$T/a.json'))['seeds']) and all(f['height'] >= $H for f in j['frontier'])")" True "--from-height"
+    eq "$(rc "$BIN" trace --db "$T/db" --label 'no such label' --policy fifo)" 1 "unknown label"
+fi
+
 # --csv: one row per sink and frontier output; --dot: a digraph naming the sinks
 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --csv >"$T/h.csv" || fail "--csv"
 want=$(J "$T/haircut.1.json" "len(j['sinks']) + len(j['frontier']) + 1")
