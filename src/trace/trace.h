@@ -143,9 +143,13 @@ struct cs_trace_sink {
     uint64_t amount;   /* tainted satoshis that reached it */
     uint64_t outputs;  /* outputs (or CoinJoin txs) through which it arrived */
     uint32_t hops;     /* smallest hop at which it was reached */
-    uint64_t first_tx; /* forward: first tx (chain order) that paid it; backward:
-                          the latest tx that drew from it */
-    uint64_t *txs;     /* distinct tx ids that paid it (forward) / drew from it, ascending */
+    /* forward: the transactions that paid the entity (created the sink
+     * outputs), first_tx the earliest; backward: the entity's transactions
+     * whose outputs the traced coins came from, first_tx the latest (the
+     * first one met going back); for "coinjoin" the CoinJoin transactions.
+     * Distinct, ascending. */
+    uint64_t first_tx;
+    uint64_t *txs;
     size_t n_txs;
 };
 
