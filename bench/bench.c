@@ -137,6 +137,7 @@ static int bench_ingest(int argc, char **argv)
 }
 
 int bench_cluster(int argc, char **argv);
+int bench_trace(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
@@ -151,17 +152,21 @@ int main(int argc, char **argv)
         if (slash) *slash = 0;
     }
     if (argc < 2 || !strcmp(argv[1], "--help")) {
-        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster [...] | all\n");
+        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster [...] | trace [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
     if (!strcmp(argv[1], "cluster")) return bench_cluster(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "trace")) return bench_trace(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
-        char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL};
+        char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL}, *t[] = {"trace", NULL};
         int rc = bench_ingest(1, a);
         printf("\n");
         fflush(stdout);
-        return rc | bench_cluster(1, c);
+        rc |= bench_cluster(1, c);
+        printf("\n");
+        fflush(stdout);
+        return rc | bench_trace(1, t);
     }
     fprintf(stderr, "chainsleuth-bench: unknown benchmark '%s'\n", argv[1]);
     return 2;
