@@ -99,31 +99,44 @@ static const char B58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstu
 size_t cs_base58check_encode(char *out, uint8_t ver, const uint8_t *payload, size_t len)
 {
     uint8_t buf[1 + 64 + 4], chk[32];
-    size_t n = 1 + len + 4;
     if (len > 64) len = 64;
+    size_t n = 1 + len + 4;
     buf[0] = ver;
     memcpy(buf + 1, payload, len);
     cs_sha256d(buf, 1 + len, chk);
     memcpy(buf + 1 + len, chk, 4);
-    /* big-endian base conversion; digits collected least significant first */
-    uint8_t digits[128];
-    size_t nd = 0, zeros = 0;
+    size_t zeros = 0;
     while (zeros < n && buf[zeros] == 0) zeros++;
-    for (size_t i = zeros; i < n; i++) {
-        unsigned carry = buf[i];
-        for (size_t j = 0; j < nd; j++) {
-            carry += (unsigned)digits[j] << 8;
-            digits[j] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-        while (carry) {
-            digits[nd++] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
+    /* The number as big-endian 32-bit words, divided by 58^5 (< 2^32) per
+     * pass: five digits per pass instead of one per byte and digit. */
+    uint32_t w[18];
+    size_t nw = (n + 3) / 4, lead = n - 4 * (nw - 1);
+    for (size_t i = 0, b = 0; i < nw; i++) {
+        size_t k = i == 0 ? lead : 4;
+        uint32_t v = 0;
+        while (k--) v = v << 8 | buf[b++];
+        w[i] = v;
     }
+    char digits[128];
+    size_t nd = 0, first = 0;
+    while (first < nw && w[first] == 0) first++;
+    while (first < nw) {
+        uint64_t rem = 0;
+        for (size_t i = first; i < nw; i++) {
+            uint64_t cur = rem << 32 | w[i];
+            w[i] = (uint32_t)(cur / 656356768u);
+            rem = cur % 656356768u;
+        }
+        for (int d = 0; d < 5; d++) {
+            digits[nd++] = B58[rem % 58];
+            rem /= 58;
+        }
+        while (first < nw && w[first] == 0) first++;
+    }
+    while (nd && digits[nd - 1] == '1') nd--; /* zero digits above the top */
     size_t o = 0;
     for (size_t i = 0; i < zeros; i++) out[o++] = '1';
-    for (size_t i = 0; i < nd; i++) out[o++] = B58[digits[nd - 1 - i]];
+    while (nd) out[o++] = digits[--nd];
     out[o] = 0;
     return o;
 }

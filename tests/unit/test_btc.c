@@ -89,6 +89,58 @@ static void test_base58(void **st)
     free(g);
 }
 
+/* Base58 by the textbook byte-at-a-time method, to check the fast encoder. */
+static void b58_slow(char *out, const uint8_t *buf, size_t n)
+{
+    static const char A[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    uint8_t d[140];
+    size_t nd = 0, z = 0, o = 0;
+    while (z < n && buf[z] == 0) z++;
+    for (size_t i = z; i < n; i++) {
+        unsigned carry = buf[i];
+        for (size_t j = 0; j < nd; j++) {
+            carry += (unsigned)d[j] << 8;
+            d[j] = (uint8_t)(carry % 58);
+            carry /= 58;
+        }
+        while (carry) {
+            d[nd++] = (uint8_t)(carry % 58);
+            carry /= 58;
+        }
+    }
+    for (size_t i = 0; i < z; i++) out[o++] = '1';
+    while (nd) out[o++] = A[d[--nd]];
+    out[o] = 0;
+}
+
+static void test_base58_random(void **st)
+{
+    (void)st;
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int iter = 0; iter < 20000; iter++) {
+        uint8_t payload[64], buf[69], chk[32], ver, back[64];
+        size_t len = (size_t)(iter % 65);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            payload[i] = (uint8_t)(x >> 24);
+            if (iter % 7 == 0 && i < 3) payload[i] = 0; /* leading zero bytes */
+        }
+        ver = (uint8_t)(iter % 5 == 0 ? 0 : x);
+        char fast[128], slow[140];
+        cs_base58check_encode(fast, ver, payload, len);
+        buf[0] = ver;
+        memcpy(buf + 1, payload, len);
+        cs_sha256d(buf, 1 + len, chk);
+        memcpy(buf + 1 + len, chk, 4);
+        b58_slow(slow, buf, len + 5);
+        assert_string_equal(fast, slow);
+        uint8_t v2;
+        assert_int_equal(cs_base58check_decode(fast, &v2, back, 64), (int)len);
+        assert_int_equal(v2, ver);
+        if (len) assert_memory_equal(back, payload, len);
+    }
+}
+
 static void test_bech32(void **st)
 {
     (void)st;
@@ -237,7 +289,7 @@ static void test_genesis(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compactsize), cmocka_unit_test(test_base58), cmocka_unit_test(test_bech32),
+        cmocka_unit_test(test_compactsize), cmocka_unit_test(test_base58), cmocka_unit_test(test_base58_random), cmocka_unit_test(test_bech32),
         cmocka_unit_test(test_scripts),     cmocka_unit_test(test_bip143), cmocka_unit_test(test_genesis),
     };
     return cmocka_run_group_tests_name("btc", tests, NULL, NULL);
