@@ -5,10 +5,12 @@
  *           output id + 1; 32-byte entries holding the output's taint, its
  *           hop, flags and (ordered policies) where its run list sits in the
  *           run pool.  Load factor <= 5/8.
+ *  - ring:  forward walks on big stores: the entries of the 2^20 most recent
+ *           output ids, indexed by id, in front of the map (see ent_find).
  *  - pending: tx ids (forward) or ntx - 1 - tx id (backward), popped in
  *           non-decreasing order (a spender always has a larger tx id than
  *           the creator; backward the reverse).  A bitmap over a window of
- *           65536 keys from the last pop takes most pushes in O(1), absorbs
+ *           2^20 keys (128 KiB) from the last pop takes most pushes in O(1), absorbs
  *           duplicates (a tx with several tainted inputs is pushed once per
  *           input) and lets the walker look ahead to prefetch; keys beyond
  *           the window wait in a radix heap (O(1) push, O(1) amortised pop
@@ -246,7 +248,8 @@ static size_t rh_bytes(const struct rheap *h)
  * window makes duplicates free and lets the walker look a few transactions
  * ahead (pq_peek) to prefetch their rows; the heap keeps memory bounded by
  * the pending count, not by the span of keys. */
-#define WIN_BITS_DEFAULT 16
+#define WIN_BITS_DEFAULT 20
+#define RING_BITS_DEFAULT 20 /* 2^20 recent outputs: 32 MiB, on stores of > 2^22 outputs */
 
 struct pq {
     uint64_t win;    /* window size in keys, a power of two >= 64 */
@@ -363,6 +366,12 @@ struct walker {
     int ordered; /* FIFO, LIFO, TIHO: keep run lists */
     uint64_t ntx;
     struct tmap map;
+    uint64_t map_max1; /* largest key1 ever inserted into map (0: none) */
+    /* recent outputs (forward, big walks): entry of output o at ring[o & mask]
+     * while o is in [ring_base, ring_base + mask]; NULL when off */
+    struct entry *ring;
+    uint64_t ring_base, ring_mask;
+    size_t ring_n;
     struct pq heap;
     /* run pool */
     struct cs_run *pool;
@@ -469,6 +478,112 @@ static inline void edge(struct walker *w, uint64_t tx, uint64_t out, uint64_t to
     if (w->o->graph_max_edges) edge_add(w, tx, out, to, amount, hop, kind);
 }
 
+/* ---- entries: the ring of recent outputs in front of the hash map ----
+ *
+ * Forward, outputs are created in increasing id order and most are spent
+ * soon, so the entries of the latest 2^20 output ids live in a ring indexed
+ * by id: inserts are sequential, lookups of recent prevouts are local.
+ * Older live entries are moved to the hash map when the ring advances over
+ * them.  A key is looked up in the ring when it lies in the ring's range,
+ * then in the map unless it is above every key the map ever held. */
+
+static inline int in_ring(const struct walker *w, uint64_t out)
+{
+    return w->ring && out - w->ring_base <= w->ring_mask;
+}
+
+static struct entry *ent_find(struct walker *w, uint64_t out)
+{
+    if (in_ring(w, out)) {
+        struct entry *e = &w->ring[out & w->ring_mask];
+        if (e->key1 == out + 1) return e;
+    }
+    if (out + 1 > w->map_max1) return NULL;
+    int found;
+    size_t slot = map_probe(&w->map, out, &found);
+    return found ? &w->map.e[slot] : NULL;
+}
+
+/* Removes the entry e of out (from ent_find; no insert in between). */
+static void ent_remove(struct walker *w, const struct entry *e)
+{
+    if (w->ring && e >= w->ring && e <= w->ring + w->ring_mask) {
+        w->ring[e - w->ring].key1 = 0;
+        w->ring_n--;
+    } else {
+        map_delete(&w->map, (size_t)(e - w->map.e));
+    }
+}
+
+static struct entry *map_new(struct walker *w, uint64_t out)
+{
+    int found;
+    size_t slot = map_probe(&w->map, out, &found);
+    if (found) BUG("trace: output %llu entered twice", (unsigned long long)out);
+    slot = map_insert(&w->map, out, slot);
+    if (out + 1 > w->map_max1) w->map_max1 = out + 1;
+    return &w->map.e[slot];
+}
+
+/* Moves the ring's range up so that it starts at nb, evicting live entries
+ * below nb into the map.  O(nb - ring_base) up to the ring size. */
+static void ring_advance(struct walker *w, uint64_t nb)
+{
+    uint64_t end = nb - w->ring_base > w->ring_mask ? w->ring_base + w->ring_mask + 1 : nb;
+    for (uint64_t id = w->ring_base; id < end; id++) {
+        struct entry *e = &w->ring[id & w->ring_mask];
+        if (e->key1 != id + 1) continue;
+        struct entry copy = *e;
+        e->key1 = 0;
+        w->ring_n--;
+        *map_new(w, id) = copy;
+    }
+    w->ring_base = nb;
+}
+
+/* A new, zeroed entry for out (which has none); valid until the next insert
+ * or removal. */
+static struct entry *ent_new(struct walker *w, uint64_t out)
+{
+    if (w->ring && out >= w->ring_base) {
+        if (out - w->ring_base > w->ring_mask) /* keep 1/8 of the ring free ahead */
+            ring_advance(w, out - w->ring_mask + (w->ring_mask >> 3));
+        struct entry *e = &w->ring[out & w->ring_mask];
+        if (e->key1) BUG("trace: ring slot of output %llu taken", (unsigned long long)out);
+        memset(e, 0, sizeof *e);
+        e->key1 = out + 1;
+        w->ring_n++;
+        return e;
+    }
+    return map_new(w, out);
+}
+
+static inline size_t live(const struct walker *w)
+{
+    return w->map.n + w->ring_n;
+}
+
+/* Address of the slot a lookup of out reads first (for prefetching). */
+static inline const void *ent_slot(const struct walker *w, uint64_t out)
+{
+    if (in_ring(w, out)) return &w->ring[out & w->ring_mask];
+    return &w->map.e[hash64(out + 1) & w->map.mask];
+}
+
+/* Runs the statement block (the variadic part) for every live entry e. */
+#define FOR_EACH_ENTRY(w, e, ...)                                                                  \
+    do {                                                                                           \
+        for (size_t i_ = 0; i_ <= (w)->map.mask; i_++) {                                           \
+            struct entry *e = &(w)->map.e[i_];                                                     \
+            if (e->key1) __VA_ARGS__                                                               \
+        }                                                                                          \
+        if ((w)->ring)                                                                             \
+            for (size_t i_ = 0; i_ <= (w)->ring_mask; i_++) {                                      \
+                struct entry *e = &(w)->ring[i_];                                                  \
+                if (e->key1) __VA_ARGS__                                                           \
+            }                                                                                      \
+    } while (0)
+
 /* Appends runs to the pool; returns their offset. */
 static uint32_t pool_add(struct walker *w, const struct cs_run *runs, size_t n)
 {
@@ -486,13 +601,13 @@ static void pool_compact(struct walker *w)
 {
     struct cs_run *np = cs_xmalloc((w->pool_live + 1) * sizeof *np);
     size_t used = 0;
-    for (size_t i = 0; i <= w->map.mask; i++) {
-        struct entry *e = &w->map.e[i];
-        if (!e->key1 || !e->nruns) continue;
-        memcpy(np + used, w->pool + e->run_off, e->nruns * sizeof *np);
-        e->run_off = (uint32_t)used;
-        used += e->nruns;
-    }
+    FOR_EACH_ENTRY(w, e, {
+        if (e->nruns) {
+            memcpy(np + used, w->pool + e->run_off, e->nruns * sizeof *np);
+            e->run_off = (uint32_t)used;
+            used += e->nruns;
+        }
+    });
     if (used != w->pool_live) BUG("trace: run pool accounting %zu != %zu", used, w->pool_live);
     free(w->pool);
     w->pool = np;
@@ -608,10 +723,9 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
                       const struct cs_run *runs, size_t nruns, uint32_t hop)
 {
     const struct cs_outrec *orec = cs_store_out(w->s, out);
-    int found;
-    size_t slot = map_probe(&w->map, out, &found);
-    if (found) {
-        merge_seed(w, &w->map.e[slot], orec->value, t, runs, nruns, hop);
+    struct entry *e = ent_find(w, out);
+    if (e) {
+        merge_seed(w, e, orec->value, t, runs, nruns, hop);
         edge(w, tx, out, cs_store_spent_by(w->s, out), t, hop, CS_TRACE_E_OUTPUT);
         return;
     }
@@ -629,17 +743,17 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
         return;
     }
-    slot = map_insert(&w->map, out, slot);
-    struct entry *e = &w->map.e[slot];
+    uint32_t run_off = w->ordered ? pool_add(w, runs, nruns) : 0;
+    e = ent_new(w, out);
     e->taint = t;
     e->hop = hop;
     if (w->ordered) {
-        e->run_off = pool_add(w, runs, nruns);
+        e->run_off = run_off;
         e->nruns = (uint32_t)nruns;
     } else {
         e->value = orec->value;
     }
-    if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
+    if (live(w) > w->res->peak_live) w->res->peak_live = live(w);
     edge(w, tx, out, spender, t, hop, CS_TRACE_E_OUTPUT);
     if (spender != NONE && height_ok_fwd(w, spender)) pq_push(&w->heap, spender);
 }
@@ -649,11 +763,10 @@ static void store_back(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
                        const struct cs_run *runs, size_t nruns, uint32_t hop)
 {
     const struct cs_outrec *orec = cs_store_out(w->s, out);
-    int found;
-    size_t slot = map_probe(&w->map, out, &found);
+    struct entry *e = ent_find(w, out);
     uint64_t creator = cs_store_out_tx(w->s, out);
-    if (found) {
-        merge_seed(w, &w->map.e[slot], orec->value, t, runs, nruns, hop);
+    if (e) {
+        merge_seed(w, e, orec->value, t, runs, nruns, hop);
         edge(w, tx, out, creator, t, hop, CS_TRACE_E_OUTPUT);
         return;
     }
@@ -669,17 +782,17 @@ static void store_back(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
         return;
     }
-    slot = map_insert(&w->map, out, slot);
-    struct entry *e = &w->map.e[slot];
+    uint32_t run_off = w->ordered ? pool_add(w, runs, nruns) : 0;
+    e = ent_new(w, out);
     e->taint = t;
     e->hop = hop;
     if (w->ordered) {
-        e->run_off = pool_add(w, runs, nruns);
+        e->run_off = run_off;
         e->nruns = (uint32_t)nruns;
     } else {
         e->value = orec->value;
     }
-    if (w->map.n > w->res->peak_live) w->res->peak_live = w->map.n;
+    if (live(w) > w->res->peak_live) w->res->peak_live = live(w);
     edge(w, tx, out, creator, t, hop, CS_TRACE_E_OUTPUT);
     if (height_ok_back(w, creator)) pq_push(&w->heap, w->ntx - 1 - creator);
 }
@@ -736,19 +849,17 @@ static inline uint64_t runs_taint(const struct cs_run *r, size_t n)
 
 static void consume(struct walker *w, uint64_t out)
 {
-    int found;
-    size_t slot = map_probe(&w->map, out, &found);
-    if (!found) BUG("trace: output %llu vanished from the map", (unsigned long long)out);
-    if (w->ordered) w->pool_live -= w->map.e[slot].nruns;
-    map_delete(&w->map, slot);
+    struct entry *e = ent_find(w, out);
+    if (!e) BUG("trace: output %llu vanished from the map", (unsigned long long)out);
+    if (w->ordered) w->pool_live -= e->nruns;
+    ent_remove(w, e);
 }
 
 static void flag(struct walker *w, uint64_t out, uint32_t f)
 {
-    int found;
-    size_t slot = map_probe(&w->map, out, &found);
-    if (!found) BUG("trace: output %llu vanished from the map", (unsigned long long)out);
-    w->map.e[slot].flags |= f;
+    struct entry *e = ent_find(w, out);
+    if (!e) BUG("trace: output %llu vanished from the map", (unsigned long long)out);
+    e->flags |= f;
 }
 
 static inline uint32_t next_hop(uint32_t minhop)
@@ -777,13 +888,13 @@ static void prefetch_ahead(const struct walker *w)
             __builtin_prefetch(cs_store_in(s, fi + i));
         __builtin_prefetch(cs_store_out(s, fo));
         for (uint64_t j = 0; j < no && j < 16; j++)
-            __builtin_prefetch(&w->map.e[hash64(fo + j + 1) & w->map.mask], 1);
+            __builtin_prefetch(ent_slot(w, fo + j), 1);
     }
     if (n > 0) {
         cs_store_tx_ins(s, a[0], &fi, &ni);
         for (uint64_t i = 0; i < ni && i < 16; i++) {
             uint64_t p = cs_store_in_prevout(s, fi + i);
-            if (p != NONE) __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+            if (p != NONE) __builtin_prefetch(ent_slot(w, p));
         }
     }
 }
@@ -802,10 +913,10 @@ static int fwd_tx(struct walker *w, uint64_t tx)
     for (uint64_t i = 0; i < ni; i++) {
         uint64_t p = cs_store_in_prevout(s, fi + i);
         w->in_key[i] = p;
-        if (p != NONE) __builtin_prefetch(&w->map.e[hash64(p + 1) & w->map.mask]);
+        if (p != NONE) __builtin_prefetch(ent_slot(w, p));
     }
     for (uint64_t j = 0; j < no; j++)
-        __builtin_prefetch(&w->map.e[hash64(fo + j + 1) & w->map.mask]);
+        __builtin_prefetch(ent_slot(w, fo + j));
     /* Gather the inputs and take their entries out of the map at once (the
      * spender is the only reader of an entry); max-hops puts them back. */
     uint32_t minhop = UINT32_MAX;
@@ -816,10 +927,8 @@ static int fwd_tx(struct walker *w, uint64_t tx)
         if (p == NONE)
             return cs_error(CS_ECORRUPT, "trace: coinbase tx %llu reached as a spender",
                             (unsigned long long)tx);
-        int found;
-        size_t slot = map_probe(&w->map, p, &found);
-        if (found) {
-            const struct entry *e = &w->map.e[slot];
+        const struct entry *e = ent_find(w, p);
+        if (e) {
             uint64_t v;
             w->in_taint[i] = e->taint;
             w->in_hop[i] = e->hop;
@@ -837,7 +946,7 @@ static int fwd_tx(struct walker *w, uint64_t tx)
                 v = e->value;
             }
             w->in_val[i] = v;
-            map_delete(&w->map, slot);
+            ent_remove(w, e);
         } else {
             uint64_t v = cs_store_out(s, p)->value;
             w->in_val[i] = v;
@@ -857,10 +966,7 @@ static int fwd_tx(struct walker *w, uint64_t tx)
         /* not processed: the tainted inputs stay on the frontier as they were */
         for (uint64_t i = 0; i < ni; i++) {
             if (w->in_key[i] == NONE) continue;
-            int found;
-            size_t slot = map_probe(&w->map, w->in_key[i], &found);
-            slot = map_insert(&w->map, w->in_key[i], slot);
-            struct entry *e = &w->map.e[slot];
+            struct entry *e = ent_new(w, w->in_key[i]);
             e->taint = w->in_taint[i];
             e->hop = w->in_hop[i];
             e->flags = FLAG_MAX_HOPS;
@@ -998,12 +1104,10 @@ static int back_tx(struct walker *w, uint64_t tx)
         uint64_t o = fo + j;
         w->out_val[j] = cs_store_out(s, o)->value;
         usum += w->out_val[j];
-        int found;
-        size_t slot = map_probe(&w->map, o, &found);
+        const struct entry *e = ent_find(w, o);
         w->out_taint[j] = 0;
         w->out_nruns[j] = 0;
-        if (found) {
-            const struct entry *e = &w->map.e[slot];
+        if (e) {
             w->out_taint[j] = e->taint;
             tout += e->taint;
             if (e->hop < minhop) minhop = e->hop;
@@ -1140,14 +1244,12 @@ static int plant_seeds(struct walker *w, const struct cs_trace_seed *seeds, size
         }
         if (!tainted) continue;
         if (pos < v) w->runbuf[nr++] = (struct cs_run){0, v - pos};
-        int found;
-        size_t slot = map_probe(&w->map, out, &found);
-        slot = map_insert(&w->map, out, slot);
-        struct entry *e = &w->map.e[slot];
+        uint32_t run_off = w->ordered ? pool_add(w, w->runbuf, nr) : 0;
+        struct entry *e = ent_new(w, out);
         e->taint = tainted;
         e->hop = 0;
         if (w->ordered) {
-            e->run_off = pool_add(w, w->runbuf, nr);
+            e->run_off = run_off;
             e->nruns = (uint32_t)nr;
         } else {
             e->value = v;
@@ -1166,7 +1268,7 @@ static int plant_seeds(struct walker *w, const struct cs_trace_seed *seeds, size
         }
     }
     free(sd);
-    if (w->map.n > r->peak_live) r->peak_live = w->map.n;
+    if (live(w) > r->peak_live) r->peak_live = live(w);
     if (!r->n_seeds) return cs_error(CS_EUSAGE, "trace: no seed carries any satoshi");
     return 0;
 }
@@ -1176,6 +1278,53 @@ static int front_cmp(const void *pa, const void *pb)
     const struct cs_trace_front *a = pa, *b = pb;
     if (a->amount != b->amount) return a->amount > b->amount ? -1 : 1;
     return a->out < b->out ? -1 : a->out > b->out;
+}
+
+/* Stable LSD radix pass over byte `shift / 8` of the key (the output id, or
+ * the complemented amount); returns 0, doing nothing, when every element has
+ * the same digit there. */
+static int radix_pass(struct cs_trace_front *dst, const struct cs_trace_front *src, size_t n,
+                      int by_amount, unsigned shift)
+{
+    size_t count[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = by_amount ? ~src[i].amount : src[i].out;
+        count[(k >> shift) & 255]++;
+    }
+    for (int d = 0; d < 256; d++)
+        if (count[d] == n) return 0;
+    size_t pos = 0;
+    for (int d = 0; d < 256; d++) {
+        size_t c = count[d];
+        count[d] = pos;
+        pos += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = by_amount ? ~src[i].amount : src[i].out;
+        dst[count[(k >> shift) & 255]++] = src[i];
+    }
+    return 1;
+}
+
+/* Frontier order (amount descending, then output id): qsort for small
+ * frontiers, else an LSD radix sort (output id bytes first, then amount
+ * bytes; each pass is stable), O(n) per byte that differs. */
+static void sort_frontier(struct cs_trace_front *f, size_t n)
+{
+    if (n < 4096) {
+        qsort(f, n, sizeof *f, front_cmp);
+        return;
+    }
+    struct cs_trace_front *tmp = cs_xmalloc(n * sizeof *tmp), *a = f, *b = tmp;
+    for (int by_amount = 0; by_amount < 2; by_amount++)
+        for (unsigned shift = 0; shift < 64; shift += 8)
+            if (radix_pass(b, a, n, by_amount, shift)) {
+                struct cs_trace_front *t = a;
+                a = b;
+                b = t;
+            }
+    if (a != f) memcpy(f, a, n * sizeof *f);
+    free(tmp);
 }
 
 static int sink_cmp(const void *pa, const void *pb)
@@ -1200,10 +1349,8 @@ static void finish(struct walker *w)
     const struct cs_store *s = w->s;
     /* frontier: whatever is left in the map */
     size_t runs_cap = 0;
-    r->frontier = cs_xmalloc((w->map.n + 1) * sizeof *r->frontier);
-    for (size_t i = 0; i <= w->map.mask; i++) {
-        const struct entry *e = &w->map.e[i];
-        if (!e->key1) continue;
+    r->frontier = cs_xmalloc((live(w) + 1) * sizeof *r->frontier);
+    FOR_EACH_ENTRY(w, e, {
         uint64_t out = e->key1 - 1;
         int reason;
         if (e->flags & FLAG_MAX_HOPS) {
@@ -1236,8 +1383,8 @@ static void finish(struct walker *w)
             r->n_runs += e->nruns;
         }
         hop_at(w, e->hop)->to_frontier += e->taint;
-    }
-    qsort(r->frontier, r->n_frontier, sizeof *r->frontier, front_cmp);
+    });
+    sort_frontier(r->frontier, r->n_frontier);
     /* sinks */
     size_t *remap = cs_xcalloc(w->nent + 1, sizeof *remap);
     r->sinks = cs_xcalloc(w->nent + 1, sizeof *r->sinks);
@@ -1293,6 +1440,7 @@ static void finish(struct walker *w)
 static void walker_free(struct walker *w)
 {
     table_free(w->map.e, (w->map.mask + 1) * sizeof *w->map.e);
+    if (w->ring) table_free(w->ring, (w->ring_mask + 1) * sizeof *w->ring);
     pq_free(&w->heap);
     free(w->pool);
     free(w->stop_ent);
@@ -1389,6 +1537,14 @@ int cs_trace_run(struct cs_trace_result *res, const struct cs_store *s,
      * nothing stops; stop_entity() then finds no stopping entity */
     w.sink = cs_xcalloc(w.nent + 1, sizeof *w.sink);
     map_init(&w.map, 1024);
+    unsigned rb = o->ring_bits;
+    /* the ring is a fixed cost: worth it only where the store itself is big */
+    if (!rb && cs_store_counts(s)->out > (4ull << RING_BITS_DEFAULT)) rb = RING_BITS_DEFAULT;
+    if (!o->backward && rb) {
+        rb = rb < 6 ? 6 : rb > 26 ? 26 : rb;
+        w.ring_mask = (1ull << rb) - 1;
+        w.ring = table_alloc((w.ring_mask + 1) * sizeof *w.ring);
+    }
     pq_init(&w.heap, o->pending_window_bits ? o->pending_window_bits : WIN_BITS_DEFAULT);
     int rc = plant_seeds(&w, seeds, n_seeds);
     uint64_t since = 0, k;
@@ -1406,8 +1562,9 @@ int cs_trace_run(struct cs_trace_result *res, const struct cs_store *s,
     }
     if (!rc) {
         finish(&w);
-        res->bytes = (w.map.mask + 1) * sizeof(struct entry) + rh_bytes(&w.heap.far) +
-                     w.heap.win / 8 + w.pool_cap * sizeof(struct cs_run) +
+        res->bytes = (w.map.mask + 1) * sizeof(struct entry) +
+                     (w.ring ? (w.ring_mask + 1) * sizeof(struct entry) : 0) +
+                     rh_bytes(&w.heap.far) + w.heap.win / 8 + w.pool_cap * sizeof(struct cs_run) +
                      w.runbuf_cap * sizeof(struct cs_run) +
                      w.edges_cap * sizeof(struct cs_trace_edge);
     }

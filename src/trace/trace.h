@@ -11,7 +11,10 @@
  *    chain order guarantees; the window also lets the walker prefetch the
  *    rows of the next transactions);
  *    the taint of every live tainted output sits in an open-addressing hash
- *    map keyed by output id, and is removed when its spender is processed.
+ *    map keyed by output id (in front of it, on big forward walks, a fixed
+ *    32 MiB ring indexed by id holds the most recent outputs, so that the
+ *    common case of spending a young output stays local), and is removed
+ *    when its spender is processed.
  *    Memory is therefore proportional to the tainted frontier (live tainted
  *    outputs + pending txs), never to the chain; there is no allocation per
  *    node: map, heap buckets, run pool and scratch grow geometrically.
@@ -126,9 +129,13 @@ struct cs_trace_opts {
      * CS_EINTERRUPTED.  May be NULL. */
     int (*progress)(void *ctx, uint64_t txs_visited, uint64_t pending);
     void *progress_ctx;
-    /* log2 of the pending-transaction window (0: 16, i.e. 65536 tx ids, 8
-     * KiB).  Only the tests change it, to drive the overflow heap. */
+    /* log2 of the pending-transaction window (0: 20, i.e. 2^20 tx ids in a
+     * 128 KiB bitmap).  Only the tests change it, to drive the overflow heap. */
     unsigned pending_window_bits;
+    /* log2 of the ring of recent outputs (forward walks only; 0: 20, i.e.
+     * 32 MiB, on stores of more than 2^22 outputs, none below).  Only the
+     * tests set it, to drive evictions from a tiny ring. */
+    unsigned ring_bits;
 };
 
 /* Defaults: haircut, fee-last, forward, no hop/height/amount limits, stop at

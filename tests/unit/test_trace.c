@@ -764,7 +764,7 @@ struct tcase {
     uint64_t min_amount;
     int64_t until;
     int use_attrib;
-    struct cs_trace_seed seeds[4];
+    struct cs_trace_seed seeds[16];
     size_t nseeds;
 };
 
@@ -1144,6 +1144,8 @@ static void opts_of(struct cs_trace_opts *o, const struct tcase *c, const struct
     o->graph_max_edges = 1000;
     /* a 64-key pending window makes most graphs overflow into the heap */
     o->pending_window_bits = rbelow(2) ? 6 : 0;
+    /* a 64-output ring: most forward walks evict entries into the map */
+    o->ring_bits = rbelow(2) ? 6 : 0;
 }
 
 static struct cs_attrib *test_attrib(const struct cs_store *s, const struct model *m)
@@ -1272,6 +1274,82 @@ static void test_random_graphs(void **state)
                   (unsigned long long)backward_checks);
     assert_true(nonempty > traces / 2);
     assert_true(backward_checks > graphs / 2);
+}
+
+/* A fan-out tree with over 4096 unspent leaves: the frontier takes the radix
+ * sort, the walk the ring and the pending window with many keys; checked
+ * against the reference like the random graphs. */
+static void test_big_frontier(void **state)
+{
+    (void)state;
+    struct model m;
+    memset(&m, 0, sizeof m);
+    m.nblocks = 4;
+    static uint64_t frontier[16384], next[16384];
+    size_t nf = MAXIO, nn;
+    uint64_t cbv[MAXIO];
+    uint32_t cba[MAXIO];
+    for (uint32_t j = 0; j < MAXIO; j++) {
+        cbv[j] = 900;
+        cba[j] = j;
+        frontier[j] = j;
+    }
+    model_add(&m, 0, 1, NULL, 0, cbv, cba, MAXIO);
+    for (uint32_t level = 1; level < 4; level++) {
+        model_add(&m, level, 1, NULL, 0, (uint64_t[]){50}, (uint32_t[]){2}, 1);
+        nn = 0;
+        for (size_t k = 0; k < nf; k++) {
+            uint64_t v = m.oval[frontier[k]], fee = level < 3 ? rbelow(3) : 0, val[MAXIO];
+            uint32_t addr[MAXIO];
+            uint32_t no = v - fee < MAXIO ? (uint32_t)(v - fee) : MAXIO;
+            if (!no) continue;
+            uint64_t left = v - fee;
+            for (uint32_t j = 0; j < no; j++) {
+                val[j] = j + 1 == no ? left : left / no;
+                left -= val[j];
+                addr[j] = (uint32_t)rbelow(NADDR);
+            }
+            uint64_t t = model_add(&m, level, 0, &frontier[k], 1, val, addr, no);
+            for (uint32_t j = 0; j < no; j++)
+                next[nn++] = m.tx[t].first_out + j;
+        }
+        memcpy(frontier, next, nn * sizeof *next);
+        nf = nn;
+    }
+    assert_true(nf > 4096);
+    struct db d;
+    model_store(&m, &d);
+    struct cs_store *s = open_ro(&d);
+    struct cs_attrib *a = test_attrib(s, &m);
+    static const enum cs_policy pols[] = {CS_POLICY_HAIRCUT, CS_POLICY_FIFO, CS_POLICY_POISON};
+    for (size_t k = 0; k < 3; k++) {
+        struct tcase c;
+        memset(&c, 0, sizeof c);
+        c.policy = pols[k];
+        c.max_hops = CS_TRACE_UNLIMITED;
+        c.until = -1;
+        c.use_attrib = k == 1;
+        c.nseeds = MAXIO; /* every coinbase output */
+        for (uint32_t j = 0; j < MAXIO; j++)
+            c.seeds[j] = (struct cs_trace_seed){j, 0, CS_TRACE_WHOLE};
+        struct cs_trace_opts o;
+        opts_of(&o, &c, a);
+        o.ring_bits = 7;
+        o.pending_window_bits = 6;
+        struct cs_trace_result r;
+        assert_int_equal(cs_trace_run(&r, s, &o, c.seeds, c.nseeds), 0);
+        assert_true(r.n_frontier > 4096 || c.use_attrib);
+        struct ref R;
+        ref_init(&R, &m);
+        ref_forward(&R, &m, &c);
+        compare(&R, &r, &m, &c);
+        ref_free(&R);
+        cs_trace_result_free(&r);
+    }
+    cs_attrib_free(a);
+    cs_store_close(s);
+    db_free(&d);
+    model_free(&m);
 }
 
 /* ------------------------------------------------------------- reports -- */
@@ -1432,9 +1510,8 @@ static void test_reports(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_methods_vector),
-        cmocka_unit_test(test_stops),
-        cmocka_unit_test(test_random_graphs),
+        cmocka_unit_test(test_methods_vector), cmocka_unit_test(test_stops),
+        cmocka_unit_test(test_random_graphs),  cmocka_unit_test(test_big_frontier),
         cmocka_unit_test(test_reports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
