@@ -868,30 +868,32 @@ static inline uint32_t next_hop(uint32_t minhop)
 }
 
 /* Software pipeline over the next pending transactions (forward): the
- * third one's tx row, the second one's input rows and output slots, the next
- * one's prevout values and map slots.  Only hints: nothing is read that the
- * processing does not read anyway. */
+ * fifth one's tx row, the third one's input rows and output slots, the
+ * second one's prevout slots (tainted prevouts carry their value in the
+ * entry; the few clean ones are read from the store when needed).  Only
+ * hints: later pushes may still come first, and nothing is read that the
+ * processing would not read anyway.  Distances measured on the 2M-tx bench. */
 static void prefetch_ahead(const struct walker *w)
 {
-    uint64_t a[3];
-    size_t n = pq_peek(&w->heap, a, 3);
+    uint64_t a[5];
+    size_t n = pq_peek(&w->heap, a, 5);
     const struct cs_store *s = w->s;
     uint64_t fi, ni, fo, no;
-    if (n > 2) {
-        __builtin_prefetch(cs_store_tx(s, a[2]));
-        if (a[2] + 1 < w->ntx) __builtin_prefetch(cs_store_tx(s, a[2] + 1));
+    if (n > 4) {
+        __builtin_prefetch(cs_store_tx(s, a[4]));
+        if (a[4] + 1 < w->ntx) __builtin_prefetch(cs_store_tx(s, a[4] + 1));
     }
-    if (n > 1) {
-        cs_store_tx_ins(s, a[1], &fi, &ni);
-        cs_store_tx_outs(s, a[1], &fo, &no);
+    if (n > 2) {
+        cs_store_tx_ins(s, a[2], &fi, &ni);
+        cs_store_tx_outs(s, a[2], &fo, &no);
         for (uint64_t i = 0; i < ni; i += 4)
             __builtin_prefetch(cs_store_in(s, fi + i));
         __builtin_prefetch(cs_store_out(s, fo));
         for (uint64_t j = 0; j < no && j < 16; j++)
             __builtin_prefetch(ent_slot(w, fo + j), 1);
     }
-    if (n > 0) {
-        cs_store_tx_ins(s, a[0], &fi, &ni);
+    if (n > 1) {
+        cs_store_tx_ins(s, a[1], &fi, &ni);
         for (uint64_t i = 0; i < ni && i < 16; i++) {
             uint64_t p = cs_store_in_prevout(s, fi + i);
             if (p != NONE) __builtin_prefetch(ent_slot(w, p));
