@@ -16,8 +16,10 @@
  *    common case of spending a young output stays local), and is removed
  *    when its spender is processed.
  *    Memory is therefore proportional to the tainted frontier (live tainted
- *    outputs + pending txs), never to the chain; there is no allocation per
- *    node: map, heap buckets, run pool and scratch grow geometrically.
+ *    outputs + pending txs), never to the chain, plus two fixed buffers (the
+ *    128 KiB pending bitmap; the 32 MiB ring, only on stores of more than
+ *    2^22 outputs); there is no allocation per node: map, heap buckets, run
+ *    pool and scratch grow geometrically.
  *  - Backward, the same in reverse tx order: the taint on a transaction's
  *    outputs is mapped onto its inputs and from there onto the outputs those
  *    inputs spent.  POISON: every input fully.  HAIRCUT: the outputs' total
