@@ -328,11 +328,16 @@ int cs_report_dot(const struct cs_report_ctx *c, char **out, size_t *len)
     for (size_t qi = 0; qi < queue.n; qi++) {
         uint64_t node = queue.v[qi];
         /* children: flows leaving node (forward) / entering it (backward) */
-        size_t nk = 0;
-        for (size_t i = 0; i < g.nf; i++) {
-            uint64_t from = back ? g.f[i].dst : g.f[i].src;
-            if (from == node) kids[nk++] = g.f[i];
+        size_t nk = 0, lo = 0, hi = g.nf;
+        while (lo < hi) { /* first flow from node (flows are sorted by it) */
+            size_t mid = lo + (hi - lo) / 2;
+            if ((back ? g.f[mid].dst : g.f[mid].src) < node)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        for (size_t i = lo; i < g.nf && (back ? g.f[i].dst : g.f[i].src) == node; i++)
+            kids[nk++] = g.f[i];
         if (!nk) continue;
         qsort(kids, nk, sizeof *kids, flow_cmp_amount);
         size_t nonsink = 0, folded = 0;
