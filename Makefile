@@ -46,7 +46,8 @@ BENCHBIN := $(B)/chainsleuth-bench
 .PHONY: all deps test unit cli-test check fuzz bench demo install clean format
 ALL_BINS := $(BIN) $(if $(GEN_SRC),$(GENBIN)) $(if $(BENCH_SRC),$(BENCHBIN))
 all: deps $(ALL_BINS)
-	@mkdir -p bin && for b in $(ALL_BINS); do ln -sf ../$$b bin/$$(basename $$b); done
+	@mkdir -p bin && for b in $(ALL_BINS); do case $$b in /*) t=$$b;; *) t=../$$b;; esac; \
+	  ln -sf $$t bin/$$(basename $$b); done
 
 # Installs Debian packages only when a probe says something is missing.
 deps:
