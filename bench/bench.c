@@ -47,7 +47,9 @@ static int ensure_chain(unsigned long long txs, char *blocks, size_t cap)
     snprintf(done, sizeof done, "%s/.complete", dir);
     struct stat st;
     if (stat(done, &st) == 0) return 0;
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs %llu --seed 1 --scenario heist >&2 && touch '%s'",
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs "
+             "%llu --seed 1 --scenario heist >&2 && touch '%s'",
              dir, self_dir, dir, txs, done);
     fprintf(stderr, "bench: generating a %llu-transaction chain (cached in %s)\n", txs, dir);
     double t0 = now();
@@ -63,15 +65,21 @@ static int bench_ingest(int argc, char **argv)
 {
     unsigned long long txs = 2000000;
     const char *blocks = NULL, *keep = NULL;
-    static const struct option opts[] = {{"txs", required_argument, 0, 't'}, {"blocks", required_argument, 0, 'b'},
-                                         {"keep", required_argument, 0, 'k'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"txs", required_argument, 0, 't'},
+                                         {"blocks", required_argument, 0, 'b'},
+                                         {"keep", required_argument, 0, 'k'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 't') txs = strtoull(optarg, NULL, 10);
-        else if (c == 'b') blocks = optarg;
-        else if (c == 'k') keep = optarg;
-        else return 2;
+        if (c == 't')
+            txs = strtoull(optarg, NULL, 10);
+        else if (c == 'b')
+            blocks = optarg;
+        else if (c == 'k')
+            keep = optarg;
+        else
+            return 2;
     }
     char bdir[4096];
     if (!blocks) {
@@ -79,8 +87,10 @@ static int bench_ingest(int argc, char **argv)
         blocks = bdir;
     }
     char db[4200];
-    if (keep) snprintf(db, sizeof db, "%s", keep);
-    else snprintf(db, sizeof db, "build/bench-cache/ingest-db.%d", (int)getpid());
+    if (keep)
+        snprintf(db, sizeof db, "%s", keep);
+    else
+        snprintf(db, sizeof db, "build/bench-cache/ingest-db.%d", (int)getpid());
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p build/bench-cache", db);
     if (system(cmd)) return 1;
@@ -108,8 +118,10 @@ static int bench_ingest(int argc, char **argv)
     for (int col = 0; col < CS_COL_COUNT; col++) {
         uint64_t b;
         cs_store_col_checksum(s, col, all + 32 * col, &b);
-        if (col == CS_COL_OUTNEXT || col == CS_COL_ADDRHEAD) adjbytes += b;
-        else colbytes += b;
+        if (col == CS_COL_OUTNEXT || col == CS_COL_ADDRHEAD)
+            adjbytes += b;
+        else
+            colbytes += b;
         if (col == CS_COL_ADDR || col == CS_COL_MSIG) addrbytes += b;
     }
     cs_sha256(all, sizeof all, h);
@@ -122,13 +134,16 @@ static int bench_ingest(int argc, char **argv)
            (unsigned long long)k->out, blockbytes / 1e6);
     printf("time       %.2f s (incl. blk scan and commits)\n", el);
     printf("throughput %.1f MB/s raw block data, %.0f tx/s\n", blockbytes / 1e6 / el, st.txs / el);
-    printf("peak RSS   %.1f MiB (process, incl. mapped columns; %.1f MiB before)\n", peak_rss_kb() / 1024.0,
-           rss0 / 1024.0);
-    printf("store      %.1f B/tx in columns: %.1f transaction graph + %.1f address records (%.1f B/tx more for address lists)\n",
-           (double)colbytes / k->tx, (double)(colbytes - addrbytes) / k->tx, (double)addrbytes / k->tx,
-           (double)adjbytes / k->tx);
+    printf("peak RSS   %.1f MiB (process, incl. mapped columns; %.1f MiB before)\n",
+           peak_rss_kb() / 1024.0, rss0 / 1024.0);
+    printf("store      %.1f B/tx in columns: %.1f transaction graph + %.1f address records (%.1f "
+           "B/tx more for address lists)\n",
+           (double)colbytes / k->tx, (double)(colbytes - addrbytes) / k->tx,
+           (double)addrbytes / k->tx, (double)adjbytes / k->tx);
     double bsci = 76.0 * k->tx + 16.0 * (k->in + k->out);
-    printf("blocksci   %.1f B/tx for the transaction graph by its layout (76 B/tx + 16 B per input and output)\n", bsci / k->tx);
+    printf("blocksci   %.1f B/tx for the transaction graph by its layout (76 B/tx + 16 B per input "
+           "and output)\n",
+           bsci / k->tx);
     printf("hash       %s\n", hex);
     cs_store_close(s);
     if (!keep) {
@@ -145,8 +160,10 @@ int main(int argc, char **argv)
 {
     snprintf(self_dir, sizeof self_dir, "%s", argv[0]);
     char *slash = strrchr(self_dir, '/');
-    if (slash) *slash = 0;
-    else snprintf(self_dir, sizeof self_dir, ".");
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(self_dir, sizeof self_dir, ".");
     char real[4096];
     if (realpath(argv[0], real)) {
         snprintf(self_dir, sizeof self_dir, "%s", real);
@@ -154,7 +171,8 @@ int main(int argc, char **argv)
         if (slash) *slash = 0;
     }
     if (argc < 2 || !strcmp(argv[1], "--help")) {
-        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster [...] | trace [...] | all\n");
+        printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
+               "[...] | trace [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);

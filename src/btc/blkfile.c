@@ -21,7 +21,8 @@ static int cmp_str(const void *a, const void *b)
 static void unxor(const struct cs_blkdir *d, uint8_t *p, size_t n, uint64_t off)
 {
     if (!d->xored) return;
-    for (size_t i = 0; i < n; i++) p[i] ^= d->xor_key[(off + i) & 7];
+    for (size_t i = 0; i < n; i++)
+        p[i] ^= d->xor_key[(off + i) & 7];
 }
 
 static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
@@ -43,15 +44,18 @@ static void map_grow(struct cs_blkdir *d)
     size_t cap = d->map_cap ? d->map_cap * 2 : 4096;
     free(d->map);
     d->map = cs_xmalloc(cap * sizeof *d->map);
-    for (size_t i = 0; i < cap; i++) d->map[i] = -1;
+    for (size_t i = 0; i < cap; i++)
+        d->map[i] = -1;
     d->map_cap = cap;
-    for (size_t i = 0; i < d->n_ent; i++) map_insert(d, (int32_t)i);
+    for (size_t i = 0; i < d->n_ent; i++)
+        map_insert(d, (int32_t)i);
 }
 
 static void map_insert(struct cs_blkdir *d, int32_t idx)
 {
     size_t mask = d->map_cap - 1, i = cs_le64(d->ent[idx].hash) & mask;
-    while (d->map[i] >= 0) i = (i + 1) & mask;
+    while (d->map[i] >= 0)
+        i = (i + 1) & mask;
     d->map[i] = idx;
 }
 
@@ -112,7 +116,8 @@ static int scan_file(struct cs_blkdir *d, uint32_t fi)
             break;
         }
         if (off + 8 + len > size) {
-            rc = cs_error(CS_EFORMAT, "%s: byte %llu: truncated block: record says %u bytes, file has %llu",
+            rc = cs_error(CS_EFORMAT,
+                          "%s: byte %llu: truncated block: record says %u bytes, file has %llu",
                           path, (unsigned long long)off, len, (unsigned long long)(size - off - 8));
             break;
         }
@@ -134,8 +139,10 @@ static int scan_file(struct cs_blkdir *d, uint32_t fi)
         if (cs_blkdir_find(d, e->hash) < 0) { /* the same block twice: keep the first copy */
             d->n_ent++;
             d->bytes += len;
-            if (d->n_ent * 2 > d->map_cap) map_grow(d);
-            else map_insert(d, (int32_t)(d->n_ent - 1));
+            if (d->n_ent * 2 > d->map_cap)
+                map_grow(d);
+            else
+                map_insert(d, (int32_t)(d->n_ent - 1));
         }
         off += 8 + len;
     }
@@ -199,14 +206,16 @@ int cs_blkdir_scan(struct cs_blkdir *d, const char *dir)
         if (rc) return rc;
     }
     if (!d->n_ent) return cs_error(CS_ENOTFOUND, "%s: blk files hold no blocks", dir);
-    for (size_t i = 0; i < d->n_ent; i++) d->ent[i].parent = cs_blkdir_find(d, d->ent[i].prev);
+    for (size_t i = 0; i < d->n_ent; i++)
+        d->ent[i].parent = cs_blkdir_find(d, d->ent[i].prev);
     return 0;
 }
 
 void cs_blkdir_free(struct cs_blkdir *d)
 {
     if (d->rd_fd > 0) close(d->rd_fd);
-    for (size_t i = 0; i < d->n_files; i++) free(d->files[i]);
+    for (size_t i = 0; i < d->n_files; i++)
+        free(d->files[i]);
     free(d->files);
     free(d->ent);
     free(d->map);
@@ -231,7 +240,9 @@ int cs_blkdir_read(struct cs_blkdir *d, size_t i, uint8_t **buf, size_t *cap)
         }
     }
     int r = pread_all(d->rd_fd, *buf, e->size, e->off);
-    if (r) return cs_error(CS_EIO, "%s: byte %llu: read failed", d->files[e->file], (unsigned long long)e->off);
+    if (r)
+        return cs_error(CS_EIO, "%s: byte %llu: read failed", d->files[e->file],
+                        (unsigned long long)e->off);
     unxor(d, *buf, e->size, e->off);
     return 0;
 }

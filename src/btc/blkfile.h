@@ -40,7 +40,7 @@ struct cs_blkdir {
     /* hash -> entry index (open addressing, in memory) */
     int32_t *map;
     size_t map_cap;
-    int rd_fd;     /* cached descriptor for cs_blkdir_read */
+    int rd_fd; /* cached descriptor for cs_blkdir_read */
     uint32_t rd_file;
 };
 

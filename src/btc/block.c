@@ -46,12 +46,15 @@ struct cur {
     uint64_t off0;
 };
 
-static uint64_t at(const struct cur *c) { return c->off0 + (uint64_t)(c->p - c->base); }
+static uint64_t at(const struct cur *c)
+{
+    return c->off0 + (uint64_t)(c->p - c->base);
+}
 
 static int trunc_err(const struct cur *c, const char *what)
 {
-    return cs_error(CS_EFORMAT, "%s: byte %llu: truncated %s", c->label,
-                    (unsigned long long)at(c), what);
+    return cs_error(CS_EFORMAT, "%s: byte %llu: truncated %s", c->label, (unsigned long long)at(c),
+                    what);
 }
 
 static int need(struct cur *c, size_t n, const char *what)
@@ -75,7 +78,8 @@ static int compact(struct cur *c, uint64_t *n, const char *what)
 static int cap_count(struct cur *c, uint64_t n, size_t min_each, const char *what)
 {
     if (n > (uint64_t)(c->end - c->p) / min_each)
-        return cs_error(CS_ERANGE, "%s: byte %llu: %s count %llu exceeds what %zu remaining bytes can hold",
+        return cs_error(CS_ERANGE,
+                        "%s: byte %llu: %s count %llu exceeds what %zu remaining bytes can hold",
                         c->label, (unsigned long long)at(c), what, (unsigned long long)n,
                         (size_t)(c->end - c->p));
     return 0;
@@ -107,7 +111,9 @@ static int parse_tx(struct cur *c, struct cs_tx *tx, struct cs_block_arena *a, u
                         (unsigned long long)at(c));
     tx->n_in = (uint32_t)n;
     tx->in = arena_take(a, sizeof(struct cs_txin) * n);
-    if (!tx->in) return cs_error(CS_ERANGE, "%s: byte %llu: too many inputs", c->label, (unsigned long long)at(c));
+    if (!tx->in)
+        return cs_error(CS_ERANGE, "%s: byte %llu: too many inputs", c->label,
+                        (unsigned long long)at(c));
     for (uint32_t i = 0; i < tx->n_in; i++) {
         struct cs_txin *in = &tx->in[i];
         if ((rc = need(c, 36, "outpoint"))) return rc;
@@ -127,7 +133,9 @@ static int parse_tx(struct cur *c, struct cs_tx *tx, struct cs_block_arena *a, u
     if ((rc = cap_count(c, n, 9, "output"))) return rc;
     tx->n_out = (uint32_t)n;
     tx->out = arena_take(a, sizeof(struct cs_txout) * (n ? n : 1));
-    if (!tx->out) return cs_error(CS_ERANGE, "%s: byte %llu: too many outputs", c->label, (unsigned long long)at(c));
+    if (!tx->out)
+        return cs_error(CS_ERANGE, "%s: byte %llu: too many outputs", c->label,
+                        (unsigned long long)at(c));
     for (uint32_t i = 0; i < tx->n_out; i++) {
         struct cs_txout *o = &tx->out[i];
         if ((rc = need(c, 8, "output value"))) return rc;
@@ -163,8 +171,9 @@ static int parse_tx(struct cur *c, struct cs_tx *tx, struct cs_block_arena *a, u
             if (in->witness_items) any = 1;
         }
         if (!any)
-            return cs_error(CS_EFORMAT, "%s: byte %llu: segwit transaction with all witnesses empty",
-                            c->label, (unsigned long long)(c->off0 + (uint64_t)(start - c->base)));
+            return cs_error(CS_EFORMAT,
+                            "%s: byte %llu: segwit transaction with all witnesses empty", c->label,
+                            (unsigned long long)(c->off0 + (uint64_t)(start - c->base)));
     }
     if ((rc = need(c, 4, "locktime"))) return rc;
     tx->locktime = cs_le32(c->p);
@@ -264,13 +273,14 @@ int cs_block_parse(struct cs_block *b, struct cs_block_arena *a, const uint8_t *
                                    : "coinbase transaction after the first position");
     }
     if (c.p != c.end)
-        return cs_error(CS_EFORMAT, "%s: byte %llu: %zu bytes after the last transaction",
-                        label, (unsigned long long)at(&c), (size_t)(c.end - c.p));
+        return cs_error(CS_EFORMAT, "%s: byte %llu: %zu bytes after the last transaction", label,
+                        (unsigned long long)at(&c), (size_t)(c.end - c.p));
     if (!(flags & CS_PARSE_NO_MERKLE)) {
         size_t nt = b->n_tx;
         uint8_t *buf = malloc(nt * 64);
         if (!buf) return cs_error(CS_ENOMEM, "merkle scratch");
-        for (size_t i = 0; i < nt; i++) memcpy(buf + i * 32, b->tx[i].txid, 32);
+        for (size_t i = 0; i < nt; i++)
+            memcpy(buf + i * 32, b->tx[i].txid, 32);
         uint8_t root[32];
         cs_merkle_root(buf, nt, buf + nt * 32, root);
         free(buf);
@@ -279,9 +289,10 @@ int cs_block_parse(struct cs_block *b, struct cs_block_arena *a, const uint8_t *
             cs_hex_rev(want, b->hdr.merkle);
             cs_hex_rev(got, root);
             cs_hex_rev(bh, b->hash);
-            return cs_error(CS_ECONSENSUS,
-                            "%s: byte %llu: block %s: merkle root mismatch (header %s, computed %s)",
-                            label, (unsigned long long)base_off, bh, want, got);
+            return cs_error(
+                CS_ECONSENSUS,
+                "%s: byte %llu: block %s: merkle root mismatch (header %s, computed %s)", label,
+                (unsigned long long)base_off, bh, want, got);
         }
     }
     return 0;
@@ -316,7 +327,10 @@ int cs_bits_to_target(uint32_t bits, uint64_t t[4])
     return 0;
 }
 
-static int u256_is_zero(const uint64_t a[4]) { return !(a[0] | a[1] | a[2] | a[3]); }
+static int u256_is_zero(const uint64_t a[4])
+{
+    return !(a[0] | a[1] | a[2] | a[3]);
+}
 
 void cs_u256_add(uint64_t a[4], const uint64_t b[4])
 {
@@ -346,10 +360,12 @@ void cs_work_from_bits(uint32_t bits, uint64_t work[4])
     memcpy(d, t, 32);
     uint64_t one[4] = {1, 0, 0, 0};
     cs_u256_add(d, one); /* target + 1 (target < 2^256 - 1 in practice) */
-    for (int i = 0; i < 4; i++) num[i] = ~t[i];
+    for (int i = 0; i < 4; i++)
+        num[i] = ~t[i];
     for (int bit = 255; bit >= 0; bit--) {
         /* r = (r << 1) | bit of num */
-        for (int i = 3; i > 0; i--) r[i] = (r[i] << 1) | (r[i - 1] >> 63);
+        for (int i = 3; i > 0; i--)
+            r[i] = (r[i] << 1) | (r[i - 1] >> 63);
         r[0] = (r[0] << 1) | ((num[bit / 64] >> (bit % 64)) & 1);
         if (cs_u256_cmp(r, d) >= 0) {
             unsigned __int128 borrow = 0;
@@ -369,6 +385,7 @@ int cs_check_pow(const uint8_t hash[32], uint32_t bits)
 {
     uint64_t t[4], h[4];
     if (cs_bits_to_target(bits, t)) return 0;
-    for (int i = 0; i < 4; i++) h[i] = cs_le64(hash + 8 * i);
+    for (int i = 0; i < 4; i++)
+        h[i] = cs_le64(hash + 8 * i);
     return cs_u256_cmp(h, t) <= 0;
 }

@@ -101,6 +101,9 @@ int cs_u256_cmp(const uint64_t a[4], const uint64_t b[4]);
 /* Checks hash (internal byte order = little-endian number) <= target from bits. */
 int cs_check_pow(const uint8_t hash[32], uint32_t bits);
 /* weight = 3*stripped + total */
-static inline uint32_t cs_tx_weight(const struct cs_tx *t) { return 3 * t->stripped_size + t->size; }
+static inline uint32_t cs_tx_weight(const struct cs_tx *t)
+{
+    return 3 * t->stripped_size + t->size;
+}
 
 #endif

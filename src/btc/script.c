@@ -32,15 +32,24 @@ const struct cs_netparams *cs_net_by_name(const char *name)
 const char *cs_addr_type_name(int type)
 {
     switch (type) {
-    case CS_ADDR_P2PKH: return "p2pkh";
-    case CS_ADDR_P2SH: return "p2sh";
-    case CS_ADDR_P2WPKH: return "p2wpkh";
-    case CS_ADDR_P2WSH: return "p2wsh";
-    case CS_ADDR_P2TR: return "p2tr";
-    case CS_ADDR_WITNESS: return "witness_unknown";
-    case CS_ADDR_MULTISIG: return "multisig";
-    case CS_ADDR_OPRETURN: return "op_return";
-    case CS_ADDR_NONSTD: return "nonstandard";
+    case CS_ADDR_P2PKH:
+        return "p2pkh";
+    case CS_ADDR_P2SH:
+        return "p2sh";
+    case CS_ADDR_P2WPKH:
+        return "p2wpkh";
+    case CS_ADDR_P2WSH:
+        return "p2wsh";
+    case CS_ADDR_P2TR:
+        return "p2tr";
+    case CS_ADDR_WITNESS:
+        return "witness_unknown";
+    case CS_ADDR_MULTISIG:
+        return "multisig";
+    case CS_ADDR_OPRETURN:
+        return "op_return";
+    case CS_ADDR_NONSTD:
+        return "nonstandard";
     }
     return "none";
 }
@@ -94,7 +103,8 @@ static int multisig_parse(const uint8_t *s, size_t len, size_t *keyoff, uint8_t 
 
 void cs_script_classify(const uint8_t *s, size_t len, struct cs_addr *out)
 {
-    if (len == 25 && s[0] == 0x76 && s[1] == 0xa9 && s[2] == 0x14 && s[23] == 0x88 && s[24] == 0xac) {
+    if (len == 25 && s[0] == 0x76 && s[1] == 0xa9 && s[2] == 0x14 && s[23] == 0x88 &&
+        s[24] == 0xac) {
         set(out, CS_ADDR_P2PKH, s + 3, 20);
         return;
     }
@@ -107,9 +117,19 @@ void cs_script_classify(const uint8_t *s, size_t len, struct cs_addr *out)
         s[1] + 2u == len && s[1] >= 2 && s[1] <= 40) {
         int ver = s[0] ? s[0] - 0x50 : 0;
         size_t pl = s[1];
-        if (ver == 0 && pl == 20) { set(out, CS_ADDR_P2WPKH, s + 2, 20); return; }
-        if (ver == 0 && pl == 32) { set(out, CS_ADDR_P2WSH, s + 2, 32); return; }
-        if (ver == 1 && pl == 32) { set(out, CS_ADDR_P2TR, s + 2, 32); out->ver = 1; return; }
+        if (ver == 0 && pl == 20) {
+            set(out, CS_ADDR_P2WPKH, s + 2, 20);
+            return;
+        }
+        if (ver == 0 && pl == 32) {
+            set(out, CS_ADDR_P2WSH, s + 2, 32);
+            return;
+        }
+        if (ver == 1 && pl == 32) {
+            set(out, CS_ADDR_P2TR, s + 2, 32);
+            out->ver = 1;
+            return;
+        }
         if (ver != 0) {
             if (pl <= 32) {
                 set(out, CS_ADDR_WITNESS, s + 2, pl);
@@ -223,13 +243,19 @@ int cs_addr_parse(const char *s, const struct cs_netparams *net, struct cs_addr 
     int pl = cs_segwit_decode(s, NULL, hrp, &ver, prog);
     if (pl > 0) {
         if (strcmp(hrp, net->hrp) != 0)
-            return cs_error(CS_EFORMAT, "%s: prefix '%s' is not this store's network (%s, '%s')",
-                            s, hrp, net->name, net->hrp);
-        if (ver == 0 && pl == 20) set(out, CS_ADDR_P2WPKH, prog, 20);
-        else if (ver == 0) set(out, CS_ADDR_P2WSH, prog, 32);
-        else if (ver == 1 && pl == 32) { set(out, CS_ADDR_P2TR, prog, 32); out->ver = 1; }
-        else if (pl <= 32) { set(out, CS_ADDR_WITNESS, prog, (size_t)pl); out->ver = (uint8_t)ver; }
-        else {
+            return cs_error(CS_EFORMAT, "%s: prefix '%s' is not this store's network (%s, '%s')", s,
+                            hrp, net->name, net->hrp);
+        if (ver == 0 && pl == 20)
+            set(out, CS_ADDR_P2WPKH, prog, 20);
+        else if (ver == 0)
+            set(out, CS_ADDR_P2WSH, prog, 32);
+        else if (ver == 1 && pl == 32) {
+            set(out, CS_ADDR_P2TR, prog, 32);
+            out->ver = 1;
+        } else if (pl <= 32) {
+            set(out, CS_ADDR_WITNESS, prog, (size_t)pl);
+            out->ver = (uint8_t)ver;
+        } else {
             uint8_t h[32];
             cs_sha256(prog, (size_t)pl, h);
             set(out, CS_ADDR_WITNESS, h, 32);
@@ -240,8 +266,14 @@ int cs_addr_parse(const char *s, const struct cs_netparams *net, struct cs_addr 
     }
     uint8_t v, payload[64];
     int n = cs_base58check_decode(s, &v, payload, sizeof payload);
-    if (n == 20 && v == net->p2pkh_ver) { set(out, CS_ADDR_P2PKH, payload, 20); return 0; }
-    if (n == 20 && v == net->p2sh_ver) { set(out, CS_ADDR_P2SH, payload, 20); return 0; }
+    if (n == 20 && v == net->p2pkh_ver) {
+        set(out, CS_ADDR_P2PKH, payload, 20);
+        return 0;
+    }
+    if (n == 20 && v == net->p2sh_ver) {
+        set(out, CS_ADDR_P2SH, payload, 20);
+        return 0;
+    }
     if (n == 20)
         return cs_error(CS_EFORMAT, "%s: version byte 0x%02x is not this store's network (%s)", s,
                         v, net->name);

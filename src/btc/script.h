@@ -14,23 +14,23 @@
 
 enum cs_addr_type {
     CS_ADDR_NONE = 0,
-    CS_ADDR_P2PKH = 1,     /* data = hash160 (20); also P2PK outputs */
-    CS_ADDR_P2SH = 2,      /* data = hash160 (20) */
-    CS_ADDR_P2WPKH = 3,    /* data = program (20) */
-    CS_ADDR_P2WSH = 4,     /* data = program (32) */
-    CS_ADDR_P2TR = 5,      /* data = program (32) */
-    CS_ADDR_WITNESS = 6,   /* other witness version (ver), program 2..32 bytes
-                              (33..40-byte programs: SHA-256 of it, len = 0) */
-    CS_ADDR_MULTISIG = 7,  /* bare multisig pseudo-address: SHA-256(script) */
-    CS_ADDR_OPRETURN = 8,  /* OP_RETURN pseudo-address: SHA-256(script) */
-    CS_ADDR_NONSTD = 9,    /* anything else: SHA-256(script) */
+    CS_ADDR_P2PKH = 1,    /* data = hash160 (20); also P2PK outputs */
+    CS_ADDR_P2SH = 2,     /* data = hash160 (20) */
+    CS_ADDR_P2WPKH = 3,   /* data = program (20) */
+    CS_ADDR_P2WSH = 4,    /* data = program (32) */
+    CS_ADDR_P2TR = 5,     /* data = program (32) */
+    CS_ADDR_WITNESS = 6,  /* other witness version (ver), program 2..32 bytes
+                             (33..40-byte programs: SHA-256 of it, len = 0) */
+    CS_ADDR_MULTISIG = 7, /* bare multisig pseudo-address: SHA-256(script) */
+    CS_ADDR_OPRETURN = 8, /* OP_RETURN pseudo-address: SHA-256(script) */
+    CS_ADDR_NONSTD = 9,   /* anything else: SHA-256(script) */
 };
 
 /* 36 bytes, stored as is in the address column. Unused payload bytes are zero. */
 struct cs_addr {
-    uint8_t type; /* enum cs_addr_type */
-    uint8_t ver;  /* witness version for CS_ADDR_WITNESS (and P2TR = 1), else 0 */
-    uint8_t len;  /* payload length in data */
+    uint8_t type;  /* enum cs_addr_type */
+    uint8_t ver;   /* witness version for CS_ADDR_WITNESS (and P2TR = 1), else 0 */
+    uint8_t len;   /* payload length in data */
     uint8_t flags; /* CS_ADDRF_*: how the script looked (P2PK); zero in the store */
     uint8_t data[32];
 };
@@ -38,7 +38,7 @@ struct cs_addr {
 
 /* Address encoding parameters of a network. */
 struct cs_netparams {
-    const char *name;  /* "main", "testnet3", "testnet4", "signet", "regtest" */
+    const char *name; /* "main", "testnet3", "testnet4", "signet", "regtest" */
     uint8_t magic[4];
     uint8_t p2pkh_ver, p2sh_ver;
     const char *hrp;

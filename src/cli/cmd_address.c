@@ -31,20 +31,27 @@ int cmd_address(int argc, char **argv)
     const char *db = cli_default_db();
     int json = 0, txs = 0, c;
     unsigned long long limit = 100;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-                                         {"txs", no_argument, 0, 't'}, {"limit", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+        {"txs", no_argument, 0, 't'},      {"limit", required_argument, 0, 'l'},
+        {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end;
-        if (c == 'd') db = optarg;
-        else if (c == 'j') json = 1;
-        else if (c == 't') txs = 1;
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 't')
+            txs = 1;
         else if (c == 'l') {
             limit = strtoull(optarg, &end, 10);
             if (*end) return cli_usage("address", "--limit: not a number: %s", optarg);
-        } else if (c == 'h') { fputs(USAGE, stdout); return 0; }
-        else return cli_usage("address", "unknown option");
+        } else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("address", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage("address", "give one address");
     struct cs_store *s;
@@ -61,13 +68,16 @@ int cmd_address(int argc, char **argv)
     int64_t first = -1, last = -1;
     size_t n = 0, cap = 64;
     struct txe *e = cs_xmalloc(cap * sizeof *e);
-    for (uint64_t o = found ? cs_store_addr_head(s, id) : CS_NONE64; o != CS_NONE64; o = cs_store_out_next(s, o)) {
-        uint64_t v = cs_store_out(s, o)->value, t = cs_store_out_tx(s, o), sp = cs_store_spent_by(s, o);
+    for (uint64_t o = found ? cs_store_addr_head(s, id) : CS_NONE64; o != CS_NONE64;
+         o = cs_store_out_next(s, o)) {
+        uint64_t v = cs_store_out(s, o)->value, t = cs_store_out_tx(s, o),
+                 sp = cs_store_spent_by(s, o);
         recv += v;
         nout++;
         if (n + 2 > cap) e = cs_xrealloc(e, (cap *= 2) * sizeof *e);
         e[n++] = (struct txe){t, (int64_t)v};
-        if (sp == CS_NONE64) nutxo++;
+        if (sp == CS_NONE64)
+            nutxo++;
         else {
             sent += v;
             e[n++] = (struct txe){sp, -(int64_t)v};
@@ -76,8 +86,10 @@ int cmd_address(int argc, char **argv)
     qsort(e, n, sizeof *e, cmp_txe);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m && e[m - 1].tx == e[i].tx) e[m - 1].delta += e[i].delta;
-        else e[m++] = e[i];
+        if (m && e[m - 1].tx == e[i].tx)
+            e[m - 1].delta += e[i].delta;
+        else
+            e[m++] = e[i];
     }
     if (m) {
         first = cs_store_tx(s, e[0].tx)->height;
@@ -86,19 +98,26 @@ int cmd_address(int argc, char **argv)
     char canon[96], btc[32], hex[65];
     cs_addr_format(&a, net, canon);
     if (json) {
-        printf("{\"address\":\"%s\",\"type\":\"%s\",\"balance\":%llu,\"received\":%llu,\"sent\":%llu,"
-               "\"tx_count\":%zu,\"outputs\":%llu,\"utxos\":%llu,\"first_seen\":",
-               canon, cs_addr_type_name(a.type), (unsigned long long)(recv - sent), (unsigned long long)recv,
-               (unsigned long long)sent, m, (unsigned long long)nout, (unsigned long long)nutxo);
-        if (first < 0) printf("null,\"last_seen\":null");
-        else printf("%lld,\"last_seen\":%lld", (long long)first, (long long)last);
+        printf(
+            "{\"address\":\"%s\",\"type\":\"%s\",\"balance\":%llu,\"received\":%llu,\"sent\":%llu,"
+            "\"tx_count\":%zu,\"outputs\":%llu,\"utxos\":%llu,\"first_seen\":",
+            canon, cs_addr_type_name(a.type), (unsigned long long)(recv - sent),
+            (unsigned long long)recv, (unsigned long long)sent, m, (unsigned long long)nout,
+            (unsigned long long)nutxo);
+        if (first < 0)
+            printf("null,\"last_seen\":null");
+        else
+            printf("%lld,\"last_seen\":%lld", (long long)first, (long long)last);
     } else {
-        printf("address    %s (%s)%s\n", canon, cs_addr_type_name(a.type), found ? "" : " — never seen on this chain");
-        printf("balance    %s BTC (%llu sat)\n", cli_btc(recv - sent, btc), (unsigned long long)(recv - sent));
+        printf("address    %s (%s)%s\n", canon, cs_addr_type_name(a.type),
+               found ? "" : " — never seen on this chain");
+        printf("balance    %s BTC (%llu sat)\n", cli_btc(recv - sent, btc),
+               (unsigned long long)(recv - sent));
         printf("received   %s BTC in %llu outputs\n", cli_btc(recv, btc), (unsigned long long)nout);
         printf("sent       %s BTC\n", cli_btc(sent, btc));
         printf("txs        %zu\n", m);
-        if (first >= 0) printf("seen       heights %lld .. %lld\n", (long long)first, (long long)last);
+        if (first >= 0)
+            printf("seen       heights %lld .. %lld\n", (long long)first, (long long)last);
     }
     if (txs) {
         if (json) printf(",\"txs\":[");
@@ -106,8 +125,11 @@ int cmd_address(int argc, char **argv)
         for (size_t i = m; i-- > 0 && (!limit || shown < limit); shown++) {
             cs_hex_rev(hex, cs_store_txid(s, e[i].tx));
             uint32_t h = cs_store_tx(s, e[i].tx)->height;
-            if (json) printf("%s{\"txid\":\"%s\",\"height\":%u,\"delta\":%lld}", shown ? "," : "", hex, h, (long long)e[i].delta);
-            else printf("  %7u  %s  %+lld sat\n", h, hex, (long long)e[i].delta);
+            if (json)
+                printf("%s{\"txid\":\"%s\",\"height\":%u,\"delta\":%lld}", shown ? "," : "", hex, h,
+                       (long long)e[i].delta);
+            else
+                printf("  %7u  %s  %+lld sat\n", h, hex, (long long)e[i].delta);
         }
         if (json) printf("]");
     }

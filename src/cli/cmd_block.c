@@ -15,16 +15,24 @@ int cmd_block(int argc, char **argv)
 {
     const char *db = cli_default_db();
     int json = 0, txs = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-                                         {"txs", no_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"txs", no_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'j') json = 1;
-        else if (c == 't') txs = 1;
-        else if (c == 'h') { fputs(USAGE, stdout); return 0; }
-        else return cli_usage("block", "unknown option");
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 't')
+            txs = 1;
+        else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("block", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage("block", "give one HEIGHT or HASH");
     struct cs_store *s;
@@ -34,14 +42,18 @@ int cmd_block(int argc, char **argv)
     int rc = 0;
     if (strlen(arg) == 64) {
         uint8_t hash[32];
-        if (cs_unhex_rev32(hash, arg)) rc = cli_usage("block", "'%s' is not a hex block hash", arg);
-        else if (cs_store_find_block(s, hash, &h)) rc = cli_fail("block", "%s: not on the store's chain", arg);
+        if (cs_unhex_rev32(hash, arg))
+            rc = cli_usage("block", "'%s' is not a hex block hash", arg);
+        else if (cs_store_find_block(s, hash, &h))
+            rc = cli_fail("block", "%s: not on the store's chain", arg);
     } else {
         char *end;
         h = strtoull(arg, &end, 10);
-        if (*end || !*arg) rc = cli_usage("block", "'%s' is neither a height nor a 64-digit hash", arg);
+        if (*end || !*arg)
+            rc = cli_usage("block", "'%s' is neither a height nor a 64-digit hash", arg);
         else if (h >= cs_store_counts(s)->blocks)
-            rc = cli_fail("block", "height %s is above the tip (%lld)", arg, (long long)cs_store_height(s));
+            rc = cli_fail("block", "height %s is above the tip (%lld)", arg,
+                          (long long)cs_store_height(s));
     }
     if (rc) {
         cs_store_close(s);
@@ -56,21 +68,26 @@ int cmd_block(int argc, char **argv)
     cs_hex_rev(prev, hd.prev);
     cs_hex_rev(merkle, hd.merkle);
     if (json) {
-        printf("{\"height\":%llu,\"hash\":\"%s\",\"prev\":\"%s\",\"merkle_root\":\"%s\",\"version\":%d,"
+        printf("{\"height\":%llu,\"hash\":\"%s\",\"prev\":\"%s\",\"merkle_root\":\"%s\","
+               "\"version\":%d,"
                "\"time\":%u,\"bits\":\"%08x\",\"nonce\":%u,\"size\":%u,\"n_tx\":%u",
-               (unsigned long long)h, hex, prev, merkle, hd.version, hd.time, hd.bits, hd.nonce, b->size, b->n_tx);
-    } else {
-        printf("block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %u\n"
-               "bits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
-               (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version, hd.time, hd.bits, hd.nonce,
+               (unsigned long long)h, hex, prev, merkle, hd.version, hd.time, hd.bits, hd.nonce,
                b->size, b->n_tx);
+    } else {
+        printf(
+            "block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %u\n"
+            "bits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
+            (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version, hd.time, hd.bits,
+            hd.nonce, b->size, b->n_tx);
     }
     if (txs) {
         if (json) printf(",\"txs\":[");
         for (uint32_t i = 0; i < b->n_tx; i++) {
             cs_hex_rev(hex, cs_store_txid(s, b->first_tx + i));
-            if (json) printf("%s\"%s\"", i ? "," : "", hex);
-            else printf("  %s\n", hex);
+            if (json)
+                printf("%s\"%s\"", i ? "," : "", hex);
+            else
+                printf("  %s\n", hex);
         }
         if (json) printf("]");
     }

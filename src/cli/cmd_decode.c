@@ -33,12 +33,13 @@ static void print_tx(const struct cs_tx *t, const struct cs_netparams *net, int 
     cs_hex_rev(wid, t->wtxid);
     uint32_t w = cs_tx_weight(t);
     if (json)
-        printf("{\"txid\":\"%s\",\"wtxid\":\"%s\",\"version\":%d,\"locktime\":%u,\"size\":%u,\"weight\":%u,"
+        printf("{\"txid\":\"%s\",\"wtxid\":\"%s\",\"version\":%d,\"locktime\":%u,\"size\":%u,"
+               "\"weight\":%u,"
                "\"vsize\":%u,\"inputs\":[",
                id, wid, t->version, t->locktime, t->size, w, (w + 3) / 4);
     else
-        printf("tx %s\n  wtxid %s\n  version %d, locktime %u, size %u, weight %u, vsize %u\n", id, wid,
-               t->version, t->locktime, t->size, w, (w + 3) / 4);
+        printf("tx %s\n  wtxid %s\n  version %d, locktime %u, size %u, weight %u, vsize %u\n", id,
+               wid, t->version, t->locktime, t->size, w, (w + 3) / 4);
     for (uint32_t i = 0; i < t->n_in; i++) {
         const struct cs_txin *in = &t->in[i];
         char pid[65];
@@ -46,8 +47,8 @@ static void print_tx(const struct cs_tx *t, const struct cs_netparams *net, int 
         if (json) {
             printf("%s{", i ? "," : "");
             if (coinbase) printf("\"coinbase\":true,");
-            printf("\"prev_txid\":\"%s\",\"vout\":%u,\"sequence\":%u,\"witness_items\":%u", pid, in->prev_vout,
-                   in->sequence, in->witness_items);
+            printf("\"prev_txid\":\"%s\",\"vout\":%u,\"sequence\":%u,\"witness_items\":%u", pid,
+                   in->prev_vout, in->sequence, in->witness_items);
             if (scripts) {
                 char *h = cs_xmalloc(2 * (size_t)in->script_len + 1);
                 cs_hex(h, in->script, in->script_len);
@@ -56,9 +57,11 @@ static void print_tx(const struct cs_tx *t, const struct cs_netparams *net, int 
             }
             printf("}");
         } else {
-            if (coinbase) printf("  in  #%u coinbase (%u-byte scriptSig)\n", i, in->script_len);
-            else printf("  in  #%u %s:%u seq %08x%s\n", i, pid, in->prev_vout, in->sequence,
-                        in->witness_items ? " (witness)" : "");
+            if (coinbase)
+                printf("  in  #%u coinbase (%u-byte scriptSig)\n", i, in->script_len);
+            else
+                printf("  in  #%u %s:%u seq %08x%s\n", i, pid, in->prev_vout, in->sequence,
+                       in->witness_items ? " (witness)" : "");
         }
     }
     if (json) printf("],\"outputs\":[");
@@ -79,29 +82,34 @@ static void print_tx(const struct cs_tx *t, const struct cs_netparams *net, int 
             printf("}");
         } else {
             char btc[32];
-            printf("  out #%u %s BTC  %s (%s%s)\n", o, cli_btc((uint64_t)t->out[o].value, btc), addr,
-                   cs_addr_type_name(a.type), a.flags & CS_ADDRF_P2PK ? ", p2pk" : "");
+            printf("  out #%u %s BTC  %s (%s%s)\n", o, cli_btc((uint64_t)t->out[o].value, btc),
+                   addr, cs_addr_type_name(a.type), a.flags & CS_ADDRF_P2PK ? ", p2pk" : "");
         }
     }
     if (json) printf("]}");
 }
 
-static void print_block(const struct cs_block *b, const struct cs_netparams *net, int json, int scripts)
+static void print_block(const struct cs_block *b, const struct cs_netparams *net, int json,
+                        int scripts)
 {
     char h[65], prev[65], mr[65];
     cs_hex_rev(h, b->hash);
     cs_hex_rev(prev, b->hdr.prev);
     cs_hex_rev(mr, b->hdr.merkle);
     uint64_t weight = 0;
-    for (uint32_t i = 0; i < b->n_tx; i++) weight += cs_tx_weight(&b->tx[i]);
+    for (uint32_t i = 0; i < b->n_tx; i++)
+        weight += cs_tx_weight(&b->tx[i]);
     if (json)
         printf("{\"hash\":\"%s\",\"prev\":\"%s\",\"merkle_root\":\"%s\",\"version\":%d,\"time\":%u,"
                "\"bits\":\"%08x\",\"nonce\":%u,\"size\":%u,\"n_tx\":%u,\"txs\":[",
-               h, prev, mr, b->hdr.version, b->hdr.time, b->hdr.bits, b->hdr.nonce, b->size, b->n_tx);
+               h, prev, mr, b->hdr.version, b->hdr.time, b->hdr.bits, b->hdr.nonce, b->size,
+               b->n_tx);
     else
-        printf("block %s\n  prev %s\n  merkle root %s (checked)\n  version 0x%08x, time %u, bits %08x, nonce %u\n"
+        printf("block %s\n  prev %s\n  merkle root %s (checked)\n  version 0x%08x, time %u, bits "
+               "%08x, nonce %u\n"
                "  size %u bytes, %u transactions\n",
-               h, prev, mr, (unsigned)b->hdr.version, b->hdr.time, b->hdr.bits, b->hdr.nonce, b->size, b->n_tx);
+               h, prev, mr, (unsigned)b->hdr.version, b->hdr.time, b->hdr.bits, b->hdr.nonce,
+               b->size, b->n_tx);
     for (uint32_t i = 0; i < b->n_tx; i++) {
         if (json && i) printf(",");
         print_tx(&b->tx[i], net, json, scripts, i == 0);
@@ -121,18 +129,25 @@ int cmd_decode(int argc, char **argv)
 {
     int json = 0, scripts = 0, c;
     const struct cs_netparams *net = cs_net_by_name("main");
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'}, {"network", required_argument, 0, 'n'},
-                                         {"scripts", no_argument, 0, 's'}, {"help", no_argument, 0, 'h'},
+    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
+                                         {"network", required_argument, 0, 'n'},
+                                         {"scripts", no_argument, 0, 's'},
+                                         {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'j') json = 1;
-        else if (c == 's') scripts = 1;
+        if (c == 'j')
+            json = 1;
+        else if (c == 's')
+            scripts = 1;
         else if (c == 'n') {
             net = cs_net_by_name(optarg);
             if (!net) return cli_usage("decode", "unknown network '%s'", optarg);
-        } else if (c == 'h') { fputs(USAGE, stdout); return 0; }
-        else return cli_usage("decode", "unknown option");
+        } else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("decode", "unknown option");
     }
     if (optind + 1 != argc) return cli_usage("decode", "give one FILE or HEX string");
     const char *arg = argv[optind], *label = arg;
@@ -140,7 +155,8 @@ int cmd_decode(int argc, char **argv)
     size_t len = 0;
     struct stat st;
     if (stat(arg, &st) == 0) {
-        if (st.st_size > MAX_INPUT) return cli_fail("decode", "%s: larger than %u MiB", arg, MAX_INPUT >> 20);
+        if (st.st_size > MAX_INPUT)
+            return cli_fail("decode", "%s: larger than %u MiB", arg, MAX_INPUT >> 20);
         FILE *f = fopen(arg, "rb");
         if (!f) return cli_fail("decode", "%s: %s", arg, strerror(errno));
         data = cs_xmalloc((size_t)st.st_size + 1);
@@ -153,7 +169,8 @@ int cmd_decode(int argc, char **argv)
         label = "argument";
         if (!all_hex(data, len)) {
             free(data);
-            return cli_fail("decode", "'%.40s%s' is neither a readable file nor hex", arg, len > 40 ? "..." : "");
+            return cli_fail("decode", "'%.40s%s' is neither a readable file nor hex", arg,
+                            len > 40 ? "..." : "");
         }
     }
     if (all_hex(data, len)) { /* hex text: strip whitespace and decode */
@@ -183,7 +200,8 @@ int cmd_decode(int argc, char **argv)
             }
             uint32_t bl = cs_le32(data + off + 4);
             if (bl > len - off - 8) {
-                rc = cs_error(CS_EFORMAT, "%s: byte %zu: truncated block: record says %u bytes, %zu remain",
+                rc = cs_error(CS_EFORMAT,
+                              "%s: byte %zu: truncated block: record says %u bytes, %zu remain",
                               label, off, bl, len - off - 8);
                 break;
             }
@@ -204,7 +222,8 @@ int cmd_decode(int argc, char **argv)
             if (len >= 81) snprintf(blockmsg, sizeof blockmsg, "%s", cs_errmsg());
             rc = cs_tx_parse(&t, &arena, data, len, &used, label, 0, 0);
             if (rc == 0 && used != len)
-                rc = cs_error(CS_EFORMAT, "%s: byte %zu: %zu bytes after the transaction", label, used, len - used);
+                rc = cs_error(CS_EFORMAT, "%s: byte %zu: %zu bytes after the transaction", label,
+                              used, len - used);
             if (rc == 0) {
                 print_tx(&t, net, json, scripts, 0);
                 if (json) printf("\n");

@@ -20,14 +20,21 @@ int cmd_info(int argc, char **argv)
 {
     const char *db = cli_default_db();
     int json = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'j') json = 1;
-        else if (c == 'h') { fputs(USAGE, stdout); return 0; }
-        else return cli_usage("info", "unknown option");
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'j')
+            json = 1;
+        else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("info", "unknown option");
     }
     if (optind < argc) return cli_usage("info", "unexpected argument '%s'", argv[optind]);
     struct cs_store *s;
@@ -62,13 +69,17 @@ int cmd_info(int argc, char **argv)
     int64_t height = cs_store_height(s);
     uint64_t naddr = k->addr ? k->addr - 1 : 0;
     if (json) {
-        printf("{\"chains\":{\"btc\":{\"network\":\"%s\",\"height\":%lld,\"tip\":\"%s\",\"blocks\":%llu,"
-               "\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,\"addresses\":%llu,\"utxo_count\":%llu,"
-               "\"utxo_total\":%llu,\"core_utxo_count\":%llu,\"core_utxo_total\":%llu,\"column_bytes\":%llu}}}\n",
-               cs_store_net(s)->name, (long long)height, tip, (unsigned long long)k->blocks,
-               (unsigned long long)k->tx, (unsigned long long)k->in, (unsigned long long)k->out,
-               (unsigned long long)naddr, (unsigned long long)uc, (unsigned long long)ut,
-               (unsigned long long)(uc - gc), (unsigned long long)(ut - gt), (unsigned long long)bytes);
+        printf(
+            "{\"chains\":{\"btc\":{\"network\":\"%s\",\"height\":%lld,\"tip\":\"%s\",\"blocks\":%"
+            "llu,"
+            "\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,\"addresses\":%llu,\"utxo_count\":%llu,"
+            "\"utxo_total\":%llu,\"core_utxo_count\":%llu,\"core_utxo_total\":%llu,\"column_"
+            "bytes\":%llu}}}\n",
+            cs_store_net(s)->name, (long long)height, tip, (unsigned long long)k->blocks,
+            (unsigned long long)k->tx, (unsigned long long)k->in, (unsigned long long)k->out,
+            (unsigned long long)naddr, (unsigned long long)uc, (unsigned long long)ut,
+            (unsigned long long)(uc - gc), (unsigned long long)(ut - gt),
+            (unsigned long long)bytes);
     } else {
         printf("chain      btc (%s)\n", cs_store_net(s)->name);
         printf("height     %lld\n", (long long)height);
@@ -77,8 +88,8 @@ int cmd_info(int argc, char **argv)
         printf("inputs     %llu\n", (unsigned long long)k->in);
         printf("outputs    %llu\n", (unsigned long long)k->out);
         printf("addresses  %llu\n", (unsigned long long)naddr);
-        printf("utxos      %llu holding %s BTC (%llu sat)\n", (unsigned long long)uc, cli_btc(ut, btc),
-               (unsigned long long)ut);
+        printf("utxos      %llu holding %s BTC (%llu sat)\n", (unsigned long long)uc,
+               cli_btc(ut, btc), (unsigned long long)ut);
         printf("           %llu holding %llu sat without the genesis outputs (as nodes count)\n",
                (unsigned long long)(uc - gc), (unsigned long long)(ut - gt));
         printf("columns    %llu bytes (%.1f per tx, before indexes)\n", (unsigned long long)bytes,

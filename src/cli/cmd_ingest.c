@@ -27,7 +27,8 @@ static const char USAGE[] =
     "point and re-applies the new branch.\n"
     "\n"
     "  --blocks DIR         directory with blk*.dat files (and xor.dat if present)\n"
-    "  --rpc URL            Bitcoin Core-compatible JSON-RPC endpoint, e.g. http://127.0.0.1:8332/\n"
+    "  --rpc URL            Bitcoin Core-compatible JSON-RPC endpoint, e.g. "
+    "http://127.0.0.1:8332/\n"
     "  --rpc-user USER      RPC user (with --rpc-password)\n"
     "  --rpc-password PW    RPC password\n"
     "  --rpc-cookie FILE    read user:password from a .cookie file\n"
@@ -53,21 +54,30 @@ int cmd_ingest(int argc, char **argv)
     o.progress = 1;
     const char *blocks = NULL;
     int json = 0;
-    static const struct option opts[] = {
-        {"blocks", required_argument, 0, 'b'}, {"rpc", required_argument, 0, 'r'},
-        {"rpc-user", required_argument, 0, 'u'}, {"rpc-password", required_argument, 0, 'p'},
-        {"rpc-cookie", required_argument, 0, 'c'}, {"follow", no_argument, 0, 'f'},
-        {"poll", required_argument, 0, 'P'}, {"db", required_argument, 0, 'd'},
-        {"commit-every", required_argument, 0, 'C'}, {"max-reorg", required_argument, 0, 'M'},
-        {"stop-height", required_argument, 0, 'S'}, {"quiet", no_argument, 0, 'q'},
-        {"json", no_argument, 0, 'j'}, {"network", required_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"blocks", required_argument, 0, 'b'},
+                                         {"rpc", required_argument, 0, 'r'},
+                                         {"rpc-user", required_argument, 0, 'u'},
+                                         {"rpc-password", required_argument, 0, 'p'},
+                                         {"rpc-cookie", required_argument, 0, 'c'},
+                                         {"follow", no_argument, 0, 'f'},
+                                         {"poll", required_argument, 0, 'P'},
+                                         {"db", required_argument, 0, 'd'},
+                                         {"commit-every", required_argument, 0, 'C'},
+                                         {"max-reorg", required_argument, 0, 'M'},
+                                         {"stop-height", required_argument, 0, 'S'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"network", required_argument, 0, 'n'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(USAGE, stdout);
         return 0;
     }
     if (argc < 2 || strcmp(argv[1], "btc") != 0)
-        return cli_usage("ingest", "the first argument is the chain: `ingest btc ...` (EVM ingest is not built yet)");
+        return cli_usage(
+            "ingest",
+            "the first argument is the chain: `ingest btc ...` (EVM ingest is not built yet)");
     argc--;
     argv++;
     optind = 1;
@@ -76,21 +86,39 @@ int cmd_ingest(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'b': blocks = optarg; break;
-        case 'r': o.rpc_url = optarg; break;
-        case 'u': o.rpc_user = optarg; break;
-        case 'p': o.rpc_password = optarg; break;
-        case 'c': o.rpc_cookie = optarg; break;
-        case 'f': o.follow = 1; break;
-        case 'n': network = optarg; break;
+        case 'b':
+            blocks = optarg;
+            break;
+        case 'r':
+            o.rpc_url = optarg;
+            break;
+        case 'u':
+            o.rpc_user = optarg;
+            break;
+        case 'p':
+            o.rpc_password = optarg;
+            break;
+        case 'c':
+            o.rpc_cookie = optarg;
+            break;
+        case 'f':
+            o.follow = 1;
+            break;
+        case 'n':
+            network = optarg;
+            break;
         case 'P':
             o.poll_seconds = strtod(optarg, &end);
-            if (*end || o.poll_seconds <= 0) return cli_usage("ingest", "--poll: not a positive number: %s", optarg);
+            if (*end || o.poll_seconds <= 0)
+                return cli_usage("ingest", "--poll: not a positive number: %s", optarg);
             break;
-        case 'd': o.db = optarg; break;
+        case 'd':
+            o.db = optarg;
+            break;
         case 'C':
             o.commit_blocks = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !o.commit_blocks) return cli_usage("ingest", "--commit-every: not a positive integer: %s", optarg);
+            if (*end || !o.commit_blocks)
+                return cli_usage("ingest", "--commit-every: not a positive integer: %s", optarg);
             break;
         case 'M':
             o.max_reorg = (unsigned)strtoul(optarg, &end, 10);
@@ -98,18 +126,28 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'S':
             o.stop_height = strtoll(optarg, &end, 10);
-            if (*end || o.stop_height < 0) return cli_usage("ingest", "--stop-height: not a height: %s", optarg);
+            if (*end || o.stop_height < 0)
+                return cli_usage("ingest", "--stop-height: not a height: %s", optarg);
             break;
-        case 'q': o.progress = 0; break;
-        case 'j': json = 1; break;
-        case 'h': fputs(USAGE, stdout); return 0;
-        default: return cli_usage("ingest", "unknown option");
+        case 'q':
+            o.progress = 0;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return 0;
+        default:
+            return cli_usage("ingest", "unknown option");
         }
     }
     if (optind < argc) return cli_usage("ingest", "unexpected argument '%s'", argv[optind]);
-    if (!blocks == !o.rpc_url) return cli_usage("ingest", "give exactly one of --blocks DIR or --rpc URL");
+    if (!blocks == !o.rpc_url)
+        return cli_usage("ingest", "give exactly one of --blocks DIR or --rpc URL");
     if (o.follow && !o.rpc_url) return cli_usage("ingest", "--follow needs --rpc");
-    if (network && !o.rpc_url) return cli_usage("ingest", "--network is for --rpc (blk files name their network)");
+    if (network && !o.rpc_url)
+        return cli_usage("ingest", "--network is for --rpc (blk files name their network)");
     (void)network;
     if (!isatty(2)) o.progress = o.progress ? 1 : 0;
     struct sigaction sa;
@@ -130,17 +168,21 @@ int cmd_ingest(int argc, char **argv)
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     double mbs = st.seconds > 0 ? st.bytes / 1e6 / st.seconds : 0;
     if (json) {
-        printf("{\"blocks\":%llu,\"txs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"height_before\":%lld,"
-               "\"height\":%lld,\"rolled_back\":%llu,\"interrupted\":%s}\n",
-               (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.bytes,
-               st.seconds, (long long)st.height_before, (long long)st.height_after,
-               (unsigned long long)st.rolled_back, rc == CS_EINTERRUPTED ? "true" : "false");
+        printf(
+            "{\"blocks\":%llu,\"txs\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"height_before\":%lld,"
+            "\"height\":%lld,\"rolled_back\":%llu,\"interrupted\":%s}\n",
+            (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.bytes,
+            st.seconds, (long long)st.height_before, (long long)st.height_after,
+            (unsigned long long)st.rolled_back, rc == CS_EINTERRUPTED ? "true" : "false");
     } else if (o.progress) {
-        fprintf(stderr, "ingest: %llu blocks, %llu tx, %.1f MB in %.2f s (%.1f MB/s)%s; height %lld -> %lld",
-                (unsigned long long)st.blocks, (unsigned long long)st.txs, st.bytes / 1e6, st.seconds,
-                mbs, rc == CS_EINTERRUPTED ? ", interrupted" : "", (long long)st.height_before,
-                (long long)st.height_after);
-        if (st.rolled_back) fprintf(stderr, ", rolled back %llu", (unsigned long long)st.rolled_back);
+        fprintf(
+            stderr,
+            "ingest: %llu blocks, %llu tx, %.1f MB in %.2f s (%.1f MB/s)%s; height %lld -> %lld",
+            (unsigned long long)st.blocks, (unsigned long long)st.txs, st.bytes / 1e6, st.seconds,
+            mbs, rc == CS_EINTERRUPTED ? ", interrupted" : "", (long long)st.height_before,
+            (long long)st.height_after);
+        if (st.rolled_back)
+            fprintf(stderr, ", rolled back %llu", (unsigned long long)st.rolled_back);
         fputc('\n', stderr);
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;

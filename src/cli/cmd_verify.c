@@ -18,13 +18,19 @@ int cmd_verify(int argc, char **argv)
     int only = 0, c;
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"checksums-only", no_argument, 0, 'c'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd') db = optarg;
-        else if (c == 'c') only = 1;
-        else if (c == 'h') { fputs(USAGE, stdout); return 0; }
-        else return cli_usage("verify", "unknown option");
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'c')
+            only = 1;
+        else if (c == 'h') {
+            fputs(USAGE, stdout);
+            return 0;
+        } else
+            return cli_usage("verify", "unknown option");
     }
     if (optind < argc) return cli_usage("verify", "unexpected argument '%s'", argv[optind]);
     struct cs_store *s;

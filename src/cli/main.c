@@ -22,9 +22,12 @@ static const struct {
     {"decode", cmd_decode, "decode a raw block or transaction (file or hex) without a store"},
     {"verify", cmd_verify, "check the store's consistency and print column checksums"},
     {"tags", cmd_tags, "import and list attribution tags (OFAC lists and SDN, TagPacks, CSV)"},
-    {"cluster", cmd_cluster, "group addresses into entities (multi-input, CoinJoin vetoes, change)"},
-    {"trace", cmd_trace, "follow stolen funds forward or backward under a taint policy; case reports"},
-    {"entity", cmd_entity, "size, balance, tags and members of a cluster; --why links two addresses"},
+    {"cluster", cmd_cluster,
+     "group addresses into entities (multi-input, CoinJoin vetoes, change)"},
+    {"trace", cmd_trace,
+     "follow stolen funds forward or backward under a taint policy; case reports"},
+    {"entity", cmd_entity,
+     "size, balance, tags and members of a cluster; --why links two addresses"},
 };
 
 static void usage(FILE *f)
@@ -97,9 +100,12 @@ void cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
     }
     fputc('"', f);
 }

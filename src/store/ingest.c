@@ -52,7 +52,8 @@ static int apply_raw(struct applier *ap, const uint8_t *raw, size_t len, const c
         return cs_error(CS_ECONSENSUS, "%s: byte %llu: block %s: hash above its target (bits %08x)",
                         label, (unsigned long long)off, h, b.hdr.bits);
     }
-    if ((rc = cs_store_append_block(ap->s, &b))) return cs_error_prefix(rc, "%s: byte %llu: ", label, (unsigned long long)off);
+    if ((rc = cs_store_append_block(ap->s, &b)))
+        return cs_error_prefix(rc, "%s: byte %llu: ", label, (unsigned long long)off);
     ap->st->blocks++;
     ap->st->txs += b.n_tx;
     ap->st->bytes += len;
@@ -67,7 +68,9 @@ static int apply_raw(struct applier *ap, const uint8_t *raw, size_t len, const c
     if (ap->o->progress && t - ap->last_progress >= 1.0) {
         double el = t - ap->t0;
         fprintf(stderr, "ingest: height %lld", (long long)cs_store_height(ap->s));
-        if (ap->total_blocks) fprintf(stderr, " (%llu/%llu blocks)", (unsigned long long)ap->st->blocks, (unsigned long long)ap->total_blocks);
+        if (ap->total_blocks)
+            fprintf(stderr, " (%llu/%llu blocks)", (unsigned long long)ap->st->blocks,
+                    (unsigned long long)ap->total_blocks);
         fprintf(stderr, ", %llu tx, %.1f MB/s, %.0f tx/s\n", (unsigned long long)ap->st->txs,
                 ap->st->bytes / 1e6 / el, ap->st->txs / el);
         ap->last_progress = t;
@@ -92,8 +95,10 @@ static int applier_finish(struct applier *ap, int rc)
     char msg[1024];
     snprintf(msg, sizeof msg, "%s", cs_errmsg());
     int c = cs_store_commit(ap->s);
-    if (c && (!rc || rc == CS_EINTERRUPTED)) rc = c;
-    else if (rc) cs_error(rc, "%s", msg);
+    if (c && (!rc || rc == CS_EINTERRUPTED))
+        rc = c;
+    else if (rc)
+        cs_error(rc, "%s", msg);
     cs_block_arena_free(&ap->arena);
     ap->st->seconds = now() - ap->t0;
     ap->st->height_after = cs_store_height(ap->s);
@@ -160,7 +165,8 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         return rc;
     }
     if (o->progress)
-        fprintf(stderr, "ingest: %zu blocks (%.1f MB) in %zu files of %s, network %s, scanned in %.2f s\n",
+        fprintf(stderr,
+                "ingest: %zu blocks (%.1f MB) in %zu files of %s, network %s, scanned in %.2f s\n",
                 d.n_ent, d.bytes / 1e6, d.n_files, blocks_dir, d.net->name, now() - t0);
     if ((rc = cs_store_open(&s, o->db, CS_STORE_WRITE, d.net))) {
         cs_blkdir_free(&d);
@@ -177,7 +183,10 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
     }
     int64_t tip = cs_store_height(s);
     if (best < 0) {
-        rc = tip >= 0 ? 0 : cs_error(CS_ENOTFOUND, "%s: no block connects to a genesis block or to the store", blocks_dir);
+        rc = tip >= 0
+                 ? 0
+                 : cs_error(CS_ENOTFOUND,
+                            "%s: no block connects to a genesis block or to the store", blocks_dir);
         cs_store_close(s);
         cs_blkdir_free(&d);
         return rc;
@@ -218,9 +227,10 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
     if (fork < tip) {
         uint64_t depth = (uint64_t)(tip - fork);
         if (depth > o->max_reorg) {
-            rc = cs_error(CS_ECONSENSUS, "the best chain in %s forks %llu blocks below our tip (height %lld); "
-                          "refusing to roll back more than %u (--max-reorg)", blocks_dir,
-                          (unsigned long long)depth, (long long)tip, o->max_reorg);
+            rc = cs_error(CS_ECONSENSUS,
+                          "the best chain in %s forks %llu blocks below our tip (height %lld); "
+                          "refusing to roll back more than %u (--max-reorg)",
+                          blocks_dir, (unsigned long long)depth, (long long)tip, o->max_reorg);
             goto out;
         }
         if (o->progress)
@@ -233,7 +243,8 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
      * transaction and 150-600 bytes per new address; a rebuild costs more
      * than a somewhat larger table */
     uint64_t path_bytes = 0;
-    for (size_t i = 0; i < np; i++) path_bytes += d.ent[path[i]].size;
+    for (size_t i = 0; i < np; i++)
+        path_bytes += d.ent[path[i]].size;
     if ((rc = cs_store_reserve(s, path_bytes / 400, path_bytes / 200))) goto out;
     struct applier ap;
     applier_init(&ap, s, o, st);
@@ -248,7 +259,8 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         }
         size_t ei = (size_t)path[i];
         if ((rc = cs_blkdir_read(&d, ei, &buf, &bcap))) break;
-        if ((rc = apply_raw(&ap, buf, d.ent[ei].size, d.files[d.ent[ei].file], d.ent[ei].off))) break;
+        if ((rc = apply_raw(&ap, buf, d.ent[ei].size, d.files[d.ent[ei].file], d.ent[ei].off)))
+            break;
     }
     free(buf);
     rc = applier_finish(&ap, rc);

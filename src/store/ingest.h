@@ -13,15 +13,15 @@
 
 struct cs_ingest_opts {
     const char *db;
-    unsigned commit_blocks;   /* commit after this many blocks (0: by time only) */
-    double commit_seconds;    /* commit at least this often (default 2 s) */
-    int progress;             /* progress lines on stderr */
-    unsigned max_reorg;       /* deepest rollback allowed (default 100) */
-    int64_t stop_height;      /* ingest no block above this height (-1: no limit) */
+    unsigned commit_blocks;      /* commit after this many blocks (0: by time only) */
+    double commit_seconds;       /* commit at least this often (default 2 s) */
+    int progress;                /* progress lines on stderr */
+    unsigned max_reorg;          /* deepest rollback allowed (default 100) */
+    int64_t stop_height;         /* ingest no block above this height (-1: no limit) */
     volatile sig_atomic_t *stop; /* set by a signal handler: commit and return */
     /* RPC */
     const char *rpc_url, *rpc_user, *rpc_password, *rpc_cookie;
-    int follow;               /* keep polling the node */
+    int follow; /* keep polling the node */
     double poll_seconds;
     unsigned rpc_timeout_ms;
 };
@@ -30,8 +30,8 @@ struct cs_ingest_stats {
     uint64_t blocks, txs, bytes;
     double seconds;
     int64_t height_before, height_after;
-    uint64_t rolled_back; /* blocks removed by a reorg */
-    uint64_t stale_skipped;  /* blocks in the files that are not on the best chain */
+    uint64_t rolled_back;   /* blocks removed by a reorg */
+    uint64_t stale_skipped; /* blocks in the files that are not on the best chain */
 };
 
 void cs_ingest_opts_default(struct cs_ingest_opts *o);

@@ -68,7 +68,8 @@ static int node_hash(struct rpc *r, uint64_t h, uint8_t out[32])
 }
 
 /* Raw block bytes by hash into *buf (grown as needed). */
-static int node_block(struct rpc *r, const uint8_t hash[32], uint8_t **buf, size_t *cap, size_t *len)
+static int node_block(struct rpc *r, const uint8_t hash[32], uint8_t **buf, size_t *cap,
+                      size_t *len)
 {
     char hex[65], params[96];
     cs_hex_rev(hex, hash);
@@ -84,7 +85,8 @@ static int node_block(struct rpc *r, const uint8_t hash[32], uint8_t **buf, size
         *buf = cs_xmalloc(sl / 2);
         *cap = sl / 2;
     }
-    if (cs_unhex(*buf, sl / 2, s, sl)) return cs_error(CS_ERPC, "rpc getblock %s: invalid hex", hex);
+    if (cs_unhex(*buf, sl / 2, s, sl))
+        return cs_error(CS_ERPC, "rpc getblock %s: invalid hex", hex);
     *len = sl / 2;
     return 0;
 }
@@ -136,7 +138,8 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
         const char *chain;
         size_t cl;
         if (cs_json_obj_str(r.res, "chain", &chain, &cl) || !(net = net_of_chain(chain))) {
-            rc = cs_error(CS_ERPC, "rpc getblockchaininfo: no known \"chain\" in the reply (use --network)");
+            rc = cs_error(CS_ERPC,
+                          "rpc getblockchaininfo: no known \"chain\" in the reply (use --network)");
             goto out_client;
         }
     }
@@ -166,7 +169,8 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
         if (h < tip) {
             uint64_t depth = (uint64_t)(tip - h);
             if (depth > o->max_reorg) {
-                rc = cs_error(CS_ECONSENSUS, "the node's chain forks %llu blocks below our tip (height %lld); "
+                rc = cs_error(CS_ECONSENSUS,
+                              "the node's chain forks %llu blocks below our tip (height %lld); "
                               "refusing to roll back more than %u (--max-reorg)",
                               (unsigned long long)depth, (long long)tip, o->max_reorg);
                 break;
@@ -191,7 +195,9 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
             struct cs_block b;
             if ((rc = cs_block_parse(&b, &arena, buf, len, label, 0, CS_PARSE_NO_WTXID))) break;
             if (memcmp(b.hash, nh, 32)) {
-                rc = cs_error(CS_ERPC, "%s: the node sent a block whose hash is not the one asked for", label);
+                rc = cs_error(CS_ERPC,
+                              "%s: the node sent a block whose hash is not the one asked for",
+                              label);
                 break;
             }
             if (!cs_check_pow(b.hash, b.hdr.bits)) {
@@ -215,14 +221,16 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
             st->bytes += len;
             since_commit++;
             double t = now();
-            if ((o->commit_blocks && since_commit >= o->commit_blocks) || t - last_commit >= o->commit_seconds) {
+            if ((o->commit_blocks && since_commit >= o->commit_blocks) ||
+                t - last_commit >= o->commit_seconds) {
                 if ((rc = cs_store_commit(s))) break;
                 since_commit = 0;
                 last_commit = t;
             }
             if (o->progress && t - last_progress >= 1.0) {
-                fprintf(stderr, "ingest: height %lld of %lld, %llu tx, %.1f MB/s\n", (long long)height,
-                        (long long)top, (unsigned long long)st->txs, st->bytes / 1e6 / (t - t0));
+                fprintf(stderr, "ingest: height %lld of %lld, %llu tx, %.1f MB/s\n",
+                        (long long)height, (long long)top, (unsigned long long)st->txs,
+                        st->bytes / 1e6 / (t - t0));
                 last_progress = t;
             }
         }
@@ -244,8 +252,10 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", cs_errmsg());
         int c2 = cs_store_commit(s); /* good blocks before an error are kept */
-        if (c2 && (!rc || rc == CS_EINTERRUPTED)) rc = c2;
-        else if (rc && rc != CS_EINTERRUPTED) cs_error(rc, "%s", msg);
+        if (c2 && (!rc || rc == CS_EINTERRUPTED))
+            rc = c2;
+        else if (rc && rc != CS_EINTERRUPTED)
+            cs_error(rc, "%s", msg);
     }
     st->height_after = cs_store_height(s);
     st->seconds = now() - t0;

@@ -33,7 +33,7 @@ struct idx {
     int fd;
     uint8_t *map;
     size_t maplen;
-    uint64_t cap; /* slots, power of two */
+    uint64_t cap;    /* slots, power of two */
     uint32_t *slots; /* pairs: tag, id + 1 */
 };
 
@@ -44,11 +44,11 @@ struct cs_store {
     const struct cs_netparams *net;
     struct col col[CS_COL_COUNT];
     struct idx txidx, addridx;
-    struct cs_counts committed; /* as in MANIFEST */
-    struct cs_counts cur;       /* writer: including the uncommitted tail */
+    struct cs_counts committed;              /* as in MANIFEST */
+    struct cs_counts cur;                    /* writer: including the uncommitted tail */
     uint64_t utxo_count, utxo_total;         /* committed */
     uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
-    struct cs_addr *scratch; /* per-block classified output addresses */
+    struct cs_addr *scratch;                 /* per-block classified output addresses */
     size_t scratch_cap;
     uint64_t *pre; /* per-block prevouts resolved ahead (output id + 1, 0 = later) */
     size_t pre_cap;
@@ -79,16 +79,22 @@ const char *cs_store_col_name(int c)
 static uint64_t *count_of(struct cs_counts *k, int c)
 {
     switch (c) {
-    case CS_COL_BLK: return &k->blocks;
+    case CS_COL_BLK:
+        return &k->blocks;
     case CS_COL_TX:
-    case CS_COL_TXID: return &k->tx;
-    case CS_COL_IN: return &k->in;
+    case CS_COL_TXID:
+        return &k->tx;
+    case CS_COL_IN:
+        return &k->in;
     case CS_COL_OUT:
     case CS_COL_SPENT:
-    case CS_COL_OUTNEXT: return &k->out;
+    case CS_COL_OUTNEXT:
+        return &k->out;
     case CS_COL_ADDR:
-    case CS_COL_ADDRHEAD: return &k->addr;
-    case CS_COL_MSIG: return &k->msig;
+    case CS_COL_ADDRHEAD:
+        return &k->addr;
+    case CS_COL_MSIG:
+        return &k->msig;
     }
     return NULL;
 }
@@ -265,7 +271,8 @@ static int idx_grow_for(struct cs_store *s, struct idx *x, const char *name, int
 {
     if (rows_after * 8 <= x->cap * 5) return 0;
     uint64_t cap = x->cap;
-    while (rows_after * 8 > cap * 5) cap *= 2;
+    while (rows_after * 8 > cap * 5)
+        cap *= 2;
     uint64_t have = is_tx ? s->cur.tx : s->cur.addr;
     return idx_rebuild(s, x, name, is_tx, have, cap);
 }
@@ -327,7 +334,8 @@ static int addr_lookup(struct cs_store *s, const struct cs_addr *a, uint64_t *id
     if (!insert) return CS_ENOTFOUND;
     int rc;
     uint64_t newid = s->cur.addr;
-    if ((rc = col_reserve(s, CS_COL_ADDR, newid + 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, newid + 1)))
+    if ((rc = col_reserve(s, CS_COL_ADDR, newid + 1)) ||
+        (rc = col_reserve(s, CS_COL_ADDRHEAD, newid + 1)))
         return rc;
     memcpy(row(s, CS_COL_ADDR, newid), a, sizeof *a);
     memset(row(s, CS_COL_ADDRHEAD, newid), 0, 8);
@@ -359,16 +367,16 @@ static int manifest_write(struct cs_store *s)
     const struct cs_counts *k = &s->cur;
     n += snprintf(buf + n, sizeof buf - n, "chainsleuth-store %d\nnetwork %s\n", CS_STORE_FORMAT,
                   s->net->name);
-    n += snprintf(buf + n, sizeof buf - n,
-                  "blocks %llu\ntx %llu\nin %llu\nout %llu\naddr %llu\nmsig %llu\n",
-                  (unsigned long long)k->blocks, (unsigned long long)k->tx,
-                  (unsigned long long)k->in, (unsigned long long)k->out,
-                  (unsigned long long)k->addr, (unsigned long long)k->msig);
+    n += snprintf(
+        buf + n, sizeof buf - n, "blocks %llu\ntx %llu\nin %llu\nout %llu\naddr %llu\nmsig %llu\n",
+        (unsigned long long)k->blocks, (unsigned long long)k->tx, (unsigned long long)k->in,
+        (unsigned long long)k->out, (unsigned long long)k->addr, (unsigned long long)k->msig);
     n += snprintf(buf + n, sizeof buf - n, "utxo_count %llu\nutxo_total %llu\n",
                   (unsigned long long)s->cur_utxo_count, (unsigned long long)s->cur_utxo_total);
     if (k->blocks) {
         cs_hex_rev(hex, ((const struct cs_blockrec *)row(s, CS_COL_BLK, k->blocks - 1))->hash);
-        n += snprintf(buf + n, sizeof buf - n, "tip %llu %s\n", (unsigned long long)(k->blocks - 1), hex);
+        n += snprintf(buf + n, sizeof buf - n, "tip %llu %s\n", (unsigned long long)(k->blocks - 1),
+                      hex);
     }
     uint8_t h[32];
     cs_sha256(buf, (size_t)n, h);
@@ -425,14 +433,22 @@ static int manifest_read(struct cs_store *s)
         unsigned long long v;
         if (sscanf(line, "chainsleuth-store %d", &fmt) == 1) continue;
         if (sscanf(line, "network %31s", netname) == 1) continue;
-        if (sscanf(line, "blocks %llu", &v) == 1) k.blocks = v;
-        else if (sscanf(line, "tx %llu", &v) == 1) k.tx = v;
-        else if (sscanf(line, "in %llu", &v) == 1) k.in = v;
-        else if (sscanf(line, "out %llu", &v) == 1) k.out = v;
-        else if (sscanf(line, "addr %llu", &v) == 1) k.addr = v;
-        else if (sscanf(line, "msig %llu", &v) == 1) k.msig = v;
-        else if (sscanf(line, "utxo_count %llu", &v) == 1) uc = v;
-        else if (sscanf(line, "utxo_total %llu", &v) == 1) ut = v;
+        if (sscanf(line, "blocks %llu", &v) == 1)
+            k.blocks = v;
+        else if (sscanf(line, "tx %llu", &v) == 1)
+            k.tx = v;
+        else if (sscanf(line, "in %llu", &v) == 1)
+            k.in = v;
+        else if (sscanf(line, "out %llu", &v) == 1)
+            k.out = v;
+        else if (sscanf(line, "addr %llu", &v) == 1)
+            k.addr = v;
+        else if (sscanf(line, "msig %llu", &v) == 1)
+            k.msig = v;
+        else if (sscanf(line, "utxo_count %llu", &v) == 1)
+            uc = v;
+        else if (sscanf(line, "utxo_total %llu", &v) == 1)
+            ut = v;
     }
     if (fmt != CS_STORE_FORMAT)
         return cs_error(CS_ECORRUPT, "%s/MANIFEST: format %d, this build reads %d", s->dir, fmt,
@@ -460,7 +476,8 @@ static uint64_t tail_rows(const struct cs_store *s, int c, uint64_t from)
 {
     const struct col *k = &s->col[c];
     uint64_t cap = k->maplen / k->recsz, r = from;
-    while (r < cap && !row_zero(row(s, c, r), k->recsz)) r++;
+    while (r < cap && !row_zero(row(s, c, r), k->recsz))
+        r++;
     return r - from;
 }
 
@@ -482,7 +499,8 @@ static int undo_past(struct cs_store *s, const struct cs_counts *k)
     uint64_t t_blk = tail_rows(s, CS_COL_BLK, k->blocks);
     uint64_t t_tx = tail_rows(s, CS_COL_TX, k->tx), t_txid = tail_rows(s, CS_COL_TXID, k->tx);
     uint64_t t_in = tail_rows(s, CS_COL_IN, k->in), t_out = tail_rows(s, CS_COL_OUT, k->out);
-    uint64_t t_addr = tail_rows(s, CS_COL_ADDR, k->addr), t_msig = tail_rows(s, CS_COL_MSIG, k->msig);
+    uint64_t t_addr = tail_rows(s, CS_COL_ADDR, k->addr),
+             t_msig = tail_rows(s, CS_COL_MSIG, k->msig);
     if (t_txid > t_tx) t_tx = t_txid;
     uint64_t out_rows = s->col[CS_COL_SPENT].maplen / 4;
     uint64_t head_rows = s->col[CS_COL_ADDRHEAD].maplen / 8;
@@ -501,10 +519,12 @@ static int undo_past(struct cs_store *s, const struct cs_counts *k)
             if (cs_le64(h) == o + 1) memcpy(h, row(s, CS_COL_OUTNEXT, o), 8);
         }
         zero_rows_backward(s, CS_COL_IN, k->in, k->in + t_in);
-        zero_rows_backward(s, CS_COL_SPENT, k->out, k->out + t_out > out_rows ? out_rows : k->out + t_out);
+        zero_rows_backward(s, CS_COL_SPENT, k->out,
+                           k->out + t_out > out_rows ? out_rows : k->out + t_out);
         zero_rows_backward(s, CS_COL_OUTNEXT, k->out, k->out + t_out);
         zero_rows_backward(s, CS_COL_OUT, k->out, k->out + t_out);
-        zero_rows_backward(s, CS_COL_ADDRHEAD, k->addr, k->addr + t_addr > head_rows ? head_rows : k->addr + t_addr);
+        zero_rows_backward(s, CS_COL_ADDRHEAD, k->addr,
+                           k->addr + t_addr > head_rows ? head_rows : k->addr + t_addr);
         zero_rows_backward(s, CS_COL_ADDR, k->addr, k->addr + t_addr);
         zero_rows_backward(s, CS_COL_MSIG, k->msig, k->msig + t_msig);
         zero_rows_backward(s, CS_COL_TXID, k->tx, k->tx + t_tx);
@@ -553,7 +573,8 @@ static int init_new(struct cs_store *s)
 {
     int rc;
     /* address row 0 is reserved so that no written output row is all zero */
-    if ((rc = col_reserve(s, CS_COL_ADDR, 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, 1))) return rc;
+    if ((rc = col_reserve(s, CS_COL_ADDR, 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, 1)))
+        return rc;
     s->cur.addr = 1;
     return manifest_write(s);
 }
@@ -565,7 +586,8 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
     struct cs_store *s = cs_xcalloc(1, sizeof *s);
     s->mode = mode;
     s->lockfd = -1;
-    for (int c = 0; c < CS_COL_COUNT; c++) s->col[c].fd = -1;
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        s->col[c].fd = -1;
     snprintf(s->dir, sizeof s->dir, "%s/btc", dbdir);
     if (mode == CS_STORE_WRITE) {
         if (mkdir(dbdir, 0755) && errno != EEXIST) {
@@ -580,7 +602,8 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         path_of(s, "LOCK", p, sizeof p);
         s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB)) {
-            rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store", s->dir);
+            rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store",
+                          s->dir);
             goto fail;
         }
         /* leftovers of an interrupted index rebuild */
@@ -593,7 +616,8 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
     int fresh = 0;
     if (rc == CS_ENOTFOUND) {
         if (mode != CS_STORE_WRITE) {
-            rc = cs_error(CS_ENOTFOUND, "%s: no store here (run `chainsleuth ingest` first)", dbdir);
+            rc =
+                cs_error(CS_ENOTFOUND, "%s: no store here (run `chainsleuth ingest` first)", dbdir);
             goto fail;
         }
         if (!net) {
@@ -618,12 +642,14 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         path_of(s, "txid.idx", p, sizeof p);
         int have = stat(p, &st) == 0;
         if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 1024, !have))) goto fail;
-        if (!have && s->cur.tx && (rc = idx_rebuild(s, &s->txidx, "txid.idx", 1, s->cur.tx, 1024))) goto fail;
+        if (!have && s->cur.tx && (rc = idx_rebuild(s, &s->txidx, "txid.idx", 1, s->cur.tx, 1024)))
+            goto fail;
         path_of(s, "addr.idx", p, sizeof p);
         have = stat(p, &st) == 0;
         if ((rc = idx_open_file(s, &s->addridx, "addr.idx", 1024, !have))) goto fail;
         if (!have && s->cur.addr > 1 &&
-            (rc = idx_rebuild(s, &s->addridx, "addr.idx", 0, s->cur.addr, 1024))) goto fail;
+            (rc = idx_rebuild(s, &s->addridx, "addr.idx", 0, s->cur.addr, 1024)))
+            goto fail;
         if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx)) ||
             (rc = idx_grow_for(s, &s->addridx, "addr.idx", 0, s->cur.addr)))
             goto fail;
@@ -668,7 +694,10 @@ const struct cs_counts *cs_store_counts(const struct cs_store *s)
 {
     return s->mode == CS_STORE_WRITE ? &s->cur : &s->committed;
 }
-const struct cs_netparams *cs_store_net(const struct cs_store *s) { return s->net; }
+const struct cs_netparams *cs_store_net(const struct cs_store *s)
+{
+    return s->net;
+}
 int64_t cs_store_height(const struct cs_store *s)
 {
     return (int64_t)cs_store_counts(s)->blocks - 1;
@@ -686,7 +715,10 @@ const struct cs_txrec *cs_store_tx(const struct cs_store *s, uint64_t t)
 {
     return (const struct cs_txrec *)row(s, CS_COL_TX, t);
 }
-const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t t) { return row(s, CS_COL_TXID, t); }
+const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t t)
+{
+    return row(s, CS_COL_TXID, t);
+}
 const struct cs_inrec *cs_store_in(const struct cs_store *s, uint64_t i)
 {
     return (const struct cs_inrec *)row(s, CS_COL_IN, i);
@@ -718,7 +750,8 @@ uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
 {
     uint64_t v = cs_le64(row(s, CS_COL_ADDRHEAD, a)), n = cs_store_counts(s)->out;
     /* a reader's snapshot may predate outputs a writer linked since */
-    while (v && v - 1 >= n) v = cs_le64(row(s, CS_COL_OUTNEXT, v - 1));
+    while (v && v - 1 >= n)
+        v = cs_le64(row(s, CS_COL_OUTNEXT, v - 1));
     return v ? v - 1 : CS_NONE64;
 }
 uint64_t cs_store_out_next(const struct cs_store *s, uint64_t o)
@@ -744,14 +777,22 @@ static uint64_t tx_search(const struct cs_store *s, uint64_t id, int outs)
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
         const struct cs_txrec *r = cs_store_tx(s, mid);
-        if ((outs ? r->first_out : r->first_in) <= id) lo = mid;
-        else hi = mid;
+        if ((outs ? r->first_out : r->first_in) <= id)
+            lo = mid;
+        else
+            hi = mid;
     }
     /* skip transactions without outputs that share the same first_out */
     return lo;
 }
-uint64_t cs_store_out_tx(const struct cs_store *s, uint64_t o) { return tx_search(s, o, 1); }
-uint64_t cs_store_in_tx(const struct cs_store *s, uint64_t i) { return tx_search(s, i, 0); }
+uint64_t cs_store_out_tx(const struct cs_store *s, uint64_t o)
+{
+    return tx_search(s, o, 1);
+}
+uint64_t cs_store_in_tx(const struct cs_store *s, uint64_t i)
+{
+    return tx_search(s, i, 0);
+}
 
 int cs_store_find_block(const struct cs_store *s, const uint8_t hash[32], uint64_t *height)
 {
@@ -788,7 +829,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         memcpy(work, tip->work, 32);
     } else if (!row_zero(b->hdr.prev, 32)) {
         cs_hex_rev(bh, b->hash);
-        return cs_error(CS_ECONSENSUS, "block %s cannot start a chain: its prev hash is not zero", bh);
+        return cs_error(CS_ECONSENSUS, "block %s cannot start a chain: its prev hash is not zero",
+                        bh);
     }
     uint64_t w[4];
     cs_work_from_bits(b->hdr.bits, w);
@@ -849,7 +891,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             for (uint32_t i = 0; i < tx->n_in; i++, k++) {
                 uint64_t ptx, f, n;
                 s->pre[k] = 0;
-                if (t == 0 || cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= first_tx) continue;
+                if (t == 0 || cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= first_tx)
+                    continue;
                 cs_store_tx_outs(s, ptx, &f, &n);
                 if (tx->in[i].prev_vout >= n) continue; /* reported by the main loop */
                 uint64_t o = f + tx->in[i].prev_vout;
@@ -865,8 +908,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         const struct cs_tx *tx = &b->tx[t];
         uint64_t txrow = s->cur.tx;
         if (txrow >= 0xfffffffeu) return cs_error(CS_ERANGE, "more than 2^32-2 transactions");
-        struct cs_txrec tr = {s->cur.in, s->cur.out, (uint32_t)height, tx->version, tx->locktime,
-                              tx->size, cs_tx_weight(tx)};
+        struct cs_txrec tr = {s->cur.in,    s->cur.out, (uint32_t)height, tx->version,
+                              tx->locktime, tx->size,   cs_tx_weight(tx)};
         memcpy(row(s, CS_COL_TX, txrow), &tr, sizeof tr);
         memcpy(row(s, CS_COL_TXID, txrow), tx->txid, 32);
         s->cur.tx++;
@@ -883,15 +926,17 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
                 if (cs_store_find_tx(s, tx->in[i].prev_txid, &ptx) || ptx >= txrow) {
                     cs_hex_rev(id, tx->in[i].prev_txid);
                     cs_hex_rev(bh, tx->txid);
-                    return cs_error(CS_ECONSENSUS, "tx %s input %u spends unknown tx %s", bh, i, id);
+                    return cs_error(CS_ECONSENSUS, "tx %s input %u spends unknown tx %s", bh, i,
+                                    id);
                 }
                 uint64_t f, n;
                 cs_store_tx_outs(s, ptx, &f, &n);
                 if (tx->in[i].prev_vout >= n) {
                     cs_hex_rev(id, tx->in[i].prev_txid);
                     cs_hex_rev(bh, tx->txid);
-                    return cs_error(CS_ECONSENSUS, "tx %s input %u spends %s:%u, which does not exist",
-                                    bh, i, id, tx->in[i].prev_vout);
+                    return cs_error(CS_ECONSENSUS,
+                                    "tx %s input %u spends %s:%u, which does not exist", bh, i, id,
+                                    tx->in[i].prev_vout);
                 }
                 ir.prevout1 = f + tx->in[i].prev_vout + 1;
             }
@@ -906,8 +951,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
                 char id[65];
                 cs_hex_rev(bh, tx->txid);
                 cs_hex_rev(id, cs_store_txid(s, cs_store_out_tx(s, p1 - 1)));
-                return cs_error(CS_ECONSENSUS, "tx %s input %llu double-spends an output of tx %s", bh,
-                                (unsigned long long)(i - first_in), id);
+                return cs_error(CS_ECONSENSUS, "tx %s input %llu double-spends an output of tx %s",
+                                bh, (unsigned long long)(i - first_in), id);
             }
             cs_put_le32(sp, (uint32_t)(txrow + 1));
             /* a spendable output is never OP_RETURN (its script fails), so every
@@ -929,7 +974,8 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             if (a.type == CS_ADDR_MULTISIG && aid >= addrs_before) {
                 /* link rows are written once, when the multisig script is first seen */
                 struct cs_addr keys[20];
-                int nk = cs_script_multisig_keys(tx->out[o].script, tx->out[o].script_len, keys, 20);
+                int nk =
+                    cs_script_multisig_keys(tx->out[o].script, tx->out[o].script_len, keys, 20);
                 for (int k = 0; k < nk && k < 20; k++) {
                     uint64_t kid;
                     if ((rc = addr_lookup(s, &keys[k], &kid, 1))) return rc;
@@ -985,7 +1031,8 @@ int cs_store_commit(struct cs_store *s)
 {
     for (int c = 0; c < CS_COL_COUNT; c++)
         if (s->col[c].fd >= 0 && fdatasync(s->col[c].fd)) return io_err(s, "fsync", COLS[c].name);
-    if ((s->txidx.fd > 0 && fdatasync(s->txidx.fd)) || (s->addridx.fd > 0 && fdatasync(s->addridx.fd)))
+    if ((s->txidx.fd > 0 && fdatasync(s->txidx.fd)) ||
+        (s->addridx.fd > 0 && fdatasync(s->addridx.fd)))
         return io_err(s, "fsync", "index");
     return manifest_write(s);
 }
@@ -1046,7 +1093,8 @@ int cs_store_col_checksum(const struct cs_store *s, int c, uint8_t out[32], uint
     return 0;
 }
 
-int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t), void *ctx)
+int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t),
+                    void *ctx)
 {
     const struct cs_counts *k = cs_store_counts(s);
     uint64_t total = k->tx + k->addr, done = 0;
@@ -1069,7 +1117,8 @@ int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, 
     for (uint64_t a = 1; a < k->addr; a++, done++) {
         uint64_t f;
         if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
-            return cs_error(CS_ECORRUPT, "address index: address %llu not found", (unsigned long long)a);
+            return cs_error(CS_ECORRUPT, "address index: address %llu not found",
+                            (unsigned long long)a);
         uint64_t prev = CS_NONE64;
         for (uint64_t o = cs_store_addr_head(s, a); o != CS_NONE64; o = cs_store_out_next(s, o)) {
             if (cs_store_out(s, o)->addr != a || (prev != CS_NONE64 && o >= prev))

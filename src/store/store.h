@@ -75,8 +75,17 @@ struct cs_msigrec {
 #pragma pack(pop)
 
 enum cs_col {
-    CS_COL_BLK, CS_COL_TX, CS_COL_TXID, CS_COL_IN, CS_COL_OUT, CS_COL_SPENT, CS_COL_OUTNEXT,
-    CS_COL_ADDR, CS_COL_ADDRHEAD, CS_COL_MSIG, CS_COL_COUNT
+    CS_COL_BLK,
+    CS_COL_TX,
+    CS_COL_TXID,
+    CS_COL_IN,
+    CS_COL_OUT,
+    CS_COL_SPENT,
+    CS_COL_OUTNEXT,
+    CS_COL_ADDR,
+    CS_COL_ADDRHEAD,
+    CS_COL_MSIG,
+    CS_COL_COUNT
 };
 
 struct cs_counts {

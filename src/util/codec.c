@@ -18,7 +18,8 @@ void cs_hex(char *out, const uint8_t *in, size_t len)
 void cs_hex_rev(char out[65], const uint8_t in[32])
 {
     uint8_t r[32];
-    for (int i = 0; i < 32; i++) r[i] = in[31 - i];
+    for (int i = 0; i < 32; i++)
+        r[i] = in[31 - i];
     cs_hex(out, r, 32);
 }
 
@@ -45,7 +46,8 @@ int cs_unhex_rev32(uint8_t out[32], const char *hex)
 {
     uint8_t t[32];
     if (strlen(hex) != 64 || cs_unhex(t, 32, hex, 64)) return CS_EFORMAT;
-    for (int i = 0; i < 32; i++) out[i] = t[31 - i];
+    for (int i = 0; i < 32; i++)
+        out[i] = t[31 - i];
     return 0;
 }
 
@@ -106,7 +108,8 @@ size_t cs_base58check_encode(char *out, uint8_t ver, const uint8_t *payload, siz
     cs_sha256d(buf, 1 + len, chk);
     memcpy(buf + 1 + len, chk, 4);
     size_t zeros = 0;
-    while (zeros < n && buf[zeros] == 0) zeros++;
+    while (zeros < n && buf[zeros] == 0)
+        zeros++;
     /* The number as big-endian 32-bit words, divided by 58^5 (< 2^32) per
      * pass: five digits per pass instead of one per byte and digit. */
     uint32_t w[18];
@@ -114,12 +117,14 @@ size_t cs_base58check_encode(char *out, uint8_t ver, const uint8_t *payload, siz
     for (size_t i = 0, b = 0; i < nw; i++) {
         size_t k = i == 0 ? lead : 4;
         uint32_t v = 0;
-        while (k--) v = v << 8 | buf[b++];
+        while (k--)
+            v = v << 8 | buf[b++];
         w[i] = v;
     }
     char digits[128];
     size_t nd = 0, first = 0;
-    while (first < nw && w[first] == 0) first++;
+    while (first < nw && w[first] == 0)
+        first++;
     while (first < nw) {
         uint64_t rem = 0;
         for (size_t i = first; i < nw; i++) {
@@ -131,12 +136,16 @@ size_t cs_base58check_encode(char *out, uint8_t ver, const uint8_t *payload, siz
             digits[nd++] = B58[rem % 58];
             rem /= 58;
         }
-        while (first < nw && w[first] == 0) first++;
+        while (first < nw && w[first] == 0)
+            first++;
     }
-    while (nd && digits[nd - 1] == '1') nd--; /* zero digits above the top */
+    while (nd && digits[nd - 1] == '1')
+        nd--; /* zero digits above the top */
     size_t o = 0;
-    for (size_t i = 0; i < zeros; i++) out[o++] = '1';
-    while (nd) out[o++] = digits[--nd];
+    for (size_t i = 0; i < zeros; i++)
+        out[o++] = '1';
+    while (nd)
+        out[o++] = digits[--nd];
     out[o] = 0;
     return o;
 }
@@ -147,7 +156,8 @@ int cs_base58check_decode(const char *s, uint8_t *ver, uint8_t *payload, size_t 
     if (sl == 0 || sl > 120) return CS_EFORMAT;
     uint8_t bytes[100];
     size_t nb = 0, zeros = 0;
-    while (zeros < sl && s[zeros] == '1') zeros++;
+    while (zeros < sl && s[zeros] == '1')
+        zeros++;
     for (size_t i = zeros; i < sl; i++) {
         const char *p = strchr(B58, s[i]);
         if (!p || !s[i]) return CS_EFORMAT;
@@ -167,7 +177,8 @@ int cs_base58check_decode(const char *s, uint8_t *ver, uint8_t *payload, size_t 
     if (total < 5 || total > sizeof bytes) return CS_EFORMAT;
     uint8_t full[100];
     memset(full, 0, zeros);
-    for (size_t i = 0; i < nb; i++) full[zeros + i] = bytes[nb - 1 - i];
+    for (size_t i = 0; i < nb; i++)
+        full[zeros + i] = bytes[nb - 1 - i];
     uint8_t chk[32];
     cs_sha256d(full, total - 4, chk);
     if (memcmp(chk, full + total - 4, 4) != 0) return CS_EFORMAT;
@@ -193,9 +204,11 @@ static uint32_t hrp_polymod(const char *hrp)
 {
     uint32_t chk = 1;
     size_t n = strlen(hrp);
-    for (size_t i = 0; i < n; i++) chk = polymod_step(chk) ^ ((unsigned char)hrp[i] >> 5);
+    for (size_t i = 0; i < n; i++)
+        chk = polymod_step(chk) ^ ((unsigned char)hrp[i] >> 5);
     chk = polymod_step(chk);
-    for (size_t i = 0; i < n; i++) chk = polymod_step(chk) ^ ((unsigned char)hrp[i] & 31);
+    for (size_t i = 0; i < n; i++)
+        chk = polymod_step(chk) ^ ((unsigned char)hrp[i] & 31);
     return chk;
 }
 
@@ -246,9 +259,11 @@ int cs_segwit_encode(char *out, const char *hrp, int witver, const uint8_t *prog
         chk = polymod_step(chk) ^ data[i];
         out[o++] = B32[data[i]];
     }
-    for (int i = 0; i < 6; i++) chk = polymod_step(chk);
+    for (int i = 0; i < 6; i++)
+        chk = polymod_step(chk);
     chk ^= witver == 0 ? 1 : 0x2bc830a3UL;
-    for (int i = 0; i < 6; i++) out[o++] = B32[(chk >> ((5 - i) * 5)) & 31];
+    for (int i = 0; i < 6; i++)
+        out[o++] = B32[(chk >> ((5 - i) * 5)) & 31];
     out[o] = 0;
     return (int)o;
 }
@@ -271,7 +286,8 @@ int cs_segwit_decode(const char *addr, const char *hrp, char *hrp_out, int *witv
     size_t hl = (size_t)(sep - addr);
     if (hl < 1 || hl > 83 || len - hl - 1 < 7) return CS_EFORMAT;
     char h[84];
-    for (size_t i = 0; i < hl; i++) h[i] = (char)tolower((unsigned char)addr[i]);
+    for (size_t i = 0; i < hl; i++)
+        h[i] = (char)tolower((unsigned char)addr[i]);
     h[hl] = 0;
     if (hrp && strcmp(h, hrp) != 0) return CS_EFORMAT;
     if (hrp_out) memcpy(hrp_out, h, hl + 1);

@@ -12,7 +12,10 @@
 
 #include "util/error.h"
 
-static inline uint16_t cs_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t cs_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 static inline uint32_t cs_le32(const uint8_t *p)
 {
     uint32_t v;
@@ -25,8 +28,14 @@ static inline uint64_t cs_le64(const uint8_t *p)
     memcpy(&v, p, 8);
     return v;
 }
-static inline void cs_put_le32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void cs_put_le64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline void cs_put_le32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+static inline void cs_put_le64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes incl. NUL). */
 void cs_hex(char *out, const uint8_t *in, size_t len);

@@ -11,19 +11,32 @@ static _Thread_local int errset;
 const char *cs_strerror(int code)
 {
     switch (code) {
-    case CS_OK: return "success";
-    case CS_EIO: return "I/O error";
-    case CS_EFORMAT: return "format error";
-    case CS_ERANGE: return "value out of range";
-    case CS_ENOMEM: return "out of memory";
-    case CS_ENOTFOUND: return "not found";
-    case CS_EUSAGE: return "usage error";
-    case CS_ECORRUPT: return "store corrupt";
-    case CS_ECONSENSUS: return "consensus check failed";
-    case CS_ERPC: return "RPC error";
-    case CS_ENET: return "network error";
-    case CS_ELOCKED: return "store locked by another writer";
-    case CS_EINTERRUPTED: return "interrupted";
+    case CS_OK:
+        return "success";
+    case CS_EIO:
+        return "I/O error";
+    case CS_EFORMAT:
+        return "format error";
+    case CS_ERANGE:
+        return "value out of range";
+    case CS_ENOMEM:
+        return "out of memory";
+    case CS_ENOTFOUND:
+        return "not found";
+    case CS_EUSAGE:
+        return "usage error";
+    case CS_ECORRUPT:
+        return "store corrupt";
+    case CS_ECONSENSUS:
+        return "consensus check failed";
+    case CS_ERPC:
+        return "RPC error";
+    case CS_ENET:
+        return "network error";
+    case CS_ELOCKED:
+        return "store locked by another writer";
+    case CS_EINTERRUPTED:
+        return "interrupted";
     }
     return "unknown error";
 }

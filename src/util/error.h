@@ -12,17 +12,17 @@
 
 enum {
     CS_OK = 0,
-    CS_EIO = -1,       /* read/write/mmap failed (errno kept in the message) */
-    CS_EFORMAT = -2,   /* malformed input: block, tx, JSON, CSV, YAML */
-    CS_ERANGE = -3,    /* a size or count read from input exceeds its cap */
-    CS_ENOMEM = -4,    /* allocation failed */
-    CS_ENOTFOUND = -5, /* lookup found nothing */
-    CS_EUSAGE = -6,    /* bad argument from the user */
-    CS_ECORRUPT = -7,  /* the store contradicts itself */
-    CS_ECONSENSUS = -8,/* a block breaks a chain rule we check (merkle, PoW, prevout) */
-    CS_ERPC = -9,      /* a node answered an error or garbage */
-    CS_ENET = -10,     /* connect/send/recv failed */
-    CS_ELOCKED = -11,  /* another writer holds the store */
+    CS_EIO = -1,        /* read/write/mmap failed (errno kept in the message) */
+    CS_EFORMAT = -2,    /* malformed input: block, tx, JSON, CSV, YAML */
+    CS_ERANGE = -3,     /* a size or count read from input exceeds its cap */
+    CS_ENOMEM = -4,     /* allocation failed */
+    CS_ENOTFOUND = -5,  /* lookup found nothing */
+    CS_EUSAGE = -6,     /* bad argument from the user */
+    CS_ECORRUPT = -7,   /* the store contradicts itself */
+    CS_ECONSENSUS = -8, /* a block breaks a chain rule we check (merkle, PoW, prevout) */
+    CS_ERPC = -9,       /* a node answered an error or garbage */
+    CS_ENET = -10,      /* connect/send/recv failed */
+    CS_ELOCKED = -11,   /* another writer holds the store */
     CS_EINTERRUPTED = -12,
 };
 

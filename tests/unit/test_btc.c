@@ -14,21 +14,30 @@
 #include "util/codec.h"
 #include "util/hash.h"
 
-static const char GENESIS[] =
-    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc388"
-    "8a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c01010000000100000000000000000000000000000000000000000000000000000000"
-    "00000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e"
-    "6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a6"
-    "7130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000";
+static const char GENESIS[] = "01000000000000000000000000000000000000000000000000000000000000000000"
+                              "00003ba3edfd7a7b12b27ac72c3e67768f617fc81bc388"
+                              "8a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c0101000000010000000000"
+                              "0000000000000000000000000000000000000000000000"
+                              "00000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f"
+                              "32303039204368616e63656c6c6f72206f6e206272696e"
+                              "6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff01"
+                              "00f2052a01000000434104678afdb0fe5548271967f1a6"
+                              "7130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec1"
+                              "12de5c384df7ba0b8d578a4c702b6bf11d5fac00000000";
 
 /* BIP143 native P2WPKH example (signed) */
-static const char BIP143[] =
-    "01000000000102fff7f7881a8099afa6940d42d1e7f6362bec38171ea3edf433541db4e4ad969f00000000494830450221008b9d1dc26ba6a9"
-    "cb62127b02742fa9d754cd3bebf337f7a55d114c8e5cdd30be022040529b194ba3f9281a99f2b1c0a19c0489bc22ede944ccf4ecbab4cc618e"
-    "f3ed01eeffffffef51e1b804cc89d182d279655c3aa89e815b1b309fe287d9b2b55d57b90ec68a0100000000ffffffff02202cb20600000000"
-    "1976a9148280b37df378db99f66f85c95a783a76ac7a6d5988ac9093510d000000001976a9143bde42dbee7e4dbe6a21b2d50ce2f0167faa81"
-    "5988ac000247304402203609e17b84f6a7d30c80bfa610b5b4542f32a8a0d5447a12fb1366d7f01cc44a0220573a954c4518331561406f9030"
-    "0e8f3358f51928d43c212a8caed02de67eebee0121025476c2e83188368da1ff3e292e7acafcdb3566bb0ad253f62fc70f07aeee635711000000";
+static const char BIP143[] = "01000000000102fff7f7881a8099afa6940d42d1e7f6362bec38171ea3edf433541db"
+                             "4e4ad969f00000000494830450221008b9d1dc26ba6a9"
+                             "cb62127b02742fa9d754cd3bebf337f7a55d114c8e5cdd30be022040529b194ba3f92"
+                             "81a99f2b1c0a19c0489bc22ede944ccf4ecbab4cc618e"
+                             "f3ed01eeffffffef51e1b804cc89d182d279655c3aa89e815b1b309fe287d9b2b55d5"
+                             "7b90ec68a0100000000ffffffff02202cb20600000000"
+                             "1976a9148280b37df378db99f66f85c95a783a76ac7a6d5988ac9093510d000000001"
+                             "976a9143bde42dbee7e4dbe6a21b2d50ce2f0167faa81"
+                             "5988ac000247304402203609e17b84f6a7d30c80bfa610b5b4542f32a8a0d5447a12f"
+                             "b1366d7f01cc44a0220573a954c4518331561406f9030"
+                             "0e8f3358f51928d43c212a8caed02de67eebee0121025476c2e83188368da1ff3e292"
+                             "e7acafcdb3566bb0ad253f62fc70f07aeee635711000000";
 
 static uint8_t *unhex_alloc(const char *h, size_t *len)
 {
@@ -44,7 +53,10 @@ static void test_compactsize(void **st)
     struct {
         uint64_t n;
         const char *hex;
-    } v[] = {{252, "fc"}, {253, "fdfd00"}, {65535, "fdffff"}, {65536, "fe00000100"},
+    } v[] = {{252, "fc"},
+             {253, "fdfd00"},
+             {65535, "fdffff"},
+             {65536, "fe00000100"},
              {4294967296ULL, "ff0000000001000000"}};
     for (size_t i = 0; i < 5; i++) {
         uint8_t b[9];
@@ -75,10 +87,12 @@ static void test_base58(void **st)
     assert_string_equal(out, "1111111111111111111114oLvT2");
     cs_base58check_encode(out, 0x05, zero, 20);
     assert_string_equal(out, "31h1vYVSYuKP6AhS86fbRdMw9XHieotbST");
-    assert_int_equal(cs_base58check_decode("31h1vYVSYuKP6AhS86fbRdMw9XHieotbST", &ver, back, 64), 20);
+    assert_int_equal(cs_base58check_decode("31h1vYVSYuKP6AhS86fbRdMw9XHieotbST", &ver, back, 64),
+                     20);
     assert_int_equal(ver, 5);
     assert_memory_equal(back, zero, 20);
-    assert_int_equal(cs_base58check_decode("31h1vYVSYuKP6AhS86fbRdMw9XHieotbSU", &ver, back, 64), CS_EFORMAT);
+    assert_int_equal(cs_base58check_decode("31h1vYVSYuKP6AhS86fbRdMw9XHieotbSU", &ver, back, 64),
+                     CS_EFORMAT);
     assert_int_equal(cs_base58check_decode("0OIl", &ver, back, 64), CS_EFORMAT);
     /* genesis P2PK key -> 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa */
     size_t n;
@@ -95,7 +109,8 @@ static void b58_slow(char *out, const uint8_t *buf, size_t n)
     static const char A[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     uint8_t d[140];
     size_t nd = 0, z = 0, o = 0;
-    while (z < n && buf[z] == 0) z++;
+    while (z < n && buf[z] == 0)
+        z++;
     for (size_t i = z; i < n; i++) {
         unsigned carry = buf[i];
         for (size_t j = 0; j < nd; j++) {
@@ -108,8 +123,10 @@ static void b58_slow(char *out, const uint8_t *buf, size_t n)
             carry /= 58;
         }
     }
-    for (size_t i = 0; i < z; i++) out[o++] = '1';
-    while (nd) out[o++] = A[d[--nd]];
+    for (size_t i = 0; i < z; i++)
+        out[o++] = '1';
+    while (nd)
+        out[o++] = A[d[--nd]];
     out[o] = 0;
 }
 
@@ -150,21 +167,32 @@ static void test_bech32(void **st)
     assert_int_equal(cs_unhex(p20, 20, "751e76e8199196d454941c45d1b3a323f1433bd6", 40), 0);
     assert_true(cs_segwit_encode(out, "bc", 0, p20, 20) > 0);
     assert_string_equal(out, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
-    assert_int_equal(cs_unhex(p32, 32, "1863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", 64), 0);
+    assert_int_equal(
+        cs_unhex(p32, 32, "1863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", 64),
+        0);
     assert_true(cs_segwit_encode(out, "bc", 0, p32, 32) > 0);
     assert_string_equal(out, "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3");
-    assert_int_equal(cs_unhex(p32, 32, "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", 64), 0);
+    assert_int_equal(
+        cs_unhex(p32, 32, "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", 64),
+        0);
     assert_true(cs_segwit_encode(out, "bc", 1, p32, 32) > 0);
     assert_string_equal(out, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0");
     assert_int_equal(cs_segwit_decode(out, "bc", hrp, &ver, prog), 32);
     assert_int_equal(ver, 1);
     assert_memory_equal(prog, p32, 32);
     /* v1 with the Bech32 (v0) checksum constant is invalid (BIP350) */
-    assert_int_equal(cs_segwit_decode("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1", "bc", NULL, &ver, prog),
-                     CS_EFORMAT);
-    assert_int_equal(cs_segwit_decode("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "bc", NULL, &ver, prog), 20);
-    assert_int_equal(cs_segwit_decode("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "bc", NULL, &ver, prog), CS_EFORMAT);
-    assert_int_equal(cs_segwit_decode("Bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "bc", NULL, &ver, prog), CS_EFORMAT);
+    assert_int_equal(
+        cs_segwit_decode("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj1", "bc",
+                         NULL, &ver, prog),
+        CS_EFORMAT);
+    assert_int_equal(
+        cs_segwit_decode("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "bc", NULL, &ver, prog), 20);
+    assert_int_equal(
+        cs_segwit_decode("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", "bc", NULL, &ver, prog),
+        CS_EFORMAT);
+    assert_int_equal(
+        cs_segwit_decode("Bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "bc", NULL, &ver, prog),
+        CS_EFORMAT);
 }
 
 static void check_class(const char *script_hex, int type, const char *addr)
@@ -187,12 +215,14 @@ static void test_scripts(void **st)
 {
     (void)st;
     check_class("76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", CS_ADDR_P2PKH, NULL);
-    check_class("a914000000000000000000000000000000000000000087", CS_ADDR_P2SH, "31h1vYVSYuKP6AhS86fbRdMw9XHieotbST");
-    check_class("0014751e76e8199196d454941c45d1b3a323f1433bd6", CS_ADDR_P2WPKH, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
-    check_class("00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", CS_ADDR_P2WSH,
-                "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3");
-    check_class("512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", CS_ADDR_P2TR,
-                "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0");
+    check_class("a914000000000000000000000000000000000000000087", CS_ADDR_P2SH,
+                "31h1vYVSYuKP6AhS86fbRdMw9XHieotbST");
+    check_class("0014751e76e8199196d454941c45d1b3a323f1433bd6", CS_ADDR_P2WPKH,
+                "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
+    check_class("00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262",
+                CS_ADDR_P2WSH, "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3");
+    check_class("512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+                CS_ADDR_P2TR, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0");
     check_class("51024e73", CS_ADDR_WITNESS, NULL); /* P2A anchor */
     check_class("6a0568656c6c6f", CS_ADDR_OPRETURN, NULL);
     check_class("ac", CS_ADDR_NONSTD, NULL);
@@ -212,7 +242,9 @@ static void test_scripts(void **st)
     assert_string_equal(out, "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH"); /* P2PKH of generator point G */
     /* network prefixes: testnet P2PKH starts with m/n, regtest bech32 with bcrt1 */
     struct cs_addr a;
-    assert_int_equal(cs_addr_parse("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", cs_net_by_name("regtest"), &a), CS_EFORMAT);
+    assert_int_equal(
+        cs_addr_parse("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", cs_net_by_name("regtest"), &a),
+        CS_EFORMAT);
 }
 
 static void test_bip143(void **st)
@@ -280,7 +312,8 @@ static void test_genesis(void **st)
     memcpy(longer, raw, n);
     longer[n] = 0;
     assert_int_equal(cs_block_parse(&b, &ar, longer, n + 1, "genesis", 8, 0), CS_EFORMAT);
-    for (size_t cut = 0; cut < n; cut++) assert_true(cs_block_parse(&b, &ar, raw, cut, "genesis", 8, 0) < 0);
+    for (size_t cut = 0; cut < n; cut++)
+        assert_true(cs_block_parse(&b, &ar, raw, cut, "genesis", 8, 0) < 0);
     free(longer);
     cs_block_arena_free(&ar);
     free(raw);
@@ -289,8 +322,10 @@ static void test_genesis(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_compactsize), cmocka_unit_test(test_base58), cmocka_unit_test(test_base58_random), cmocka_unit_test(test_bech32),
-        cmocka_unit_test(test_scripts),     cmocka_unit_test(test_bip143), cmocka_unit_test(test_genesis),
+        cmocka_unit_test(test_compactsize),   cmocka_unit_test(test_base58),
+        cmocka_unit_test(test_base58_random), cmocka_unit_test(test_bech32),
+        cmocka_unit_test(test_scripts),       cmocka_unit_test(test_bip143),
+        cmocka_unit_test(test_genesis),
     };
     return cmocka_run_group_tests_name("btc", tests, NULL, NULL);
 }

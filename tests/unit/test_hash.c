@@ -71,6 +71,7 @@ static void test_against_openssl(void **st)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_vectors), cmocka_unit_test(test_against_openssl)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_vectors),
+                                       cmocka_unit_test(test_against_openssl)};
     return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
 }

@@ -28,9 +28,18 @@ static void put(struct buf *w, const void *p, size_t n)
     memcpy(w->b + w->n, p, n);
     w->n += n;
 }
-static void put32(struct buf *w, uint32_t v) { put(w, &v, 4); }
-static void put64(struct buf *w, uint64_t v) { put(w, &v, 8); }
-static void putcs(struct buf *w, uint64_t v) { w->n += cs_compact_put(w->b + w->n, v); }
+static void put32(struct buf *w, uint32_t v)
+{
+    put(w, &v, 4);
+}
+static void put64(struct buf *w, uint64_t v)
+{
+    put(w, &v, 8);
+}
+static void putcs(struct buf *w, uint64_t v)
+{
+    w->n += cs_compact_put(w->b + w->n, v);
+}
 
 struct in {
     const uint8_t *txid;
@@ -48,8 +57,8 @@ static void p2pkh(struct buf *w, uint64_t value, uint8_t k)
     put(w, s, 25);
 }
 /* Serializes a tx; coinbase when nin == 0 (height in scriptSig). */
-static size_t tx(struct buf *w, const struct in *ins, int nin, const uint64_t *vals, const uint8_t *keys,
-                 int nout, uint32_t height, uint8_t txid[32])
+static size_t tx(struct buf *w, const struct in *ins, int nin, const uint64_t *vals,
+                 const uint8_t *keys, int nout, uint32_t height, uint8_t txid[32])
 {
     size_t start = w->n;
     put32(w, 1);
@@ -72,7 +81,8 @@ static size_t tx(struct buf *w, const struct in *ins, int nin, const uint64_t *v
         }
     }
     putcs(w, (uint64_t)nout);
-    for (int o = 0; o < nout; o++) p2pkh(w, vals[o], keys[o]);
+    for (int o = 0; o < nout; o++)
+        p2pkh(w, vals[o], keys[o]);
     put32(w, 0);
     cs_sha256d(w->b + start, w->n - start, txid);
     return w->n - start;
@@ -90,8 +100,8 @@ static void blk_begin(struct blk *k, uint32_t height, uint8_t key)
     tx(&k->body, NULL, 0, &v, &key, 1, height, k->txids[k->ntx++]);
 }
 /* Finishes: header with prev, merkle; parses into b (arena a). */
-static void blk_end(struct blk *k, const uint8_t prev[32], uint32_t nonce, struct buf *raw, struct cs_block *b,
-                    struct cs_block_arena *a)
+static void blk_end(struct blk *k, const uint8_t prev[32], uint32_t nonce, struct buf *raw,
+                    struct cs_block *b, struct cs_block_arena *a)
 {
     uint8_t root[32], scratch[16 * 64];
     cs_merkle_root(&k->txids[0][0], (size_t)k->ntx, scratch, root);
@@ -160,7 +170,7 @@ static void test_append_query(void **st)
     uint64_t t, uc, ut;
     assert_int_equal(cs_store_find_tx(s, spend, &t), 0);
     assert_int_equal(t, 2);
-    assert_int_equal(cs_store_spent_by(s, 0), 2);    /* b0's coinbase output spent by tx 2 */
+    assert_int_equal(cs_store_spent_by(s, 0), 2); /* b0's coinbase output spent by tx 2 */
     assert_int_equal(cs_store_in_prevout(s, 2), 0);
     cs_store_utxo(s, &uc, &ut);
     assert_int_equal(uc, 3);
