@@ -250,7 +250,7 @@ static void test_scripts(void **st)
 static void test_bip143(void **st)
 {
     (void)st;
-    size_t n, used;
+    size_t n, used = 0;
     uint8_t *raw = unhex_alloc(BIP143, &n);
     struct cs_block_arena ar = {0};
     struct cs_tx tx;
