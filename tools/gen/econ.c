@@ -1023,6 +1023,18 @@ static int act_wp_mix(struct cs_gen *g)
         cs_gen_wallet_move(g, u, g->ent[owner].wallet[CS_GEN_W_MAIN]);
     }
     if (g->wal[pre].n == 0) return 0;
+    if (g->wal[post].n == 0) {
+        /* Every mix has 1-4 new entrants (METHODS §2.3): a pool without
+         * postmix coins is first given one by the coordinator, paid from its
+         * Tx0 fees, so the first mix has a remixer too. */
+        uint32_t cw = g->ent[g->coord_wp].wallet[CS_GEN_W_MAIN];
+        if (g->wal[cw].balance < wp_denom[p] + 50000) return 0;
+        struct cs_gen_build *b = &g->b;
+        cs_gen_build_init(g, b, g->coord_wp);
+        cs_gen_add_fresh(b, wp_denom[p], g->coord_wp, post, CS_GEN_P2WPKH, 0);
+        struct change_spec ch = change_fresh(g, g->coord_wp, CS_GEN_W_MAIN);
+        return fund_and_emit(g, b, cw, &ch, 20);
+    }
     uint32_t want_new = (uint32_t)cs_gen_range(&g->rng, 1, 4);
     uint32_t picked[5], owners[5], np = 0, nnew = 0;
     for (int t = 0; t < 40 && np < 5; t++) {
@@ -1039,7 +1051,7 @@ static int act_wp_mix(struct cs_gen *g)
         owners[np++] = owner;
         if (from_pre) nnew++;
     }
-    if (np < 5 || nnew == 0) return 0;
+    if (np < 5 || nnew == 0 || nnew == 5) return 0;
     struct cs_gen_build *b = &g->b;
     cs_gen_build_init(g, b, g->coord_wp);
     b->version = 1;
