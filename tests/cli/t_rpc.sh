@@ -78,6 +78,11 @@ kill -INT $fpid; wait $fpid; code=$?
 eq "$code" 130 "exit code of --follow after SIGINT"
 eq "$(info "$T/db" tip)" "$want" "tip after --follow"
 
+# credentials from a bitcoind-style cookie file
+printf '__cookie__:%s\n' "$RPC_PASSWORD" > "$T/.cookie"
+"$BIN" ingest btc --rpc "$RPC_URL" --rpc-cookie "$T/.cookie" --db "$T/dbc" --quiet || fail "ingest with --rpc-cookie"
+eq "$(info "$T/dbc" tip)" "$(node_tip)" "tip with --rpc-cookie"
+
 # bad credentials, a refused connection, a peer that answers garbage
 err=$("$BIN" ingest btc --rpc "$RPC_URL" --rpc-user x --rpc-password wrong --db "$T/db2" --quiet 2>&1); code=$?
 eq "$code" 1 "exit code with a wrong password"
