@@ -46,6 +46,7 @@ struct cs_store {
     struct idx txidx, addridx;
     struct cs_counts committed;              /* as in MANIFEST */
     struct cs_counts cur;                    /* writer: including the uncommitted tail */
+    struct cs_counts high; /* per counter, the most any MANIFEST of this writer's life held */
     uint64_t utxo_count, utxo_total;         /* committed */
     uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
     struct cs_addr *scratch;                 /* per-block classified output addresses */
@@ -360,6 +361,16 @@ int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64
 
 /* ---------------- MANIFEST ---------------- */
 
+/* Readers may hold a snapshot of any MANIFEST written since this writer
+ * opened (or the one it found), so files never shrink below the largest. */
+static void raise_high(struct cs_store *s)
+{
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        uint64_t *h = count_of(&s->high, c), v = *count_of(&s->committed, c);
+        if (v > *h) *h = v;
+    }
+}
+
 static int manifest_write(struct cs_store *s)
 {
     char buf[2048], hex[65], p[4200], p2[4200];
@@ -398,6 +409,7 @@ static int manifest_write(struct cs_store *s)
         close(dfd);
     }
     s->committed = s->cur;
+    raise_high(s);
     s->utxo_count = s->cur_utxo_count;
     s->utxo_total = s->cur_utxo_total;
     return 0;
@@ -455,7 +467,7 @@ static int manifest_read(struct cs_store *s)
                         CS_STORE_FORMAT);
     s->net = cs_net_by_name(netname);
     if (!s->net) return cs_error(CS_ECORRUPT, "%s/MANIFEST: unknown network '%s'", s->dir, netname);
-    s->committed = s->cur = k;
+    s->committed = s->cur = s->high = k;
     s->utxo_count = s->cur_utxo_count = uc;
     s->utxo_total = s->cur_utxo_total = ut;
     return 0;
@@ -674,8 +686,10 @@ void cs_store_close(struct cs_store *s)
         struct col *k = &s->col[c];
         if (k->map) munmap(k->map, k->maplen);
         if (s->mode == CS_STORE_WRITE && k->fd >= 0 && s->net) {
-            /* a clean close leaves files exactly as long as what is committed */
-            if (ftruncate(k->fd, (off_t)(*count_of(&s->committed, c) * k->recsz))) {
+            /* a clean close leaves files as long as the longest snapshot a
+             * reader may still map (after a reorg, longer than what is
+             * committed: the rows past it are zero) */
+            if (ftruncate(k->fd, (off_t)(*count_of(&s->high, c) * k->recsz))) {
             }
         }
         if (k->fd >= 0) close(k->fd);
