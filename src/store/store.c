@@ -285,10 +285,17 @@ int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr)
     return rc;
 }
 
+static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint64_t n, uint64_t *tx);
+
 int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t *tx)
 {
+    return find_tx_below(s, txid, s->mode == CS_STORE_WRITE ? s->cur.tx : s->committed.tx, tx);
+}
+
+/* The newest transaction with this txid among rows below n. */
+static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint64_t n, uint64_t *tx)
+{
     const struct idx *x = &s->txidx;
-    uint64_t n = s->mode == CS_STORE_WRITE ? s->cur.tx : s->committed.tx;
     uint64_t home, best = CS_NONE64;
     uint32_t tag;
     if (!x->slots) return CS_ENOTFOUND;
@@ -974,6 +981,19 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             s->cur_utxo_count--;
             s->cur_utxo_total -= cs_store_out(s, p1 - 1)->value;
         }
+        /* A txid seen before (the two BIP30 coinbase pairs on mainnet): the
+         * new transaction's outputs replace the old one's unspent outputs, as
+         * in Bitcoin Core, so those leave the UTXO set. */
+        uint64_t dup;
+        if (find_tx_below(s, tx->txid, txrow, &dup) == 0) {
+            uint64_t f, n;
+            cs_store_tx_outs(s, dup, &f, &n);
+            for (uint64_t o = f; o < f + n; o++) {
+                if (cs_store_spent_by(s, o) != CS_NONE64 || !is_utxo_out(s, o)) continue;
+                s->cur_utxo_count--;
+                s->cur_utxo_total -= cs_store_out(s, o)->value;
+            }
+        }
         /* now the txid becomes findable: a tx cannot spend its own outputs */
         uint64_t home;
         uint32_t tag;
@@ -1067,18 +1087,33 @@ int cs_store_truncate(struct cs_store *s, int64_t keep_height)
     uint64_t tx0 = br->first_tx;
     const struct cs_txrec *tr = cs_store_tx(s, tx0);
     uint64_t in0 = tr->first_in, out0 = tr->first_out;
-    /* utxo totals without the removed blocks */
+    /* utxo totals without the removed blocks, mirroring append_block: every
+     * spend left the set, every new non-OP_RETURN output entered it, and a
+     * duplicate txid pushed its predecessor's unspent outputs out */
+    for (uint64_t t = tx0; t < k.tx; t++) {
+        uint64_t dup, f, n;
+        if (find_tx_below(s, cs_store_txid(s, t), t, &dup) || dup >= tx0) continue;
+        cs_store_tx_outs(s, dup, &f, &n);
+        for (uint64_t o = f; o < f + n; o++) {
+            if (cs_store_spent_by(s, o) != CS_NONE64 || !is_utxo_out(s, o)) continue;
+            s->cur_utxo_count++;
+            s->cur_utxo_total += cs_store_out(s, o)->value;
+        }
+    }
     for (uint64_t i = in0; i < k.in; i++) {
         uint64_t p = cs_store_in_prevout(s, i);
-        if (p != CS_NONE64 && p < out0 && is_utxo_out(s, p)) {
+        if (p != CS_NONE64 && p < out0) {
             s->cur_utxo_count++;
             s->cur_utxo_total += cs_store_out(s, p)->value;
         }
     }
-    for (uint64_t o = out0; o < k.out; o++) {
-        if (!is_utxo_out(s, o)) continue;
-        uint64_t sp = cs_store_spent_by(s, o);
-        if (sp == CS_NONE64) {
+    for (uint64_t t = tx0; t < k.tx; t++) {
+        uint64_t newest, f, n;
+        /* outputs a later duplicate already pushed out are not in the set */
+        if (find_tx_below(s, cs_store_txid(s, t), k.tx, &newest) == 0 && newest != t) continue;
+        cs_store_tx_outs(s, t, &f, &n);
+        for (uint64_t o = f; o < f + n; o++) {
+            if (!is_utxo_out(s, o) || cs_store_spent_by(s, o) != CS_NONE64) continue;
             s->cur_utxo_count--;
             s->cur_utxo_total -= cs_store_out(s, o)->value;
         }

@@ -322,6 +322,58 @@ static void test_truncate_equals_fresh(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Two coinbases with the same txid (mainnet's BIP30 pairs, blocks 91722/91880
+ * and 91812/91842): the newer one replaces the older one's unspent output in
+ * the UTXO set, lookups find the newer one, and a rollback restores the old. */
+static void test_duplicate_txid(void **st)
+{
+    (void)st;
+    struct cs_store *s;
+    struct blk k;
+    struct buf raw;
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    char d2[300];
+    uint8_t zero[32] = {0}, tip[32];
+    snprintf(d2, sizeof d2, "%s.dup", dir);
+    assert_int_equal(cs_store_open(&s, d2, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    blk_begin(&k, 0, 1); /* height 0, key 1 */
+    blk_end(&k, zero, 0, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), 0);
+    memcpy(tip, b.hash, 32);
+    blk_begin(&k, 7, 2); /* coinbase A: "height 7", key 2 */
+    uint8_t cb[32];
+    memcpy(cb, k.txids[0], 32);
+    blk_end(&k, tip, 1, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), 0);
+    memcpy(tip, b.hash, 32);
+    uint64_t uc, ut, t;
+    cs_store_utxo(s, &uc, &ut);
+    assert_int_equal(uc, 2);
+    blk_begin(&k, 7, 2); /* the same coinbase bytes again: the same txid */
+    assert_memory_equal(k.txids[0], cb, 32);
+    blk_end(&k, tip, 2, &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(s, &b), 0);
+    cs_store_utxo(s, &uc, &ut);
+    assert_int_equal(uc, 2); /* not 3: the old output was overwritten */
+    assert_int_equal(ut, 2 * 5000000000ULL);
+    assert_int_equal(cs_store_find_tx(s, cb, &t), 0);
+    assert_int_equal(t, 2); /* the newest */
+    assert_int_equal(cs_store_commit(s), 0);
+    assert_int_equal(cs_store_truncate(s, 1), 0);
+    cs_store_utxo(s, &uc, &ut);
+    assert_int_equal(uc, 2);
+    assert_int_equal(ut, 2 * 5000000000ULL);
+    assert_int_equal(cs_store_find_tx(s, cb, &t), 0);
+    assert_int_equal(t, 1);
+    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    cs_store_close(s);
+    cs_block_arena_free(&a);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d2);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_atomic_append),
         cmocka_unit_test(test_snapshot_and_tail),
         cmocka_unit_test(test_truncate_equals_fresh),
+        cmocka_unit_test(test_duplicate_txid),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
