@@ -17,47 +17,83 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "store/ingest.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/hash.h"
 
-static double now(void)
+double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long peak_rss_kb(void)
+long bench_peak_rss_kb(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
 
-static char self_dir[4096];
-
-/* Makes (or reuses) a generated chain of about txs transactions; returns its blocks dir. */
-static int ensure_chain(unsigned long long txs, char *blocks, size_t cap)
+/* directory of the running binary: chainsleuth-gen sits next to it */
+static void self_dir(char *out, size_t cap)
 {
-    char dir[4200], cmd[9000], done[4300];
+    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+    if (n <= 0) {
+        snprintf(out, cap, ".");
+        return;
+    }
+    out[n] = 0;
+    char *slash = strrchr(out, '/');
+    if (slash) *slash = 0;
+}
+
+int bench_chain(unsigned long long txs, char *blocks, size_t cap)
+{
+    char dir[4200], cmd[9000], done[4300], self[4096];
     snprintf(dir, sizeof dir, "build/bench-cache/%llu-1", txs);
     snprintf(blocks, cap, "%s/blocks", dir);
     snprintf(done, sizeof done, "%s/.complete", dir);
     struct stat st;
     if (stat(done, &st) == 0) return 0;
+    self_dir(self, sizeof self);
     snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs "
-             "%llu --seed 1 --scenario heist >&2 && touch '%s'",
-             dir, self_dir, dir, txs, done);
+             "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs %llu "
+             "--seed 1 --scenario heist >&2 && touch '%s'",
+             dir, self, dir, txs, done);
     fprintf(stderr, "bench: generating a %llu-transaction chain (cached in %s)\n", txs, dir);
-    double t0 = now();
+    double t0 = bench_now();
     if (system(cmd) != 0) {
         fprintf(stderr, "bench: chainsleuth-gen failed\n");
         return 1;
     }
-    fprintf(stderr, "bench: generated in %.1f s\n", now() - t0);
+    fprintf(stderr, "bench: generated in %.1f s\n", bench_now() - t0);
+    return 0;
+}
+
+int bench_store(const char *blocks_dir, char *db, size_t cap)
+{
+    char done[4300], cmd[4400];
+    snprintf(db, cap, "%s/../db", blocks_dir);
+    snprintf(done, sizeof done, "%s/../db.complete", blocks_dir);
+    struct stat st;
+    if (stat(done, &st) == 0) return 0;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", db);
+    if (system(cmd)) return 1;
+    fprintf(stderr, "bench: ingesting %s into %s (once)\n", blocks_dir, db);
+    struct cs_ingest_opts o;
+    cs_ingest_opts_default(&o);
+    o.db = db;
+    o.commit_seconds = 5;
+    struct cs_ingest_stats ist;
+    if (cs_ingest_blkdir(blocks_dir, &o, &ist)) {
+        fprintf(stderr, "bench: ingest: %s\n", cs_errmsg());
+        return 1;
+    }
+    FILE *f = fopen(done, "w");
+    if (f) fclose(f);
     return 0;
 }
 
@@ -83,7 +119,7 @@ static int bench_ingest(int argc, char **argv)
     }
     char bdir[4096];
     if (!blocks) {
-        if (ensure_chain(txs, bdir, sizeof bdir)) return 1;
+        if (bench_chain(txs, bdir, sizeof bdir)) return 1;
         blocks = bdir;
     }
     char db[4200];
@@ -99,10 +135,10 @@ static int bench_ingest(int argc, char **argv)
     o.db = db;
     o.commit_seconds = 5;
     struct cs_ingest_stats st;
-    long rss0 = peak_rss_kb();
-    double t0 = now();
+    long rss0 = bench_peak_rss_kb();
+    double t0 = bench_now();
     int rc = cs_ingest_blkdir(blocks, &o, &st);
-    double el = now() - t0;
+    double el = bench_now() - t0;
     if (rc) {
         fprintf(stderr, "bench ingest: %s\n", cs_errmsg());
         return 1;
@@ -135,7 +171,7 @@ static int bench_ingest(int argc, char **argv)
     printf("time       %.2f s (incl. blk scan and commits)\n", el);
     printf("throughput %.1f MB/s raw block data, %.0f tx/s\n", blockbytes / 1e6 / el, st.txs / el);
     printf("peak RSS   %.1f MiB (process, incl. mapped columns; %.1f MiB before)\n",
-           peak_rss_kb() / 1024.0, rss0 / 1024.0);
+           bench_peak_rss_kb() / 1024.0, rss0 / 1024.0);
     printf("store      %.1f B/tx in columns: %.1f transaction graph + %.1f address records (%.1f "
            "B/tx more for address lists)\n",
            (double)colbytes / k->tx, (double)(colbytes - addrbytes) / k->tx,
@@ -158,18 +194,6 @@ int bench_trace(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    snprintf(self_dir, sizeof self_dir, "%s", argv[0]);
-    char *slash = strrchr(self_dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf(self_dir, sizeof self_dir, ".");
-    char real[4096];
-    if (realpath(argv[0], real)) {
-        snprintf(self_dir, sizeof self_dir, "%s", real);
-        slash = strrchr(self_dir, '/');
-        if (slash) *slash = 0;
-    }
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
                "[...] | trace [...] | all\n");

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cluster/cluster.h"
 #include "store/ingest.h"
 #include "store/store.h"
@@ -29,58 +30,6 @@
 #include "util/hash.h"
 
 int bench_cluster(int argc, char **argv);
-
-static long cl_peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-static double cl_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Directory of the running binary (where chainsleuth-gen lives too). */
-static void cl_self_dir(char *out, size_t cap)
-{
-    char real[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", real, sizeof real - 1);
-    if (n <= 0) {
-        snprintf(out, cap, ".");
-        return;
-    }
-    real[n] = 0;
-    char *slash = strrchr(real, '/');
-    if (slash) *slash = 0;
-    snprintf(out, cap, "%s", real);
-}
-
-/* The same cache layout and generator call as the ingest benchmark. */
-static int cl_ensure_chain(unsigned long long txs, char *blocks, size_t cap)
-{
-    char dir[512], cmd[8192], done[600], self[PATH_MAX];
-    snprintf(dir, sizeof dir, "build/bench-cache/%llu-1", txs);
-    snprintf(blocks, cap, "%s/blocks", dir);
-    snprintf(done, sizeof done, "%s/.complete", dir);
-    struct stat st;
-    if (stat(done, &st) == 0) return 0;
-    cl_self_dir(self, sizeof self);
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs "
-             "%llu --seed 1 --scenario heist >&2 && touch '%s'",
-             dir, self, dir, txs, done);
-    fprintf(stderr, "bench cluster: generating a %llu-transaction chain (cached in %s)\n", txs,
-            dir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "bench cluster: chainsleuth-gen failed\n");
-        return 1;
-    }
-    return 0;
-}
 
 /* SHA-256 of a whole file (mmap'd), first 16 hex digits into hex. */
 static int cl_file_hash(const char *path, char hex[65])
@@ -135,33 +84,14 @@ int bench_cluster(int argc, char **argv)
             return 2;
         }
     }
-    char bdir[600], dbdir[700], done[800];
+    char bdir[4200], dbdir[4300];
     if (!db) {
         if (!blocks) {
-            if (cl_ensure_chain(txs, bdir, sizeof bdir)) return 1;
+            if (bench_chain(txs, bdir, sizeof bdir)) return 1;
             blocks = bdir;
         }
-        snprintf(dbdir, sizeof dbdir, "%s/../db", blocks);
-        snprintf(done, sizeof done, "%s/../db.complete", blocks);
+        if (bench_store(blocks, dbdir, sizeof dbdir)) return 1;
         db = dbdir;
-        struct stat st;
-        if (stat(done, &st) != 0) {
-            char cmd[2000];
-            snprintf(cmd, sizeof cmd, "rm -rf '%s'", db);
-            if (system(cmd)) return 1;
-            fprintf(stderr, "bench cluster: ingesting %s into %s (once)\n", blocks, db);
-            struct cs_ingest_opts o;
-            cs_ingest_opts_default(&o);
-            o.db = db;
-            o.commit_seconds = 5;
-            struct cs_ingest_stats ist;
-            if (cs_ingest_blkdir(blocks, &o, &ist)) {
-                fprintf(stderr, "bench cluster: ingest: %s\n", cs_errmsg());
-                return 1;
-            }
-            FILE *f = fopen(done, "w");
-            if (f) fclose(f);
-        }
     }
     struct cs_store *s;
     if (cs_store_open(&s, db, CS_STORE_READ, NULL)) {
@@ -173,10 +103,10 @@ int bench_cluster(int argc, char **argv)
     o.spec = spec;
     o.full = 1;
     struct cs_cluster_report r;
-    long rss0 = cl_peak_rss_kb();
-    double t0 = cl_now();
+    long rss0 = bench_peak_rss_kb();
+    double t0 = bench_now();
     int rc = cs_cluster_update(s, db, &o, &r);
-    double el = cl_now() - t0;
+    double el = bench_now() - t0;
     if (rc) {
         fprintf(stderr, "bench cluster: %s\n", cs_errmsg());
         cs_store_close(s);
@@ -200,7 +130,7 @@ int bench_cluster(int argc, char **argv)
            r.uf_seconds > 0 ? r.edges / r.uf_seconds / 1e6 : 0.0,
            r.uf_seconds > 0 ? st->inputs / r.uf_seconds / 1e6 : 0.0);
     printf("peak RSS   %.1f MiB (process, incl. mapped columns; %.1f MiB before)\n",
-           cl_peak_rss_kb() / 1024.0, rss0 / 1024.0);
+           bench_peak_rss_kb() / 1024.0, rss0 / 1024.0);
     printf("clusters   %llu (%llu singletons), largest %llu (%.2f%%)\n",
            (unsigned long long)st->clusters, (unsigned long long)st->singletons,
            (unsigned long long)st->largest, addrs ? 100.0 * st->largest / addrs : 0.0);

@@ -3,8 +3,8 @@
  *   chainsleuth-bench trace [--txs N] [--blocks DIR] [--db DIR] [--policy P] [--runs K]
  *
  * The chain is chainsleuth-gen's (cached in build/bench-cache/<txs>-1, like
- * the ingest benchmark); it is ingested once into build/bench-cache/
- * trace-db-<txs> and kept.  The seed is the heist's drain transaction (all
+ * the ingest benchmark); it is ingested once into build/bench-cache/<txs>-1/db,
+ * shared with the cluster benchmark (bench.h).  The seed is the heist's drain transaction (all
  * its outputs), traced with no stopping category: the stolen coins reach the
  * exchanges, whose sweeps, cold-wallet moves and batch payouts spread the
  * taint over most of the later economy, so a 2M-transaction chain gives a
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "report/report.h"
 #include "store/ingest.h"
 #include "store/store.h"
@@ -31,13 +32,6 @@
 
 int bench_trace(int argc, char **argv);
 
-static double bt_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* CPU time of this thread: the machine may be shared, and the benchmark
  * is about one core's work, not about how long the scheduler let it run */
 static double bt_cpu(void)
@@ -45,33 +39,6 @@ static double bt_cpu(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long bt_peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
-/* directory of the running binary (chainsleuth-gen sits next to it) */
-static void bt_self_dir(char *out, size_t cap)
-{
-    ssize_t n = readlink("/proc/self/exe", out, cap - 1);
-    if (n <= 0) {
-        snprintf(out, cap, ".");
-        return;
-    }
-    out[n] = 0;
-    char *slash = strrchr(out, '/');
-    if (slash) *slash = 0;
-}
-
-static int bt_run(const char *cmd)
-{
-    int rc = system(cmd);
-    if (rc) fprintf(stderr, "bench trace: failed (%d): %s\n", rc, cmd);
-    return rc;
 }
 
 static char *bt_slurp(const char *path, size_t *len)
@@ -120,45 +87,15 @@ int bench_trace(int argc, char **argv)
         fprintf(stderr, "bench trace: %s\n", cs_errmsg());
         return 2;
     }
-    char self[4096], chain[4300], bdir[4400], dbdir[4400], cmd[20000], done[4500], heist[4500];
-    struct stat st;
-    bt_self_dir(self, sizeof self);
-    snprintf(chain, sizeof chain, "build/bench-cache/%llu-1", txs);
-    snprintf(heist, sizeof heist, "%s/truth/heist.json", chain);
+    char bdir[4200], dbdir[4300], heist[4300];
     if (!blocks) {
-        snprintf(bdir, sizeof bdir, "%s/blocks", chain);
-        snprintf(done, sizeof done, "%s/.complete", chain);
-        if (stat(done, &st) != 0) {
-            fprintf(stderr, "bench trace: generating a %llu-transaction chain (cached in %s)\n",
-                    txs, chain);
-            snprintf(cmd, sizeof cmd,
-                     "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' "
-                     "--txs %llu --seed 1 --scenario heist --quiet && touch '%s'",
-                     chain, self, chain, txs, done);
-            if (bt_run(cmd)) return 1;
-        }
+        if (bench_chain(txs, bdir, sizeof bdir)) return 1;
         blocks = bdir;
     }
+    snprintf(heist, sizeof heist, "%s/../truth/heist.json", blocks);
     if (!db) {
-        snprintf(dbdir, sizeof dbdir, "build/bench-cache/trace-db-%llu", txs);
+        if (bench_store(blocks, dbdir, sizeof dbdir)) return 1;
         db = dbdir;
-    }
-    snprintf(done, sizeof done, "%s/.complete", db);
-    if (stat(done, &st) != 0) {
-        fprintf(stderr, "bench trace: ingesting %s into %s (kept for the next run)\n", blocks, db);
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", db);
-        if (bt_run(cmd)) return 1;
-        struct cs_ingest_opts io;
-        cs_ingest_opts_default(&io);
-        io.db = db;
-        io.commit_seconds = 5;
-        struct cs_ingest_stats ist;
-        if (cs_ingest_blkdir(blocks, &io, &ist)) {
-            fprintf(stderr, "bench trace: ingest: %s\n", cs_errmsg());
-            return 1;
-        }
-        FILE *f = fopen(done, "w");
-        if (f) fclose(f);
     }
     struct cs_store *s;
     if (cs_store_open(&s, db, CS_STORE_READ, NULL)) {
@@ -201,19 +138,19 @@ int bench_trace(int argc, char **argv)
     memset(&r, 0, sizeof r);
     for (int i = 0; i < runs; i++) {
         cs_trace_result_free(&r);
-        double t0 = bt_cpu(), w0 = bt_now();
+        double t0 = bt_cpu(), w0 = bench_now();
         if (cs_trace_run(&r, s, &o, seeds, nout)) {
             fprintf(stderr, "bench trace: %s\n", cs_errmsg());
             cs_store_close(s);
             free(seeds);
             return 1;
         }
-        double el = bt_cpu() - t0, wall = bt_now() - w0;
+        double el = bt_cpu() - t0, wall = bench_now() - w0;
         if (i == 0) first_run = el;
         if (el < best) best = el;
         if (wall < best_wall) best_wall = wall;
     }
-    double t0 = bt_now();
+    double t0 = bench_now();
     struct cs_report_ctx ctx = {.s = s,
                                 .r = &r,
                                 .parameters_json = "{\"bench\":\"trace\"}",
@@ -226,7 +163,7 @@ int bench_trace(int argc, char **argv)
         fprintf(stderr, "bench trace: %s\n", cs_errmsg());
         return 1;
     }
-    double tj = bt_now() - t0;
+    double tj = bench_now() - t0;
     uint8_t h[32];
     char hex[65], b1[32];
     cs_sha256(json, json_len, h);
@@ -247,7 +184,7 @@ int bench_trace(int argc, char **argv)
            (unsigned long long)r.peak_live, (unsigned long long)r.peak_pending,
            (double)r.bytes / 1048576.0);
     printf("peak RSS   %.1f MiB (process, incl. the mapped store columns it touched)\n",
-           bt_peak_rss_kb() / 1024.0);
+           bench_peak_rss_kb() / 1024.0);
     printf("json       %.1f MB in %.3f s\n", (double)json_len / 1e6, tj);
     printf("hash       %s\n", hex);
     free(json);
