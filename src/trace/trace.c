@@ -718,6 +718,33 @@ static int32_t sweep_entity(const struct walker *w, uint64_t tx)
     return ent;
 }
 
+/* Taint below --min-amount is counted as dropped (returns 0); otherwise a live
+ * entry holds it for the next step of the walk (returns 1). */
+static inline __attribute__((always_inline)) int hold(struct walker *w, uint64_t tx, uint64_t out,
+                                                      uint64_t value, uint64_t t,
+                                                      const struct cs_run *runs, size_t nruns,
+                                                      uint32_t hop)
+{
+    if (t < w->o->min_amount) {
+        w->res->dropped += t;
+        hop_at(w, hop)->dropped += t;
+        edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
+        return 0;
+    }
+    uint32_t run_off = w->ordered ? pool_add(w, runs, nruns) : 0;
+    struct entry *e = ent_new(w, out);
+    e->taint = t;
+    e->hop = hop;
+    if (w->ordered) {
+        e->run_off = run_off;
+        e->nruns = (uint32_t)nruns;
+    } else {
+        e->value = value;
+    }
+    if (live(w) > w->res->peak_live) w->res->peak_live = live(w);
+    return 1;
+}
+
 /* A tainted output created by tx (forward). */
 static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
                       const struct cs_run *runs, size_t nruns, uint32_t hop)
@@ -737,23 +764,7 @@ static void store_fwd(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         edge(w, tx, out, (uint64_t)ent, t, hop, CS_TRACE_E_SINK);
         return;
     }
-    if (t < w->o->min_amount) {
-        w->res->dropped += t;
-        hop_at(w, hop)->dropped += t;
-        edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
-        return;
-    }
-    uint32_t run_off = w->ordered ? pool_add(w, runs, nruns) : 0;
-    e = ent_new(w, out);
-    e->taint = t;
-    e->hop = hop;
-    if (w->ordered) {
-        e->run_off = run_off;
-        e->nruns = (uint32_t)nruns;
-    } else {
-        e->value = orec->value;
-    }
-    if (live(w) > w->res->peak_live) w->res->peak_live = live(w);
+    if (!hold(w, tx, out, orec->value, t, runs, nruns, hop)) return;
     edge(w, tx, out, spender, t, hop, CS_TRACE_E_OUTPUT);
     if (spender != NONE && height_ok_fwd(w, spender)) pq_push(&w->heap, spender);
 }
@@ -776,23 +787,7 @@ static void store_back(struct walker *w, uint64_t tx, uint64_t out, uint64_t t,
         edge(w, tx, out, (uint64_t)ent, t, hop, CS_TRACE_E_SINK);
         return;
     }
-    if (t < w->o->min_amount) {
-        w->res->dropped += t;
-        hop_at(w, hop)->dropped += t;
-        edge(w, tx, out, NONE, t, hop, CS_TRACE_E_DROP);
-        return;
-    }
-    uint32_t run_off = w->ordered ? pool_add(w, runs, nruns) : 0;
-    e = ent_new(w, out);
-    e->taint = t;
-    e->hop = hop;
-    if (w->ordered) {
-        e->run_off = run_off;
-        e->nruns = (uint32_t)nruns;
-    } else {
-        e->value = orec->value;
-    }
-    if (live(w) > w->res->peak_live) w->res->peak_live = live(w);
+    if (!hold(w, tx, out, orec->value, t, runs, nruns, hop)) return;
     edge(w, tx, out, creator, t, hop, CS_TRACE_E_OUTPUT);
     if (height_ok_back(w, creator)) pq_push(&w->heap, w->ntx - 1 - creator);
 }
