@@ -59,10 +59,11 @@ int bench_chain(unsigned long long txs, char *blocks, size_t cap)
     struct stat st;
     if (stat(done, &st) == 0) return 0;
     self_dir(self, sizeof self);
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs %llu "
-             "--seed 1 --scenario heist >&2 && touch '%s'",
-             dir, self, dir, txs, done);
+    snprintf(
+        cmd, sizeof cmd,
+        "rm -rf '%s' && mkdir -p build/bench-cache && '%s/chainsleuth-gen' --out '%s' --txs %llu "
+        "--seed 1 --scenario heist >&2 && touch '%s'",
+        dir, self, dir, txs, done);
     fprintf(stderr, "bench: generating a %llu-transaction chain (cached in %s)\n", txs, dir);
     double t0 = bench_now();
     if (system(cmd) != 0) {

@@ -148,8 +148,7 @@ int cmd_ingest(int argc, char **argv)
     if (o.follow && !o.rpc_url) return cli_usage("ingest", "--follow needs --rpc");
     if (network && !o.rpc_url)
         return cli_usage("ingest", "--network is for --rpc (blk files name their network)");
-    (void)network;
-    if (!isatty(2)) o.progress = o.progress ? 1 : 0;
+    o.network = network;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -158,13 +157,10 @@ int cmd_ingest(int argc, char **argv)
     o.stop = &stop_flag;
     struct cs_ingest_stats st;
     int rc;
-    if (blocks) {
+    if (blocks)
         rc = cs_ingest_blkdir(blocks, &o, &st);
-    } else {
-        extern const char *cs_ingest_rpc_network;
-        cs_ingest_rpc_network = network;
+    else
         rc = cs_ingest_rpc(&o, &st);
-    }
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     double mbs = st.seconds > 0 ? st.bytes / 1e6 / st.seconds : 0;
     if (json) {

@@ -219,11 +219,6 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         int64_t h0 = d.ent[path[np - 1]].height;
         fork = h0 - 1;
     }
-    size_t on_chain = 0;
-    for (size_t i = 0; i < d.n_ent; i++)
-        if (d.ent[i].height >= 0) on_chain++;
-    st->stale_skipped = d.n_ent - (size_t)(d.ent[best].height + 1 > 0 ? d.ent[best].height + 1 : 0);
-    (void)on_chain;
     if (fork < tip) {
         uint64_t depth = (uint64_t)(tip - fork);
         if (depth > o->max_reorg) {

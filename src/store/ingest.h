@@ -21,7 +21,8 @@ struct cs_ingest_opts {
     volatile sig_atomic_t *stop; /* set by a signal handler: commit and return */
     /* RPC */
     const char *rpc_url, *rpc_user, *rpc_password, *rpc_cookie;
-    int follow; /* keep polling the node */
+    const char *network; /* RPC: network name; NULL asks getblockchaininfo */
+    int follow;          /* keep polling the node */
     double poll_seconds;
     unsigned rpc_timeout_ms;
 };
@@ -30,8 +31,7 @@ struct cs_ingest_stats {
     uint64_t blocks, txs, bytes;
     double seconds;
     int64_t height_before, height_after;
-    uint64_t rolled_back;   /* blocks removed by a reorg */
-    uint64_t stale_skipped; /* blocks in the files that are not on the best chain */
+    uint64_t rolled_back; /* blocks removed by a reorg */
 };
 
 void cs_ingest_opts_default(struct cs_ingest_opts *o);

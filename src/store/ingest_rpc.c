@@ -19,8 +19,6 @@
 #include "util/http.h"
 #include "util/json.h"
 
-const char *cs_ingest_rpc_network;
-
 static double now(void)
 {
     struct timespec ts;
@@ -127,11 +125,11 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
     if (rc) return rc;
     if (o->rpc_timeout_ms) r.c.timeout_ms = (int)o->rpc_timeout_ms;
     const struct cs_netparams *net = NULL;
-    if (cs_ingest_rpc_network) {
-        net = cs_net_by_name(cs_ingest_rpc_network);
+    if (o->network) {
+        net = cs_net_by_name(o->network);
         if (!net) {
             cs_rpc_client_close(&r.c);
-            return cs_error(CS_EUSAGE, "unknown network '%s'", cs_ingest_rpc_network);
+            return cs_error(CS_EUSAGE, "unknown network '%s'", o->network);
         }
     } else {
         if ((rc = call(&r, "getblockchaininfo", NULL))) goto out_client;

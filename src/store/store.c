@@ -44,9 +44,9 @@ struct cs_store {
     const struct cs_netparams *net;
     struct col col[CS_COL_COUNT];
     struct idx txidx, addridx;
-    struct cs_counts committed;              /* as in MANIFEST */
-    struct cs_counts cur;                    /* writer: including the uncommitted tail */
-    struct cs_counts high; /* per counter, the most any MANIFEST of this writer's life held */
+    struct cs_counts committed; /* as in MANIFEST */
+    struct cs_counts cur;       /* writer: including the uncommitted tail */
+    struct cs_counts high;      /* per counter, the most any MANIFEST of this writer's life held */
     uint64_t utxo_count, utxo_total;         /* committed */
     uint64_t cur_utxo_count, cur_utxo_total; /* writer, current */
     struct cs_addr *scratch;                 /* per-block classified output addresses */
@@ -285,7 +285,8 @@ int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr)
     return rc;
 }
 
-static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint64_t n, uint64_t *tx);
+static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint64_t n,
+                         uint64_t *tx);
 
 int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t *tx)
 {
@@ -1069,11 +1070,6 @@ int cs_store_commit(struct cs_store *s)
         (s->addridx.fd > 0 && fdatasync(s->addridx.fd)))
         return io_err(s, "fsync", "index");
     return manifest_write(s);
-}
-
-int cs_store_rollback_tail(struct cs_store *s)
-{
-    return recover_tail(s);
 }
 
 int cs_store_truncate(struct cs_store *s, int64_t keep_height)

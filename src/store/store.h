@@ -151,8 +151,6 @@ int cs_store_append_block(struct cs_store *s, const struct cs_block *b) CS_MUST_
 int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr) CS_MUST_CHECK;
 /* Makes everything appended so far durable (see protocol above). */
 int cs_store_commit(struct cs_store *s) CS_MUST_CHECK;
-/* Discards everything appended since the last commit. */
-int cs_store_rollback_tail(struct cs_store *s) CS_MUST_CHECK;
 /* Removes blocks above height keep_height (keep_height = -1 empties the store)
  * and commits; used for reorgs. */
 int cs_store_truncate(struct cs_store *s, int64_t keep_height) CS_MUST_CHECK;

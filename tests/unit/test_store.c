@@ -377,10 +377,8 @@ static void test_duplicate_txid(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_query),
-        cmocka_unit_test(test_atomic_append),
-        cmocka_unit_test(test_snapshot_and_tail),
-        cmocka_unit_test(test_truncate_equals_fresh),
+        cmocka_unit_test(test_append_query),      cmocka_unit_test(test_atomic_append),
+        cmocka_unit_test(test_snapshot_and_tail), cmocka_unit_test(test_truncate_equals_fresh),
         cmocka_unit_test(test_duplicate_txid),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
