@@ -195,9 +195,16 @@ int cs_blkdir_scan(struct cs_blkdir *d, const char *dir)
     snprintf(xp, sizeof xp, "%s/xor.dat", dir);
     int xfd = open(xp, O_RDONLY | O_CLOEXEC);
     if (xfd >= 0) {
-        ssize_t r = read(xfd, d->xor_key, 8);
+        /* read one byte more than the key: a 9- or 16-byte file is not a key */
+        uint8_t kb[9];
+        ssize_t r = read(xfd, kb, sizeof kb);
         close(xfd);
-        if (r != 8) return cs_error(CS_EFORMAT, "%s: expected an 8-byte key", xp);
+        if (r != 8)
+            return cs_error(CS_EFORMAT, "%s: expected an 8-byte key, file has %s bytes", xp,
+                            r < 0   ? "unreadable"
+                            : r > 8 ? "more than 8"
+                                    : "fewer than 8");
+        memcpy(d->xor_key, kb, 8);
         for (int i = 0; i < 8; i++)
             if (d->xor_key[i]) d->xored = 1;
     }

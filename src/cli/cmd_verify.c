@@ -45,7 +45,7 @@ int cmd_verify(int argc, char **argv)
     }
     int rc = 0;
     if (!only) {
-        rc = cs_store_verify(s, NULL, NULL);
+        rc = cs_store_verify(s, 0, NULL, NULL);
         if (rc) {
             cs_store_close(s);
             return cli_fail_err("verify", rc);

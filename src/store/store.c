@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -37,9 +38,27 @@ struct idx {
     uint32_t *slots; /* pairs: tag, id + 1 */
 };
 
+/* Checksums of an append-only column: one hash per full CS_SUM_CHUNK bytes of
+ * committed data (immutable once full, kept in COL.sum), chained into a root,
+ * plus the hash of the partial last chunk.  MANIFEST records the chunk count,
+ * the root and the tail hash, so a commit hashes only new bytes. */
+#define CS_SUM_CHUNK (1u << 20)
+struct sums {
+    int fd;
+    uint64_t *h; /* writer: every full chunk's hash; reader: loaded at open */
+    uint64_t n, cap;
+    uint64_t root, tail;          /* over h[0..n) and the partial chunk */
+    uint64_t m_n, m_root, m_tail; /* as in MANIFEST */
+};
+
 struct cs_store {
     char dir[4096];
     int mode;
+    const struct cs_counts *vis; /* what accessors may touch: committed (reader) or cur (writer) */
+    int have_sums;               /* MANIFEST carries checksums (format 2) */
+    int corrupt_set;             /* a reader walk met a link out of range (sticky) */
+    char corrupt[640];
+    struct sums sum[CS_COL_COUNT];
     int lockfd;
     const struct cs_netparams *net;
     struct col col[CS_COL_COUNT];
@@ -158,6 +177,86 @@ static int row_zero(const uint8_t *p, size_t n)
     return 1;
 }
 
+/* ---------------- corruption found by readers ---------------- */
+
+static _Thread_local char first_corrupt[640];
+/* Accessors return this for a row id past the snapshot (all zero: no inputs,
+ * no outputs, address 0), after recording the corruption. */
+static const uint8_t ZERO_ROW[256];
+
+static void corrupt_at(const struct cs_store *cs, int c, uint64_t r, const char *what)
+{
+    struct cs_store *s = (struct cs_store *)cs; /* the sticky flag is not snapshot state */
+    if (s->corrupt_set) return;
+    snprintf(s->corrupt, sizeof s->corrupt, "store corrupt: %s/%s row %llu: %s", s->dir,
+             COLS[c].name, (unsigned long long)r, what);
+    s->corrupt_set = 1;
+    if (!first_corrupt[0]) snprintf(first_corrupt, sizeof first_corrupt, "%s", s->corrupt);
+}
+
+int cs_store_status(const struct cs_store *s)
+{
+    if (!s->corrupt_set) return 0;
+    return cs_error(CS_ECORRUPT, "%s", s->corrupt);
+}
+
+const char *cs_store_corruption(void)
+{
+    return first_corrupt[0] ? first_corrupt : NULL;
+}
+
+/* Reads one u64 row of column c that may lie past this process's mapping (the
+ * uncommitted tail a writer is appending or a killed writer left): through the
+ * mapping when it covers the row, else pread.  0 when the row is not there. */
+static int tail_u64(const struct cs_store *s, int c, uint64_t r, uint64_t *out)
+{
+    const struct col *k = &s->col[c];
+    uint8_t b[8];
+    if ((r + 1) * 8 <= k->maplen) {
+        uint64_t raw = __atomic_load_n((const uint64_t *)(k->map + r * 8), __ATOMIC_ACQUIRE);
+        memcpy(b, &raw, 8);
+    } else if (pread(k->fd, b, 8, (off_t)(r * 8)) != 8) {
+        return 0;
+    }
+    *out = cs_le64(b);
+    return 1;
+}
+
+/* ---------------- checksums ---------------- */
+
+static int summed(int c)
+{
+    return c != CS_COL_SPENT && c != CS_COL_ADDRHEAD; /* the two in-place columns */
+}
+
+/* A 4-lane 64-bit hash of a chunk: lanes are independent so the multiplies
+ * overlap (about 4x cs_hash64's speed); corruption detection, not a MAC. */
+static uint64_t chunk_hash(const uint8_t *p, size_t len)
+{
+    const uint64_t K1 = 0x9e3779b97f4a7c15ULL, K2 = 0xc2b2ae3d27d4eb4fULL;
+    uint64_t h[4] = {K1, K2, K1 ^ K2, len};
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32)
+        for (int l = 0; l < 4; l++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * l, 8);
+            h[l] ^= w * K2;
+            h[l] = (h[l] << 31 | h[l] >> 33) * K1;
+        }
+    uint64_t r = cs_hash64(p + i, len - i, h[0] ^ (h[1] << 1) ^ (h[2] << 2) ^ (h[3] << 3));
+    return cs_hash64(h, sizeof h, r);
+}
+
+static uint64_t sums_root(const uint64_t *h, uint64_t n)
+{
+    uint64_t root = 0x636873756d73ULL;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t pair[2] = {root, h[i]};
+        root = cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
+    }
+    return root;
+}
+
 /* ---------------- indexes ---------------- */
 #define IDX_HDR 64
 #define IDX_MAGIC "CSIDX1\n"
@@ -183,10 +282,11 @@ static int idx_open_file(struct cs_store *s, struct idx *x, const char *name, ui
     uint8_t hdr[IDX_HDR];
     if (st.st_size < IDX_HDR || pread(x->fd, hdr, IDX_HDR, 0) != IDX_HDR ||
         memcmp(hdr, IDX_MAGIC, 7) != 0)
-        return cs_error(CS_ECORRUPT, "%s/%s: not an index file", s->dir, name);
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: not an index file", s->dir, name);
     x->cap = cs_le64(hdr + 8);
     if (x->cap == 0 || (x->cap & (x->cap - 1)) || (uint64_t)st.st_size != IDX_HDR + x->cap * 8)
-        return cs_error(CS_ECORRUPT, "%s/%s: index size does not match its header", s->dir, name);
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: index size does not match its header",
+                        s->dir, name);
     x->maplen = (size_t)st.st_size;
     x->map = mmap(NULL, x->maplen, wr ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, x->fd, 0);
     if (x->map == MAP_FAILED) {
@@ -367,6 +467,175 @@ int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64
     return addr_lookup((struct cs_store *)s, a, addr, 0);
 }
 
+/* ---------------- column checksums ---------------- */
+
+static void sum_name(int c, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s.sum", COLS[c].name);
+}
+
+/* Writer: brings every summed column's chunk hashes up to the current counts
+ * (new full chunks hashed once and appended to COL.sum, fsync'd), shrinking
+ * them first when a truncate cut into hashed chunks.  Cost: the bytes added
+ * since the last commit plus one partial chunk per column. */
+static int sums_update(struct cs_store *s)
+{
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        if (!summed(c)) continue;
+        struct sums *m = &s->sum[c];
+        uint64_t bytes = *count_of(&s->cur, c) * s->col[c].recsz, full = bytes / CS_SUM_CHUNK;
+        if (m->n > full) {
+            m->n = full;
+            m->root = sums_root(m->h, m->n);
+        }
+        uint64_t first = m->n;
+        for (; m->n < full; m->n++) {
+            if (m->n == m->cap) {
+                m->cap = m->cap ? 2 * m->cap : 64;
+                m->h = cs_xrealloc(m->h, m->cap * sizeof *m->h);
+            }
+            m->h[m->n] = chunk_hash(s->col[c].map + m->n * CS_SUM_CHUNK, CS_SUM_CHUNK);
+            uint64_t pair[2] = {m->root, m->h[m->n]};
+            m->root = cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
+        }
+        m->tail = chunk_hash(bytes ? s->col[c].map + full * CS_SUM_CHUNK : ZERO_ROW,
+                             (size_t)(bytes - full * CS_SUM_CHUNK));
+        if (m->n > first) {
+            char name[64];
+            sum_name(c, name, sizeof name);
+            uint8_t buf[8 * 64];
+            for (uint64_t i = first; i < m->n;) {
+                uint64_t k = 0;
+                for (; k < 64 && i + k < m->n; k++)
+                    cs_put_le64(buf + 8 * k, m->h[i + k]);
+                if (pwrite(m->fd, buf, (size_t)(8 * k), (off_t)(8 * i)) != (ssize_t)(8 * k))
+                    return io_err(s, "write", name);
+                i += k;
+            }
+            if (fdatasync(m->fd)) return io_err(s, "fsync", name);
+        }
+    }
+    return 0;
+}
+
+static int sums_open_files(struct cs_store *s)
+{
+    int wr = s->mode == CS_STORE_WRITE;
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        if (!summed(c)) continue;
+        char name[64], p[4200];
+        sum_name(c, name, sizeof name);
+        path_of(s, name, p, sizeof p);
+        s->sum[c].fd = open(p, (wr ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+        if (s->sum[c].fd < 0) {
+            if (errno == ENOENT)
+                return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: missing", s->dir, name);
+            return io_err(s, "open", name);
+        }
+    }
+    return 0;
+}
+
+/* Loads the committed chunk hashes and checks them against MANIFEST's root. */
+static int sums_load(struct cs_store *s)
+{
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        if (!summed(c)) continue;
+        struct sums *m = &s->sum[c];
+        char name[64];
+        sum_name(c, name, sizeof name);
+        uint64_t bytes = *count_of(&s->committed, c) * s->col[c].recsz;
+        if (m->m_n != bytes / CS_SUM_CHUNK)
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/MANIFEST: %s has %llu chunks for %llu bytes", s->dir,
+                            COLS[c].name, (unsigned long long)m->m_n, (unsigned long long)bytes);
+        m->cap = m->m_n > 64 ? m->m_n : 64;
+        m->h = cs_xrealloc(m->h, m->cap * sizeof *m->h);
+        uint8_t buf[8 * 512];
+        for (uint64_t i = 0; i < m->m_n;) {
+            uint64_t k = m->m_n - i < 512 ? m->m_n - i : 512;
+            if (pread(m->fd, buf, (size_t)(8 * k), (off_t)(8 * i)) != (ssize_t)(8 * k))
+                return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: shorter than %llu hashes",
+                                s->dir, name, (unsigned long long)m->m_n);
+            for (uint64_t j = 0; j < k; j++)
+                m->h[i + j] = cs_le64(buf + 8 * j);
+            i += k;
+        }
+        m->n = m->m_n;
+        m->root = sums_root(m->h, m->n);
+        if (m->root != m->m_root)
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: chunk hashes do not match MANIFEST",
+                            s->dir, name);
+        m->tail = m->m_tail;
+    }
+    return 0;
+}
+
+/* Hashes chunk i of column c (i == n: the partial tail) and compares. */
+static int sums_check_chunk(const struct cs_store *s, int c, uint64_t i)
+{
+    const struct sums *m = &s->sum[c];
+    uint64_t bytes = *count_of((struct cs_counts *)&s->committed, c) * s->col[c].recsz;
+    uint64_t off = i * CS_SUM_CHUNK, len = i < m->n ? CS_SUM_CHUNK : bytes - off;
+    uint64_t h = chunk_hash(len ? s->col[c].map + off : ZERO_ROW, (size_t)len);
+    if (h != (i < m->n ? m->h[i] : m->m_tail))
+        return cs_error(CS_ECORRUPT,
+                        "store corrupt: %s/%s: bytes %llu-%llu do not match their checksum", s->dir,
+                        COLS[c].name, (unsigned long long)off, (unsigned long long)(off + len));
+    return 0;
+}
+
+/* The in-place columns are derived data; a sample of their entries is
+ * checked against the columns they derive from. */
+static int sample_derived(const struct cs_store *s, uint64_t *rng, int samples)
+{
+    const struct cs_counts *k = s->vis;
+    for (int j = 0; j < samples && k->in; j++) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t i = (*rng >> 11) % k->in, p = cs_store_in_prevout(s, i);
+        if (p == CS_NONE64) continue;
+        uint64_t t = cs_store_in_tx(s, i);
+        if (cs_store_spent_by(s, p) != t)
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/spent.col row %llu: not spent by tx %llu, whose "
+                            "input %llu spends it",
+                            s->dir, (unsigned long long)p, (unsigned long long)t,
+                            (unsigned long long)i);
+    }
+    for (int j = 0; j < samples && k->addr > 1; j++) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t a = 1 + (*rng >> 11) % (k->addr - 1), o = cs_store_addr_head(s, a);
+        if (o != CS_NONE64 && cs_store_out(s, o)->addr != a)
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/addrhead.col row %llu: newest output %llu belongs "
+                            "to another address",
+                            s->dir, (unsigned long long)a, (unsigned long long)o);
+    }
+    return cs_store_status(s);
+}
+
+/* The cheap check every reader open makes: chunk-hash lists against MANIFEST
+ * (done by sums_load), each column's partial last chunk, CS_OPEN_SAMPLES
+ * random full chunks per column, and a sample of the derived columns.  On a
+ * store whose columns are each below one chunk (1 MiB) that is every byte. */
+#define CS_OPEN_SAMPLES 2
+static int open_check(struct cs_store *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t rng = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
+        if (!summed(c)) continue;
+        int rc = sums_check_chunk(s, c, s->sum[c].n);
+        for (int j = 0; !rc && j < CS_OPEN_SAMPLES && s->sum[c].n; j++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            rc = sums_check_chunk(s, c, (rng >> 11) % s->sum[c].n);
+        }
+        if (rc) return rc;
+    }
+    return sample_derived(s, &rng, 64);
+}
+
 /* ---------------- MANIFEST ---------------- */
 
 /* Readers may hold a snapshot of any MANIFEST written since this writer
@@ -397,6 +666,13 @@ static int manifest_write(struct cs_store *s)
         n += snprintf(buf + n, sizeof buf - n, "tip %llu %s\n", (unsigned long long)(k->blocks - 1),
                       hex);
     }
+    int rc = sums_update(s);
+    if (rc) return rc;
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        if (summed(c))
+            n += snprintf(buf + n, sizeof buf - n, "sum %s %llu %016llx %016llx\n", COLS[c].name,
+                          (unsigned long long)s->sum[c].n, (unsigned long long)s->sum[c].root,
+                          (unsigned long long)s->sum[c].tail);
     uint8_t h[32];
     cs_sha256(buf, (size_t)n, h);
     cs_hex(hex, h, 32);
@@ -412,9 +688,17 @@ static int manifest_write(struct cs_store *s)
     close(fd);
     if (rename(p, p2)) return io_err(s, "rename", "MANIFEST.tmp");
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
+    if (dfd < 0) return io_err(s, "open", ".");
+    if (fsync(dfd)) {
         close(dfd);
+        return io_err(s, "fsync", ".");
+    }
+    close(dfd);
+    s->have_sums = 1;
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        s->sum[c].m_n = s->sum[c].n;
+        s->sum[c].m_root = s->sum[c].root;
+        s->sum[c].m_tail = s->sum[c].tail;
     }
     s->committed = s->cur;
     raise_high(s);
@@ -434,20 +718,21 @@ static int manifest_read(struct cs_store *s)
     }
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (n <= 0) return cs_error(CS_ECORRUPT, "%s/MANIFEST: empty", s->dir);
+    if (n <= 0) return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: empty", s->dir);
     buf[n] = 0;
     char *ck = strstr(buf, "checksum ");
-    if (!ck) return cs_error(CS_ECORRUPT, "%s/MANIFEST: no checksum line", s->dir);
+    if (!ck) return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: no checksum line", s->dir);
     uint8_t h[32];
     char hex[65];
     cs_sha256(buf, (size_t)(ck - buf), h);
     cs_hex(hex, h, 32);
     if (strncmp(ck + 9, hex, 64) != 0)
-        return cs_error(CS_ECORRUPT, "%s/MANIFEST: checksum mismatch", s->dir);
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: checksum mismatch", s->dir);
     int fmt = 0;
     char netname[32] = "";
     struct cs_counts k = {0};
     unsigned long long uc = 0, ut = 0;
+    int sums_seen = 0;
     char *line = buf, *save;
     for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long long v;
@@ -469,12 +754,37 @@ static int manifest_read(struct cs_store *s)
             uc = v;
         else if (sscanf(line, "utxo_total %llu", &v) == 1)
             ut = v;
+        else if (!strncmp(line, "sum ", 4)) {
+            char cname[32];
+            unsigned long long sn, sr, st;
+            int c = 0;
+            if (sscanf(line, "sum %31s %llu %llx %llx", cname, &sn, &sr, &st) != 4)
+                return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: bad line '%s'", s->dir,
+                                line);
+            while (c < CS_COL_COUNT && strcmp(COLS[c].name, cname))
+                c++;
+            if (c == CS_COL_COUNT || !summed(c))
+                return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: unknown column '%s'",
+                                s->dir, cname);
+            s->sum[c].m_n = sn;
+            s->sum[c].m_root = sr;
+            s->sum[c].m_tail = st;
+            sums_seen++;
+        }
     }
+    if (fmt == 1 && !sums_seen)
+        fmt = CS_STORE_FORMAT; /* before checksums; see cs_store_open */
+    else if (fmt == CS_STORE_FORMAT && sums_seen != CS_COL_COUNT - 2)
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: %d column checksums, want %d",
+                        s->dir, sums_seen, CS_COL_COUNT - 2);
+    s->have_sums = sums_seen > 0;
     if (fmt != CS_STORE_FORMAT)
         return cs_error(CS_ECORRUPT, "%s/MANIFEST: format %d, this build reads %d", s->dir, fmt,
                         CS_STORE_FORMAT);
     s->net = cs_net_by_name(netname);
-    if (!s->net) return cs_error(CS_ECORRUPT, "%s/MANIFEST: unknown network '%s'", s->dir, netname);
+    if (!s->net)
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: unknown network '%s'", s->dir,
+                        netname);
     s->committed = s->cur = s->high = k;
     s->utxo_count = s->cur_utxo_count = uc;
     s->utxo_total = s->cur_utxo_total = ut;
@@ -574,13 +884,17 @@ static int open_cols(struct cs_store *s)
         struct col *k = &s->col[c];
         k->recsz = COLS[c].recsz;
         k->fd = open(p, (wr ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+        uint64_t want = *count_of(&s->committed, c) * k->recsz;
+        if (k->fd < 0 && errno == ENOENT && !wr)
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: missing (MANIFEST says %llu bytes)",
+                            s->dir, COLS[c].name, (unsigned long long)want);
         if (k->fd < 0) return io_err(s, "open", COLS[c].name);
         struct stat st;
         if (fstat(k->fd, &st)) return io_err(s, "fstat", COLS[c].name);
-        uint64_t want = *count_of(&s->committed, c) * k->recsz;
         if ((uint64_t)st.st_size < want)
-            return cs_error(CS_ECORRUPT, "%s/%s: %llu bytes, MANIFEST says %llu", s->dir,
-                            COLS[c].name, (unsigned long long)st.st_size, (unsigned long long)want);
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: %llu bytes, MANIFEST says %llu",
+                            s->dir, COLS[c].name, (unsigned long long)st.st_size,
+                            (unsigned long long)want);
         size_t len = wr ? (size_t)st.st_size : (size_t)want;
         int rc = col_map(s, c, len);
         if (rc) return rc;
@@ -604,10 +918,13 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
 {
     int rc;
     struct cs_store *s = cs_xcalloc(1, sizeof *s);
-    s->mode = mode;
+    s->mode = mode & CS_STORE_WRITE;
+    s->vis = mode == CS_STORE_WRITE ? &s->cur : &s->committed;
     s->lockfd = -1;
-    for (int c = 0; c < CS_COL_COUNT; c++)
+    for (int c = 0; c < CS_COL_COUNT; c++) {
         s->col[c].fd = -1;
+        s->sum[c].fd = -1;
+    }
     snprintf(s->dir, sizeof s->dir, "%s/btc", dbdir);
     if (mode == CS_STORE_WRITE) {
         if (mkdir(dbdir, 0755) && errno != EEXIST) {
@@ -654,6 +971,15 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         goto fail;
     }
     if ((rc = open_cols(s))) goto fail;
+    if ((rc = sums_open_files(s))) goto fail;
+    if (s->have_sums) {
+        if ((rc = sums_load(s))) goto fail;
+    } else {
+        /* a new store, or one written before checksums: the writer's next
+         * commit hashes every column from the start */
+        for (int c = 0; c < CS_COL_COUNT; c++)
+            s->sum[c].root = sums_root(NULL, 0);
+    }
     if (fresh && (rc = init_new(s))) goto fail;
     if (mode == CS_STORE_WRITE) {
         if ((rc = recover_tail(s))) goto fail;
@@ -677,6 +1003,7 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
             (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
             goto fail;
+        if (!(mode & CS_STORE_NOCHECK) && (rc = open_check(s))) goto fail;
     }
     *out = s;
     return 0;
@@ -704,6 +1031,10 @@ void cs_store_close(struct cs_store *s)
     }
     idx_close(&s->txidx);
     idx_close(&s->addridx);
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        if (s->sum[c].fd >= 0) close(s->sum[c].fd);
+        free(s->sum[c].h);
+    }
     if (s->lockfd >= 0) close(s->lockfd);
     free(s->scratch);
     free(s->pre);
@@ -729,69 +1060,167 @@ void cs_store_utxo(const struct cs_store *s, uint64_t *count, uint64_t *total)
     *count = s->mode == CS_STORE_WRITE ? s->cur_utxo_count : s->utxo_count;
     *total = s->mode == CS_STORE_WRITE ? s->cur_utxo_total : s->utxo_total;
 }
+/* Every accessor checks its row id against the snapshot and every link
+ * against the row counts it points into; a violation is recorded (sticky, see
+ * cs_store_status) and answered with a zero row or "none", so no walk can
+ * leave the mapping or loop. */
 const struct cs_blockrec *cs_store_block(const struct cs_store *s, uint64_t h)
 {
-    return (const struct cs_blockrec *)row(s, CS_COL_BLK, h);
+    if (h >= s->vis->blocks) {
+        corrupt_at(s, CS_COL_BLK, h, "block past the committed blocks");
+        return (const struct cs_blockrec *)ZERO_ROW;
+    }
+    const struct cs_blockrec *b = (const struct cs_blockrec *)row(s, CS_COL_BLK, h);
+    if (b->first_tx > s->vis->tx || b->n_tx > s->vis->tx - b->first_tx) {
+        corrupt_at(s, CS_COL_BLK, h, "transaction range past the committed transactions");
+        return (const struct cs_blockrec *)ZERO_ROW;
+    }
+    return b;
 }
 const struct cs_txrec *cs_store_tx(const struct cs_store *s, uint64_t t)
 {
+    if (t >= s->vis->tx) {
+        corrupt_at(s, CS_COL_TX, t, "transaction past the committed transactions");
+        return (const struct cs_txrec *)ZERO_ROW;
+    }
     return (const struct cs_txrec *)row(s, CS_COL_TX, t);
 }
 const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t t)
 {
+    if (t >= s->vis->tx) {
+        corrupt_at(s, CS_COL_TXID, t, "transaction past the committed transactions");
+        return ZERO_ROW;
+    }
     return row(s, CS_COL_TXID, t);
 }
 const struct cs_inrec *cs_store_in(const struct cs_store *s, uint64_t i)
 {
+    if (i >= s->vis->in) {
+        corrupt_at(s, CS_COL_IN, i, "input past the committed inputs");
+        return (const struct cs_inrec *)ZERO_ROW;
+    }
     return (const struct cs_inrec *)row(s, CS_COL_IN, i);
 }
 uint64_t cs_store_in_prevout(const struct cs_store *s, uint64_t i)
 {
     uint64_t p1 = cs_store_in(s, i)->prevout1;
-    return p1 == CS_NONE64 ? CS_NONE64 : p1 - 1;
+    if (p1 == CS_NONE64) return CS_NONE64;
+    if (p1 == 0 || p1 - 1 >= s->vis->out) {
+        corrupt_at(s, CS_COL_IN, i, "spent output past the committed outputs");
+        return CS_NONE64;
+    }
+    return p1 - 1;
 }
 const struct cs_outrec *cs_store_out(const struct cs_store *s, uint64_t o)
 {
-    return (const struct cs_outrec *)row(s, CS_COL_OUT, o);
+    if (o >= s->vis->out) {
+        corrupt_at(s, CS_COL_OUT, o, "output past the committed outputs");
+        return (const struct cs_outrec *)ZERO_ROW;
+    }
+    const struct cs_outrec *r = (const struct cs_outrec *)row(s, CS_COL_OUT, o);
+    if (r->addr >= s->vis->addr) {
+        corrupt_at(s, CS_COL_OUT, o, "address past the committed addresses");
+        return (const struct cs_outrec *)ZERO_ROW;
+    }
+    return r;
 }
 const struct cs_addr *cs_store_addr(const struct cs_store *s, uint64_t a)
 {
+    if (a >= s->vis->addr) {
+        corrupt_at(s, CS_COL_ADDR, a, "address past the committed addresses");
+        return (const struct cs_addr *)ZERO_ROW;
+    }
     return (const struct cs_addr *)row(s, CS_COL_ADDR, a);
 }
 const struct cs_msigrec *cs_store_msig(const struct cs_store *s, uint64_t r)
 {
-    return (const struct cs_msigrec *)row(s, CS_COL_MSIG, r);
+    if (r >= s->vis->msig) {
+        corrupt_at(s, CS_COL_MSIG, r, "link past the committed multisig links");
+        return (const struct cs_msigrec *)ZERO_ROW;
+    }
+    const struct cs_msigrec *m = (const struct cs_msigrec *)row(s, CS_COL_MSIG, r);
+    if (m->msig_addr >= s->vis->addr || m->key_addr >= s->vis->addr) {
+        corrupt_at(s, CS_COL_MSIG, r, "address past the committed addresses");
+        return (const struct cs_msigrec *)ZERO_ROW;
+    }
+    return m;
 }
 uint64_t cs_store_spent_by(const struct cs_store *s, uint64_t o)
 {
+    if (o >= s->vis->out) {
+        corrupt_at(s, CS_COL_SPENT, o, "output past the committed outputs");
+        return CS_NONE64;
+    }
     uint32_t v = cs_le32(row(s, CS_COL_SPENT, o));
-    if (v == 0 || (uint64_t)(v - 1) >= cs_store_counts(s)->tx) return CS_NONE64;
+    /* a spend a writer made after this snapshot is not visible in it */
+    if (v == 0 || (uint64_t)(v - 1) >= s->vis->tx) return CS_NONE64;
     return v - 1;
 }
 uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
 {
-    uint64_t v = cs_le64(row(s, CS_COL_ADDRHEAD, a)), n = cs_store_counts(s)->out;
-    /* a reader's snapshot may predate outputs a writer linked since */
-    while (v && v - 1 >= n)
-        v = cs_le64(row(s, CS_COL_OUTNEXT, v - 1));
-    return v ? v - 1 : CS_NONE64;
+    if (a >= s->vis->addr) {
+        corrupt_at(s, CS_COL_ADDRHEAD, a, "address past the committed addresses");
+        return CS_NONE64;
+    }
+    const uint64_t n = s->vis->out;
+    uint64_t v = 0, bad = 0;
+    /* A head past the snapshot points into rows a writer appended since (or a
+     * killed writer left): follow their links, which always go to older
+     * outputs, back into the snapshot.  Those rows lie past this reader's
+     * mapping and are read with pread; a writer writes a row's link before
+     * the head that points to it (release fence), so a torn view can only
+     * come from a concurrent rollback, and is retried. */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        tail_u64(s, CS_COL_ADDRHEAD, a, &v);
+        while (v > n) {
+            uint64_t next;
+            if (!tail_u64(s, CS_COL_OUTNEXT, v - 1, &next) || next >= v) break;
+            v = next;
+        }
+        if (v <= n) return v ? v - 1 : CS_NONE64;
+        bad = v - 1;
+    }
+    corrupt_at(s, CS_COL_OUTNEXT, bad,
+               "an address's output list does not lead back to committed rows");
+    return CS_NONE64;
 }
 uint64_t cs_store_out_next(const struct cs_store *s, uint64_t o)
 {
+    if (o >= s->vis->out) {
+        corrupt_at(s, CS_COL_OUTNEXT, o, "output past the committed outputs");
+        return CS_NONE64;
+    }
     uint64_t v = cs_le64(row(s, CS_COL_OUTNEXT, o));
+    if (v > o) { /* links always go to an older output */
+        corrupt_at(s, CS_COL_OUTNEXT, o, "link to a later output");
+        return CS_NONE64;
+    }
     return v ? v - 1 : CS_NONE64;
+}
+static void tx_range(const struct cs_store *s, uint64_t t, int outs, uint64_t *first, uint64_t *n)
+{
+    const struct cs_counts *k = s->vis;
+    const struct cs_txrec *r = cs_store_tx(s, t);
+    uint64_t f = outs ? r->first_out : r->first_in, end = outs ? k->out : k->in;
+    uint64_t next = end;
+    if (t + 1 < k->tx)
+        next = outs ? cs_store_tx(s, t + 1)->first_out : cs_store_tx(s, t + 1)->first_in;
+    if (f > next || next > end) {
+        corrupt_at(s, CS_COL_TX, t,
+                   outs ? "output range out of order" : "input range out of order");
+        *first = *n = 0;
+        return;
+    }
+    *first = f;
+    *n = next - f;
 }
 void cs_store_tx_ins(const struct cs_store *s, uint64_t t, uint64_t *first, uint64_t *n)
 {
-    const struct cs_counts *k = cs_store_counts(s);
-    *first = cs_store_tx(s, t)->first_in;
-    *n = (t + 1 < k->tx ? cs_store_tx(s, t + 1)->first_in : k->in) - *first;
+    tx_range(s, t, 0, first, n);
 }
 void cs_store_tx_outs(const struct cs_store *s, uint64_t t, uint64_t *first, uint64_t *n)
 {
-    const struct cs_counts *k = cs_store_counts(s);
-    *first = cs_store_tx(s, t)->first_out;
-    *n = (t + 1 < k->tx ? cs_store_tx(s, t + 1)->first_out : k->out) - *first;
+    tx_range(s, t, 1, first, n);
 }
 static uint64_t tx_search(const struct cs_store *s, uint64_t id, int outs)
 {
@@ -1026,7 +1455,15 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
             uint8_t *head = row(s, CS_COL_ADDRHEAD, aid);
             memcpy(row(s, CS_COL_OUTNEXT, orow), head, 8);
             s->cur.out++;
-            cs_put_le64(head, orow + 1);
+            /* readers follow head -> outnext of rows past their snapshot: the
+             * link must be visible before the head that points to it */
+            {
+                uint8_t hb[8];
+                uint64_t hv;
+                cs_put_le64(hb, orow + 1);
+                memcpy(&hv, hb, 8);
+                __atomic_store_n((uint64_t *)head, hv, __ATOMIC_RELEASE);
+            }
             if (a.type != CS_ADDR_OPRETURN) {
                 s->cur_utxo_count++;
                 s->cur_utxo_total += (uint64_t)tx->out[o].value;
@@ -1138,44 +1575,99 @@ int cs_store_col_checksum(const struct cs_store *s, int c, uint8_t out[32], uint
     return 0;
 }
 
-int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t),
-                    void *ctx)
+int cs_store_verify(const struct cs_store *s, int flags,
+                    int (*progress)(void *, uint64_t, uint64_t), void *ctx)
 {
     const struct cs_counts *k = cs_store_counts(s);
-    uint64_t total = k->tx + k->addr, done = 0;
+    int rc;
+    if (flags & CS_VERIFY_QUICK) {
+        uint64_t rng = 0x5eed;
+        for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++)
+            if (summed(c) && (rc = sums_check_chunk(s, c, s->sum[c].n))) return rc;
+        return sample_derived(s, &rng, 1024);
+    }
+    /* 1. every byte of the append-only columns against its checksum */
+    uint64_t total = k->tx + k->addr + k->out, done = 0;
+    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
+        if (!summed(c)) continue;
+        for (uint64_t i = 0; i <= s->sum[c].n; i++)
+            if ((rc = sums_check_chunk(s, c, i))) return rc;
+    }
+    /* 2. indexes and the derived columns against the primary ones */
+    uint64_t spends = 0;
     for (uint64_t t = 0; t < k->tx; t++, done++) {
         uint64_t f;
         if (cs_store_find_tx(s, cs_store_txid(s, t), &f))
-            return cs_error(CS_ECORRUPT, "txid index: tx %llu not found", (unsigned long long)t);
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/txid.idx: tx %llu not found", s->dir,
+                            (unsigned long long)t);
         uint64_t fi, ni;
         cs_store_tx_ins(s, t, &fi, &ni);
         for (uint64_t i = fi; i < fi + ni; i++) {
             uint64_t p = cs_store_in_prevout(s, i);
             if (p == CS_NONE64) continue;
-            if (p >= k->out || cs_store_spent_by(s, p) != t)
-                return cs_error(CS_ECORRUPT, "input %llu of tx %llu: spent pointer disagrees",
-                                (unsigned long long)(i - fi), (unsigned long long)t);
+            spends++;
+            if (cs_store_spent_by(s, p) != t)
+                return cs_error(
+                    CS_ECORRUPT,
+                    "store corrupt: %s/spent.col row %llu: input %llu of tx %llu spends "
+                    "it, the column disagrees",
+                    s->dir, (unsigned long long)p, (unsigned long long)(i - fi),
+                    (unsigned long long)t);
         }
         if (progress && (t & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
+    /* each spend was seen above; any other set pointer is corruption (a value
+     * past the snapshot is a later writer's spend, or garbage past the file) */
+    uint64_t set = 0;
+    for (uint64_t o = 0; o < k->out; o++, done++) {
+        uint32_t v = cs_le32(row(s, CS_COL_SPENT, o));
+        if (!v) continue;
+        if ((uint64_t)(v - 1) < k->tx) {
+            set++;
+            continue;
+        }
+        uint8_t txrow[sizeof(struct cs_txrec)];
+        if (s->mode == CS_STORE_WRITE ||
+            pread(s->col[CS_COL_TX].fd, txrow, sizeof txrow,
+                  (off_t)((uint64_t)(v - 1) * sizeof txrow)) != (ssize_t)sizeof txrow ||
+            row_zero(txrow, sizeof txrow))
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/spent.col row %llu: spent by tx %llu, which does "
+                            "not exist",
+                            s->dir, (unsigned long long)o, (unsigned long long)(v - 1));
+    }
+    if (set != spends)
+        return cs_error(CS_ECORRUPT,
+                        "store corrupt: %s/spent.col: %llu outputs marked spent, inputs spend %llu",
+                        s->dir, (unsigned long long)set, (unsigned long long)spends);
     uint64_t linked = 0;
     for (uint64_t a = 1; a < k->addr; a++, done++) {
         uint64_t f;
         if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
-            return cs_error(CS_ECORRUPT, "address index: address %llu not found",
-                            (unsigned long long)a);
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/addr.idx: address %llu not found",
+                            s->dir, (unsigned long long)a);
         uint64_t prev = CS_NONE64;
         for (uint64_t o = cs_store_addr_head(s, a); o != CS_NONE64; o = cs_store_out_next(s, o)) {
             if (cs_store_out(s, o)->addr != a || (prev != CS_NONE64 && o >= prev))
-                return cs_error(CS_ECORRUPT, "address %llu: output list broken at %llu",
-                                (unsigned long long)a, (unsigned long long)o);
+                return cs_error(CS_ECORRUPT,
+                                "store corrupt: %s/outnext.col row %llu: in the output list of "
+                                "address %llu, belongs elsewhere",
+                                s->dir, (unsigned long long)o, (unsigned long long)a);
             prev = o;
             linked++;
         }
+        if ((rc = cs_store_status(s))) return rc;
         if (progress && (a & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
     if (linked != k->out)
-        return cs_error(CS_ECORRUPT, "address lists hold %llu outputs, store has %llu",
-                        (unsigned long long)linked, (unsigned long long)k->out);
-    return 0;
+        return cs_error(CS_ECORRUPT,
+                        "store corrupt: %s/addrhead.col: address lists hold %llu outputs, store "
+                        "has %llu",
+                        s->dir, (unsigned long long)linked, (unsigned long long)k->out);
+    return cs_store_status(s);
+}
+
+int cs_store_has_checksums(const struct cs_store *s)
+{
+    return s->have_sums;
 }

@@ -14,7 +14,10 @@
  *   addrhead.col u64                  per address: its newest output id + 1 (in place)
  *   msig.col     struct cs_msigrec    bare-multisig pseudo-address -> key address links
  *   txid.idx, addr.idx                open-addressing hash indexes (tag, id+1)
- *   MANIFEST                          committed row counts, tip, network, utxo totals
+ *   COL.sum      u64                  per full 1 MiB chunk of an append-only column: its hash
+ *   MANIFEST                          committed row counts, tip, network, utxo totals, and per
+ *                                     append-only column its chunk count, hash-chain root and
+ *                                     the hash of its partial last chunk
  *
  * Commit protocol: columns are written through shared mappings; a commit
  * fsyncs every column and index, writes MANIFEST.tmp, fsyncs it, renames it over
@@ -37,7 +40,7 @@
 #include "btc/script.h"
 #include "util/error.h"
 
-#define CS_STORE_FORMAT 1
+#define CS_STORE_FORMAT 2 /* 2: per-column checksums in MANIFEST and COL.sum files */
 #define CS_NONE64 UINT64_MAX
 
 #pragma pack(push, 1)
@@ -94,14 +97,35 @@ struct cs_counts {
 
 struct cs_store;
 
-enum { CS_STORE_READ = 0, CS_STORE_WRITE = 1 };
+/* CS_STORE_NOCHECK (with READ): skip the sampled checksum check at open. */
+enum { CS_STORE_READ = 0, CS_STORE_WRITE = 1, CS_STORE_NOCHECK = 2 };
 
 /* Opens DB/btc. A writer creates the directory if needed (net must then be
  * given for a new store), takes an exclusive lock, and undoes any uncommitted
- * tail. A reader fails with CS_ENOTFOUND if there is no store. */
+ * tail. A reader fails with CS_ENOTFOUND if there is no store; it never
+ * repairs anything and can open a store a killed writer left (it sees the
+ * last commit).  A reader's open checks the cheap part of the checksums:
+ * sizes, every column's chunk-hash list against MANIFEST, each column's
+ * partial last chunk (1 MiB at most), 2 random full chunks per column and 64
+ * sampled entries of each in-place column (see cs_store_verify); failing that
+ * is CS_ECORRUPT "store corrupt: FILE ...". */
 int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
                   const struct cs_netparams *net) CS_MUST_CHECK;
 void cs_store_close(struct cs_store *s);
+
+/* Readers never crash on a damaged store: every accessor below checks its
+ * row id and the links it follows against the snapshot's counts.  A violation
+ * is recorded in the store (sticky) and the accessor answers with an all-zero
+ * row or CS_NONE64, so walks end; callers must check cs_store_status() before
+ * they trust what they computed.  It returns 0 or CS_ECORRUPT with "store
+ * corrupt: DB/btc/FILE row N: what" as the message. */
+int cs_store_status(const struct cs_store *s) CS_MUST_CHECK;
+/* The first such corruption any store met in this thread, or NULL (the CLI
+ * checks it once more when a command ends). */
+const char *cs_store_corruption(void);
+/* 1 when MANIFEST carries column checksums (format 2); a store written by a
+ * format-1 build has none until its next commit. */
+int cs_store_has_checksums(const struct cs_store *s);
 
 /* Snapshot counts and tip. */
 const struct cs_counts *cs_store_counts(const struct cs_store *s);
@@ -111,7 +135,7 @@ int64_t cs_store_height(const struct cs_store *s);
 /* Running UTXO totals (outputs not starting with OP_RETURN, unspent). */
 void cs_store_utxo(const struct cs_store *s, uint64_t *count, uint64_t *total);
 
-/* Row accessors (no bounds checks beyond the snapshot; id must be < count). */
+/* Row accessors (checked against the snapshot; see cs_store_status). */
 const struct cs_blockrec *cs_store_block(const struct cs_store *s, uint64_t height);
 const struct cs_txrec *cs_store_tx(const struct cs_store *s, uint64_t txid_row);
 const uint8_t *cs_store_txid(const struct cs_store *s, uint64_t tx);
@@ -159,9 +183,15 @@ int cs_store_truncate(struct cs_store *s, int64_t keep_height) CS_MUST_CHECK;
  * tests). names[i] / hex[i] for i < CS_COL_COUNT. */
 const char *cs_store_col_name(int col);
 int cs_store_col_checksum(const struct cs_store *s, int col, uint8_t out[32], uint64_t *bytes);
-/* Consistency check: every txid and address looks up to its own row, spent
- * pointers and inputs agree, address lists are well formed. Cost O(chain). */
-int cs_store_verify(const struct cs_store *s, int (*progress)(void *, uint64_t, uint64_t),
-                    void *ctx) CS_MUST_CHECK;
+/* Consistency check.  Full: every byte of the append-only columns against
+ * its chunk checksum, every txid and address found through its index, spent
+ * pointers equal to what the inputs spend (no more, no fewer), every address's
+ * output list strictly descending, its own, and all lists together holding
+ * every output.  Cost O(chain).  CS_VERIFY_QUICK: only the partial last
+ * chunks and 1,024 sampled entries of each in-place column (milliseconds).
+ * Returns 0, CS_ECORRUPT naming the file and row, or CS_EINTERRUPTED. */
+enum { CS_VERIFY_QUICK = 1 };
+int cs_store_verify(const struct cs_store *s, int flags,
+                    int (*progress)(void *, uint64_t, uint64_t), void *ctx) CS_MUST_CHECK;
 
 #endif

@@ -186,7 +186,7 @@ static void test_append_query(void **st)
     assert_int_equal(cs_store_out_next(s, o), 0);
     assert_int_equal(cs_store_out_next(s, 0), CS_NONE64);
     assert_int_equal(cs_store_out_tx(s, 3), 2);
-    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    assert_int_equal(cs_store_verify(s, 0, NULL, NULL), 0);
     cs_store_close(s);
 }
 
@@ -233,7 +233,7 @@ static void test_atomic_append(void **st)
     assert_int_equal(cs_store_append_block(s, &b), CS_ECONSENSUS);
     sums(s, after);
     assert_memory_equal(before, after, sizeof before);
-    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    assert_int_equal(cs_store_verify(s, 0, NULL, NULL), 0);
     cs_store_close(s);
     cs_block_arena_free(&a);
 }
@@ -271,7 +271,7 @@ static void test_snapshot_and_tail(void **st)
     assert_int_equal(cs_store_open(&r, dir, CS_STORE_READ, NULL), 0);
     sums(r, now);
     assert_memory_equal(committed, now, sizeof now);
-    assert_int_equal(cs_store_verify(r, NULL, NULL), 0);
+    assert_int_equal(cs_store_verify(r, 0, NULL, NULL), 0);
     cs_store_close(r);
     cs_block_arena_free(&a);
 }
@@ -315,7 +315,7 @@ static void test_truncate_equals_fresh(void **st)
     assert_int_equal(stt.st_size, 3 * (off_t)sizeof(struct cs_txrec));
     assert_int_equal(cs_store_open(&s, dir, CS_STORE_READ, NULL), 0);
     assert_int_equal(cs_store_counts(s)->tx, 1);
-    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    assert_int_equal(cs_store_verify(s, 0, NULL, NULL), 0);
     cs_store_close(s);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, fresh);
@@ -366,7 +366,7 @@ static void test_duplicate_txid(void **st)
     assert_int_equal(ut, 2 * 5000000000ULL);
     assert_int_equal(cs_store_find_tx(s, cb, &t), 0);
     assert_int_equal(t, 1);
-    assert_int_equal(cs_store_verify(s, NULL, NULL), 0);
+    assert_int_equal(cs_store_verify(s, 0, NULL, NULL), 0);
     cs_store_close(s);
     cs_block_arena_free(&a);
     char cmd[400];
