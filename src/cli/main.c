@@ -57,7 +57,17 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-        if (!strcmp(c, COMMANDS[i].name)) return COMMANDS[i].fn(argc - 1, argv + 1);
+        if (!strcmp(c, COMMANDS[i].name)) {
+            int rc = COMMANDS[i].fn(argc - 1, argv + 1);
+            /* a store walk that met a damaged link ended early: whatever the
+             * command printed is not to be trusted */
+            const char *bad = cs_store_corruption();
+            if (bad && rc == 0) {
+                fprintf(stderr, "chainsleuth %s: %s\n", c, bad);
+                rc = 1;
+            }
+            return rc;
+        }
     fprintf(stderr, "chainsleuth: '%s' is not a command; see chainsleuth --help\n", c);
     return 2;
 }

@@ -619,6 +619,8 @@ static int sample_derived(const struct cs_store *s, uint64_t *rng, int samples)
  * random full chunks per column, and a sample of the derived columns.  On a
  * store whose columns are each below one chunk (1 MiB) that is every byte. */
 #define CS_OPEN_SAMPLES 2
+#define CS_OPEN_FULL_OUTPUTS (1u << 18)
+static int check_derived(const struct cs_store *s);
 static int open_check(struct cs_store *s)
 {
     struct timespec ts;
@@ -633,6 +635,8 @@ static int open_check(struct cs_store *s)
         }
         if (rc) return rc;
     }
+    /* small stores (the whole derived check costs milliseconds) get all of it */
+    if (s->vis->out <= CS_OPEN_FULL_OUTPUTS) return check_derived(s);
     return sample_derived(s, &rng, 64);
 }
 
@@ -1575,31 +1579,16 @@ int cs_store_col_checksum(const struct cs_store *s, int c, uint8_t out[32], uint
     return 0;
 }
 
-int cs_store_verify(const struct cs_store *s, int flags,
-                    int (*progress)(void *, uint64_t, uint64_t), void *ctx)
+/* Every entry of the in-place columns against the columns they derive from:
+ * spent pointers equal what the inputs spend (no more, no fewer) and the
+ * address lists are strictly descending, each address's own, and hold every
+ * output together.  O(tx + in + out + addr). */
+static int check_derived(const struct cs_store *s)
 {
-    const struct cs_counts *k = cs_store_counts(s);
+    const struct cs_counts *k = s->vis;
     int rc;
-    if (flags & CS_VERIFY_QUICK) {
-        uint64_t rng = 0x5eed;
-        for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++)
-            if (summed(c) && (rc = sums_check_chunk(s, c, s->sum[c].n))) return rc;
-        return sample_derived(s, &rng, 1024);
-    }
-    /* 1. every byte of the append-only columns against its checksum */
-    uint64_t total = k->tx + k->addr + k->out, done = 0;
-    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
-        if (!summed(c)) continue;
-        for (uint64_t i = 0; i <= s->sum[c].n; i++)
-            if ((rc = sums_check_chunk(s, c, i))) return rc;
-    }
-    /* 2. indexes and the derived columns against the primary ones */
     uint64_t spends = 0;
-    for (uint64_t t = 0; t < k->tx; t++, done++) {
-        uint64_t f;
-        if (cs_store_find_tx(s, cs_store_txid(s, t), &f))
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/txid.idx: tx %llu not found", s->dir,
-                            (unsigned long long)t);
+    for (uint64_t t = 0; t < k->tx; t++) {
         uint64_t fi, ni;
         cs_store_tx_ins(s, t, &fi, &ni);
         for (uint64_t i = fi; i < fi + ni; i++) {
@@ -1614,12 +1603,11 @@ int cs_store_verify(const struct cs_store *s, int flags,
                     s->dir, (unsigned long long)p, (unsigned long long)(i - fi),
                     (unsigned long long)t);
         }
-        if (progress && (t & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
     /* each spend was seen above; any other set pointer is corruption (a value
      * past the snapshot is a later writer's spend, or garbage past the file) */
     uint64_t set = 0;
-    for (uint64_t o = 0; o < k->out; o++, done++) {
+    for (uint64_t o = 0; o < k->out; o++) {
         uint32_t v = cs_le32(row(s, CS_COL_SPENT, o));
         if (!v) continue;
         if ((uint64_t)(v - 1) < k->tx) {
@@ -1641,11 +1629,7 @@ int cs_store_verify(const struct cs_store *s, int flags,
                         "store corrupt: %s/spent.col: %llu outputs marked spent, inputs spend %llu",
                         s->dir, (unsigned long long)set, (unsigned long long)spends);
     uint64_t linked = 0;
-    for (uint64_t a = 1; a < k->addr; a++, done++) {
-        uint64_t f;
-        if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/addr.idx: address %llu not found",
-                            s->dir, (unsigned long long)a);
+    for (uint64_t a = 1; a < k->addr; a++) {
         uint64_t prev = CS_NONE64;
         for (uint64_t o = cs_store_addr_head(s, a); o != CS_NONE64; o = cs_store_out_next(s, o)) {
             if (cs_store_out(s, o)->addr != a || (prev != CS_NONE64 && o >= prev))
@@ -1657,7 +1641,6 @@ int cs_store_verify(const struct cs_store *s, int flags,
             linked++;
         }
         if ((rc = cs_store_status(s))) return rc;
-        if (progress && (a & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
     if (linked != k->out)
         return cs_error(CS_ECORRUPT,
@@ -1665,6 +1648,42 @@ int cs_store_verify(const struct cs_store *s, int flags,
                         "has %llu",
                         s->dir, (unsigned long long)linked, (unsigned long long)k->out);
     return cs_store_status(s);
+}
+
+int cs_store_verify(const struct cs_store *s, int flags,
+                    int (*progress)(void *, uint64_t, uint64_t), void *ctx)
+{
+    const struct cs_counts *k = cs_store_counts(s);
+    int rc;
+    if (flags & CS_VERIFY_QUICK) {
+        uint64_t rng = 0x5eed;
+        for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++)
+            if (summed(c) && (rc = sums_check_chunk(s, c, s->sum[c].n))) return rc;
+        return sample_derived(s, &rng, 1024);
+    }
+    /* 1. every byte of the append-only columns against its checksum */
+    uint64_t total = k->tx + k->addr + k->out, done = 0;
+    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
+        if (!summed(c)) continue;
+        for (uint64_t i = 0; i <= s->sum[c].n; i++)
+            if ((rc = sums_check_chunk(s, c, i))) return rc;
+    }
+    /* 2. indexes, then the derived columns against the primary ones */
+    for (uint64_t t = 0; t < k->tx; t++, done++) {
+        uint64_t f;
+        if (cs_store_find_tx(s, cs_store_txid(s, t), &f))
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/txid.idx: tx %llu not found", s->dir,
+                            (unsigned long long)t);
+        if (progress && (t & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
+    }
+    for (uint64_t a = 1; a < k->addr; a++, done++) {
+        uint64_t f;
+        if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/addr.idx: address %llu not found",
+                            s->dir, (unsigned long long)a);
+        if (progress && (a & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
+    }
+    return check_derived(s);
 }
 
 int cs_store_has_checksums(const struct cs_store *s)
