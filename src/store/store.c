@@ -1168,6 +1168,7 @@ uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
     }
     const uint64_t n = s->vis->out;
     uint64_t v = 0, bad = 0;
+    int at_head = 0;
     /* A head past the snapshot points into rows a writer appended since (or a
      * killed writer left): follow their links, which always go to older
      * outputs, back into the snapshot.  Those rows lie past this reader's
@@ -1176,16 +1177,21 @@ uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
      * come from a concurrent rollback, and is retried. */
     for (int attempt = 0; attempt < 4; attempt++) {
         tail_u64(s, CS_COL_ADDRHEAD, a, &v);
+        at_head = 1;
         while (v > n) {
             uint64_t next;
             if (!tail_u64(s, CS_COL_OUTNEXT, v - 1, &next) || next >= v) break;
             v = next;
+            at_head = 0;
         }
         if (v <= n) return v ? v - 1 : CS_NONE64;
         bad = v - 1;
     }
-    corrupt_at(s, CS_COL_OUTNEXT, bad,
-               "an address's output list does not lead back to committed rows");
+    if (at_head)
+        corrupt_at(s, CS_COL_ADDRHEAD, a, "newest output past every output written");
+    else
+        corrupt_at(s, CS_COL_OUTNEXT, bad,
+                   "an address's output list does not lead back to committed rows");
     return CS_NONE64;
 }
 uint64_t cs_store_out_next(const struct cs_store *s, uint64_t o)
