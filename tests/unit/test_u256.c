@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "util/codec.h"
 #include "util/u256.h"
@@ -500,9 +501,9 @@ static void test_python_vectors(void **state)
     }
     int status = pclose(p);
     if (status != 0)
-        fail_msg("python3 " VECTOR_SCRIPT " failed (status %d); it must run from the "
+        fail_msg("python3 " VECTOR_SCRIPT " failed (exit %d); it must run from the "
                  "repository root with python3 on PATH",
-                 status);
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     assert_int_equal(end_count, VECTOR_COUNT);
     assert_int_equal(count, VECTOR_COUNT);
     print_message("u256: %ld Python vectors checked:", count);
