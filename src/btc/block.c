@@ -332,7 +332,7 @@ static int u256_is_zero(const uint64_t a[4])
     return !(a[0] | a[1] | a[2] | a[3]);
 }
 
-void cs_u256_add(uint64_t a[4], const uint64_t b[4])
+void cs_work_add(uint64_t a[4], const uint64_t b[4])
 {
     unsigned __int128 carry = 0;
     for (int i = 0; i < 4; i++) {
@@ -342,7 +342,7 @@ void cs_u256_add(uint64_t a[4], const uint64_t b[4])
     }
 }
 
-int cs_u256_cmp(const uint64_t a[4], const uint64_t b[4])
+int cs_work_cmp(const uint64_t a[4], const uint64_t b[4])
 {
     for (int i = 3; i >= 0; i--) {
         if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
@@ -359,7 +359,7 @@ void cs_work_from_bits(uint32_t bits, uint64_t work[4])
     if (cs_bits_to_target(bits, t) || u256_is_zero(t)) return;
     memcpy(d, t, 32);
     uint64_t one[4] = {1, 0, 0, 0};
-    cs_u256_add(d, one); /* target + 1 (target < 2^256 - 1 in practice) */
+    cs_work_add(d, one); /* target + 1 (target < 2^256 - 1 in practice) */
     for (int i = 0; i < 4; i++)
         num[i] = ~t[i];
     for (int bit = 255; bit >= 0; bit--) {
@@ -367,7 +367,7 @@ void cs_work_from_bits(uint32_t bits, uint64_t work[4])
         for (int i = 3; i > 0; i--)
             r[i] = (r[i] << 1) | (r[i - 1] >> 63);
         r[0] = (r[0] << 1) | ((num[bit / 64] >> (bit % 64)) & 1);
-        if (cs_u256_cmp(r, d) >= 0) {
+        if (cs_work_cmp(r, d) >= 0) {
             unsigned __int128 borrow = 0;
             for (int i = 0; i < 4; i++) {
                 unsigned __int128 x = (unsigned __int128)r[i] - d[i] - (uint64_t)borrow;
@@ -377,7 +377,7 @@ void cs_work_from_bits(uint32_t bits, uint64_t work[4])
             q[bit / 64] |= 1ULL << (bit % 64);
         }
     }
-    cs_u256_add(q, one);
+    cs_work_add(q, one);
     memcpy(work, q, 32);
 }
 
@@ -387,5 +387,5 @@ int cs_check_pow(const uint8_t hash[32], uint32_t bits)
     if (cs_bits_to_target(bits, t)) return 0;
     for (int i = 0; i < 4; i++)
         h[i] = cs_le64(hash + 8 * i);
-    return cs_u256_cmp(h, t) <= 0;
+    return cs_work_cmp(h, t) <= 0;
 }

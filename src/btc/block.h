@@ -96,8 +96,8 @@ void cs_merkle_root(const uint8_t *hashes, size_t n, uint8_t *scratch, uint8_t o
 int cs_bits_to_target(uint32_t bits, uint64_t target[4]);
 void cs_work_from_bits(uint32_t bits, uint64_t work[4]);
 /* a += b (256-bit); cmp returns -1/0/1. */
-void cs_u256_add(uint64_t a[4], const uint64_t b[4]);
-int cs_u256_cmp(const uint64_t a[4], const uint64_t b[4]);
+void cs_work_add(uint64_t a[4], const uint64_t b[4]);
+int cs_work_cmp(const uint64_t a[4], const uint64_t b[4]);
 /* Checks hash (internal byte order = little-endian number) <= target from bits. */
 int cs_check_pow(const uint8_t hash[32], uint32_t bits);
 /* weight = 3*stripped + total */

@@ -145,7 +145,7 @@ static void resolve(struct cs_blkdir *d, struct cs_store *s)
             x->height = h;
             uint64_t bw[4];
             cs_work_from_bits(x->bits, bw);
-            cs_u256_add(w, bw);
+            cs_work_add(w, bw);
             memcpy(x->work, w, 32);
         }
     }
@@ -179,7 +179,7 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
     for (size_t i = 0; i < d.n_ent; i++) {
         if (d.ent[i].height < 0) continue;
         if (o->stop_height >= 0 && d.ent[i].height > o->stop_height) continue;
-        if (best < 0 || cs_u256_cmp(d.ent[i].work, d.ent[best].work) > 0) best = (int32_t)i;
+        if (best < 0 || cs_work_cmp(d.ent[i].work, d.ent[best].work) > 0) best = (int32_t)i;
     }
     int64_t tip = cs_store_height(s);
     if (best < 0) {
@@ -191,7 +191,7 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         cs_blkdir_free(&d);
         return rc;
     }
-    if (tip >= 0 && cs_u256_cmp(d.ent[best].work, cs_store_block(s, (uint64_t)tip)->work) <= 0) {
+    if (tip >= 0 && cs_work_cmp(d.ent[best].work, cs_store_block(s, (uint64_t)tip)->work) <= 0) {
         /* nothing with more work than what we have */
         st->height_after = tip;
         st->seconds = now() - t0;

@@ -1295,7 +1295,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
     }
     uint64_t w[4];
     cs_work_from_bits(b->hdr.bits, w);
-    cs_u256_add(work, w);
+    cs_work_add(work, w);
 
     /* bounds for this block's rows, reserved up front so pointers stay put */
     uint64_t nin = 0, nout = 0;
