@@ -197,13 +197,13 @@ int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st)
             fmt = (int)v;
         } else if (!strcmp(key, "network")) {
             if (strlen(val) >= sizeof st->network) goto bad;
-            strcpy(st->network, val);
+            snprintf(st->network, sizeof st->network, "%s", val);
         } else if (!strcmp(key, "spec")) {
             if (strlen(val) >= sizeof st->spec) goto bad;
-            strcpy(st->spec, val);
+            snprintf(st->spec, sizeof st->spec, "%s", val);
         } else if (!strcmp(key, "tags")) {
             if (strlen(val) >= sizeof st->tags) goto bad;
-            strcpy(st->tags, val);
+            snprintf(st->tags, sizeof st->tags, "%s", val);
         } else if (!strcmp(key, "tip")) {
             if (strlen(val) != 64 || cs_unhex(st->tip, 32, val, 64)) goto bad;
         } else if (!strcmp(key, "vetoed")) {
@@ -789,7 +789,7 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
     const char *tags = o->is_exchange && o->tags_id && *o->tags_id ? o->tags_id : "none";
     if (strlen(tags) >= sizeof st->tags || strpbrk(tags, "\n\r"))
         return cs_error(CS_EUSAGE, "cluster: tag fingerprint too long or not one line");
-    strcpy(st->tags, tags);
+    snprintf(st->tags, sizeof st->tags, "%s", tags);
     snprintf(st->network, sizeof st->network, "%s", cs_store_net(s)->name);
     unsigned ch = R.spec.change;
     if (ch & (CS_CH_TYPE | CS_CH_GRAPHSENSE)) R.need |= NEED_IN_TYPE;
