@@ -153,8 +153,7 @@ static void test_real_dot(void **st)
 {
     (void)st;
     if (system("command -v dot >/dev/null 2>&1") != 0) {
-        fprintf(stderr,
-                "skipped: Graphviz dot is not installed (scripts/install-deps installs it)\n");
+        print_message("skip: Graphviz dot is not installed (scripts/install-deps installs it)\n");
         skip();
     }
     const char *g = "digraph trace { rankdir=LR; seed -> exchange [label=\"1.5 BTC\"]; }";
