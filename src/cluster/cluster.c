@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cluster/cluster.h"
+#include "util/atomic_file.h"
 #include "cluster/unionfind.h"
 #include "util/codec.h"
 #include "util/hash.h"
@@ -115,20 +116,9 @@ static int io_err(const char *dbdir, const char *name, const char *what)
     return cs_error(CS_EIO, "%s/btc/cluster/%s: %s: %s", dbdir, name, what, strerror(errno));
 }
 
-static int fsync_dir(const char *dbdir)
-{
-    char p[4200];
-    cl_path(dbdir, "", p, sizeof p);
-    int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return io_err(dbdir, "", "open");
-    int r = fsync(dfd);
-    close(dfd);
-    return r ? io_err(dbdir, "", "fsync") : 0;
-}
-
 static int state_write(const char *dbdir, const struct cs_cluster_state *st)
 {
-    char buf[4096], hex[65], p[4200], p2[4200];
+    char buf[4096], hex[65], p[4200];
     size_t n = 0;
 #define PUT(...) n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, __VA_ARGS__)
     PUT("chainsleuth-cluster %d\n", CS_CLUSTER_FORMAT);
@@ -151,18 +141,8 @@ static int state_write(const char *dbdir, const struct cs_cluster_state *st)
     cs_hex(hex, h, 32);
     PUT("checksum %s\n", hex);
 #undef PUT
-    cl_path(dbdir, "CLUSTER_STATE.tmp", p, sizeof p);
-    cl_path(dbdir, "CLUSTER_STATE", p2, sizeof p2);
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return io_err(dbdir, "CLUSTER_STATE.tmp", "open");
-    if (write(fd, buf, n) != (ssize_t)n || fsync(fd)) {
-        int rc = io_err(dbdir, "CLUSTER_STATE.tmp", "write");
-        close(fd);
-        return rc;
-    }
-    close(fd);
-    if (rename(p, p2)) return io_err(dbdir, "CLUSTER_STATE.tmp", "rename");
-    return fsync_dir(dbdir);
+    cl_path(dbdir, "", p, sizeof p);
+    return cs_atomic_write(p, "CLUSTER_STATE", buf, n);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -217,13 +197,13 @@ int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st)
             fmt = (int)v;
         } else if (!strcmp(key, "network")) {
             if (strlen(val) >= sizeof st->network) goto bad;
-            strcpy(st->network, val);
+            snprintf(st->network, sizeof st->network, "%s", val);
         } else if (!strcmp(key, "spec")) {
             if (strlen(val) >= sizeof st->spec) goto bad;
-            strcpy(st->spec, val);
+            snprintf(st->spec, sizeof st->spec, "%s", val);
         } else if (!strcmp(key, "tags")) {
             if (strlen(val) >= sizeof st->tags) goto bad;
-            strcpy(st->tags, val);
+            snprintf(st->tags, sizeof st->tags, "%s", val);
         } else if (!strcmp(key, "tip")) {
             if (strlen(val) != 64 || cs_unhex(st->tip, 32, val, 64)) goto bad;
         } else if (!strcmp(key, "vetoed")) {
@@ -346,7 +326,9 @@ static off_t file_size(const char *dbdir, const char *name)
 /* ---------------- the run ---------------- */
 
 struct evlog {
-    int fd;
+    int fd;                   /* af.fd on a full run, evidence.col opened for append on an update */
+    struct cs_atomic_file af; /* evidence.col.tmp on a full run */
+    int atomic;
     const char *dbdir, *name;
     uint32_t buf[EV_BUF_ROWS * 3];
     size_t rows;    /* buffered */
@@ -647,7 +629,12 @@ static int publish(struct run *R, struct evlog *ev, struct u32col *par, struct u
     if ((rc = flush_edges(R))) return rc;
     if (ev->err) return ev->err;
     if ((rc = ev_flush(ev))) return rc;
-    if (fdatasync(ev->fd)) return io_err(dbdir, ev->name, "fsync");
+    if (ev->atomic) {
+        ev->fd = -1; /* the helper closes it */
+        if ((rc = cs_atomic_sync(&ev->af))) return rc;
+    } else if (fdatasync(ev->fd)) {
+        return io_err(dbdir, ev->name, "fsync");
+    }
     cs_uf_compress(&R->uf);
     struct cs_cluster_state *st = R->st;
     uint32_t n = R->uf.n;
@@ -672,34 +659,24 @@ static int publish(struct run *R, struct evlog *ev, struct u32col *par, struct u
                         (unsigned long long)st->evidence, n, (unsigned long long)st->clusters);
     if (fdatasync(par->fd) || fdatasync(siz->fd)) return io_err(dbdir, "parent.u32", "fsync");
     /* cid.u32.tmp: after cs_uf_compress parent[] is the cluster-id column */
-    char p[4200], p2[4200];
-    cl_path(dbdir, "cid.u32.tmp", p, sizeof p);
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return io_err(dbdir, "cid.u32.tmp", "open");
-    const uint8_t *src = (const uint8_t *)R->uf.parent;
-    size_t bytes = (size_t)n * 4, off = 0;
-    while (off < bytes) {
-        size_t chunk = bytes - off > (64u << 20) ? (64u << 20) : bytes - off;
-        ssize_t w = write(fd, src + off, chunk);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            rc = io_err(dbdir, "cid.u32.tmp", "write");
-            close(fd);
-            return rc;
-        }
-        off += (size_t)w;
-    }
-    if (fdatasync(fd)) {
-        rc = io_err(dbdir, "cid.u32.tmp", "fsync");
-        close(fd);
+    char p[4200], cdir[4200];
+    cl_path(dbdir, "", cdir, sizeof cdir);
+    struct cs_atomic_file cid;
+    if ((rc = cs_atomic_open(&cid, cdir, "cid.u32"))) return rc;
+    if ((rc = cs_atomic_write_all(&cid, R->uf.parent, (size_t)n * 4))) {
+        cs_atomic_abort(&cid);
         return rc;
     }
-    close(fd);
+    if ((rc = cs_atomic_sync(&cid))) return rc;
 
     /* the publish window: readers wait on PUBLISH.lock (shared) meanwhile */
     cl_path(dbdir, "PUBLISH.lock", p, sizeof p);
     int lfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lfd < 0) return io_err(dbdir, "PUBLISH.lock", "open");
+    if (lfd < 0) {
+        rc = io_err(dbdir, "PUBLISH.lock", "open");
+        cs_atomic_abort(&cid);
+        return rc;
+    }
     while (flock(lfd, LOCK_EX) && errno == EINTR) {
     }
     struct cs_cluster_state mark = have_old ? *old : *st;
@@ -708,23 +685,12 @@ static int publish(struct run *R, struct evlog *ev, struct u32col *par, struct u
     st->dirty = 0;
     st->publishing = 0;
     if ((rc = state_write(dbdir, &mark))) goto out;
-    cl_path(dbdir, "cid.u32.tmp", p, sizeof p);
-    cl_path(dbdir, "cid.u32", p2, sizeof p2);
-    if (rename(p, p2)) {
-        rc = io_err(dbdir, "cid.u32.tmp", "rename");
-        goto out;
-    }
-    if (full) {
-        cl_path(dbdir, "evidence.col.tmp", p, sizeof p);
-        cl_path(dbdir, "evidence.col", p2, sizeof p2);
-        if (rename(p, p2)) {
-            rc = io_err(dbdir, "evidence.col.tmp", "rename");
-            goto out;
-        }
-    }
-    if ((rc = fsync_dir(dbdir))) goto out;
+    /* each commit renames and fsyncs the directory */
+    if ((rc = cs_atomic_commit(&cid))) goto out;
+    if (ev->atomic && (rc = cs_atomic_commit(&ev->af))) goto out;
     rc = state_write(dbdir, st);
 out:
+    cs_atomic_abort(&cid); /* a no-op once committed */
     flock(lfd, LOCK_UN);
     close(lfd);
     return rc;
@@ -823,7 +789,7 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
     const char *tags = o->is_exchange && o->tags_id && *o->tags_id ? o->tags_id : "none";
     if (strlen(tags) >= sizeof st->tags || strpbrk(tags, "\n\r"))
         return cs_error(CS_EUSAGE, "cluster: tag fingerprint too long or not one line");
-    strcpy(st->tags, tags);
+    snprintf(st->tags, sizeof st->tags, "%s", tags);
     snprintf(st->network, sizeof st->network, "%s", cs_store_net(s)->name);
     unsigned ch = R.spec.change;
     if (ch & (CS_CH_TYPE | CS_CH_GRAPHSENSE)) R.need |= NEED_IN_TYPE;
@@ -882,12 +848,10 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
             (rc = cs_uf_init(&R.uf, par.map, siz.map, (uint32_t)k->addr)))
             goto out;
         ev->name = "evidence.col.tmp";
-        cl_path(dbdir, ev->name, p, sizeof p);
-        ev->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (ev->fd < 0) {
-            rc = io_err(dbdir, ev->name, "open");
-            goto out;
-        }
+        cl_path(dbdir, "", p, sizeof p);
+        if ((rc = cs_atomic_open(&ev->af, p, "evidence.col"))) goto out;
+        ev->atomic = 1;
+        ev->fd = ev->af.fd;
     } else {
         /* carry over the cumulative statistics */
         memcpy(st->vetoed, old.vetoed, sizeof st->vetoed);
@@ -949,7 +913,10 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
         rc = cs_error(CS_EINTERRUPTED, "cluster: interrupted at height %llu; committed",
                       (unsigned long long)(h ? h - 1 : 0));
 out:
-    if (ev->fd >= 0) close(ev->fd);
+    if (ev->atomic)
+        cs_atomic_abort(&ev->af); /* closes and removes evidence.col.tmp unless committed */
+    else if (ev->fd >= 0)
+        close(ev->fd);
     free(ev);
     u32col_close(&par);
     u32col_close(&siz);

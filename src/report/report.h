@@ -78,10 +78,18 @@ int cs_report_dot(const struct cs_report_ctx *c, char **out, size_t *len) CS_MUS
 
 /* Runs Graphviz `dot -Tsvg` (found on PATH) on the DOT text and returns the
  * <svg> element (XML prolog and DOCTYPE stripped) in a malloc'd buffer.
- * Returns 0; CS_ENOTFOUND when `dot` is not installed; CS_EIO when it fails
- * or its output is not SVG; CS_ERANGE above CS_REPORT_SVG_MAX.  Blocks until
- * dot exits. */
+ * Returns 0; CS_ENOTFOUND when `dot` is not installed; CS_EIO when it fails,
+ * its output is not SVG or it runs longer than the timeout (it is then
+ * killed); CS_ERANGE above CS_REPORT_SVG_MAX.  The child is always reaped.
+ * No process-wide side effects: no signal handlers are changed (SIGPIPE is
+ * blocked in the calling thread only, for the duration of the call), and
+ * no descriptor of the caller leaks into dot (pipes are O_CLOEXEC).
+ * cs_report_svg's timeout is CS_REPORT_DOT_TIMEOUT_MS, or the environment's
+ * CHAINSLEUTH_DOT_TIMEOUT in seconds; timeout_ms <= 0 means the default. */
+#define CS_REPORT_DOT_TIMEOUT_MS 60000
 int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len) CS_MUST_CHECK;
+int cs_report_svg_timeout(const char *dot, size_t dot_len, int timeout_ms, char **svg,
+                          size_t *svg_len) CS_MUST_CHECK;
 
 /* The self-contained HTML report.  json/json_len: the exact bytes of
  * cs_report_json (their SHA-256 is printed); svg may be NULL, in which case

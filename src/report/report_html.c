@@ -8,12 +8,15 @@
  * with its SHA-256. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report/report.h"
@@ -24,23 +27,54 @@
 
 extern char **environ;
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CHAINSLEUTH_DOT_TIMEOUT (seconds, decimals allowed) or the default */
+static int default_timeout_ms(void)
+{
+    const char *e = getenv("CHAINSLEUTH_DOT_TIMEOUT");
+    if (e && *e) {
+        char *end;
+        double v = strtod(e, &end);
+        if (*end == 0 && v > 0 && v < 86400) return (int)(v * 1000 + 0.5);
+    }
+    return CS_REPORT_DOT_TIMEOUT_MS;
+}
+
 int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len)
+{
+    return cs_report_svg_timeout(dot, dot_len, default_timeout_ms(), svg, svg_len);
+}
+
+/* Library code must not change process-wide state: instead of ignoring
+ * SIGPIPE for the whole process, it is blocked in this thread only while we
+ * write to dot; a SIGPIPE raised by our own write (dot exited early) is
+ * consumed with sigtimedwait before the old mask comes back, unless one was
+ * already pending before we started (that one belongs to the caller). */
+int cs_report_svg_timeout(const char *dot, size_t dot_len, int timeout_ms, char **svg,
+                          size_t *svg_len)
 {
     *svg = NULL;
     *svg_len = 0;
+    if (timeout_ms <= 0) timeout_ms = CS_REPORT_DOT_TIMEOUT_MS;
     int in[2], out[2];
-    if (pipe(in)) return cs_error(CS_EIO, "report: pipe: %s", strerror(errno));
-    if (pipe(out)) {
+    if (pipe2(in, O_CLOEXEC)) return cs_error(CS_EIO, "report: pipe: %s", strerror(errno));
+    if (pipe2(out, O_CLOEXEC)) {
         close(in[0]);
         close(in[1]);
         return cs_error(CS_EIO, "report: pipe: %s", strerror(errno));
     }
+    /* the child gets only stdin/stdout from us: dup2 clears O_CLOEXEC on
+     * 0 and 1, every other descriptor of ours closes on exec */
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addclose(&fa, in[1]);
-    posix_spawn_file_actions_addclose(&fa, out[0]);
     char *argv[] = {"dot", "-Tsvg", NULL};
     pid_t pid;
     int e = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
@@ -54,49 +88,114 @@ int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len)
                         "Graphviz `dot` could not be run (%s); install graphviz for the flow graph",
                         strerror(e));
     }
-    /* Write all the DOT, then read the SVG: dot parses the whole graph
-     * before it lays it out and writes, so it never blocks on its output
-     * while we are still writing. */
-    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-    size_t off = 0;
-    int rc = 0;
-    while (off < dot_len) {
-        ssize_t k = write(in[1], dot + off, dot_len - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            rc = cs_error(CS_EIO, "report: writing to dot failed: %s", strerror(errno));
+    sigset_t pipe_set, old_mask, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+    sigpending(&pending);
+    int pipe_was_pending = sigismember(&pending, SIGPIPE);
+
+    /* Write the DOT and read the SVG at the same time (poll), so neither
+     * side can block the other, and give up at the deadline. */
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    size_t off = 0, cap = 1 << 16, n = 0;
+    char *buf = cs_xmalloc(cap);
+    int rc = 0, timed_out = 0, wfd = in[1];
+    if (dot_len == 0) {
+        close(wfd);
+        wfd = -1;
+    }
+    double deadline = now_ms() + timeout_ms;
+    for (;;) {
+        double left = deadline - now_ms();
+        if (left <= 0) {
+            timed_out = 1;
             break;
         }
-        off += (size_t)k;
-    }
-    close(in[1]);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = cs_xmalloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap >= CS_REPORT_SVG_MAX) {
-                if (!rc)
+        struct pollfd pf[2] = {{out[0], POLLIN, 0}, {wfd, POLLOUT, 0}};
+        int k = poll(pf, wfd >= 0 ? 2 : 1, (int)left + 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) {
+            rc = cs_error(CS_EIO, "report: poll on dot's pipes: %s", strerror(errno));
+            break;
+        }
+        if (wfd >= 0 && pf[1].revents) {
+            ssize_t w = write(wfd, dot + off, dot_len - off);
+            if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            } else if (w < 0) {
+                /* EPIPE: dot exited without reading everything; its exit
+                 * status says why */
+                if (errno != EPIPE)
+                    rc = cs_error(CS_EIO, "report: writing to dot failed: %s", strerror(errno));
+                close(wfd);
+                wfd = -1;
+            } else {
+                off += (size_t)w;
+                if (off == dot_len) {
+                    close(wfd);
+                    wfd = -1;
+                }
+            }
+            if (rc) break;
+        }
+        if (pf[0].revents) {
+            if (n + 1 >= cap) {
+                if (cap >= CS_REPORT_SVG_MAX) {
                     rc = cs_error(CS_ERANGE, "report: dot produced more than %zu bytes",
                                   (size_t)CS_REPORT_SVG_MAX);
+                    break;
+                }
+                cap *= 2;
+                buf = cs_xrealloc(buf, cap);
+            }
+            ssize_t r = read(out[0], buf + n, cap - n - 1);
+            if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+            if (r < 0) {
+                rc = cs_error(CS_EIO, "report: reading from dot failed: %s", strerror(errno));
                 break;
             }
-            cap *= 2;
-            buf = cs_xrealloc(buf, cap);
+            if (r == 0) break; /* dot closed its output */
+            n += (size_t)r;
         }
-        ssize_t k = read(out[0], buf + n, cap - n - 1);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) break;
-        n += (size_t)k;
     }
+    if (wfd >= 0) close(wfd);
     close(out[0]);
+    if (timed_out || rc) kill(pid, SIGKILL);
+    /* always reap: dot has closed its stdout or was just killed, so this
+     * returns promptly; a dot that closes stdout and keeps running is
+     * bounded by the same deadline */
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    signal(SIGPIPE, old);
+    for (;;) {
+        pid_t w = waitpid(pid, &status, timed_out || rc ? 0 : WNOHANG);
+        if (w == pid) break;
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) break;
+        if (now_ms() >= deadline) {
+            timed_out = 1;
+            kill(pid, SIGKILL);
+            continue;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (!pipe_was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     buf[n] = 0;
+    if (timed_out) {
+        free(buf);
+        return cs_error(CS_EIO,
+                        "Graphviz dot did not finish within %.1f s and was killed (a larger "
+                        "limit: CHAINSLEUTH_DOT_TIMEOUT=SECONDS)",
+                        timeout_ms / 1000.0);
+    }
     if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
         rc = cs_error(WIFEXITED(status) && WEXITSTATUS(status) == 127 ? CS_ENOTFOUND : CS_EIO,
-                      "Graphviz dot failed (status %d)", status);
+                      "Graphviz dot failed (%s %d)", WIFEXITED(status) ? "exit status" : "signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     char *start = rc ? NULL : strstr(buf, "<svg");
     if (!rc && !start) rc = cs_error(CS_EIO, "report: dot did not produce SVG");
     if (rc) {

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "tags/tags_int.h"
+#include "util/atomic_file.h"
 #include "util/codec.h"
 #include "util/hash.h"
 
@@ -538,12 +539,7 @@ static int make_dir(const char *path)
             *slash = 0;
         else
             snprintf(parent, sizeof parent, ".");
-        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-        return 0;
+        return cs_fsync_dir(parent);
     }
     struct stat st;
     if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 0;
@@ -650,78 +646,77 @@ static size_t escape_into(char *out, const char *s)
     return o;
 }
 
-static int put(FILE *f, struct cs_sha256_ctx *h, const char *s, size_t n)
+/* a write to the temp file through the helper, hashed on the way */
+static int put(struct cs_atomic_file *af, struct cs_sha256_ctx *h, const char *s, size_t n)
 {
     cs_sha256_add(h, s, n);
-    return fwrite(s, 1, n, f) == n ? 0 : -1;
+    return cs_atomic_write_all(af, s, n);
 }
 
 int cs_tagdb_commit(struct cs_tagdb *db)
 {
     if (!db->dir || !db->dirty) return 0;
     if (!db->writable) return cs_error(CS_EUSAGE, "tags: table opened read-only");
-    char path[3100], tmp[3100];
-    snprintf(path, sizeof path, "%s/tags.tsv", db->tagdir);
-    snprintf(tmp, sizeof tmp, "%s/tags.tsv.tmp", db->tagdir);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return cs_error(CS_EIO, "%s: %s", tmp, strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        return cs_error(CS_EIO, "%s: %s", tmp, strerror(errno));
-    }
-    struct cs_sha256_ctx h;
-    cs_sha256_begin(&h);
-    int bad = put(f, &h, HEADER, sizeof HEADER - 1);
     /* longest line: a string escaped (at most doubled) or seven ids */
     size_t rowcap = 2 * CS_TAGDB_MAX_STRING + 64;
     char *row = malloc(rowcap);
-    if (!row) {
-        fclose(f);
-        unlink(tmp);
+    if (!row) return cs_error(CS_ENOMEM, "tags: out of memory");
+    /* rows are gathered into a buffer and written in large pieces */
+    size_t bufcap = 1 << 16, bn = 0;
+    char *buf = malloc(bufcap);
+    if (!buf) {
+        free(row);
         return cs_error(CS_ENOMEM, "tags: out of memory");
     }
-    for (uint32_t i = 0; i < db->nstr && !bad; i++) {
+    struct cs_atomic_file af;
+    int rc = cs_atomic_open(&af, db->tagdir, "tags.tsv");
+    if (rc) goto out;
+    struct cs_sha256_ctx h;
+    cs_sha256_begin(&h);
+#define EMIT(p, n)                                                                                 \
+    do {                                                                                           \
+        size_t n_ = (n);                                                                           \
+        if (bn + n_ > bufcap) {                                                                    \
+            if ((rc = put(&af, &h, buf, bn))) goto abort;                                          \
+            bn = 0;                                                                                \
+        }                                                                                          \
+        if (n_ > bufcap) {                                                                         \
+            if ((rc = put(&af, &h, (p), n_))) goto abort;                                          \
+        } else {                                                                                   \
+            memcpy(buf + bn, (p), n_);                                                             \
+            bn += n_;                                                                              \
+        }                                                                                          \
+    } while (0)
+    EMIT(HEADER, sizeof HEADER - 1);
+    for (uint32_t i = 0; i < db->nstr; i++) {
         row[0] = 's';
         row[1] = '\t';
         size_t o = 2 + escape_into(row + 2, db->str[i]);
         row[o++] = '\n';
-        bad |= put(f, &h, row, o);
+        EMIT(row, o);
     }
-    for (uint32_t i = 0; i < db->ntags && !bad; i++) {
+    for (uint32_t i = 0; i < db->ntags; i++) {
         const struct tagrec *r = &db->tags[i];
         int o = snprintf(row, rowcap, "t\t%u\t%u\t%s\t%u\t%u\t%u\t%u\n", r->chain, r->addr,
                          cs_tag_category_name(r->category), r->confidence, r->source, r->label,
                          r->context);
-        bad |= put(f, &h, row, (size_t)o);
+        EMIT(row, (size_t)o);
     }
-    free(row);
+#undef EMIT
+    if (bn && (rc = put(&af, &h, buf, bn))) goto abort;
     uint8_t sum[32];
     char hex[65], trailer[128];
     cs_sha256_end(&h, 0, sum);
     cs_hex(hex, sum, 32);
     int tl = snprintf(trailer, sizeof trailer, "#end\t%u\t%s\n", db->ntags, hex);
-    bad |= fwrite(trailer, 1, (size_t)tl, f) != (size_t)tl;
-    bad |= fflush(f) != 0;
-    bad |= fsync(fd) != 0;
-    int e = errno;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        unlink(tmp);
-        return cs_error(CS_EIO, "%s: write failed: %s", tmp, strerror(e ? e : errno));
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return cs_error(CS_EIO, "rename %s -> %s: %s", tmp, path, strerror(e));
-    }
-    int dfd = open(db->tagdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        e = errno;
-        if (dfd >= 0) close(dfd);
-        return cs_error(CS_EIO, "%s: fsync directory: %s", db->tagdir, strerror(e));
-    }
-    close(dfd);
-    db->dirty = 0;
-    return 0;
+    if ((rc = cs_atomic_write_all(&af, trailer, (size_t)tl))) goto abort;
+    rc = cs_atomic_commit(&af);
+    if (!rc) db->dirty = 0;
+    goto out;
+abort:
+    cs_atomic_abort(&af);
+out:
+    free(buf);
+    free(row);
+    return rc;
 }

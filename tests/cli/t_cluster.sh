@@ -1,15 +1,17 @@
 # t_cluster.sh — `chainsleuth cluster` and `entity` end to end.
 #  1. mainnet blocks 0-4312: multi-input clustering equals an independent
-#     union-find (python-bitcoinlib) — counts hard-coded from it and, when
-#     bitcoinlib is installed, the whole partition recomputed and compared;
+#     union-find (python-bitcoinlib) — counts hard-coded from it and the
+#     whole partition recomputed and compared;
 #     export line count; incremental (--stop-height 2000, then the rest) equals
 #     a full run; entity, --why and error paths.
 #  2. with chainsleuth-gen: pairwise precision >= 0.99 against the ground
 #     truth, and no CoinJoin merges two owners (bench/cluster_accuracy.py).
+# Part 2 always runs; without the shared mainnet file part 1 is skipped and
+# the script exits 77 (after part 2 passed).  No other part is optional.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 J() { printf '%s' "$1" | jq_ "$2"; } # J JSON-STRING EXPR
-"$BIN" cluster --help >/dev/null 2>&1 || skip "skipped: this chainsleuth has no cluster command"
+"$BIN" cluster --help >/dev/null 2>&1 || fail "$BIN has no cluster command"
 "$BIN" cluster --help | grep -q -- '--heuristics LIST' || fail "cluster --help lacks --heuristics"
 "$BIN" entity --help | grep -q -- '--why ADDR2' || fail "entity --help lacks --why"
 
@@ -20,7 +22,7 @@ eq "$(rc "$BIN" entity)" 2 "entity without argument"
 eq "$(rc "$BIN" entity 5 --why 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa --db "$T/none")" 2 "--why with a cluster id"
 
 gen_part() {
-    [ -x "${GENBIN:-}" ] || { echo "generator part skipped: no chainsleuth-gen at '${GENBIN:-}'"; return 0; }
+    [ -x "${GENBIN:-}" ] || fail "no chainsleuth-gen at '${GENBIN:-}' (make builds it)"
     "$GENBIN" --out "$T/gen" --txs 30000 --seed 3 --scenario heist >/dev/null 2>&1 || fail "chainsleuth-gen"
     [ -f "$T/gen/truth/owners.csv" ] || fail "generator wrote no truth/owners.csv"
     /usr/bin/python3 "$ROOT/bench/cluster_accuracy.py" --bin "$BIN" --gen "$T/gen" --db "$T/gendb" \
@@ -32,7 +34,8 @@ gen_part() {
         fail "multi-input without vetoes merged no CoinJoin participants (the check would be vacuous)"
     # tags of the members: the generator's public tags; a second, conflicting
     # category on one member is shown next to the first, never resolved
-    if "$BIN" tags --help >/dev/null 2>&1 && [ -f "$T/gen/truth/tags.csv" ]; then
+    [ -f "$T/gen/truth/tags.csv" ] || fail "the generator wrote no truth/tags.csv"
+    {
         mixer=$(awk -F, '$3 == "mixer" { print $1; exit }' "$T/gen/truth/tags.csv")
         "$BIN" cluster --db "$T/gendb" --quiet >/dev/null || fail "cluster before tags import"
         "$BIN" tags import "$T/gen/truth/tags.csv" --db "$T/gendb" >/dev/null || fail "tags import"
@@ -51,9 +54,7 @@ gen_part() {
         eq "$(J "$e" "sorted(c['category'] for c in j['tags']['categories'])")" "['mixer', 'scam']" "both categories"
         eq "$(J "$e" "[c['addresses'] for c in j['tags']['categories'] if c['category'] == 'scam']")" "[1]" "scam members"
         "$BIN" entity "$mixer" --db "$T/gendb" | grep -q "CONFLICT" || fail "human output hides the conflict"
-    else
-        echo "tags part skipped: no tags command or no truth/tags.csv"
-    fi
+    }
     # kill -9 at random moments of full runs and updates: the next run still
     # ends with the same clustering as one clean run
     "$BIN" cluster --db "$T/gendb" --full --quiet --export "$T/gen-ref.csv" >/dev/null || fail "gen cluster"
@@ -119,7 +120,9 @@ grep -q "super-cluster" "$T/full.err" && fail "warned at 1% with the default sha
 "$BIN" cluster --db "$T/full" --warn-share 0.01 >/dev/null 2>"$T/warn.err" || fail "cluster (up to date)"
 grep -q "super-cluster" "$T/warn.err" || fail "no warning for 1.01% > --warn-share 0.01"
 
-if /usr/bin/python3 -c 'import bitcoin' 2>/dev/null; then
+/usr/bin/python3 -c 'import bitcoin' 2>/dev/null ||
+    fail "python3-bitcoinlib missing: the partition cannot be checked independently (scripts/install-deps installs it)"
+{
     /usr/bin/python3 - "$F" "$T/full.csv" <<'PY' || fail "partition differs from the independent union-find"
 import struct, sys
 from bitcoin.core import CBlock
@@ -160,9 +163,7 @@ A = sorted(sorted(s) for s in ref.values()); B = sorted(sorted(s) for s in got.v
 print('independent: %d addresses, %d clusters, largest %d' % (len(parent), len(ref), max(map(len, ref.values()))))
 sys.exit(0 if A == B else 1)
 PY
-else
-    echo "python3-bitcoinlib missing: partition comparison skipped (hard-coded counts still checked)"
-fi
+}
 
 # entity: the largest cluster, 44 coinbase addresses of 50 BTC each, all spent by height 3645
 e=$("$BIN" entity 126jEcDoSWgGm1XAAWNMG8DPMsZARS9AJE --db "$T/full" --json --limit 3) || fail "entity"

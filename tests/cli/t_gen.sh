@@ -2,11 +2,11 @@
 # t_gen.sh — chainsleuth-gen end to end:
 #  1. argument handling (--help, bad arguments exit 2);
 #  2. the same arguments twice give byte-identical files (sha256sum);
-#  3. when "$BIN" can `ingest btc`: its `info --json` counts equal chain.json;
+#  3. `chainsleuth ingest btc`: its `info --json` counts equal chain.json;
 #  4. tests/gen_check.py (python-bitcoinlib) checks blocks, chain.json,
 #     owners/tags and heist.json independently, on main and regtest output.
-# Skips (77) only when /usr/bin/python3 with python-bitcoinlib is missing,
-# after steps 1-3 have passed.
+# Every step runs; a missing chainsleuth, python3 or python3-bitcoinlib is a
+# failure (scripts/install-deps installs them).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 : "${GENBIN:=$PWD/bin/chainsleuth-gen}" "${BIN:=$PWD/bin/chainsleuth}"
@@ -47,9 +47,10 @@ jget() { # jget FILE EXPR  (EXPR over the parsed JSON object d)
     "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
-# 3. ingest comparison (activates once the chainsleuth binary has `ingest btc`)
-if [ -x "$BIN" ] && "$BIN" ingest btc --help >/dev/null 2>&1; then
-    [ -x "$PY" ] || { echo "no /usr/bin/python3 to read JSON"; exit 77; }
+# 3. ingest comparison
+[ -x "$PY" ] || fail "no /usr/bin/python3 to read JSON (scripts/install-deps installs it)"
+[ -x "$BIN" ] && "$BIN" ingest btc --help >/dev/null 2>&1 || fail "no chainsleuth with 'ingest btc' at $BIN"
+{
     "$BIN" ingest btc --blocks "$T/a/blocks" --db "$T/db" >"$T/ingest.log" 2>&1 ||
         { tail -5 "$T/ingest.log"; fail "ingest btc"; }
     "$BIN" info --db "$T/db" --json >"$T/info.json" || fail "info --json"
@@ -59,15 +60,11 @@ if [ -x "$BIN" ] && "$BIN" ingest btc --help >/dev/null 2>&1; then
         [ "$got" = "$want" ] || fail "ingest: $k = $got, chain.json says $want"
     done
     echo "ingest: height/txs/utxo_count/utxo_total agree with chain.json"
-else
-    echo "note: $BIN has no 'ingest btc' yet; ingest comparison not run"
-fi
+}
 
 # 4. independent check
-if ! [ -x "$PY" ] || ! "$PY" -c 'import bitcoin' 2>/dev/null; then
-    echo "skip: /usr/bin/python3 cannot import bitcoin (python3-bitcoinlib); gen_check.py not run"
-    exit 77
-fi
+"$PY" -c 'import bitcoin' 2>/dev/null ||
+    fail "/usr/bin/python3 cannot import bitcoin (python3-bitcoinlib; scripts/install-deps installs it): gen_check.py cannot run"
 "$PY" tests/gen_check.py "$T/a/blocks" "$T/a/truth" || fail "gen_check.py (main, heist)"
 "$GENBIN" --out "$T/r" --txs 3000 --seed 3 --network regtest --scenario heist --quiet ||
     fail "regtest generation"

@@ -6,7 +6,7 @@
 #    --json output of the same trace; --csv and --dot agree with the JSON;
 #  - --max-hops, --min-amount, --backward give what their definitions say.
 . "$(dirname "$0")/lib.sh"
-"$BIN" trace --help >/dev/null 2>&1 || skip "skipped: this chainsleuth has no trace command"
+"$BIN" trace --help >/dev/null 2>&1 || fail "$BIN has no trace command"
 J() { jq_ "$2" <"$1"; } # J FILE EXPR
 
 # usage errors (exit 2) need no store
@@ -33,17 +33,11 @@ out=$("$BIN" trace --db "$T/none" --tx "$Z" --policy haircut 2>&1); r=$?
 eq "$r" 1 "missing db: exit code"
 echo "$out" | grep -q "no store" || fail "missing db message: $out"
 
-[ -x "${GENBIN:-}" ] || skip "skipped: no chainsleuth-gen at '${GENBIN:-}' (needed for a chain to trace)"
+[ -x "${GENBIN:-}" ] || fail "no chainsleuth-gen at '${GENBIN:-}' (make builds it)"
 "$GENBIN" --out "$T/gen" --txs 4000 --seed 11 --scenario heist --quiet || fail "chainsleuth-gen"
 "$BIN" ingest btc --blocks "$T/gen/blocks" --db "$T/db" >/dev/null 2>&1 || fail "ingest"
-if "$BIN" tags --help >/dev/null 2>&1; then
-    "$BIN" tags import "$T/gen/truth/tags.csv" --db "$T/db" >/dev/null || fail "tags import"
-else
-    echo "note: no tags command: nothing is attributed"
-fi
-if "$BIN" cluster --help >/dev/null 2>&1; then
-    "$BIN" cluster --db "$T/db" >/dev/null 2>&1 || fail "cluster"
-fi
+"$BIN" tags import "$T/gen/truth/tags.csv" --db "$T/db" >/dev/null || fail "tags import"
+"$BIN" cluster --db "$T/db" >/dev/null 2>&1 || fail "cluster"
 DRAIN=$(J "$T/gen/truth/heist.json" "j['drain_txid']")
 STOLEN=$(J "$T/gen/truth/heist.json" "j['stolen']")
 
@@ -78,11 +72,10 @@ hash=$(sha256sum <"$T/haircut.1.json" | cut -d' ' -f1)
 grep -q "$hash" "$T/report.html" || fail "the HTML does not contain the JSON hash $hash"
 grep -q "$hash" "$T/summary.txt" || fail "the summary does not print the JSON hash"
 grep -qi '<script\|<link\|src="http\|url(http' "$T/report.html" && fail "the HTML loads external resources"
-if command -v dot >/dev/null 2>&1; then
-    grep -q '<svg' "$T/report.html" || fail "dot is installed but the HTML has no inline SVG"
-else
-    grep -q 'No flow graph' "$T/report.html" || fail "without dot the HTML must say why there is no graph"
-fi
+# Graphviz is a dependency (scripts/install-deps): the graph must be there
+command -v dot >/dev/null 2>&1 || fail "Graphviz dot is not installed (run scripts/install-deps)"
+grep -q '<svg' "$T/report.html" || fail "the HTML has no inline SVG from Graphviz dot"
+grep -q 'No flow graph' "$T/report.html" && fail "the HTML says there is no graph although dot ran"
 
 # without Graphviz the HTML is still written and says why there is no graph
 PATH=/nonexistent "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --html "$T/nodot.html" \
@@ -91,10 +84,27 @@ grep -q 'No flow graph' "$T/nodot.html" || fail "without dot the HTML must say t
 grep -q "$hash" "$T/nodot.html" || fail "without dot the HTML still carries the JSON hash"
 grep -qi 'dot' "$T/nodot.err" || fail "without dot the command must say so on stderr"
 
+# a dot that hangs is killed at the timeout; the HTML is still written, says
+# why there is no graph, and no dot is left running
+mkdir -p "$T/slowdot"
+printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 120\n' "$T/slowdot/pid" >"$T/slowdot/dot"
+chmod +x "$T/slowdot/dot"
+t0=$(date +%s)
+PATH="$T/slowdot:$PATH" CHAINSLEUTH_DOT_TIMEOUT=1 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut \
+    --html "$T/slow.html" >/dev/null 2>"$T/slow.err" || fail "--html with a hanging dot: $(cat "$T/slow.err")"
+took=$(( $(date +%s) - t0 ))
+[ "$took" -lt 20 ] || fail "a hanging dot held trace for ${took}s with CHAINSLEUTH_DOT_TIMEOUT=1"
+grep -q "dot did not finish within 1.0 s and was killed" "$T/slow.err" || fail "hanging dot message: $(cat "$T/slow.err")"
+grep -q 'No flow graph' "$T/slow.html" || fail "with a hanging dot the HTML must say there is no graph"
+grep -q "$hash" "$T/slow.html" || fail "with a hanging dot the HTML still carries the JSON hash"
+[ -s "$T/slowdot/pid" ] || fail "the fake dot never ran"
+kill -0 "$(cat "$T/slowdot/pid")" 2>/dev/null && fail "the hanging dot is still running after the timeout"
+
 # --address and --label seeds: what the address (or the tagged addresses) received
 VAULT=$(awk -F, '$3 == "bridge" { print $1; exit }' "$T/gen/truth/tags.csv")
 VLABEL=$(awk -F, '$3 == "bridge" { print $2; exit }' "$T/gen/truth/tags.csv")
-if [ -n "$VAULT" ] && "$BIN" tags --help >/dev/null 2>&1; then
+[ -n "$VAULT" ] || fail "the generator's tags.csv has no bridge (vault) tag"
+{
     "$BIN" trace --db "$T/db" --address "$VAULT" --policy fifo --max-hops 0 --json >"$T/a.json" || fail "--address"
     "$BIN" trace --db "$T/db" --label "$VLABEL" --policy fifo --max-hops 0 --json >"$T/l.json" || fail "--label"
     eq "$(J "$T/a.json" "len(j['seeds']) > 0 and all(s['address'] == '$VAULT' for s in j['seeds'])")" True \
@@ -107,7 +117,7 @@ if [ -n "$VAULT" ] && "$BIN" tags --help >/dev/null 2>&1; then
         fail "--from-height"
     eq "$(J "$T/a2.json" "0 < len(j['seeds']) <= len(json.load(open('$T/a.json'))['seeds']) and all(f['height'] >= $H for f in j['frontier'])")" True "--from-height"
     eq "$(rc "$BIN" trace --db "$T/db" --label 'no such label' --policy fifo)" 1 "unknown label"
-fi
+}
 
 # --csv: one row per sink and frontier output; --dot: a digraph naming the sinks
 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --csv >"$T/h.csv" || fail "--csv"
@@ -115,7 +125,7 @@ want=$(J "$T/haircut.1.json" "len(j['sinks']) + len(j['frontier']) + 1")
 eq "$(wc -l <"$T/h.csv" | tr -d ' ')" "$want" "--csv rows"
 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --dot >"$T/h.dot" || fail "--dot"
 head -n 1 "$T/h.dot" | grep -q '^digraph trace {' || fail "--dot output is not a digraph"
-if command -v dot >/dev/null 2>&1; then dot -Tsvg "$T/h.dot" >/dev/null || fail "dot rejects our DOT"; fi
+dot -Tsvg "$T/h.dot" >/dev/null || fail "dot rejects our DOT"
 
 # --max-hops 1: only the drain's spenders are processed, the rest waits at hop 1
 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy fifo --max-hops 1 --json >"$T/h1.json" || fail "--max-hops"
