@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "util/atomic_file.h"
 #include "util/codec.h"
 #include "util/hash.h"
 
@@ -654,7 +655,7 @@ static void raise_high(struct cs_store *s)
 
 static int manifest_write(struct cs_store *s)
 {
-    char buf[2048], hex[65], p[4200], p2[4200];
+    char buf[2048], hex[65];
     int n = 0;
     const struct cs_counts *k = &s->cur;
     n += snprintf(buf + n, sizeof buf - n, "chainsleuth-store %d\nnetwork %s\n", CS_STORE_FORMAT,
@@ -681,23 +682,7 @@ static int manifest_write(struct cs_store *s)
     cs_sha256(buf, (size_t)n, h);
     cs_hex(hex, h, 32);
     n += snprintf(buf + n, sizeof buf - n, "checksum %s\n", hex);
-    path_of(s, "MANIFEST.tmp", p, sizeof p);
-    path_of(s, "MANIFEST", p2, sizeof p2);
-    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return io_err(s, "open", "MANIFEST.tmp");
-    if (write(fd, buf, (size_t)n) != n || fsync(fd)) {
-        close(fd);
-        return io_err(s, "write", "MANIFEST.tmp");
-    }
-    close(fd);
-    if (rename(p, p2)) return io_err(s, "rename", "MANIFEST.tmp");
-    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return io_err(s, "open", ".");
-    if (fsync(dfd)) {
-        close(dfd);
-        return io_err(s, "fsync", ".");
-    }
-    close(dfd);
+    if ((rc = cs_atomic_write(s->dir, "MANIFEST", buf, (size_t)n))) return rc;
     s->have_sums = 1;
     for (int c = 0; c < CS_COL_COUNT; c++) {
         s->sum[c].m_n = s->sum[c].n;
