@@ -184,6 +184,7 @@ static _Thread_local char first_corrupt[640];
 /* Accessors return this for a row id past the snapshot (all zero: no inputs,
  * no outputs, address 0), after recording the corruption. */
 static const uint8_t ZERO_ROW[256];
+_Static_assert(sizeof(struct cs_blockrec) <= sizeof ZERO_ROW, "ZERO_ROW covers every record");
 
 static void corrupt_at(const struct cs_store *cs, int c, uint64_t r, const char *what)
 {
@@ -248,14 +249,26 @@ static uint64_t chunk_hash(const uint8_t *p, size_t len)
     return cs_hash64(h, sizeof h, r);
 }
 
+/* The root after one more chunk hash; the root of no chunks is a constant. */
+static uint64_t root_step(uint64_t root, uint64_t chunk)
+{
+    uint64_t pair[2] = {root, chunk};
+    return cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
+}
+
 static uint64_t sums_root(const uint64_t *h, uint64_t n)
 {
     uint64_t root = 0x636873756d73ULL;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t pair[2] = {root, h[i]};
-        root = cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
-    }
+    for (uint64_t i = 0; i < n; i++)
+        root = root_step(root, h[i]);
     return root;
+}
+
+/* Sample positions for the open and quick checks (not for anything secret). */
+static uint64_t next_rand(uint64_t *rng)
+{
+    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *rng >> 11;
 }
 
 /* ---------------- indexes ---------------- */
@@ -496,8 +509,7 @@ static int sums_update(struct cs_store *s)
                 m->h = cs_xrealloc(m->h, m->cap * sizeof *m->h);
             }
             m->h[m->n] = chunk_hash(s->col[c].map + m->n * CS_SUM_CHUNK, CS_SUM_CHUNK);
-            uint64_t pair[2] = {m->root, m->h[m->n]};
-            m->root = cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
+            m->root = root_step(m->root, m->h[m->n]);
         }
         m->tail = chunk_hash(bytes ? s->col[c].map + full * CS_SUM_CHUNK : ZERO_ROW,
                              (size_t)(bytes - full * CS_SUM_CHUNK));
@@ -592,8 +604,7 @@ static int sample_derived(const struct cs_store *s, uint64_t *rng, int samples)
 {
     const struct cs_counts *k = s->vis;
     for (int j = 0; j < samples && k->in; j++) {
-        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t i = (*rng >> 11) % k->in, p = cs_store_in_prevout(s, i);
+        uint64_t i = next_rand(rng) % k->in, p = cs_store_in_prevout(s, i);
         if (p == CS_NONE64) continue;
         uint64_t t = cs_store_in_tx(s, i);
         if (cs_store_spent_by(s, p) != t)
@@ -604,8 +615,7 @@ static int sample_derived(const struct cs_store *s, uint64_t *rng, int samples)
                             (unsigned long long)i);
     }
     for (int j = 0; j < samples && k->addr > 1; j++) {
-        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t a = 1 + (*rng >> 11) % (k->addr - 1), o = cs_store_addr_head(s, a);
+        uint64_t a = 1 + next_rand(rng) % (k->addr - 1), o = cs_store_addr_head(s, a);
         if (o != CS_NONE64 && cs_store_out(s, o)->addr != a)
             return cs_error(CS_ECORRUPT,
                             "store corrupt: %s/addrhead.col row %llu: newest output %llu belongs "
@@ -631,8 +641,7 @@ static int open_check(struct cs_store *s)
         if (!summed(c)) continue;
         int rc = sums_check_chunk(s, c, s->sum[c].n);
         for (int j = 0; !rc && j < CS_OPEN_SAMPLES && s->sum[c].n; j++) {
-            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-            rc = sums_check_chunk(s, c, (rng >> 11) % s->sum[c].n);
+            rc = sums_check_chunk(s, c, next_rand(&rng) % s->sum[c].n);
         }
         if (rc) return rc;
     }
