@@ -157,6 +157,8 @@ const char *cs_tag_reject_name(int reason)
         return "bad confidence";
     case CS_TAG_BAD_ENTRY:
         return "bad entry";
+    case CS_TAG_BAD_TEXT:
+        return "bad text";
     }
     return "?";
 }

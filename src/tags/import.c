@@ -6,8 +6,15 @@
  * the table only after the whole file parsed, so a file that fails as a
  * whole (YAML syntax error, CSV header without the needed columns) adds
  * nothing.  Everything read from the file is bounded: the file by
- * CS_TAG_IMPORT_MAX_FILE, fields by the CS_TAG_*_MAX caps (cut, UTF-8 safe),
- * kept rejections by CS_TAG_MAX_REJECTS. */
+ * CS_TAG_IMPORT_MAX_FILE, each field by CS_TAG_FIELD_MAX (a longer one rejects
+ * its row), stored strings by the CS_TAG_*_MAX caps (cut, UTF-8 safe), kept
+ * rejections by CS_TAG_MAX_REJECTS.  Text is checked before it is stored: a
+ * row with invalid UTF-8 or a NUL byte in any field is rejected with its line
+ * (CS_TAG_BAD_TEXT), so nothing we print later can be invalid UTF-8.
+ *
+ * Memory: the rows of a TagPack repeat the pack's label, source and context;
+ * save() keeps one copy of a string equal to the previous row's, so the queue
+ * costs about one address per row (measured on a 21 MB, 422k-tag pack). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +28,8 @@
 #include <unistd.h>
 
 #include "tags/tags_int.h"
+#include "util/json.h"
+#include "util/utf8.h"
 #include "util/yaml.h"
 
 #define CHUNK ((size_t)1 << 20)
@@ -49,6 +58,7 @@ struct ictx {
     size_t npend, pcap;
     size_t rcap; /* capacity of res->rejects */
     int oom;
+    const char *last[4]; /* previous row's saved label, source, context (save()) */
 };
 
 struct row {
@@ -65,10 +75,13 @@ struct row {
     const char *reject_detail;
 };
 
-static const char *save(struct ictx *c, const char *s, size_t cap)
+/* Copies s (cut at cap - 1 bytes, UTF-8 safe) into the arena.  With slot >= 0
+ * a string equal to the one saved last in that slot is shared, not copied. */
+static const char *save(struct ictx *c, int slot, const char *s, size_t cap)
 {
-    size_t n = strlen(s);
-    if (n >= cap) n = cap - 1;
+    size_t n = cs_utf8_cut(s, strlen(s), cap - 1);
+    if (slot >= 0 && c->last[slot] && !strncmp(c->last[slot], s, n) && !c->last[slot][n])
+        return c->last[slot];
     struct achunk *a = c->arena;
     if (!a || a->cap - a->used < n + 1) {
         /* chunks grow from 4 KiB to CHUNK: small files stay cheap */
@@ -85,8 +98,10 @@ static const char *save(struct ictx *c, const char *s, size_t cap)
         c->arena = a;
     }
     char *d = a->data + a->used;
-    tag_copy_cut(d, n + 1, s);
-    a->used += strlen(d) + 1;
+    memcpy(d, s, n);
+    d[n] = 0;
+    a->used += n + 1;
+    if (slot >= 0) c->last[slot] = d;
     return d;
 }
 
@@ -113,6 +128,7 @@ static void reject(struct ictx *c, unsigned line, int reason, const char *addr, 
     rr->line = line;
     rr->reason = reason;
     tag_copy_cut(rr->address, sizeof rr->address, addr ? addr : "");
+    rr->address[cs_utf8_check(rr->address, strlen(rr->address))] = 0; /* shown as text later */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rr->detail, sizeof rr->detail, fmt, ap);
@@ -127,6 +143,33 @@ static int blank(const char *s)
     return *s == 0;
 }
 
+/* 0 if every text field of r is valid UTF-8 and at most CS_TAG_FIELD_MAX
+ * bytes; else rejects the row naming the field and returns -1. */
+static int check_text(struct ictx *c, const struct row *r)
+{
+    const struct {
+        const char *name, *text;
+    } f[] = {{"address", r->address},     {"label", r->label},      {"source", r->source},
+             {"context", r->context},     {"chain", r->chain_word}, {"category", r->cat_word},
+             {"confidence", r->conf_word}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (!f[i].text) continue;
+        size_t n = strlen(f[i].text), bad;
+        if (n > CS_TAG_FIELD_MAX) {
+            reject(c, r->line, CS_TAG_BAD_TEXT, "", "%s is longer than %d bytes", f[i].name,
+                   CS_TAG_FIELD_MAX);
+            return -1;
+        }
+        if ((bad = cs_utf8_check(f[i].text, n)) < n) {
+            reject(c, r->line, CS_TAG_BAD_TEXT, i ? r->address : "",
+                   "%s: invalid UTF-8 (byte 0x%02x at byte %zu of the field)", f[i].name,
+                   (unsigned char)f[i].text[bad], bad);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void emit(struct ictx *c, const struct row *r)
 {
     c->res->rows++;
@@ -135,6 +178,7 @@ static void emit(struct ictx *c, const struct row *r)
         reject(c, r->line, r->reject, a, "%s", r->reject_detail ? r->reject_detail : "");
         return;
     }
+    if (check_text(c, r)) return;
     if (blank(r->address)) {
         reject(c, r->line, CS_TAG_MISSING_FIELD, a, "no address");
         return;
@@ -185,10 +229,10 @@ static void emit(struct ictx *c, const struct row *r)
     }
     struct pending *p = &c->pend[c->npend];
     p->chain = r->chain; /* static code */
-    p->addr = save(c, canon, CS_TAG_ADDR_MAX);
-    p->label = save(c, r->label, CS_TAG_LABEL_MAX);
-    p->source = save(c, r->source, CS_TAG_SOURCE_MAX);
-    p->context = save(c, r->context ? r->context : "", CS_TAG_CONTEXT_MAX);
+    p->addr = save(c, -1, canon, CS_TAG_ADDR_MAX);
+    p->label = save(c, 0, r->label, CS_TAG_LABEL_MAX);
+    p->source = save(c, 1, r->source, CS_TAG_SOURCE_MAX);
+    p->context = save(c, 2, r->context ? r->context : "", CS_TAG_CONTEXT_MAX);
     p->category = r->category;
     p->confidence = r->confidence;
     if (p->addr && p->label && p->source && p->context) c->npend++;
@@ -238,7 +282,25 @@ struct csv {
     char *buf;
     size_t bcap;
     size_t off[CSV_MAX_FIELDS];
+    int bad_field; /* first field (0-based) of the record with a NUL or over the cap, or -1 */
+    int bad_nul;   /* 1: that field holds a NUL byte; 0: it is longer than CS_TAG_FIELD_MAX */
 };
+
+static int csv_put(struct csv *v, size_t *o, char ch);
+
+/* Appends ch to the field that starts at start (field number n); a NUL or a
+ * byte past CS_TAG_FIELD_MAX marks the record bad and is not stored. */
+static int csv_char(struct csv *v, size_t *o, size_t start, int n, char ch)
+{
+    if (ch == 0 || *o - start >= CS_TAG_FIELD_MAX) {
+        if (v->bad_field < 0) {
+            v->bad_field = n;
+            v->bad_nul = ch == 0;
+        }
+        return 0;
+    }
+    return csv_put(v, o, ch);
+}
 
 static int csv_put(struct csv *v, size_t *o, char ch)
 {
@@ -260,6 +322,7 @@ static int csv_next(struct csv *v, const char *name, char **fields, int *nf, uns
     if (v->pos >= v->len) return 0;
     *line = v->line;
     *nf = 0;
+    v->bad_field = -1;
     size_t o = 0;
     int n = 0;
     for (;;) {
@@ -273,7 +336,7 @@ static int csv_next(struct csv *v, const char *name, char **fields, int *nf, uns
                 char ch = v->s[v->pos];
                 if (ch == '"') {
                     if (v->pos + 1 < v->len && v->s[v->pos + 1] == '"') {
-                        if (csv_put(v, &o, '"')) return CS_ENOMEM;
+                        if (csv_char(v, &o, start, n, '"')) return CS_ENOMEM;
                         v->pos += 2;
                         continue;
                     }
@@ -281,7 +344,7 @@ static int csv_next(struct csv *v, const char *name, char **fields, int *nf, uns
                     break;
                 }
                 if (ch == '\n') v->line++;
-                if (csv_put(v, &o, ch)) return CS_ENOMEM;
+                if (csv_char(v, &o, start, n, ch)) return CS_ENOMEM;
                 v->pos++;
             }
         }
@@ -289,7 +352,7 @@ static int csv_next(struct csv *v, const char *name, char **fields, int *nf, uns
         while (v->pos < v->len && v->s[v->pos] != ',' && v->s[v->pos] != '\n') {
             char ch = v->s[v->pos++];
             if (ch == '\r' && (v->pos >= v->len || v->s[v->pos] == '\n')) continue;
-            if (csv_put(v, &o, ch)) return CS_ENOMEM;
+            if (csv_char(v, &o, start, n, ch)) return CS_ENOMEM;
         }
         if (csv_put(v, &o, 0)) return CS_ENOMEM;
         if (n < CSV_MAX_FIELDS) v->off[n++] = start;
@@ -307,6 +370,18 @@ static int csv_next(struct csv *v, const char *name, char **fields, int *nf, uns
         fields[i] = v->buf + v->off[i];
     *nf = n;
     return 1;
+}
+
+/* A record csv_next marked bad (NUL byte or over-long field) counts as a
+ * rejected row. */
+static void reject_bad_record(struct ictx *c, const struct csv *v, unsigned line)
+{
+    c->res->rows++;
+    if (v->bad_nul)
+        reject(c, line, CS_TAG_BAD_TEXT, "", "column %d holds a NUL byte", v->bad_field + 1);
+    else
+        reject(c, line, CS_TAG_BAD_TEXT, "", "column %d is longer than %d bytes", v->bad_field + 1,
+               CS_TAG_FIELD_MAX);
 }
 
 static char *trim(char *s)
@@ -357,6 +432,11 @@ static int import_csv(struct ictx *c, const char *data, size_t len)
         free(v.buf);
         return rc < 0 ? rc : cs_error(CS_EFORMAT, "%s: empty CSV file", c->name);
     }
+    if (v.bad_field >= 0) {
+        free(v.buf);
+        return cs_error(CS_EFORMAT, "%s: line 1: header column %d %s", c->name, v.bad_field + 1,
+                        v.bad_nul ? "holds a NUL byte" : "is too long");
+    }
     for (int i = 0; i < nf; i++) {
         char *h = trim(f[i]);
         if (i == 0 && !strncmp(h, "\xef\xbb\xbf", 3)) h = trim(h + 3);
@@ -388,7 +468,11 @@ static int import_csv(struct ictx *c, const char *data, size_t len)
         int empty = 1;
         for (int i = 0; i < nf; i++)
             empty &= blank(f[i]);
-        if (empty) continue;
+        if (empty && v.bad_field < 0) continue;
+        if (v.bad_field >= 0) {
+            reject_bad_record(c, &v, line);
+            continue;
+        }
         const char *cell[NCOLS];
         for (int k = 0; k < NCOLS; k++)
             cell[k] = col[k] >= 0 && col[k] < nf ? trim(f[col[k]]) : "";
@@ -447,6 +531,50 @@ static void ofac_list_row(struct ictx *c, unsigned line, const char *addr, const
     emit(c, &r);
 }
 
+/* The .json variant of the per-asset lists: an array of address strings,
+ * read with the project's JSON parser (escapes resolved, invalid UTF-8 and
+ * syntax errors reported with their byte). */
+static int import_ofac_json(struct ictx *c, const char *data, size_t len, const char *asset,
+                            const char *context)
+{
+    struct cs_json_doc doc = {0};
+    struct cs_json_limits lim = {
+        .max_depth = 4, .max_bytes = CS_TAG_IMPORT_MAX_FILE, .name = c->name};
+    int rc = cs_json_parse(&doc, data, len, &lim);
+    if (rc) return rc;
+    const struct cs_json *arr = doc.root;
+    if (arr->type != CS_JSON_ARRAY) {
+        cs_json_doc_free(&doc);
+        return cs_error(CS_EFORMAT, "%s: expected a JSON array of address strings", c->name);
+    }
+    unsigned line = 1;
+    size_t at = 0; /* lines counted up to here */
+    for (size_t k = 0; k < arr->len && !c->oom; k++) {
+        const struct cs_json *it = &arr->u.items[k];
+        for (; at < it->offset && at < len; at++)
+            line += data[at] == '\n';
+        if (it->type != CS_JSON_STRING) {
+            struct row r = {.line = line, .reject = CS_TAG_BAD_ENTRY};
+            char why[64];
+            snprintf(why, sizeof why, "a JSON %s, not an address string",
+                     cs_json_type_name(it->type));
+            r.reject_detail = why;
+            emit(c, &r);
+            continue;
+        }
+        if (strlen(it->u.str) != it->len) {
+            struct row r = {.line = line,
+                            .reject = CS_TAG_BAD_TEXT,
+                            .reject_detail = "the address holds a NUL byte"};
+            emit(c, &r);
+            continue;
+        }
+        ofac_list_row(c, line, it->u.str, asset, context);
+    }
+    cs_json_doc_free(&doc);
+    return c->oom ? CS_ENOMEM : 0;
+}
+
 static int import_ofac_list(struct ictx *c, const char *data, size_t len)
 {
     char asset[16], context[64];
@@ -457,41 +585,10 @@ static int import_ofac_list(struct ictx *c, const char *data, size_t len)
         context[0] = 0;
     char item[CS_TAG_ADDR_MAX * 2];
     size_t i = 0;
-    unsigned line = 1;
     while (i < len && isspace((unsigned char)data[i]))
-        line += data[i++] == '\n';
-    if (i < len && data[i] == '[') { /* the .json variant: an array of strings */
         i++;
-        for (;;) {
-            while (i < len && isspace((unsigned char)data[i]))
-                line += data[i++] == '\n';
-            if (i < len && data[i] == ']') return 0;
-            if (i >= len || data[i] != '"')
-                return cs_error(CS_EFORMAT, "%s: line %u: expected a string in the JSON array",
-                                c->name, line);
-            size_t n = 0;
-            unsigned sline = line;
-            for (i++; i < len && data[i] != '"'; i++) {
-                if (data[i] == '\\' && i + 1 < len) i++;
-                if (data[i] == '\n') line++;
-                if (n + 1 < sizeof item) item[n++] = data[i];
-            }
-            if (i >= len)
-                return cs_error(CS_EFORMAT, "%s: line %u: string never closed", c->name, sline);
-            item[n] = 0;
-            i++;
-            ofac_list_row(c, sline, item, asset, context);
-            if (c->oom) return CS_ENOMEM;
-            while (i < len && isspace((unsigned char)data[i]))
-                line += data[i++] == '\n';
-            if (i < len && data[i] == ',') {
-                i++;
-                continue;
-            }
-            if (i < len && data[i] == ']') return 0;
-            return cs_error(CS_EFORMAT, "%s: line %u: expected ',' or ']'", c->name, line);
-        }
-    }
+    if (i < len && data[i] == '[') return import_ofac_json(c, data, len, asset, context);
+    unsigned line = 1;
     for (size_t ls = 0; ls < len; line++) {
         size_t le = ls;
         while (le < len && data[le] != '\n')
@@ -502,10 +599,18 @@ static int import_ofac_list(struct ictx *c, const char *data, size_t len)
         while (b > a && isspace((unsigned char)data[b - 1]))
             b--;
         if (b > a && data[a] != '#') {
-            size_t n = b - a < sizeof item - 1 ? b - a : sizeof item - 1;
-            memcpy(item, data + a, n);
-            item[n] = 0;
-            ofac_list_row(c, line, item, asset, context);
+            if (b - a > sizeof item - 1 || memchr(data + a, 0, b - a)) {
+                struct row r = {.line = line,
+                                .reject = CS_TAG_BAD_TEXT,
+                                .reject_detail = b - a > sizeof item - 1
+                                                     ? "line too long for an address"
+                                                     : "the line holds a NUL byte"};
+                emit(c, &r);
+            } else {
+                memcpy(item, data + a, b - a);
+                item[b - a] = 0;
+                ofac_list_row(c, line, item, asset, context);
+            }
             if (c->oom) return CS_ENOMEM;
         }
         ls = le + 1;
@@ -523,6 +628,10 @@ static int import_sdn(struct ictx *c, const char *data, size_t len)
     unsigned line;
     static const char key[] = "Digital Currency Address - ";
     while ((rc = csv_next(&v, c->name, f, &nf, &line)) > 0) {
+        if (v.bad_field >= 0) {
+            reject_bad_record(c, &v, line);
+            continue;
+        }
         if (nf < 12) continue; /* the 0x1a end mark, blank lines */
         char *name = trim(f[1]), *remarks = f[11];
         char program[256], context[CS_TAG_CONTEXT_MAX];
@@ -634,6 +743,31 @@ static int tagpack_category(const char *abuse, const char *category,
     return CS_TAG_OTHER; /* TagPack words we do not map are kept in the context */
 }
 
+/* The key of the first scalar member of map whose text holds a NUL byte
+ * (written as "\0" or "\x00" in a quoted YAML scalar), or NULL. */
+static const char *nul_member(const struct cs_yaml_node *map)
+{
+    if (!map || map->kind != CS_YAML_MAP) return NULL;
+    for (const struct cs_yaml_node *m = map->child; m; m = m->next)
+        if (m->kind == CS_YAML_SCALAR && m->str && strlen(m->str) != m->len)
+            return m->key ? m->key : "?";
+    return NULL;
+}
+
+/* Appends key and at most max bytes of value (cut at a UTF-8 boundary, so a
+ * valid value stays valid) to ctx[CS_TAG_CONTEXT_MAX] at *len; NULL value:
+ * nothing. */
+static void ctx_add(char *ctx, size_t *len, const char *key, const char *value, size_t max)
+{
+    if (!value) return;
+    size_t kl = strlen(key), vl = cs_utf8_cut(value, strlen(value), max);
+    if (*len + kl + vl + 1 > CS_TAG_CONTEXT_MAX) return; /* 200 + 3 * 60 + 120 + keys fit */
+    memcpy(ctx + *len, key, kl);
+    memcpy(ctx + *len + kl, value, vl);
+    *len += kl + vl;
+    ctx[*len] = 0;
+}
+
 static int import_tagpack(struct ictx *c, const char *data, size_t len)
 {
     struct cs_yaml_doc *doc;
@@ -647,6 +781,7 @@ static int import_tagpack(struct ictx *c, const char *data, size_t len)
                         c->name);
     }
     const char *title = scalar_of(root, "title");
+    const char *hdr_nul = nul_member(root); /* header values are inherited by every tag */
     for (const struct cs_yaml_node *t = tags->child; t && !c->oom; t = t->next) {
         struct row r = {.line = t->line};
         if (t->kind != CS_YAML_MAP) {
@@ -657,7 +792,14 @@ static int import_tagpack(struct ictx *c, const char *data, size_t len)
         }
         const struct cs_yaml_node *an = cs_yaml_get(t, "address");
         r.address = cs_yaml_str(an);
-        if (!r.address && scalar_of(t, "tx_hash")) {
+        const char *nul_key = nul_member(t);
+        if (!nul_key) nul_key = hdr_nul;
+        char nul_why[96];
+        if (nul_key) {
+            snprintf(nul_why, sizeof nul_why, "%.60s holds a NUL byte", nul_key);
+            r.reject = CS_TAG_BAD_TEXT;
+            r.reject_detail = nul_why;
+        } else if (!r.address && scalar_of(t, "tx_hash")) {
             r.reject = CS_TAG_BAD_ENTRY;
             r.reject_detail = "transaction tag (tx_hash), not an address";
         } else if (an && an->kind != CS_YAML_SCALAR && an->kind != CS_YAML_NULL) {
@@ -688,10 +830,13 @@ static int import_tagpack(struct ictx *c, const char *data, size_t len)
         char context[CS_TAG_CONTEXT_MAX];
         /* the pack's own words, and a label we replaced by the actor's name */
         int relabelled = orig_label && strcasecmp(orig_label, r.label ? r.label : "");
-        snprintf(context, sizeof context, "tagpack=%.200s%s%.60s%s%.60s%s%.60s%s%.120s",
-                 title ? title : "", actor ? "; actor=" : "", actor ? actor : "",
-                 category ? "; category=" : "", category ? category : "", abuse ? "; abuse=" : "",
-                 abuse ? abuse : "", relabelled ? "; label=" : "", relabelled ? orig_label : "");
+        size_t cl = 0;
+        context[0] = 0;
+        ctx_add(context, &cl, "tagpack=", title ? title : "", 200);
+        ctx_add(context, &cl, "; actor=", actor, 60);
+        ctx_add(context, &cl, "; category=", category, 60);
+        ctx_add(context, &cl, "; abuse=", abuse, 60);
+        ctx_add(context, &cl, "; label=", relabelled ? orig_label : NULL, 120);
         r.context = context;
         emit(c, &r);
     }

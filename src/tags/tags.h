@@ -139,6 +139,7 @@ enum cs_tag_reject {
     CS_TAG_BAD_CATEGORY,   /* "unknown category" */
     CS_TAG_BAD_CONFIDENCE, /* "bad confidence" */
     CS_TAG_BAD_ENTRY,      /* "bad entry": not a mapping, not an address tag, too long */
+    CS_TAG_BAD_TEXT, /* "bad text": invalid UTF-8, a NUL byte, a field over CS_TAG_FIELD_MAX */
 };
 /* Short reason text ("bad checksum", ...). Static. */
 const char *cs_tag_reject_name(int reason);
@@ -147,6 +148,9 @@ const char *cs_tag_reject_name(int reason);
 #define CS_TAG_LABEL_MAX 512 /* longer labels are cut at a UTF-8 boundary */
 #define CS_TAG_SOURCE_MAX 1024
 #define CS_TAG_CONTEXT_MAX 512
+/* A field read from a tag file longer than this is not cut but rejected with
+ * its line (CS_TAG_BAD_TEXT), and the CSV reader stops buffering it there. */
+#define CS_TAG_FIELD_MAX (64 << 10)
 
 /* Chain code for a currency, asset or chain name ("XBT", "BTC", "btc",
  * "Ripple", "BEP20", "MATIC", ...), case-insensitive; for token tickers and

@@ -49,6 +49,8 @@ struct parser {
     char *buf; /* scratch for decoding one scalar */
     size_t blen, bcap;
     int oom;
+    const char *last_key; /* last plain key saved (shared by equal keys) */
+    size_t last_key_len;
 };
 
 /* ---- errors ---- */
@@ -839,9 +841,16 @@ static int parse_key(struct parser *p, const char **key, size_t *key_len)
         while (e > p->pos && is_ws(p->s[e - 1]))
             e--;
         if (e == p->pos) return perr(p, CS_EFORMAT, p->pos, "empty key");
-        *key = save_str(p, p->s + p->pos, e - p->pos);
-        if (!*key) return CS_ENOMEM;
-        *key_len = e - p->pos;
+        size_t kl = e - p->pos;
+        /* a list of mappings repeats its keys: share the text of the last one */
+        if (p->last_key && p->last_key_len == kl && !memcmp(p->last_key, p->s + p->pos, kl)) {
+            *key = p->last_key;
+        } else {
+            if (!(*key = save_str(p, p->s + p->pos, kl))) return CS_ENOMEM;
+            p->last_key = *key;
+            p->last_key_len = kl;
+        }
+        *key_len = kl;
         move_to(p, i);
     }
     if (at_end(p) || p->s[p->pos] != ':')

@@ -29,6 +29,7 @@
 #define CS_UTIL_YAML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -42,15 +43,17 @@ enum cs_yaml_kind {
     CS_YAML_MAP = 3,
 };
 
+/* 56 bytes (a TagPack has two per tag, so the size matters): lengths and
+ * counts are 32-bit because the input is capped at CS_YAML_MAX_INPUT. */
 struct cs_yaml_node {
-    int kind;        /* enum cs_yaml_kind */
-    unsigned line;   /* 1-based line where the node (or its key) starts */
+    uint8_t kind;    /* enum cs_yaml_kind */
+    uint8_t quoted;  /* scalar was written in quotes or as a block scalar */
+    uint32_t line;   /* 1-based line where the node (or its key) starts */
     const char *key; /* set on the members of a mapping, else NULL */
-    size_t key_len;
-    const char *str;            /* CS_YAML_SCALAR: decoded text; else NULL */
-    size_t len;                 /* byte length of str */
-    int quoted;                 /* scalar was written in quotes or as a block scalar */
-    size_t count;               /* number of children (SEQ, MAP) */
+    const char *str; /* CS_YAML_SCALAR: decoded text; else NULL */
+    uint32_t key_len;
+    uint32_t len;               /* byte length of str */
+    uint32_t count;             /* number of children (SEQ, MAP) */
     struct cs_yaml_node *child; /* first child (SEQ items, MAP members) */
     struct cs_yaml_node *next;  /* next sibling */
 };

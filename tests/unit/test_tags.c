@@ -107,6 +107,157 @@ static void rm_rf(const char *dir)
     rmdir(dir);
 }
 
+/* ---- text that must not be stored: NUL, invalid UTF-8, over-long fields ---- */
+
+static void test_bad_text_rejected(void **state)
+{
+    (void)state;
+    struct cs_tagdb *db = mem_db();
+    struct cs_tag_import_result r;
+    static const char hdr[] = "address,label,category,source\n";
+    const char *a = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2";
+    /* rows: 2 good, 3 NUL in the label, 4 byte 0xFF, 5 overlong '/', 6 surrogate,
+     * 7 good with a 4-byte character */
+    char csv[1024];
+    size_t n = 0;
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "%s%s,Good,exchange,s\n", hdr, a);
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "%s,ab", a);
+    csv[n++] = 0;
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "cd,exchange,s\n");
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "%s,bad\xffname,exchange,s\n", a);
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "%s,x\xc0\xafy,exchange,s\n", a);
+    n += (size_t)snprintf(csv + n, sizeof csv - n, "%s,x\xed\xa0\x80y,exchange,s\n", a);
+    n += (size_t)snprintf(csv + n, sizeof csv - n,
+                          "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy,"
+                          "F\xf0\x9f\x90\x8d,exchange,s\n");
+    assert_int_equal(cs_tagdb_import_buf(db, csv, n, "t.csv", NULL, &r), 0);
+    assert_int_equal(r.rows, 6);
+    assert_int_equal(r.added, 2);
+    assert_int_equal(r.rejected, 4);
+    unsigned lines[] = {3, 4, 5, 6};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(r.rejects[i].line, lines[i]);
+        assert_int_equal(r.rejects[i].reason, CS_TAG_BAD_TEXT);
+    }
+    assert_string_equal(r.rejects[0].detail, "column 2 holds a NUL byte");
+    assert_string_equal(r.rejects[1].detail,
+                        "label: invalid UTF-8 (byte 0xff at byte 3 of the field)");
+    assert_string_equal(cs_tag_reject_name(CS_TAG_BAD_TEXT), "bad text");
+    struct cs_tag buf[8];
+    size_t k;
+    assert_string_equal(one(db, "btc", a, buf, &k)->label, "Good");
+    assert_string_equal(one(db, "btc", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", buf, &k)->label,
+                        "F\xf0\x9f\x90\x8d");
+    cs_tag_import_result_free(&r);
+
+    /* a field over CS_TAG_FIELD_MAX rejects its row and is not buffered whole;
+     * the next row still imports */
+    size_t big = (size_t)CS_TAG_FIELD_MAX * 4;
+    char *text = malloc(big + 256);
+    assert_non_null(text);
+    n = (size_t)snprintf(text, 256, "%s%s,\"", hdr, a);
+    memset(text + n, 'x', big);
+    n += big;
+    n += (size_t)snprintf(text + n, 256,
+                          "\",exchange,s\n3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy,L,"
+                          "exchange,s\n");
+    assert_int_equal(cs_tagdb_import_buf(db, text, n, "long.csv", NULL, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.rejects[0].line, 2);
+    assert_int_equal(r.rejects[0].reason, CS_TAG_BAD_TEXT);
+    assert_string_equal(r.rejects[0].detail, "column 2 is longer than 65536 bytes");
+    assert_int_equal(r.added + r.updated + r.unchanged, 1);
+    cs_tag_import_result_free(&r);
+    free(text);
+
+    /* TagPack: a NUL written as an escape in a quoted scalar, in a tag and in
+     * the header (which every tag inherits) */
+    static const char pack[] = "title: P\ncurrency: BTC\nsource: s\ncategory: exchange\n"
+                               "tags:\n"
+                               "- address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n" /* 6 */
+                               "  label: \"a\\0b\"\n"
+                               "- address: 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy\n" /* 8 */
+                               "  label: fine\n";
+    assert_int_equal(import_str(db, pack, "p.yaml", NULL, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.rejects[0].line, 6);
+    assert_string_equal(r.rejects[0].detail, "label holds a NUL byte");
+    cs_tag_import_result_free(&r);
+    static const char pack2[] = "title: P\ncurrency: BTC\nsource: \"s\\0\"\n"
+                                "category: exchange\nlabel: L\ntags:\n"
+                                "- address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n";
+    assert_int_equal(import_str(db, pack2, "p2.yaml", NULL, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_string_equal(r.rejects[0].detail, "source holds a NUL byte");
+    cs_tag_import_result_free(&r);
+
+    /* a TagPack context cut at a character boundary stays valid UTF-8: a
+     * 61-byte actor whose 60th and 61st bytes are one character */
+    char pack3[512];
+    char actor[64];
+    memset(actor, 'a', 59);
+    memcpy(actor + 59, "\xc3\xa9", 3); /* 59 + 2 bytes: the cut at 60 falls inside */
+    snprintf(pack3, sizeof pack3,
+             "title: P\ncurrency: BTC\nsource: s\ncategory: exchange\nlabel: L\nactor: %s\n"
+             "tags:\n- address: 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\n",
+             actor);
+    assert_int_equal(import_str(db, pack3, "p3.yaml", NULL, &r), 0);
+    assert_int_equal(r.rejected, 0);
+    k = cs_tagdb_lookup(db, "btc", a, buf, 8);
+    const struct cs_tag *t = NULL;
+    for (size_t i = 0; i < k; i++)
+        if (strstr(buf[i].context, "; actor=aaaa")) t = &buf[i];
+    assert_non_null(t);
+    assert_null(strstr(t->context, "\xc3")); /* the cut dropped the whole character */
+    assert_non_null(strstr(t->context, "; actor="
+                                       "aaaaaaaaaa"
+                                       "aaaaaaaaaa"
+                                       "aaaaaaaaaa"
+                                       "aaaaaaaaaa"
+                                       "aaaaaaaaaa"
+                                       "aaaaaaaaa"));
+    cs_tag_import_result_free(&r);
+    cs_tagdb_close(db);
+}
+
+/* The .json OFAC list goes through the project's JSON parser: escapes are
+ * resolved, non-strings and NULs rejected with their line, syntax errors and
+ * invalid UTF-8 fail the file naming the byte. */
+static void test_ofac_json_list(void **state)
+{
+    (void)state;
+    struct cs_tagdb *db = mem_db();
+    struct cs_tag_import_result r;
+    static const char list[] = "[\"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2\",\n 7,\n"
+                               " \"1Bv\\u0000x\",\n \"3J98t1WpEZ73CNmQv\\u0069ecrnyiWrnqRhWNLy\"]";
+    assert_int_equal(import_str(db, list, "sanctioned_addresses_XBT.json", NULL, &r), 0);
+    assert_int_equal(r.format, CS_TAGFMT_OFAC_LIST);
+    assert_int_equal(r.added, 2);
+    assert_int_equal(r.rejected, 2);
+    assert_int_equal(r.rejects[0].line, 2);
+    assert_int_equal(r.rejects[0].reason, CS_TAG_BAD_ENTRY);
+    assert_int_equal(r.rejects[1].line, 3);
+    assert_int_equal(r.rejects[1].reason, CS_TAG_BAD_TEXT);
+    struct cs_tag buf[8];
+    size_t k;
+    assert_non_null(one(db, "btc", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", buf, &k));
+    cs_tag_import_result_free(&r);
+    assert_int_equal(
+        import_str(db, "[\"abc\", \"\xff\"]", "sanctioned_addresses_ETH.json", NULL, &r),
+        CS_EFORMAT);
+    assert_non_null(strstr(cs_errmsg(), "byte 9"));
+    assert_int_equal(import_str(db, "[\"abc\",", "sanctioned_addresses_ETH.json", NULL, &r),
+                     CS_EFORMAT);
+    /* a .txt list whose first lines are blank still counts lines from 1 */
+    assert_int_equal(import_str(db, "\n\n1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2x\n",
+                                "sanctioned_addresses_XBT.txt", NULL, &r),
+                     0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(r.rejects[0].line, 3);
+    cs_tag_import_result_free(&r);
+    cs_tagdb_close(db);
+}
+
 /* ---- categories ---- */
 
 static void test_categories(void **state)
@@ -847,7 +998,8 @@ int main(void)
         cmocka_unit_test(test_format_guess),    cmocka_unit_test(test_tagpack_inline),
         cmocka_unit_test(test_store_files),     cmocka_unit_test(test_real_lazarus_and_idempotence),
         cmocka_unit_test(test_real_ofac_lists), cmocka_unit_test(test_real_sdn_csv),
-        cmocka_unit_test(test_real_tagpacks),
+        cmocka_unit_test(test_real_tagpacks),   cmocka_unit_test(test_bad_text_rejected),
+        cmocka_unit_test(test_ofac_json_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
