@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -936,10 +937,32 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         char p[4200];
         path_of(s, "LOCK", p, sizeof p);
         s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB)) {
-            rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store",
-                          s->dir);
+        if (s->lockfd < 0) {
+            rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
             goto fail;
+        }
+        if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
+            /* the holder wrote its pid into LOCK after it took the lock */
+            char pid[24] = {0};
+            ssize_t k = pread(s->lockfd, pid, sizeof pid - 1, 0);
+            long holder = k > 0 ? strtol(pid, NULL, 10) : 0;
+            /* a pid left by a dead holder (the new one has not written yet) is not named */
+            if (holder > 0 && (kill((pid_t)holder, 0) == 0 || errno == EPERM))
+                rc = cs_error(CS_ELOCKED,
+                              "%s: another chainsleuth process (pid %ld) is writing this store",
+                              s->dir, holder);
+            else
+                rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store",
+                              s->dir);
+            goto fail;
+        }
+        {
+            char pid[24];
+            int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            if (ftruncate(s->lockfd, 0) || pwrite(s->lockfd, pid, (size_t)n, 0) != n) {
+                rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
+                goto fail;
+            }
         }
         /* leftovers of an interrupted index rebuild */
         path_of(s, "txid.idx.tmp", p, sizeof p);
