@@ -165,13 +165,14 @@ int bench_trace(int argc, char **argv)
     }
     double tj = bench_now() - t0;
     uint8_t h[32];
-    char hex[65], b1[32];
+    char hex[65], b1[CS_AMOUNT_STR_MAX];
     cs_sha256(json, json_len, h);
     cs_hex(hex, h, 32);
     printf("benchmark  trace (forward %s, fee-last, no stops, one core)\n", cs_policy_name(pol));
-    printf("input      %llu blocks, %llu tx, %llu outputs; seed tx %llu (%llu outputs, %s BTC)\n",
+    printf("input      %llu blocks, %llu tx, %llu outputs; seed tx %llu (%llu outputs, %s)\n",
            (unsigned long long)k->blocks, (unsigned long long)k->tx, (unsigned long long)k->out,
-           (unsigned long long)seed_tx, (unsigned long long)nout, cs_report_btc(r.seed_amount, b1));
+           (unsigned long long)seed_tx, (unsigned long long)nout,
+           (cs_amount_format_u64(b1, cs_asset_native("btc"), r.seed_amount, CS_AMOUNT_UNIT), b1));
     printf("visited    %llu transactions (%.1f%% of the chain), %zu hops, %zu frontier outputs\n",
            (unsigned long long)r.txs_visited, 100.0 * (double)r.txs_visited / (double)k->tx,
            r.n_hops, r.n_frontier);

@@ -36,6 +36,7 @@
 
 #include "store/store.h"
 #include "trace/trace.h"
+#include "util/amount.h"
 #include "util/error.h"
 
 #define CS_REPORT_GRAPH_NODES 300
@@ -50,6 +51,8 @@ struct cs_report_ctx {
     const char *attribution_mode; /* "cluster", "address", "none" */
     const char *attribution_note; /* one sentence, may be NULL */
     size_t tags_used;
+    const struct cs_asset *asset; /* what amounts are in; NULL: the native asset of the
+                                     store's chain (BTC) */
 };
 
 /* The JSON result.  *out is malloc'd, NUL-terminated, ends with "\n"; the
@@ -100,8 +103,13 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
                    const char *svg, size_t svg_len, const char *svg_note,
                    const char *command_line) CS_MUST_CHECK;
 
-/* "12.34567890" (BTC with 8 decimals) into buf (32 bytes); returns buf. */
-const char *cs_report_btc(uint64_t sat, char buf[32]);
+/* The asset of c's amounts: c->asset, else the store chain's native asset. */
+const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c);
+/* amount (base units) in whole units with every decimal, through the one
+ * formatter cs_amount_format_u64: "12.34567890"; with unit != 0 the symbol
+ * follows: "12.34567890 BTC".  Returns buf. */
+const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
+                             char buf[CS_AMOUNT_STR_MAX]);
 /* "txid:vout" of output id out into buf (80 bytes); returns buf. */
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
 

@@ -259,14 +259,14 @@ static void node_decl(struct sbuf *x, const struct graph *g, uint64_t code, cons
 {
     const struct cs_trace_result *r = g->c->r;
     const struct cs_store *s = g->c->s;
-    char b[32], id[65], addr[96];
+    char b[CS_AMOUNT_STR_MAX], id[65], addr[96];
     switch (KIND(code)) {
     case N_SEED:
         sb_printf(x,
-                  "  n%llx [label=\"seed\\n%zu output%s\\n%s BTC\", shape=doubleoctagon, "
+                  "  n%llx [label=\"seed\\n%zu output%s\\n%s\", shape=doubleoctagon, "
                   "style=filled, fillcolor=\"#fff3bf\"];\n",
                   (unsigned long long)code, r->n_seeds, r->n_seeds == 1 ? "" : "s",
-                  cs_report_btc(r->seed_amount, b));
+                  cs_report_amount(g->c, r->seed_amount, 1, b));
         break;
     case N_TX: {
         uint64_t tx = ID(code);
@@ -281,8 +281,8 @@ static void node_decl(struct sbuf *x, const struct graph *g, uint64_t code, cons
         const char *cat = cs_tag_category_name(k->category);
         sb_printf(x, "  n%llx [label=\"", (unsigned long long)code);
         sb_esc(x, k->label);
-        sb_printf(x, "\\n%s\\n%s BTC\", shape=box, style=\"filled,bold\", fillcolor=\"%s\"];\n",
-                  cat ? cat : "", cs_report_btc(k->amount, b), cat_color(k->category));
+        sb_printf(x, "\\n%s\\n%s\", shape=box, style=\"filled,bold\", fillcolor=\"%s\"];\n",
+                  cat ? cat : "", cs_report_amount(g->c, k->amount, 1, b), cat_color(k->category));
         break;
     }
     case N_FRONT: {
@@ -291,14 +291,13 @@ static void node_decl(struct sbuf *x, const struct graph *g, uint64_t code, cons
         if (strlen(addr) > 18) memcpy(addr + 15, "…", sizeof "…");
         sb_printf(x, "  n%llx [label=\"", (unsigned long long)code);
         sb_esc(x, addr);
-        sb_printf(x, "\\n%s BTC\\n%s\", shape=note, style=filled, fillcolor=\"#f8f9fa\"];\n",
-                  cs_report_btc(fr->amount, b), cs_trace_reason_name(fr->reason));
+        sb_printf(x, "\\n%s\\n%s\", shape=note, style=filled, fillcolor=\"#f8f9fa\"];\n",
+                  cs_report_amount(g->c, fr->amount, 1, b), cs_trace_reason_name(fr->reason));
         break;
     }
     case N_DROP:
-        sb_printf(x,
-                  "  n%llx [label=\"dropped\\n(below --min-amount)\\n%s BTC\", shape=plaintext];\n",
-                  (unsigned long long)code, cs_report_btc(r->dropped, b));
+        sb_printf(x, "  n%llx [label=\"dropped\\n(below --min-amount)\\n%s\", shape=plaintext];\n",
+                  (unsigned long long)code, cs_report_amount(g->c, r->dropped, 1, b));
         break;
     default:
         sb_printf(x, "  n%llx [label=\"%s\", shape=ellipse, style=dashed];\n",
@@ -383,12 +382,12 @@ int cs_report_dot(const struct cs_report_ctx *c, char **out, size_t *len)
     sb_printf(&x, "digraph trace {\n  rankdir=LR;\n  newrank=true;\n"
                   "  node [fontname=\"Helvetica\", fontsize=10];\n"
                   "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n");
-    char b[32], lab[96];
+    char b[CS_AMOUNT_STR_MAX], lab[CS_AMOUNT_STR_MAX + 32];
     for (size_t i = 0; i < seen.n; i++)
         node_decl(&x, &g, seen.v[i], "");
     for (size_t i = 0; i < nmore; i++) {
-        snprintf(lab, sizeof lab, "%llu more\\n%s BTC", (unsigned long long)more_count[i],
-                 cs_report_btc(more[i].amount, b));
+        snprintf(lab, sizeof lab, "%llu more\\n%s", (unsigned long long)more_count[i],
+                 cs_report_amount(g.c, more[i].amount, 1, b));
         node_decl(&x, &g, more[i].dst, lab);
     }
     /* one rank per hop: (hop << 32 | index into seen) sorted */
@@ -415,17 +414,17 @@ int cs_report_dot(const struct cs_report_ctx *c, char **out, size_t *len)
         double w = 1.0 + 4.0 * (double)kept[i].amount / (double)maxamt;
         sb_printf(&x, "  n%llx -> n%llx [label=\"%s\", penwidth=%.2f];\n",
                   (unsigned long long)kept[i].src, (unsigned long long)kept[i].dst,
-                  cs_report_btc(kept[i].amount, b), w);
+                  cs_report_amount(g.c, kept[i].amount, 0, b), w);
     }
     for (size_t i = 0; i < nmore; i++) {
         if (back)
             sb_printf(&x, "  n%llx -> n%llx [label=\"%s\", style=dashed];\n",
                       (unsigned long long)more[i].dst, (unsigned long long)more[i].src,
-                      cs_report_btc(more[i].amount, b));
+                      cs_report_amount(g.c, more[i].amount, 0, b));
         else
             sb_printf(&x, "  n%llx -> n%llx [label=\"%s\", style=dashed];\n",
                       (unsigned long long)more[i].src, (unsigned long long)more[i].dst,
-                      cs_report_btc(more[i].amount, b));
+                      cs_report_amount(g.c, more[i].amount, 0, b));
     }
     if (r->graph_truncated)
         sb_printf(&x, "  truncated [label=\"graph truncated: too many edges recorded\", "

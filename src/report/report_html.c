@@ -307,7 +307,8 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
 {
     const struct cs_trace_result *r = c->r;
     const struct cs_store *s = c->s;
-    char b[32], p[16], op[80], addr[96], id[65];
+    char b[CS_AMOUNT_STR_MAX], p[16], op[80], addr[96], id[65];
+    const char *sym = cs_report_asset(c)->symbol;
     uint8_t digest[32];
     char hex[65];
     cs_sha256(json, json_len, digest);
@@ -326,10 +327,11 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             r->backward ? "(backward)" : "(forward)");
     fprintf(f,
             "<p class=\"note\">Produced by chainsleuth from its own copy of the Bitcoin chain "
-            "(tip height %lld, block <code>%s</code>). Amounts are exact satoshi counts shown "
-            "in BTC. The result can be re-checked by anyone: rerun the command below with "
+            "(tip height %lld, block <code>%s</code>). Amounts are exact counts of the "
+            "smallest unit (%s), shown in %s. The result can be re-checked by anyone: rerun the "
+            "command below with "
             "<code>--json</code> and compare the SHA-256.</p>\n",
-            (long long)h, tip);
+            (long long)h, tip, cs_report_asset(c)->base_unit, sym);
     fprintf(f, "<p class=\"hash\">SHA-256 of the JSON result: <code>%s</code></p>\n", hex);
     if (command_line) {
         fputs("<p>Command: <code>", f);
@@ -344,17 +346,18 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             r->conservative ? ""
                             : " &mdash; poison is not conservative: every output touched by "
                               "taint counts in full, so totals can exceed the seed");
-    fprintf(f, "<tr><th>Seed</th><td class=\"n\">%s BTC in %zu output%s</td></tr>\n",
-            cs_report_btc(r->seed_amount, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    fprintf(f, "<tr><th>Seed</th><td class=\"n\">%s in %zu output%s</td></tr>\n",
+            cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
     uint64_t cat_amount[CS_TAG_NCATEGORIES] = {0};
     for (size_t i = 0; i < r->n_sinks; i++)
         if (r->sinks[i].category >= 0 && r->sinks[i].category < CS_TAG_NCATEGORIES)
             cat_amount[r->sinks[i].category] += r->sinks[i].amount;
     for (int k = 0; k < CS_TAG_NCATEGORIES; k++)
         if (cat_amount[k])
-            fprintf(f, "<tr class=\"cat-%s\"><th>%s %s</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+            fprintf(f, "<tr class=\"cat-%s\"><th>%s %s</th><td class=\"n\">%s (%s)</td></tr>\n",
                     category_name(k), r->backward ? "Came from" : "Reached", category_name(k),
-                    cs_report_btc(cat_amount[k], b), pct(cat_amount[k], r->seed_amount, p));
+                    cs_report_amount(c, cat_amount[k], 1, b),
+                    pct(cat_amount[k], r->seed_amount, p));
     uint64_t unspent = 0, other = 0;
     for (size_t i = 0; i < r->n_frontier; i++) {
         if (r->frontier[i].reason == CS_TRACE_UNSPENT)
@@ -363,16 +366,16 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             other += r->frontier[i].amount;
     }
     if (!r->backward)
-        fprintf(f, "<tr><th>Unspent (still held)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
-                cs_report_btc(unspent, b), pct(unspent, r->seed_amount, p));
-    fprintf(f, "<tr><th>%s</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
+        fprintf(f, "<tr><th>Unspent (still held)</th><td class=\"n\">%s (%s)</td></tr>\n",
+                cs_report_amount(c, unspent, 1, b), pct(unspent, r->seed_amount, p));
+    fprintf(f, "<tr><th>%s</th><td class=\"n\">%s (%s)</td></tr>\n",
             r->backward ? "Not followed further (coinbase, hop or height limit)"
                         : "Not followed further (hop or height limit)",
-            cs_report_btc(other, b), pct(other, r->seed_amount, p));
-    fprintf(f, "<tr><th>Paid as fees (not followed)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
-            cs_report_btc(r->fees, b), pct(r->fees, r->seed_amount, p));
-    fprintf(f, "<tr><th>Dropped (below the minimum)</th><td class=\"n\">%s BTC (%s)</td></tr>\n",
-            cs_report_btc(r->dropped, b), pct(r->dropped, r->seed_amount, p));
+            cs_report_amount(c, other, 1, b), pct(other, r->seed_amount, p));
+    fprintf(f, "<tr><th>Paid as fees (not followed)</th><td class=\"n\">%s (%s)</td></tr>\n",
+            cs_report_amount(c, r->fees, 1, b), pct(r->fees, r->seed_amount, p));
+    fprintf(f, "<tr><th>Dropped (below the minimum)</th><td class=\"n\">%s (%s)</td></tr>\n",
+            cs_report_amount(c, r->dropped, 1, b), pct(r->dropped, r->seed_amount, p));
     fprintf(f, "<tr><th>Transactions examined</th><td class=\"n\">%llu</td></tr>\n",
             (unsigned long long)r->txs_visited);
     fputs("<tr><th>Attribution</th><td>", f);
@@ -389,9 +392,10 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     if (!r->n_sinks) {
         fputs("<p>No attributed entity was reached.</p>\n", f);
     } else {
-        fputs("<table><tr><th>Entity</th><th>Category</th><th>Amount (BTC)</th><th>Share</th>"
-              "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
-              f);
+        fprintf(f,
+                "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>Share</th>"
+                "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
+                sym);
         for (size_t i = 0; i < r->n_sinks; i++) {
             const struct cs_trace_sink *k = &r->sinks[i];
             fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
@@ -399,7 +403,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             fprintf(f,
                     "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
                     "class=\"n\">%u</td><td class=\"n\">%llu</td><td class=\"mono\">",
-                    category_name(k->category), cs_report_btc(k->amount, b),
+                    category_name(k->category), cs_report_amount(c, k->amount, 0, b),
                     pct(k->amount, r->seed_amount, p), k->hops, (unsigned long long)k->outputs);
             for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
                 cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
@@ -431,20 +435,23 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     }
 
     /* per hop */
-    fputs("<h2>Per hop</h2>\n<table><tr><th>Hop</th><th>Transactions</th><th>Tainted in "
-          "(BTC)</th><th>To entities</th><th>Left on frontier</th><th>Fees</th><th>Dropped</th>"
-          "</tr>\n",
-          f);
+    fprintf(f,
+            "<h2>Per hop</h2>\n<table><tr><th>Hop</th><th>Transactions</th><th>Tainted in "
+            "(%s)</th><th>To entities</th><th>Left on frontier</th><th>Fees</th><th>Dropped</th>"
+            "</tr>\n",
+            sym);
     for (size_t i = 0; i < r->n_hops && i < CS_REPORT_HTML_ROWS; i++) {
         const struct cs_trace_hop *hp = &r->hops[i];
-        char b2[32], b3[32], b4[32], b5[32];
+        char b2[CS_AMOUNT_STR_MAX], b3[CS_AMOUNT_STR_MAX], b4[CS_AMOUNT_STR_MAX],
+            b5[CS_AMOUNT_STR_MAX];
         fprintf(f,
                 "<tr><td class=\"n\">%zu</td><td class=\"n\">%llu</td><td class=\"n\">%s</td>"
                 "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
                 "class=\"n\">%s</td></tr>\n",
-                i, (unsigned long long)hp->txs, cs_report_btc(hp->amount_in, b),
-                cs_report_btc(hp->to_sinks, b2), cs_report_btc(hp->to_frontier, b3),
-                cs_report_btc(hp->fees, b4), cs_report_btc(hp->dropped, b5));
+                i, (unsigned long long)hp->txs, cs_report_amount(c, hp->amount_in, 0, b),
+                cs_report_amount(c, hp->to_sinks, 0, b2),
+                cs_report_amount(c, hp->to_frontier, 0, b3), cs_report_amount(c, hp->fees, 0, b4),
+                cs_report_amount(c, hp->dropped, 0, b5));
     }
     fputs("</table>\n", f);
 
@@ -452,9 +459,10 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     fprintf(f, "<h2>%s (%zu outputs)</h2>\n",
             r->backward ? "Origins and open ends" : "Where the rest sits", r->n_frontier);
     if (r->n_frontier) {
-        fputs("<table><tr><th>Address</th><th>Outpoint</th><th>Amount (BTC)</th><th>Reason</th>"
-              "<th>Hops</th></tr>\n",
-              f);
+        fprintf(f,
+                "<table><tr><th>Address</th><th>Outpoint</th><th>Amount (%s)</th><th>Reason</th>"
+                "<th>Hops</th></tr>\n",
+                sym);
         for (size_t i = 0; i < r->n_frontier && i < CS_REPORT_HTML_ROWS; i++) {
             const struct cs_trace_front *fr = &r->frontier[i];
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
@@ -463,7 +471,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             fprintf(f,
                     "</td><td class=\"mono\">%s</td><td class=\"n\">%s</td><td>%s</td><td "
                     "class=\"n\">%u</td></tr>\n",
-                    cs_report_outpoint(s, fr->out, op), cs_report_btc(fr->amount, b),
+                    cs_report_outpoint(s, fr->out, op), cs_report_amount(c, fr->amount, 0, b),
                     cs_trace_reason_name(fr->reason), fr->hops);
         }
         fputs("</table>\n", f);
@@ -473,16 +481,18 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     }
 
     /* seed and parameters */
-    fputs("<h2>Seed</h2>\n<table><tr><th>Outpoint</th><th>Address</th><th>Amount (BTC)</th>"
-          "</tr>\n",
-          f);
+    fprintf(f,
+            "<h2>Seed</h2>\n<table><tr><th>Outpoint</th><th>Address</th><th>Amount (%s)</th>"
+            "</tr>\n",
+            sym);
     for (size_t i = 0; i < r->n_seeds && i < CS_REPORT_HTML_ROWS; i++) {
         cs_addr_format(cs_store_addr(s, cs_store_out(s, r->seeds[i].out)->addr), cs_store_net(s),
                        addr);
         fprintf(f, "<tr><td class=\"mono\">%s</td><td class=\"mono\">",
                 cs_report_outpoint(s, r->seeds[i].out, op));
         escs(f, addr);
-        fprintf(f, "</td><td class=\"n\">%s</td></tr>\n", cs_report_btc(r->seeds[i].amount, b));
+        fprintf(f, "</td><td class=\"n\">%s</td></tr>\n",
+                cs_report_amount(c, r->seeds[i].amount, 0, b));
     }
     fputs("</table>\n<h2>Parameters</h2>\n<table>\n", f);
     param_rows(f, c->parameters_json ? c->parameters_json : "{}");

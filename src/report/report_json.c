@@ -10,10 +10,15 @@
 #include "util/codec.h"
 #include "util/json.h"
 
-const char *cs_report_btc(uint64_t sat, char buf[32])
+const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c)
 {
-    snprintf(buf, 32, "%llu.%08llu", (unsigned long long)(sat / 100000000u),
-             (unsigned long long)(sat % 100000000u));
+    return c->asset ? c->asset : cs_asset_native("btc"); /* the store holds one chain: btc */
+}
+
+const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
+                             char buf[CS_AMOUNT_STR_MAX])
+{
+    cs_amount_format_u64(buf, cs_report_asset(c), amount, unit ? CS_AMOUNT_UNIT : 0);
     return buf;
 }
 

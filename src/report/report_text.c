@@ -32,7 +32,9 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
 {
     const struct cs_trace_result *r = c->r;
     const struct cs_store *s = c->s;
-    char b1[32], b2[16], op[80], addr[96];
+    char b1[CS_AMOUNT_STR_MAX], b2[16], op[80], addr[96], head[64];
+    const char *sym = cs_report_asset(c)->symbol;
+    snprintf(head, sizeof head, "amount (%s)", sym);
     int64_t h = cs_store_height(s);
     char tip[65] = "-";
     if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
@@ -40,40 +42,40 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
             r->backward ? "backward" : "forward", cs_feeconv_name(r->feeconv),
             r->conservative ? "" : " (poison: not conservative, amounts may exceed the seed)");
     fprintf(f, "chain tip  %lld %s\n", (long long)h, tip);
-    fprintf(f, "seed       %zu output%s, %s BTC\n", r->n_seeds, r->n_seeds == 1 ? "" : "s",
-            cs_report_btc(r->seed_amount, b1));
+    fprintf(f, "seed       %zu output%s, %s\n", r->n_seeds, r->n_seeds == 1 ? "" : "s",
+            cs_report_amount(c, r->seed_amount, 1, b1));
     fprintf(f, "attributed %s (%zu tags)%s%s\n", c->attribution_mode ? c->attribution_mode : "none",
             c->tags_used, c->attribution_note && *c->attribution_note ? ": " : "",
             c->attribution_note ? c->attribution_note : "");
     fprintf(f, "visited    %llu transactions\n\n", (unsigned long long)r->txs_visited);
 
     fprintf(f, "%-36s %-11s %20s %8s %5s %6s\n", r->backward ? "came from" : "reached", "category",
-            "amount (BTC)", "share", "hops", "txs");
+            head, "share", "hops", "txs");
     for (size_t i = 0; i < r->n_sinks; i++) {
         const struct cs_trace_sink *k = &r->sinks[i];
         fprintf(f, "%-36.36s %-11s %20s %8s %5u %6zu\n", k->label, category_name(k->category),
-                cs_report_btc(k->amount, b1), share(k->amount, r->seed_amount, b2), k->hops,
-                k->n_txs);
+                cs_report_amount(c, k->amount, 0, b1), share(k->amount, r->seed_amount, b2),
+                k->hops, k->n_txs);
     }
     if (!r->n_sinks) fprintf(f, "(no known entity reached)\n");
     uint64_t ft = cs_trace_frontier_total(r);
-    fprintf(f, "%-36s %-11s %20s %8s\n", "frontier (see below)", "", cs_report_btc(ft, b1),
+    fprintf(f, "%-36s %-11s %20s %8s\n", "frontier (see below)", "", cs_report_amount(c, ft, 0, b1),
             share(ft, r->seed_amount, b2));
-    fprintf(f, "%-36s %-11s %20s %8s\n", "fees (not followed)", "", cs_report_btc(r->fees, b1),
-            share(r->fees, r->seed_amount, b2));
+    fprintf(f, "%-36s %-11s %20s %8s\n", "fees (not followed)", "",
+            cs_report_amount(c, r->fees, 0, b1), share(r->fees, r->seed_amount, b2));
     fprintf(f, "%-36s %-11s %20s %8s\n", "dropped (below --min-amount)", "",
-            cs_report_btc(r->dropped, b1), share(r->dropped, r->seed_amount, b2));
+            cs_report_amount(c, r->dropped, 0, b1), share(r->dropped, r->seed_amount, b2));
 
     if (r->n_frontier) {
         fprintf(f, "\nfrontier: %zu output%s", r->n_frontier, r->n_frontier == 1 ? "" : "s");
         if (r->n_frontier > rows) fprintf(f, " (largest %zu shown; --json lists all)", rows);
-        fprintf(f, "\n%-62s %-44s %16s %-12s %4s\n", "outpoint", "address", "amount (BTC)",
-                "reason", "hops");
+        fprintf(f, "\n%-62s %-44s %16s %-12s %4s\n", "outpoint", "address", head, "reason", "hops");
         for (size_t i = 0; i < r->n_frontier && i < rows; i++) {
             const struct cs_trace_front *fr = &r->frontier[i];
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
             fprintf(f, "%-62s %-44.44s %16s %-12s %4u\n", cs_report_outpoint(s, fr->out, op), addr,
-                    cs_report_btc(fr->amount, b1), cs_trace_reason_name(fr->reason), fr->hops);
+                    cs_report_amount(c, fr->amount, 0, b1), cs_trace_reason_name(fr->reason),
+                    fr->hops);
         }
     }
     if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");
