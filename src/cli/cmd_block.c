@@ -22,7 +22,7 @@ int cmd_block(int argc, char **argv)
     };
     const struct cli_cmd cmd = {
         "block", "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n", ABOUT, opts,
-        NULL};
+        NULL, NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("block", "give one HEIGHT or HASH");

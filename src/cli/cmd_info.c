@@ -25,7 +25,7 @@ int cmd_info(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {"info", "usage: chainsleuth info [--db DIR] [--json]\n", ABOUT,
-                                opts, NULL};
+                                opts, NULL, NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos) return cli_usage("info", "unexpected argument '%s'", argv[1]);

@@ -27,7 +27,7 @@ int cmd_verify(int argc, char **argv)
     };
     const struct cli_cmd cmd = {
         "verify", "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n", ABOUT,
-        opts, NULL};
+        opts, NULL, NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos) return cli_usage("verify", "unexpected argument '%s'", argv[1]);

@@ -123,6 +123,14 @@ static int apply(const struct cli_cmd *cmd, const struct cli_opt *o, int as_shor
     return 0;
 }
 
+static void print_help(const struct cli_cmd *cmd)
+{
+    if (cmd->help)
+        cmd->help(stdout);
+    else
+        cli_opt_help(stdout, cmd);
+}
+
 int cli_opt_parse(const struct cli_cmd *cmd, int argc, char **argv, int *npos)
 {
     size_t nopts = 0;
@@ -146,7 +154,7 @@ int cli_opt_parse(const struct cli_cmd *cmd, int argc, char **argv, int *npos)
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             if (len == 4 && !memcmp(name, "help", 4) && !eq) {
-                cli_opt_help(stdout, cmd);
+                print_help(cmd);
                 rc = 0;
                 break;
             }
@@ -175,7 +183,7 @@ int cli_opt_parse(const struct cli_cmd *cmd, int argc, char **argv, int *npos)
         /* -x, -xVALUE, -abc (bundled flags) */
         for (const char *p = a + 1; *p && rc == CLI_OPT_OK; p++) {
             if (*p == 'h') {
-                cli_opt_help(stdout, cmd);
+                print_help(cmd);
                 rc = 0;
                 break;
             }

@@ -70,6 +70,9 @@ struct cli_cmd {
     const char *about;  /* description before the options (NULL: none) */
     const struct cli_opt *opts;
     const char *epilog; /* text after the options (NULL: none) */
+    /* NULL: --help prints cli_opt_help(); else this (a command with
+     * subcommands prints all their tables, each from cli_opt_help_table) */
+    void (*help)(FILE *f);
 };
 
 #define CLI_OPT_OK (-1)
