@@ -33,8 +33,6 @@ int cli_fail_err(const char *cmd, int rc);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Opens the store read-only, printing the error; returns 0 or 1. */
 int cli_open_store(const char *cmd, const char *db, struct cs_store **s);
-/* Writes s as a JSON string literal (quotes included). */
-void cli_json_str(FILE *f, const char *s);
 /* --json output: every JSON document a command prints goes through the writer
  * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
  * hold.  cli_json_begin starts a compact document on stdout (print nothing

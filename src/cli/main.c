@@ -95,20 +95,6 @@ int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
     return 0;
 }
 
-void cli_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 void cli_json_begin(struct cs_json_writer *w)
 {
     cs_json_writer_init_file(w, stdout, 0);
