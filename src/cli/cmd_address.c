@@ -38,7 +38,8 @@ int cmd_address(int argc, char **argv)
     };
     const struct cli_cmd cmd = {
         "address", "usage: chainsleuth address ADDR [--db DIR] [--json] [--txs] [--limit N]\n",
-        ABOUT, opts, NULL, NULL};
+        ABOUT,     opts,
+        NULL,      NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("address", "give one address");

@@ -21,8 +21,9 @@ int cmd_block(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "block", "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n", ABOUT, opts,
-        NULL, NULL};
+        "block", "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n",
+        ABOUT,   opts,
+        NULL,    NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("block", "give one HEIGHT or HASH");

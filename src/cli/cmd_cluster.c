@@ -130,7 +130,7 @@ static struct cs_tagdb *open_exchange_tags(const char *db, char *id, size_t cap)
 }
 
 static int print_report(const struct cs_cluster_report *r, const struct cs_store *s, int json,
-                         int interrupted)
+                        int interrupted)
 {
     const struct cs_cluster_state *st = &r->state;
     uint64_t addrs = st->addr ? st->addr - 1 : 0, vetoed = 0;

@@ -31,8 +31,8 @@ static void json_hex(struct cs_json_writer *w, const char *key, const uint8_t *p
     free(h);
 }
 
-static void json_tx(struct cs_json_writer *w, const struct cs_tx *t,
-                    const struct cs_netparams *net, int scripts, int coinbase)
+static void json_tx(struct cs_json_writer *w, const struct cs_tx *t, const struct cs_netparams *net,
+                    int scripts, int coinbase)
 {
     char id[65], wid[65], addr[96];
     cs_hex_rev(id, t->txid);
@@ -203,7 +203,8 @@ int cmd_decode(int argc, char **argv)
     };
     const struct cli_cmd cmd = {
         "decode", "usage: chainsleuth decode FILE|HEX [--json] [--network NAME] [--scripts]\n",
-        ABOUT, opts, EPILOG, NULL};
+        ABOUT,    opts,
+        EPILOG,   NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     const struct cs_netparams *net = cs_net_by_name(net_s ? net_s : "main");

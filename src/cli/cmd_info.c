@@ -24,8 +24,8 @@ int cmd_info(int argc, char **argv)
         CLI_FLAG("json", 0, &json, "print the result as JSON"),
         CLI_OPT_TABLE_END,
     };
-    const struct cli_cmd cmd = {"info", "usage: chainsleuth info [--db DIR] [--json]\n", ABOUT,
-                                opts, NULL, NULL};
+    const struct cli_cmd cmd = {
+        "info", "usage: chainsleuth info [--db DIR] [--json]\n", ABOUT, opts, NULL, NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos) return cli_usage("info", "unexpected argument '%s'", argv[1]);
@@ -77,11 +77,16 @@ int cmd_info(int argc, char **argv)
         const struct {
             const char *key;
             uint64_t v;
-        } nums[] = {{"blocks", k->blocks},   {"txs", k->tx},
-                    {"inputs", k->in},       {"outputs", k->out},
-                    {"addresses", naddr},    {"utxo_count", uc},
-                    {"utxo_total", ut},      {"core_utxo_count", uc - gc},
-                    {"core_utxo_total", ut - gt}, {"column_bytes", bytes}};
+        } nums[] = {{"blocks", k->blocks},
+                    {"txs", k->tx},
+                    {"inputs", k->in},
+                    {"outputs", k->out},
+                    {"addresses", naddr},
+                    {"utxo_count", uc},
+                    {"utxo_total", ut},
+                    {"core_utxo_count", uc - gc},
+                    {"core_utxo_total", ut - gt},
+                    {"column_bytes", bytes}};
         for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
             cs_json_writer_key(&w, nums[i].key);
             cs_json_writer_u64(&w, nums[i].v);

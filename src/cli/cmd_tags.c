@@ -90,7 +90,9 @@ struct args {
 };
 
 /* The options of each subcommand; every one of them reads into struct args. */
-#define OPT_DB(a) CLI_STRING("db", 0, &(a)->db, "DIR", "tag table directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)")
+#define OPT_DB(a)                                                                                  \
+    CLI_STRING("db", 0, &(a)->db, "DIR",                                                           \
+               "tag table directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)")
 #define OPT_JSON(a) CLI_FLAG("json", 0, &(a)->json, "print the result as JSON")
 #define OPT_CHAIN(a, h) CLI_STRING("chain", 0, &(a)->chain, "C", h)
 #define OPT_CATEGORY(a, h) CLI_STRING("category", 0, &(a)->category, "C", h)
@@ -100,7 +102,8 @@ static void import_opts(struct cli_opt *o, struct args *a)
 {
     const struct cli_opt t[] = {
         OPT_DB(a),
-        CLI_STRING("format", 0, &a->format, "F", "csv, ofac-list, ofac-sdn-csv, tagpack or auto (default)"),
+        CLI_STRING("format", 0, &a->format, "F",
+                   "csv, ofac-list, ofac-sdn-csv, tagpack or auto (default)"),
         OPT_CHAIN(a, "chain or currency for rows that name none"),
         OPT_CATEGORY(a, "csv: category for rows (or a file) without one"),
         OPT_SOURCE(a, "csv: source for rows (or a file) without one"),
@@ -154,8 +157,8 @@ static void tags_help(FILE *f)
 /* Parses the options of a subcommand (argv[0] is the subcommand) with the
  * table `fill` writes.  Returns CLI_OPT_OK with the positional arguments in
  * argv[1..*npos], else the exit code. */
-static int parse(int argc, char **argv, struct args *a, void (*fill)(struct cli_opt *, struct args *),
-                 const char *name, int *npos)
+static int parse(int argc, char **argv, struct args *a,
+                 void (*fill)(struct cli_opt *, struct args *), const char *name, int *npos)
 {
     struct cli_opt o[MAX_SUB_OPTS];
     fill(o, a);
@@ -224,8 +227,10 @@ static int do_import(int argc, char **argv)
             const struct {
                 const char *key;
                 size_t v;
-            } nums[] = {{"rows", r->rows},           {"added", r->added},
-                        {"updated", r->updated},     {"unchanged", r->unchanged},
+            } nums[] = {{"rows", r->rows},
+                        {"added", r->added},
+                        {"updated", r->updated},
+                        {"unchanged", r->unchanged},
                         {"rejected", r->rejected}};
             for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
                 cs_json_writer_key(&w, nums[k].key);

@@ -150,8 +150,10 @@ int cmd_trace(int argc, char **argv)
         CLI_STRING("label", 0, &label, "LABEL",
                    "seed: every output received by an address tagged LABEL (exact\n"
                    "label, case-insensitive; chainsleuth tags list), same range"),
-        CLI_U64("from-height", 0, &from_v, "H1", 0, INT64_MAX, "lowest height of --address/--label seeds"),
-        CLI_U64("to-height", 0, &to_v, "H2", 0, INT64_MAX, "highest height of --address/--label seeds"),
+        CLI_U64("from-height", 0, &from_v, "H1", 0, INT64_MAX,
+                "lowest height of --address/--label seeds"),
+        CLI_U64("to-height", 0, &to_v, "H2", 0, INT64_MAX,
+                "highest height of --address/--label seeds"),
         CLI_STRING("policy", 0, &policy_s, "P", "poison | haircut | fifo | lifo | tiho (required)"),
         CLI_STRING("fee-convention", 0, &fee_s, "C",
                    "fee-last (default) | fee-pro-rata, for fifo/lifo/tiho"),

@@ -18,8 +18,8 @@ int cmd_tx(int argc, char **argv)
         CLI_FLAG("json", 0, &json, "print the transaction as JSON"),
         CLI_OPT_TABLE_END,
     };
-    const struct cli_cmd cmd = {"tx", "usage: chainsleuth tx TXID [--db DIR] [--json]\n", ABOUT,
-                                opts, NULL, NULL};
+    const struct cli_cmd cmd = {
+        "tx", "usage: chainsleuth tx TXID [--db DIR] [--json]\n", ABOUT, opts, NULL, NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("tx", "give one TXID");

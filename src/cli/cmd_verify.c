@@ -26,8 +26,9 @@ int cmd_verify(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "verify", "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n", ABOUT,
-        opts, NULL, NULL};
+        "verify", "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n",
+        ABOUT,    opts,
+        NULL,     NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos) return cli_usage("verify", "unexpected argument '%s'", argv[1]);
@@ -51,9 +52,10 @@ int cmd_verify(int argc, char **argv)
             return cli_fail_err("verify", rc);
         }
         printf("%s\n", quick ? "consistent (sampled checks)"
-                    : cs_store_has_checksums(s) ? "consistent"
-                                                : "consistent (no column checksums: the store was "
-                                                  "written before format 2; the next ingest adds them)");
+                       : cs_store_has_checksums(s)
+                           ? "consistent"
+                           : "consistent (no column checksums: the store was "
+                             "written before format 2; the next ingest adds them)");
     }
     cs_store_close(s);
     return 0;

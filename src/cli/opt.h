@@ -47,27 +47,45 @@ struct cli_strlist {
 
 struct cli_opt {
     enum cli_opt_kind kind;
-    const char *name; /* long name without "--" */
-    char short_name;  /* 0: none */
-    void *target;     /* see enum cli_opt_kind */
-    const char *arg;  /* value name in help ("DIR", "N"); NULL: derived from the kind */
-    const char *help; /* may hold '\n': continuation lines are indented */
+    const char *name;         /* long name without "--" */
+    char short_name;          /* 0: none */
+    void *target;             /* see enum cli_opt_kind */
+    const char *arg;          /* value name in help ("DIR", "N"); NULL: derived from the kind */
+    const char *help;         /* may hold '\n': continuation lines are indented */
     uint64_t min, max;        /* CLI_OPT_U64 */
     const char *const *words; /* CLI_OPT_ENUM: NULL-terminated */
 };
 
-#define CLI_FLAG(n, s, t, h) {CLI_OPT_FLAG, n, s, t, NULL, h, 0, 0, NULL}
-#define CLI_STRING(n, s, t, a, h) {CLI_OPT_STRING, n, s, t, a, h, 0, 0, NULL}
-#define CLI_U64(n, s, t, a, lo, hi, h) {CLI_OPT_U64, n, s, t, a, h, lo, hi, NULL}
-#define CLI_ENUM(n, s, t, a, w, h) {CLI_OPT_ENUM, n, s, t, a, h, 0, 0, w}
-#define CLI_LIST(n, s, t, a, h) {CLI_OPT_LIST, n, s, t, a, h, 0, 0, NULL}
-#define CLI_OPT_TABLE_END {CLI_OPT_END, NULL, 0, NULL, NULL, NULL, 0, 0, NULL}
+#define CLI_FLAG(n, s, t, h)                                                                       \
+    {                                                                                              \
+        CLI_OPT_FLAG, n, s, t, NULL, h, 0, 0, NULL                                                 \
+    }
+#define CLI_STRING(n, s, t, a, h)                                                                  \
+    {                                                                                              \
+        CLI_OPT_STRING, n, s, t, a, h, 0, 0, NULL                                                  \
+    }
+#define CLI_U64(n, s, t, a, lo, hi, h)                                                             \
+    {                                                                                              \
+        CLI_OPT_U64, n, s, t, a, h, lo, hi, NULL                                                   \
+    }
+#define CLI_ENUM(n, s, t, a, w, h)                                                                 \
+    {                                                                                              \
+        CLI_OPT_ENUM, n, s, t, a, h, 0, 0, w                                                       \
+    }
+#define CLI_LIST(n, s, t, a, h)                                                                    \
+    {                                                                                              \
+        CLI_OPT_LIST, n, s, t, a, h, 0, 0, NULL                                                    \
+    }
+#define CLI_OPT_TABLE_END                                                                          \
+    {                                                                                              \
+        CLI_OPT_END, NULL, 0, NULL, NULL, NULL, 0, 0, NULL                                         \
+    }
 
 /* A command's interface: what --help prints, in this order. */
 struct cli_cmd {
-    const char *name;   /* "info", "tags list": used in messages */
-    const char *usage;  /* "usage: chainsleuth info [--db DIR] [--json]\n" */
-    const char *about;  /* description before the options (NULL: none) */
+    const char *name;  /* "info", "tags list": used in messages */
+    const char *usage; /* "usage: chainsleuth info [--db DIR] [--json]\n" */
+    const char *about; /* description before the options (NULL: none) */
     const struct cli_opt *opts;
     const char *epilog; /* text after the options (NULL: none) */
     /* NULL: --help prints cli_opt_help(); else this (a command with

@@ -38,8 +38,12 @@ static const char *const COLORS[] = {"red", "green", "blue", NULL};
         CLI_LIST("tx", 0, &(v)->tx, "TXID", "repeatable"),                                         \
         CLI_OPT_TABLE_END,                                                                         \
     };                                                                                             \
-    const struct cli_cmd cmd = {"demo", "usage: chainsleuth demo [options] ARG...\n",              \
-                                "A demonstration.\n", opts, "Exit codes: 0 ok.\n", NULL}
+    const struct cli_cmd cmd = {"demo",                                                            \
+                                "usage: chainsleuth demo [options] ARG...\n",                      \
+                                "A demonstration.\n",                                              \
+                                opts,                                                              \
+                                "Exit codes: 0 ok.\n",                                             \
+                                NULL}
 
 static char err_text[4096];
 static int err_lines;
@@ -178,13 +182,25 @@ static void test_numbers(void **state)
 {
     (void)state;
     int npos;
-    static const char *const bad[] = {"-1", "18446744073709551616", "99999999999999999999999",
-                                      "12abc", "", " 1", "1 ", "+1", "0x10", "1e3", "1.0", NULL};
+    static const char *const bad[] = {"-1",
+                                      "18446744073709551616",
+                                      "99999999999999999999999",
+                                      "12abc",
+                                      "",
+                                      " 1",
+                                      "1 ",
+                                      "+1",
+                                      "0x10",
+                                      "1e3",
+                                      "1.0",
+                                      NULL};
     for (int i = 0; bad[i]; i++) {
         struct vals v = {.limit = 42};
         char want[128];
-        snprintf(want, sizeof want, "--limit: '%s' is not a whole number from 0 to "
-                                    "18446744073709551615", bad[i]);
+        snprintf(want, sizeof want,
+                 "--limit: '%s' is not a whole number from 0 to "
+                 "18446744073709551615",
+                 bad[i]);
         assert_usage_error(PARSE(&v, &npos, "--limit", bad[i]), want);
         assert_int_equal(v.limit, 42); /* untouched */
     }
@@ -274,8 +290,8 @@ static void test_help(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spellings),      cmocka_unit_test(test_errors_one_line),
-        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_enum_and_list),
+        cmocka_unit_test(test_spellings), cmocka_unit_test(test_errors_one_line),
+        cmocka_unit_test(test_numbers),   cmocka_unit_test(test_enum_and_list),
         cmocka_unit_test(test_help),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,7 +87,8 @@ static void test_json_test_suite(void **state)
         case 'y':
             y++;
             if (is_duplicate_key_file(name)) {
-                if (rc) y_dup_rejected++;
+                if (rc)
+                    y_dup_rejected++;
                 else
                     print_message("duplicate keys accepted: %s\n", name);
             } else if (!rc) {
