@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "store/store.h"
+#include "util/json.h"
 
 int cmd_ingest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -27,14 +28,22 @@ int cmd_trace(int argc, char **argv);
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints the last cs_errmsg() as a failure of cmd; returns 1. */
 int cli_fail_err(const char *cmd, int rc);
-/* Usage error: message plus "see chainsleuth CMD --help"; returns 2. */
+/* Usage error: one stderr line, "chainsleuth CMD: MESSAGE (see chainsleuth CMD
+ * --help)"; returns 2.  Defined in opt.c with the option parser. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Opens the store read-only, printing the error; returns 0 or 1. */
 int cli_open_store(const char *cmd, const char *db, struct cs_store **s);
-/* Writes s as a JSON string literal (quotes included). */
-void cli_json_str(FILE *f, const char *s);
+/* --json output: every JSON document a command prints goes through the writer
+ * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
+ * hold.  cli_json_begin starts a compact document on stdout (print nothing
+ * else on stdout until cli_json_end); cli_json_end finishes it, adds a
+ * newline and returns 0, or 1 after printing the error (I/O, misuse). */
+void cli_json_begin(struct cs_json_writer *w);
+int cli_json_end(const char *cmd, struct cs_json_writer *w);
 /* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
+/* Help line of every --db option. */
+#define CLI_HELP_DB "store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)"
 /* Default database directory: $CHAINSLEUTH_DB or ./chainsleuth.db */
 const char *cli_default_db(void);
 

@@ -1,19 +1,16 @@
 /* cmd_address.c — `chainsleuth address ADDR`: balance and history. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "util/codec.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth address ADDR [--db DIR] [--json] [--txs] [--limit N]\n\n"
+static const char ABOUT[] =
     "Balance, total received and sent, number of transactions, first and last\n"
     "height seen. ADDR is any form `tx` prints: Base58, Bech32/Bech32m, or\n"
     "multisig:/op_return:/nonstandard:<sha256 of the script> for pseudo-addresses.\n"
-    "A P2PK output counts for the P2PKH address of its key.\n"
-    "  --txs        list its transactions, newest first, with the net change\n"
-    "  --limit N    at most N transactions (default 100, 0 = all)\n";
+    "A P2PK output counts for the P2PKH address of its key.\n";
 
 struct txe {
     uint64_t tx;
@@ -29,37 +26,29 @@ static int cmp_txe(const void *a, const void *b)
 int cmd_address(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    int json = 0, txs = 0, c;
-    unsigned long long limit = 100;
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-        {"txs", no_argument, 0, 't'},      {"limit", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},     {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        char *end;
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == 't')
-            txs = 1;
-        else if (c == 'l') {
-            limit = strtoull(optarg, &end, 10);
-            if (*end) return cli_usage("address", "--limit: not a number: %s", optarg);
-        } else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("address", "unknown option");
-    }
-    if (optind + 1 != argc) return cli_usage("address", "give one address");
+    int json = 0, txs = 0, npos;
+    uint64_t limit = 100;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("json", 0, &json, "print the result as JSON"),
+        CLI_FLAG("txs", 0, &txs, "list its transactions, newest first, with the net change"),
+        CLI_U64("limit", 0, &limit, "N", 0, UINT64_MAX,
+                "at most N transactions (default 100, 0 = all)"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        "address", "usage: chainsleuth address ADDR [--db DIR] [--json] [--txs] [--limit N]\n",
+        ABOUT,     opts,
+        NULL,      NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos != 1) return cli_usage("address", "give one address");
     struct cs_store *s;
     if (cli_open_store("address", db, &s)) return 1;
     const struct cs_netparams *net = cs_store_net(s);
     struct cs_addr a;
     uint64_t id;
-    if (cs_addr_parse(argv[optind], net, &a)) {
+    if (cs_addr_parse(argv[1], net, &a)) {
         cs_store_close(s);
         return cli_fail("address", "%s", cs_errmsg());
     }
@@ -98,42 +87,71 @@ int cmd_address(int argc, char **argv)
     char canon[96], btc[32], hex[65];
     cs_addr_format(&a, net, canon);
     if (json) {
-        printf(
-            "{\"address\":\"%s\",\"type\":\"%s\",\"balance\":%llu,\"received\":%llu,\"sent\":%llu,"
-            "\"tx_count\":%zu,\"outputs\":%llu,\"utxos\":%llu,\"first_seen\":",
-            canon, cs_addr_type_name(a.type), (unsigned long long)(recv - sent),
-            (unsigned long long)recv, (unsigned long long)sent, m, (unsigned long long)nout,
-            (unsigned long long)nutxo);
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "address");
+        cs_json_writer_string(&w, canon);
+        cs_json_writer_key(&w, "type");
+        cs_json_writer_string(&w, cs_addr_type_name(a.type));
+        const struct {
+            const char *key;
+            uint64_t v;
+        } nums[] = {{"balance", recv - sent}, {"received", recv}, {"sent", sent},
+                    {"tx_count", m},          {"outputs", nout},  {"utxos", nutxo}};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+            cs_json_writer_key(&w, nums[i].key);
+            cs_json_writer_u64(&w, nums[i].v);
+        }
+        cs_json_writer_key(&w, "first_seen");
         if (first < 0)
-            printf("null,\"last_seen\":null");
+            cs_json_writer_null(&w);
         else
-            printf("%lld,\"last_seen\":%lld", (long long)first, (long long)last);
-    } else {
-        printf("address    %s (%s)%s\n", canon, cs_addr_type_name(a.type),
-               found ? "" : " — never seen on this chain");
-        printf("balance    %s BTC (%llu sat)\n", cli_btc(recv - sent, btc),
-               (unsigned long long)(recv - sent));
-        printf("received   %s BTC in %llu outputs\n", cli_btc(recv, btc), (unsigned long long)nout);
-        printf("sent       %s BTC\n", cli_btc(sent, btc));
-        printf("txs        %zu\n", m);
-        if (first >= 0)
-            printf("seen       heights %lld .. %lld\n", (long long)first, (long long)last);
+            cs_json_writer_i64(&w, first);
+        cs_json_writer_key(&w, "last_seen");
+        if (first < 0)
+            cs_json_writer_null(&w);
+        else
+            cs_json_writer_i64(&w, last);
+        if (txs) {
+            cs_json_writer_key(&w, "txs");
+            cs_json_writer_begin_array(&w);
+            size_t shown = 0;
+            for (size_t i = m; i-- > 0 && (!limit || shown < limit); shown++) {
+                cs_hex_rev(hex, cs_store_txid(s, e[i].tx));
+                cs_json_writer_begin_object(&w);
+                cs_json_writer_key(&w, "txid");
+                cs_json_writer_string(&w, hex);
+                cs_json_writer_key(&w, "height");
+                cs_json_writer_u64(&w, cs_store_tx(s, e[i].tx)->height);
+                cs_json_writer_key(&w, "delta");
+                cs_json_writer_i64(&w, e[i].delta);
+                cs_json_writer_end_object(&w);
+            }
+            cs_json_writer_end_array(&w);
+        }
+        cs_json_writer_end_object(&w);
+        int jrc = cli_json_end("address", &w);
+        free(e);
+        cs_store_close(s);
+        return jrc;
     }
+    printf("address    %s (%s)%s\n", canon, cs_addr_type_name(a.type),
+           found ? "" : " — never seen on this chain");
+    printf("balance    %s BTC (%llu sat)\n", cli_btc(recv - sent, btc),
+           (unsigned long long)(recv - sent));
+    printf("received   %s BTC in %llu outputs\n", cli_btc(recv, btc), (unsigned long long)nout);
+    printf("sent       %s BTC\n", cli_btc(sent, btc));
+    printf("txs        %zu\n", m);
+    if (first >= 0) printf("seen       heights %lld .. %lld\n", (long long)first, (long long)last);
     if (txs) {
-        if (json) printf(",\"txs\":[");
         size_t shown = 0;
         for (size_t i = m; i-- > 0 && (!limit || shown < limit); shown++) {
             cs_hex_rev(hex, cs_store_txid(s, e[i].tx));
-            uint32_t h = cs_store_tx(s, e[i].tx)->height;
-            if (json)
-                printf("%s{\"txid\":\"%s\",\"height\":%u,\"delta\":%lld}", shown ? "," : "", hex, h,
-                       (long long)e[i].delta);
-            else
-                printf("  %7u  %s  %+lld sat\n", h, hex, (long long)e[i].delta);
+            printf("  %7u  %s  %+lld sat\n", cs_store_tx(s, e[i].tx)->height, hex,
+                   (long long)e[i].delta);
         }
-        if (json) printf("]");
     }
-    if (json) printf("}\n");
     free(e);
     cs_store_close(s);
     return 0;

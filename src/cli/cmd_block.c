@@ -1,43 +1,35 @@
 /* cmd_block.c — `chainsleuth block HEIGHT|HASH`. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "util/codec.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n\n"
+static const char ABOUT[] =
     "Shows a block of the store's best chain: hash, header fields, size and\n"
     "transaction count; --txs lists its txids.\n";
 
 int cmd_block(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    int json = 0, txs = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"txs", no_argument, 0, 't'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == 't')
-            txs = 1;
-        else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("block", "unknown option");
-    }
-    if (optind + 1 != argc) return cli_usage("block", "give one HEIGHT or HASH");
+    int json = 0, txs = 0, npos;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("json", 0, &json, "print the block as JSON"),
+        CLI_FLAG("txs", 0, &txs, "list the txids of its transactions"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        "block", "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n",
+        ABOUT,   opts,
+        NULL,    NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos != 1) return cli_usage("block", "give one HEIGHT or HASH");
     struct cs_store *s;
     if (cli_open_store("block", db, &s)) return 1;
-    const char *arg = argv[optind];
+    const char *arg = argv[1];
     uint64_t h;
     int rc = 0;
     if (strlen(arg) == 64) {
@@ -68,30 +60,54 @@ int cmd_block(int argc, char **argv)
     cs_hex_rev(prev, hd.prev);
     cs_hex_rev(merkle, hd.merkle);
     if (json) {
-        printf("{\"height\":%llu,\"hash\":\"%s\",\"prev\":\"%s\",\"merkle_root\":\"%s\","
-               "\"version\":%d,"
-               "\"time\":%u,\"bits\":\"%08x\",\"nonce\":%u,\"size\":%u,\"n_tx\":%u",
-               (unsigned long long)h, hex, prev, merkle, hd.version, hd.time, hd.bits, hd.nonce,
-               b->size, b->n_tx);
-    } else {
-        printf(
-            "block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %u\n"
-            "bits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
-            (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version, hd.time, hd.bits,
-            hd.nonce, b->size, b->n_tx);
+        struct cs_json_writer w;
+        char bits[9];
+        snprintf(bits, sizeof bits, "%08x", hd.bits);
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_u64(&w, h);
+        cs_json_writer_key(&w, "hash");
+        cs_json_writer_string(&w, hex);
+        cs_json_writer_key(&w, "prev");
+        cs_json_writer_string(&w, prev);
+        cs_json_writer_key(&w, "merkle_root");
+        cs_json_writer_string(&w, merkle);
+        cs_json_writer_key(&w, "version");
+        cs_json_writer_i64(&w, hd.version);
+        cs_json_writer_key(&w, "time");
+        cs_json_writer_u64(&w, hd.time);
+        cs_json_writer_key(&w, "bits");
+        cs_json_writer_string(&w, bits);
+        cs_json_writer_key(&w, "nonce");
+        cs_json_writer_u64(&w, hd.nonce);
+        cs_json_writer_key(&w, "size");
+        cs_json_writer_u64(&w, b->size);
+        cs_json_writer_key(&w, "n_tx");
+        cs_json_writer_u64(&w, b->n_tx);
+        if (txs) {
+            cs_json_writer_key(&w, "txs");
+            cs_json_writer_begin_array(&w);
+            for (uint32_t i = 0; i < b->n_tx; i++) {
+                cs_hex_rev(hex, cs_store_txid(s, b->first_tx + i));
+                cs_json_writer_string(&w, hex);
+            }
+            cs_json_writer_end_array(&w);
+        }
+        cs_json_writer_end_object(&w);
+        rc = cli_json_end("block", &w);
+        cs_store_close(s);
+        return rc;
     }
-    if (txs) {
-        if (json) printf(",\"txs\":[");
+    printf("block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %u\n"
+           "bits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
+           (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version, hd.time, hd.bits,
+           hd.nonce, b->size, b->n_tx);
+    if (txs)
         for (uint32_t i = 0; i < b->n_tx; i++) {
             cs_hex_rev(hex, cs_store_txid(s, b->first_tx + i));
-            if (json)
-                printf("%s\"%s\"", i ? "," : "", hex);
-            else
-                printf("  %s\n", hex);
+            printf("  %s\n", hex);
         }
-        if (json) printf("]");
-    }
-    if (json) printf("}\n");
     cs_store_close(s);
     return 0;
 }

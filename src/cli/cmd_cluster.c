@@ -1,7 +1,6 @@
 /* cmd_cluster.c — `chainsleuth cluster`: compute or update the address
  * clustering (src/cluster/cluster.h), report it, export it as CSV. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,51 +10,47 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "cluster/cluster.h"
 
 #include "tags/tags.h"
 
 static const char USAGE[] =
     "usage: chainsleuth cluster [--db DIR] [--heuristics LIST] [--warn-share F] [--json]\n"
-    "                           [--export FILE.csv] [--full] [--quiet]\n"
-    "\n"
+    "                           [--export FILE.csv] [--full] [--quiet]\n";
+
+static const char ABOUT[] =
     "Groups the store's addresses into clusters (entities) with union-find and stores\n"
     "a cluster id per address in DIR/btc/cluster/ (cluster id = the smallest address\n"
     "id in the cluster).  The first run covers the whole chain; later runs process\n"
     "only transactions ingested since, unless the heuristics changed, the store was\n"
     "rolled back below the clustered tip (reorg), or the last run did not finish:\n"
     "then everything is recomputed and the report says why.  Ctrl-C stops at a block\n"
-    "boundary and keeps what was done.\n"
-    "\n"
-    "  --heuristics LIST  comma-separated (default: multi-input):\n"
-    "                       multi-input          join all input addresses of a tx\n"
-    "                                            (common-input ownership)\n"
-    "                       change:H+H...        join the change output to the inputs\n"
-    "                                            when the heuristics H agree on exactly\n"
-    "                                            one output: fresh reuse type power10\n"
-    "                                            power10=<d> optimal locktime graphsense\n"
-    "                                            legacy all (off by default)\n"
-    "                       coinjoin:R+R...      CoinJoin vetoes (txs matching one are\n"
-    "                                            never joined): generic wasabi-1.0\n"
-    "                                            wasabi-1.1 wasabi-2.0 whirlpool\n"
-    "                                            whirlpool-tx0 joinmarket\n"
-    "                                            stonewall-control exchange-control\n"
-    "                                            date-gate all default none (default:\n"
-    "                                            every detector and both controls, no\n"
-    "                                            date gate)\n"
-    "                       none                 nothing: every address alone\n"
-    "                     e.g. multi-input,change:fresh+type+optimal\n"
-    "                     locktime and graphsense look at later transactions, so with\n"
-    "                     them every run recomputes from scratch.\n"
-    "  --warn-share F     warn on stderr when one cluster holds more than the share F\n"
-    "                     of all addresses (default 0.05; a super-cluster usually\n"
-    "                     means one false link merged unrelated entities)\n"
-    "  --export FILE.csv  also write address,cluster for every address ('-' = stdout)\n"
-    "  --full             recompute from scratch\n"
-    "  --json             print the report as JSON\n"
-    "  --quiet            no progress on stderr\n"
-    "  --db DIR           store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)\n"
-    "\n"
+    "boundary and keeps what was done.\n";
+
+static const char HEURISTICS_HELP[] =
+    "comma-separated (default: multi-input):\n"
+    "  multi-input          join all input addresses of a tx\n"
+    "                       (common-input ownership)\n"
+    "  change:H+H...        join the change output to the inputs\n"
+    "                       when the heuristics H agree on exactly\n"
+    "                       one output: fresh reuse type power10\n"
+    "                       power10=<d> optimal locktime graphsense\n"
+    "                       legacy all (off by default)\n"
+    "  coinjoin:R+R...      CoinJoin vetoes (txs matching one are\n"
+    "                       never joined): generic wasabi-1.0\n"
+    "                       wasabi-1.1 wasabi-2.0 whirlpool\n"
+    "                       whirlpool-tx0 joinmarket\n"
+    "                       stonewall-control exchange-control\n"
+    "                       date-gate all default none (default:\n"
+    "                       every detector and both controls, no\n"
+    "                       date gate)\n"
+    "  none                 nothing: every address alone\n"
+    "e.g. multi-input,change:fresh+type+optimal\n"
+    "locktime and graphsense look at later transactions, so with\n"
+    "them every run recomputes from scratch.";
+
+static const char EPILOG[] =
     "The report gives addresses, clusters, singletons, the largest cluster and its\n"
     "share, transactions vetoed as CoinJoin per protocol and change links.\n"
     "Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted (work so far is kept).\n";
@@ -134,8 +129,8 @@ static struct cs_tagdb *open_exchange_tags(const char *db, char *id, size_t cap)
     return tdb;
 }
 
-static void print_report(const struct cs_cluster_report *r, const struct cs_store *s, int json,
-                         int interrupted)
+static int print_report(const struct cs_cluster_report *r, const struct cs_store *s, int json,
+                        int interrupted)
 {
     const struct cs_cluster_state *st = &r->state;
     uint64_t addrs = st->addr ? st->addr - 1 : 0, vetoed = 0;
@@ -146,35 +141,76 @@ static void print_report(const struct cs_cluster_report *r, const struct cs_stor
     if (st->largest_id)
         cs_addr_format(cs_store_addr(s, st->largest_id), cs_store_net(s), largest_addr);
     if (json) {
-        printf("{\"heuristics\":");
-        cli_json_str(stdout, st->spec);
-        printf(",\"run\":{\"mode\":\"%s\",\"reason\":", r->full  ? "full"
-                                                        : r->txs ? "update"
-                                                                 : "up-to-date");
-        cli_json_str(stdout, r->reason);
-        printf(",\"txs\":%llu,\"inputs\":%llu,\"unions\":%llu,\"merges\":%llu,\"seconds\":%.3f,"
-               "\"interrupted\":%s},",
-               (unsigned long long)r->txs, (unsigned long long)r->inputs,
-               (unsigned long long)r->edges, (unsigned long long)r->merges, r->seconds,
-               interrupted ? "true" : "false");
-        printf("\"blocks\":%llu,\"height\":%lld,\"txs\":%llu,\"addresses\":%llu,\"clusters\":%llu,"
-               "\"singletons\":%llu,",
-               (unsigned long long)st->blocks, (long long)st->blocks - 1,
-               (unsigned long long)st->tx, (unsigned long long)addrs,
-               (unsigned long long)st->clusters, (unsigned long long)st->singletons);
-        printf("\"largest\":{\"size\":%llu,\"share\":%.6f,\"cluster\":%u,\"address\":",
-               (unsigned long long)st->largest, share, st->largest_id);
-        cli_json_str(stdout, largest_addr);
-        printf("},\"coinjoin_vetoed\":{\"total\":%llu", (unsigned long long)vetoed);
+        char num[64];
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "heuristics");
+        cs_json_writer_string(&w, st->spec);
+        cs_json_writer_key(&w, "run");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "mode");
+        cs_json_writer_string(&w, r->full ? "full" : r->txs ? "update" : "up-to-date");
+        cs_json_writer_key(&w, "reason");
+        cs_json_writer_string(&w, r->reason);
+        cs_json_writer_key(&w, "txs");
+        cs_json_writer_u64(&w, r->txs);
+        cs_json_writer_key(&w, "inputs");
+        cs_json_writer_u64(&w, r->inputs);
+        cs_json_writer_key(&w, "unions");
+        cs_json_writer_u64(&w, r->edges);
+        cs_json_writer_key(&w, "merges");
+        cs_json_writer_u64(&w, r->merges);
+        cs_json_writer_key(&w, "seconds");
+        snprintf(num, sizeof num, "%.3f", r->seconds);
+        cs_json_writer_number_text(&w, num, strlen(num));
+        cs_json_writer_key(&w, "interrupted");
+        cs_json_writer_bool(&w, interrupted);
+        cs_json_writer_end_object(&w);
+        cs_json_writer_key(&w, "blocks");
+        cs_json_writer_u64(&w, st->blocks);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_i64(&w, (long long)st->blocks - 1);
+        cs_json_writer_key(&w, "txs");
+        cs_json_writer_u64(&w, st->tx);
+        cs_json_writer_key(&w, "addresses");
+        cs_json_writer_u64(&w, addrs);
+        cs_json_writer_key(&w, "clusters");
+        cs_json_writer_u64(&w, st->clusters);
+        cs_json_writer_key(&w, "singletons");
+        cs_json_writer_u64(&w, st->singletons);
+        cs_json_writer_key(&w, "largest");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "size");
+        cs_json_writer_u64(&w, st->largest);
+        cs_json_writer_key(&w, "share");
+        snprintf(num, sizeof num, "%.6f", share);
+        cs_json_writer_number_text(&w, num, strlen(num));
+        cs_json_writer_key(&w, "cluster");
+        cs_json_writer_u64(&w, st->largest_id);
+        cs_json_writer_key(&w, "address");
+        cs_json_writer_string(&w, largest_addr);
+        cs_json_writer_end_object(&w);
+        cs_json_writer_key(&w, "coinjoin_vetoed");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "total");
+        cs_json_writer_u64(&w, vetoed);
         for (int i = 1; i < CS_CJP_COUNT; i++)
-            if (i != CS_CJP_TX0)
-                printf(",\"%s\":%llu", cs_cj_protocol_name(i), (unsigned long long)st->vetoed[i]);
-        printf("},\"multi_input_txs\":%llu,\"change_links\":%llu,\"inputs\":%llu,\"tags\":",
-               (unsigned long long)st->multi_input_txs, (unsigned long long)st->change_links,
-               (unsigned long long)st->inputs);
-        cli_json_str(stdout, st->tags);
-        printf("}\n");
-        return;
+            if (i != CS_CJP_TX0) {
+                cs_json_writer_key(&w, cs_cj_protocol_name(i));
+                cs_json_writer_u64(&w, st->vetoed[i]);
+            }
+        cs_json_writer_end_object(&w);
+        cs_json_writer_key(&w, "multi_input_txs");
+        cs_json_writer_u64(&w, st->multi_input_txs);
+        cs_json_writer_key(&w, "change_links");
+        cs_json_writer_u64(&w, st->change_links);
+        cs_json_writer_key(&w, "inputs");
+        cs_json_writer_u64(&w, st->inputs);
+        cs_json_writer_key(&w, "tags");
+        cs_json_writer_string(&w, st->tags);
+        cs_json_writer_end_object(&w);
+        return cli_json_end("cluster", &w);
     }
     printf("heuristics   %s\n", st->spec);
     if (r->full)
@@ -206,6 +242,7 @@ static void print_report(const struct cs_cluster_report *r, const struct cs_stor
     printf("%s\n", first ? "" : ")");
     printf("multi-input  %llu txs joined their inputs\n", (unsigned long long)st->multi_input_txs);
     printf("change links %llu\n", (unsigned long long)st->change_links);
+    return 0;
 }
 
 static int export_csv(const char *db, const struct cs_store *s, const char *path)
@@ -231,54 +268,33 @@ static int export_csv(const char *db, const struct cs_store *s, const char *path
 
 int cmd_cluster(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *spec = NULL, *export_path = NULL;
-    int json = 0, quiet = 0, full = 0, c;
+    const char *db = cli_default_db(), *spec = NULL, *export_path = NULL, *share_s = NULL;
+    int json = 0, quiet = 0, full = 0, npos;
     double warn_share = 0.05;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"heuristics", required_argument, 0, 'H'},
-                                         {"warn-share", required_argument, 0, 'w'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"export", required_argument, 0, 'e'},
-                                         {"full", no_argument, 0, 'f'},
-                                         {"quiet", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    const struct cli_opt opts[] = {
+        CLI_STRING("heuristics", 0, &spec, "LIST", HEURISTICS_HELP),
+        CLI_STRING("warn-share", 0, &share_s, "F",
+                   "warn on stderr when one cluster holds more than the share F\n"
+                   "of all addresses (default 0.05; a super-cluster usually\n"
+                   "means one false link merged unrelated entities)"),
+        CLI_STRING("export", 0, &export_path, "FILE.csv",
+                   "also write address,cluster for every address ('-' = stdout)"),
+        CLI_FLAG("full", 0, &full, "recompute from scratch"),
+        CLI_FLAG("json", 0, &json, "print the report as JSON"),
+        CLI_FLAG("quiet", 0, &quiet, "no progress on stderr"),
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {"cluster", USAGE, ABOUT, opts, EPILOG, NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos) return cli_usage("cluster", "unexpected argument '%s'", argv[1]);
+    if (share_s) {
         char *end;
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'H':
-            spec = optarg;
-            break;
-        case 'w':
-            warn_share = strtod(optarg, &end);
-            if (*end || end == optarg || !(warn_share >= 0 && warn_share <= 1))
-                return cli_usage("cluster", "--warn-share: not a share between 0 and 1: %s",
-                                 optarg);
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'e':
-            export_path = optarg;
-            break;
-        case 'f':
-            full = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            return cli_usage("cluster", "unknown option");
-        }
+        warn_share = strtod(share_s, &end);
+        if (*end || end == share_s || !(warn_share >= 0 && warn_share <= 1))
+            return cli_usage("cluster", "--warn-share: not a share between 0 and 1: %s", share_s);
     }
-    if (optind < argc) return cli_usage("cluster", "unexpected argument '%s'", argv[optind]);
     if (spec) {
         struct cs_cluster_spec sp;
         if (cs_cluster_spec_parse(spec, &sp)) return cli_usage("cluster", "%s", cs_errmsg());
@@ -319,7 +335,10 @@ int cmd_cluster(int argc, char **argv)
     int interrupted = rc == CS_EINTERRUPTED;
     const struct cs_cluster_state *st = &r.state;
     uint64_t addrs = st->addr ? st->addr - 1 : 0;
-    if (!(export_path && !strcmp(export_path, "-"))) print_report(&r, s, json, interrupted);
+    if (!(export_path && !strcmp(export_path, "-")) && print_report(&r, s, json, interrupted)) {
+        cs_store_close(s);
+        return 1;
+    }
     if (addrs && (double)st->largest > warn_share * (double)addrs)
         fprintf(stderr,
                 "chainsleuth cluster: warning: cluster %u holds %llu of %llu addresses (%.2f%% > "

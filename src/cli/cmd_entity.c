@@ -1,12 +1,12 @@
 /* cmd_entity.c — `chainsleuth entity ADDR|CLUSTER_ID`: what the clustering
  * knows about one entity (size, balance, heights, tags, largest members), and
  * `--why ADDR2`: the transactions that put two addresses in one cluster. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "cluster/cluster.h"
 #include "cluster/unionfind.h"
 #include "util/codec.h"
@@ -15,24 +15,18 @@
 
 static const char USAGE[] =
     "usage: chainsleuth entity ADDR|CLUSTER_ID [--db DIR] [--json] [--limit N]\n"
-    "       chainsleuth entity ADDR --why ADDR2 [--db DIR] [--json]\n"
-    "\n"
+    "       chainsleuth entity ADDR --why ADDR2 [--db DIR] [--json]\n";
+
+static const char ABOUT[] =
     "Shows the cluster (entity) of an address, or the cluster with that id (a cluster\n"
     "id is the smallest address id in the cluster, as `cluster --export` prints it):\n"
     "number of addresses, balance (unspent outputs of all members), total received,\n"
     "first and last height at which a member received or spent, the attribution tags\n"
     "of all members (every category with the number of members carrying it;\n"
     "conflicting categories are shown, never resolved), and the largest members by\n"
-    "value received.  Needs a clustering: run `chainsleuth cluster` first.\n"
-    "\n"
-    "  --limit N    largest members to list (default 10, 0 = none)\n"
-    "  --why ADDR2  print the chain of transactions whose input (or change) links\n"
-    "               joined ADDR and ADDR2, hop by hop (address -> address via txid at\n"
-    "               height), or say that they are not in one cluster (exit 0 either\n"
-    "               way)\n"
-    "  --json       machine-readable output\n"
-    "  --db DIR     store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)\n"
-    "\n"
+    "value received.  Needs a clustering: run `chainsleuth cluster` first.\n";
+
+static const char EPILOG[] =
     "Addresses are written as `address` accepts them.  Listing the members of a\n"
     "cluster reads the cluster-id column once (O(addresses)).\n"
     "Exit codes: 0 ok, 1 error, 2 usage.\n";
@@ -171,18 +165,40 @@ static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32
     int rc = cs_clusterdb_why(c, a, b, &hops, &n);
     if (rc == CS_ENOTFOUND) {
         if (json) {
-            printf("{\"from\":\"%s\",\"to\":\"%s\",\"same_cluster\":false,\"from_cluster\":%u,"
-                   "\"to_cluster\":%u}\n",
-                   sa, sb, ca, cb);
-        } else {
-            printf("%s (cluster %u) and %s (cluster %u) are not in one cluster\n", sa, ca, sb, cb);
+            struct cs_json_writer w;
+            cli_json_begin(&w);
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "from");
+            cs_json_writer_string(&w, sa);
+            cs_json_writer_key(&w, "to");
+            cs_json_writer_string(&w, sb);
+            cs_json_writer_key(&w, "same_cluster");
+            cs_json_writer_bool(&w, 0);
+            cs_json_writer_key(&w, "from_cluster");
+            cs_json_writer_u64(&w, ca);
+            cs_json_writer_key(&w, "to_cluster");
+            cs_json_writer_u64(&w, cb);
+            cs_json_writer_end_object(&w);
+            return cli_json_end("entity", &w);
         }
+        printf("%s (cluster %u) and %s (cluster %u) are not in one cluster\n", sa, ca, sb, cb);
         return 0;
     }
     if (rc) return cli_fail_err("entity", rc);
+    struct cs_json_writer w;
     if (json) {
-        printf("{\"from\":\"%s\",\"to\":\"%s\",\"same_cluster\":true,\"cluster\":%u,\"hops\":[", sa,
-               sb, ca);
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "from");
+        cs_json_writer_string(&w, sa);
+        cs_json_writer_key(&w, "to");
+        cs_json_writer_string(&w, sb);
+        cs_json_writer_key(&w, "same_cluster");
+        cs_json_writer_bool(&w, 1);
+        cs_json_writer_key(&w, "cluster");
+        cs_json_writer_u64(&w, ca);
+        cs_json_writer_key(&w, "hops");
+        cs_json_writer_begin_array(&w);
     } else {
         printf("%s and %s are in cluster %u, linked in %zu hop%s:\n", sa, sb, ca, n,
                n == 1 ? "" : "s");
@@ -192,14 +208,27 @@ static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32
         fmt_addr(s, hops[i].to, y);
         cs_hex_rev(hex, cs_store_txid(s, hops[i].tx));
         uint32_t h = cs_store_tx(s, hops[i].tx)->height;
-        if (json)
-            printf("%s{\"from\":\"%s\",\"to\":\"%s\",\"txid\":\"%s\",\"height\":%u}", i ? "," : "",
-                   x, y, hex, h);
-        else
+        if (json) {
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "from");
+            cs_json_writer_string(&w, x);
+            cs_json_writer_key(&w, "to");
+            cs_json_writer_string(&w, y);
+            cs_json_writer_key(&w, "txid");
+            cs_json_writer_string(&w, hex);
+            cs_json_writer_key(&w, "height");
+            cs_json_writer_u64(&w, h);
+            cs_json_writer_end_object(&w);
+        } else {
             printf("  %s -> %s  via %s at height %u\n", x, y, hex, h);
+        }
     }
-    if (json) printf("]}\n");
     free(hops);
+    if (json) {
+        cs_json_writer_end_array(&w);
+        cs_json_writer_end_object(&w);
+        return cli_json_end("entity", &w);
+    }
     return 0;
 }
 
@@ -217,42 +246,93 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
     char a[96], btc[32], btc2[32];
     fmt_addr(s, cid, a);
     if (json) {
-        printf("{\"cluster\":%u,\"first_address\":\"%s\",\"size\":%zu,\"balance\":%llu,"
-               "\"received\":%llu,\"outputs\":%llu,\"utxos\":%llu,",
-               cid, a, e.size, (unsigned long long)e.balance, (unsigned long long)e.received,
-               (unsigned long long)e.outputs, (unsigned long long)e.utxos);
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "cluster");
+        cs_json_writer_u64(&w, cid);
+        cs_json_writer_key(&w, "first_address");
+        cs_json_writer_string(&w, a);
+        cs_json_writer_key(&w, "size");
+        cs_json_writer_u64(&w, e.size);
+        cs_json_writer_key(&w, "balance");
+        cs_json_writer_u64(&w, e.balance);
+        cs_json_writer_key(&w, "received");
+        cs_json_writer_u64(&w, e.received);
+        cs_json_writer_key(&w, "outputs");
+        cs_json_writer_u64(&w, e.outputs);
+        cs_json_writer_key(&w, "utxos");
+        cs_json_writer_u64(&w, e.utxos);
+        cs_json_writer_key(&w, "first_seen");
         if (e.first_height < 0)
-            printf("\"first_seen\":null,\"last_seen\":null,");
+            cs_json_writer_null(&w);
         else
-            printf("\"first_seen\":%lld,\"last_seen\":%lld,", (long long)e.first_height,
-                   (long long)e.last_height);
-        printf("\"tags\":{\"available\":%s,", ts->available ? "true" : "false");
+            cs_json_writer_i64(&w, e.first_height);
+        cs_json_writer_key(&w, "last_seen");
+        if (e.first_height < 0)
+            cs_json_writer_null(&w);
+        else
+            cs_json_writer_i64(&w, e.last_height);
+        cs_json_writer_key(&w, "tags");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "available");
+        cs_json_writer_bool(&w, ts->available);
         if (!ts->available) {
-            printf("\"note\":");
-            cli_json_str(stdout, ts->why_not);
-            printf(",");
+            cs_json_writer_key(&w, "note");
+            cs_json_writer_string(&w, ts->why_not);
         }
-        printf("\"tagged_addresses\":%zu,\"conflict\":%s,\"categories\":[", ts->tagged,
-               ts->n_cat > 1 ? "true" : "false");
-        for (size_t i = 0; i < ts->n_cat; i++)
-            printf("%s{\"category\":\"%s\",\"addresses\":%zu}", i ? "," : "", ts->cat[i].name,
-                   ts->cat[i].members);
-        printf("],\"labels\":[");
+        cs_json_writer_key(&w, "tagged_addresses");
+        cs_json_writer_u64(&w, ts->tagged);
+        cs_json_writer_key(&w, "conflict");
+        cs_json_writer_bool(&w, ts->n_cat > 1);
+        cs_json_writer_key(&w, "categories");
+        cs_json_writer_begin_array(&w);
+        for (size_t i = 0; i < ts->n_cat; i++) {
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "category");
+            cs_json_writer_string(&w, ts->cat[i].name);
+            cs_json_writer_key(&w, "addresses");
+            cs_json_writer_u64(&w, ts->cat[i].members);
+            cs_json_writer_end_object(&w);
+        }
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "labels");
+        cs_json_writer_begin_array(&w);
         for (size_t i = 0; i < ts->n_label; i++) {
-            printf("%s{\"label\":", i ? "," : "");
-            cli_json_str(stdout, ts->label[i].name);
-            printf(",\"category\":\"%s\",\"addresses\":%zu}", ts->label[i].category,
-                   ts->label[i].members);
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "label");
+            cs_json_writer_string(&w, ts->label[i].name);
+            cs_json_writer_key(&w, "category");
+            cs_json_writer_string(&w, ts->label[i].category);
+            cs_json_writer_key(&w, "addresses");
+            cs_json_writer_u64(&w, ts->label[i].members);
+            cs_json_writer_end_object(&w);
         }
-        printf("]},\"top\":[");
+        cs_json_writer_end_array(&w);
+        cs_json_writer_end_object(&w);
+        cs_json_writer_key(&w, "top");
+        cs_json_writer_begin_array(&w);
         for (size_t i = 0; i < e.n_top; i++) {
             fmt_addr(s, e.top[i].addr, a);
-            printf("%s{\"address\":\"%s\",\"received\":%llu,\"balance\":%llu}", i ? "," : "", a,
-                   (unsigned long long)e.top[i].received, (unsigned long long)e.top[i].balance);
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "address");
+            cs_json_writer_string(&w, a);
+            cs_json_writer_key(&w, "received");
+            cs_json_writer_u64(&w, e.top[i].received);
+            cs_json_writer_key(&w, "balance");
+            cs_json_writer_u64(&w, e.top[i].balance);
+            cs_json_writer_end_object(&w);
         }
-        printf("],\"clustering\":{\"height\":%lld,\"heuristics\":", (long long)st->blocks - 1);
-        cli_json_str(stdout, st->spec);
-        printf("}}\n");
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "clustering");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_i64(&w, (long long)st->blocks - 1);
+        cs_json_writer_key(&w, "heuristics");
+        cs_json_writer_string(&w, st->spec);
+        cs_json_writer_end_object(&w);
+        cs_json_writer_end_object(&w);
+        rc = cli_json_end("entity", &w);
     } else {
         printf("cluster      %u (%zu address%s; first %s)\n", cid, e.size, e.size == 1 ? "" : "es",
                a);
@@ -294,39 +374,31 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
     }
     free(ts);
     cs_entity_free(&e);
-    return 0;
+    return rc;
 }
 
 int cmd_entity(int argc, char **argv)
 {
     const char *db = cli_default_db(), *why = NULL;
-    int json = 0, c;
-    unsigned long long limit = 10;
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},    {"json", no_argument, 0, 'j'},
-        {"limit", required_argument, 0, 'l'}, {"why", required_argument, 0, 'w'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        char *end;
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == 'w')
-            why = optarg;
-        else if (c == 'l') {
-            limit = strtoull(optarg, &end, 10);
-            if (*end || end == optarg || *optarg == '-')
-                return cli_usage("entity", "--limit: not a number: %s", optarg);
-        } else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("entity", "unknown option");
-    }
-    if (optind + 1 != argc) return cli_usage("entity", "give one address or cluster id");
-    const char *arg = argv[optind];
+    int json = 0, npos;
+    uint64_t limit = 10;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("json", 0, &json, "machine-readable output"),
+        CLI_U64("limit", 0, &limit, "N", 0, UINT32_MAX,
+                "largest members to list (default 10, 0 = none)"),
+        CLI_STRING("why", 0, &why, "ADDR2",
+                   "print the chain of transactions whose input (or change) links\n"
+                   "joined ADDR and ADDR2, hop by hop (address -> address via txid at\n"
+                   "height), or say that they are not in one cluster (exit 0 either\n"
+                   "way)"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {"entity", USAGE, ABOUT, opts, EPILOG, NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos != 1) return cli_usage("entity", "give one address or cluster id");
+    const char *arg = argv[1];
     if (why && all_digits(arg))
         return cli_usage("entity", "--why needs an address, not a cluster id");
     struct cs_store *s;

@@ -1,13 +1,12 @@
 /* cmd_info.c — `chainsleuth info`: what the store holds. */
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "util/codec.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth info [--db DIR] [--json]\n\n"
+static const char ABOUT[] =
     "Height, tip hash, transaction/input/output/address counts, the UTXO set and\n"
     "the bytes the columns take.\n"
     "utxo_count/utxo_total: every unspent output whose script does not start with\n"
@@ -19,24 +18,17 @@ static const char USAGE[] =
 int cmd_info(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    int json = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("info", "unknown option");
-    }
-    if (optind < argc) return cli_usage("info", "unexpected argument '%s'", argv[optind]);
+    int json = 0, npos;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("json", 0, &json, "print the result as JSON"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        "info", "usage: chainsleuth info [--db DIR] [--json]\n", ABOUT, opts, NULL, NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos) return cli_usage("info", "unexpected argument '%s'", argv[1]);
     struct cs_store *s;
     if (cli_open_store("info", db, &s)) return 1;
     const struct cs_counts *k = cs_store_counts(s);
@@ -69,17 +61,42 @@ int cmd_info(int argc, char **argv)
     int64_t height = cs_store_height(s);
     uint64_t naddr = k->addr ? k->addr - 1 : 0;
     if (json) {
-        printf(
-            "{\"chains\":{\"btc\":{\"network\":\"%s\",\"height\":%lld,\"tip\":\"%s\",\"blocks\":%"
-            "llu,"
-            "\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,\"addresses\":%llu,\"utxo_count\":%llu,"
-            "\"utxo_total\":%llu,\"core_utxo_count\":%llu,\"core_utxo_total\":%llu,\"column_"
-            "bytes\":%llu}}}\n",
-            cs_store_net(s)->name, (long long)height, tip, (unsigned long long)k->blocks,
-            (unsigned long long)k->tx, (unsigned long long)k->in, (unsigned long long)k->out,
-            (unsigned long long)naddr, (unsigned long long)uc, (unsigned long long)ut,
-            (unsigned long long)(uc - gc), (unsigned long long)(ut - gt),
-            (unsigned long long)bytes);
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "chains");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "btc");
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "network");
+        cs_json_writer_string(&w, cs_store_net(s)->name);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_i64(&w, height);
+        cs_json_writer_key(&w, "tip");
+        cs_json_writer_string(&w, tip);
+        const struct {
+            const char *key;
+            uint64_t v;
+        } nums[] = {{"blocks", k->blocks},
+                    {"txs", k->tx},
+                    {"inputs", k->in},
+                    {"outputs", k->out},
+                    {"addresses", naddr},
+                    {"utxo_count", uc},
+                    {"utxo_total", ut},
+                    {"core_utxo_count", uc - gc},
+                    {"core_utxo_total", ut - gt},
+                    {"column_bytes", bytes}};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+            cs_json_writer_key(&w, nums[i].key);
+            cs_json_writer_u64(&w, nums[i].v);
+        }
+        cs_json_writer_end_object(&w);
+        cs_json_writer_end_object(&w);
+        cs_json_writer_end_object(&w);
+        int jrc = cli_json_end("info", &w);
+        cs_store_close(s);
+        return jrc;
     } else {
         printf("chain      btc (%s)\n", cs_store_net(s)->name);
         printf("height     %lld\n", (long long)height);

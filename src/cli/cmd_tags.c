@@ -1,11 +1,11 @@
 /* cmd_tags.c — `chainsleuth tags`: import attribution tags, list them, show
  * the category taxonomy.  The table and the importers are src/tags/tags.h. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "tags/tags.h"
 
 #define SHOW_REJECTS 20
@@ -56,20 +56,24 @@ static const char USAGE[] =
     "bad entry.\n"
     "Exit codes: 0 ok (also when rows were rejected), 1 error, 2 usage.\n";
 
-static void json_tag(const struct cs_tag *t)
+static void json_tag(struct cs_json_writer *w, const struct cs_tag *t)
 {
-    printf("{\"chain\":");
-    cli_json_str(stdout, t->chain);
-    printf(",\"address\":");
-    cli_json_str(stdout, t->address);
-    printf(",\"label\":");
-    cli_json_str(stdout, t->label);
-    printf(",\"category\":\"%s\",\"confidence\":%d,\"source\":", cs_tag_category_name(t->category),
-           t->confidence);
-    cli_json_str(stdout, t->source);
-    printf(",\"context\":");
-    cli_json_str(stdout, t->context);
-    putchar('}');
+    cs_json_writer_begin_object(w);
+    cs_json_writer_key(w, "chain");
+    cs_json_writer_string(w, t->chain);
+    cs_json_writer_key(w, "address");
+    cs_json_writer_string(w, t->address);
+    cs_json_writer_key(w, "label");
+    cs_json_writer_string(w, t->label);
+    cs_json_writer_key(w, "category");
+    cs_json_writer_string(w, cs_tag_category_name(t->category));
+    cs_json_writer_key(w, "confidence");
+    cs_json_writer_i64(w, t->confidence);
+    cs_json_writer_key(w, "source");
+    cs_json_writer_string(w, t->source);
+    cs_json_writer_key(w, "context");
+    cs_json_writer_string(w, t->context);
+    cs_json_writer_end_object(w);
 }
 
 /* label/source for a table cell: control characters shown as spaces */
@@ -79,88 +83,95 @@ static void print_cell(const char *s)
         putchar((unsigned char)*s < 0x20 ? ' ' : *s);
 }
 
-enum { O_DB = 1000, O_FORMAT, O_CHAIN, O_CATEGORY, O_SOURCE, O_LABEL, O_ADDRESS, O_LIMIT, O_JSON };
-
-static const struct option LONGOPTS[] = {
-    {"db", required_argument, 0, O_DB},
-    {"format", required_argument, 0, O_FORMAT},
-    {"chain", required_argument, 0, O_CHAIN},
-    {"category", required_argument, 0, O_CATEGORY},
-    {"source", required_argument, 0, O_SOURCE},
-    {"label", required_argument, 0, O_LABEL},
-    {"address", required_argument, 0, O_ADDRESS},
-    {"limit", required_argument, 0, O_LIMIT},
-    {"json", no_argument, 0, O_JSON},
-    {"help", no_argument, 0, 'h'},
-    {0, 0, 0, 0},
-};
-
 struct args {
     const char *db, *format, *chain, *category, *source, *label, *address;
-    long limit;
+    uint64_t limit; /* UINT64_MAX: no limit */
     int json;
 };
 
-/* Parses options of a subcommand (argv[0] is the subcommand). Returns -1 on
- * success, else the exit code to return. */
-static int parse(int argc, char **argv, struct args *a, const char *allowed)
+/* The options of each subcommand; every one of them reads into struct args. */
+#define OPT_DB(a)                                                                                  \
+    CLI_STRING("db", 0, &(a)->db, "DIR",                                                           \
+               "tag table directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)")
+#define OPT_JSON(a) CLI_FLAG("json", 0, &(a)->json, "print the result as JSON")
+#define OPT_CHAIN(a, h) CLI_STRING("chain", 0, &(a)->chain, "C", h)
+#define OPT_CATEGORY(a, h) CLI_STRING("category", 0, &(a)->category, "C", h)
+#define OPT_SOURCE(a, h) CLI_STRING("source", 0, &(a)->source, "S", h)
+
+static void import_opts(struct cli_opt *o, struct args *a)
 {
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", LONGOPTS, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        }
-        if (c == '?' || c == ':') {
-            const char *bad = argv[optind - 1] ? argv[optind - 1] : "?";
-            return cli_usage("tags", "%s: unknown option or missing value: %s", argv[0], bad);
-        }
-        if (!strchr(allowed, c - O_DB + 'a'))
-            return cli_usage("tags", "%s does not take --%s", argv[0], LONGOPTS[c - O_DB].name);
-        switch (c) {
-        case O_DB:
-            a->db = optarg;
-            break;
-        case O_FORMAT:
-            a->format = optarg;
-            break;
-        case O_CHAIN:
-            a->chain = optarg;
-            break;
-        case O_CATEGORY:
-            a->category = optarg;
-            break;
-        case O_SOURCE:
-            a->source = optarg;
-            break;
-        case O_LABEL:
-            a->label = optarg;
-            break;
-        case O_ADDRESS:
-            a->address = optarg;
-            break;
-        case O_LIMIT: {
-            char *end;
-            a->limit = strtol(optarg, &end, 10);
-            if (*end || a->limit < 0) return cli_usage("tags", "--limit needs a number >= 0");
-            break;
-        }
-        case O_JSON:
-            a->json = 1;
-            break;
-        }
-    }
-    return -1;
+    const struct cli_opt t[] = {
+        OPT_DB(a),
+        CLI_STRING("format", 0, &a->format, "F",
+                   "csv, ofac-list, ofac-sdn-csv, tagpack or auto (default)"),
+        OPT_CHAIN(a, "chain or currency for rows that name none"),
+        OPT_CATEGORY(a, "csv: category for rows (or a file) without one"),
+        OPT_SOURCE(a, "csv: source for rows (or a file) without one"),
+        OPT_JSON(a),
+        CLI_OPT_TABLE_END,
+    };
+    memcpy(o, t, sizeof t);
+}
+
+static void list_opts(struct cli_opt *o, struct args *a)
+{
+    const struct cli_opt t[] = {
+        OPT_DB(a),
+        OPT_CATEGORY(a, "only tags of this category (exact)"),
+        CLI_STRING("label", 0, &a->label, "L", "only labels containing L (case-insensitive)"),
+        CLI_STRING("address", 0, &a->address, "A",
+                   "only tags of address A (any chain; EVM and Bech32 in any case)"),
+        OPT_CHAIN(a, "only tags of chain C"),
+        OPT_SOURCE(a, "only sources containing S (case-insensitive)"),
+        CLI_U64("limit", 0, &a->limit, "N", 0, INT64_MAX, "print at most N tags"),
+        OPT_JSON(a),
+        CLI_OPT_TABLE_END,
+    };
+    memcpy(o, t, sizeof t);
+}
+
+static void categories_opts(struct cli_opt *o, struct args *a)
+{
+    const struct cli_opt t[] = {OPT_JSON(a), CLI_OPT_TABLE_END};
+    memcpy(o, t, sizeof t);
+}
+
+#define MAX_SUB_OPTS 16
+
+static void tags_help(FILE *f)
+{
+    struct args a;
+    struct cli_opt o[MAX_SUB_OPTS];
+    fputs(USAGE, f);
+    fputs("\nimport options:\n", f);
+    import_opts(o, &a);
+    cli_opt_help_table(f, o);
+    fputs("\nlist options:\n", f);
+    list_opts(o, &a);
+    cli_opt_help_table(f, o);
+    fputs("\ncategories options:\n", f);
+    categories_opts(o, &a);
+    cli_opt_help_table(f, o);
+}
+
+/* Parses the options of a subcommand (argv[0] is the subcommand) with the
+ * table `fill` writes.  Returns CLI_OPT_OK with the positional arguments in
+ * argv[1..*npos], else the exit code. */
+static int parse(int argc, char **argv, struct args *a,
+                 void (*fill)(struct cli_opt *, struct args *), const char *name, int *npos)
+{
+    struct cli_opt o[MAX_SUB_OPTS];
+    fill(o, a);
+    const struct cli_cmd cmd = {name, USAGE, NULL, o, NULL, tags_help};
+    return cli_opt_parse(&cmd, argc, argv, npos);
 }
 
 static int do_import(int argc, char **argv)
 {
-    struct args a = {.db = cli_default_db(), .limit = -1};
-    int rc = parse(argc, argv, &a, "abcdei"); /* db format chain category source json */
-    if (rc >= 0) return rc;
-    if (optind >= argc) return cli_usage("tags", "import needs a FILE");
+    struct args a = {.db = cli_default_db(), .limit = UINT64_MAX};
+    int npos, rc = parse(argc, argv, &a, import_opts, "tags import", &npos);
+    if (rc != CLI_OPT_OK) return rc;
+    if (!npos) return cli_usage("tags", "import needs a FILE");
     struct cs_tag_import_opts o = {0};
     if (a.format && (o.format = cs_tag_format_parse(a.format)) < 0)
         return cli_usage("tags", "--format must be csv, ofac-list, ofac-sdn-csv, tagpack or auto");
@@ -176,7 +187,8 @@ static int do_import(int argc, char **argv)
 
     struct cs_tagdb *db;
     if ((rc = cs_tagdb_open(a.db, CS_TAGDB_WRITE, &db))) return cli_fail_err("tags", rc);
-    int nfiles = argc - optind;
+    int nfiles = npos;
+    char **files = argv + 1;
     struct cs_tag_import_result *res = calloc((size_t)nfiles, sizeof *res);
     if (!res) {
         cs_tagdb_close(db);
@@ -184,7 +196,7 @@ static int do_import(int argc, char **argv)
     }
     int failed = 0;
     for (int i = 0; i < nfiles && !failed; i++) {
-        if ((rc = cs_tagdb_import_file(db, argv[optind + i], &o, &res[i]))) {
+        if ((rc = cs_tagdb_import_file(db, files[i], &o, &res[i]))) {
             cli_fail_err("tags", rc);
             failed = 1;
         }
@@ -196,32 +208,59 @@ static int do_import(int argc, char **argv)
     if (failed) {
         if (nfiles > 1) fprintf(stderr, "chainsleuth tags: nothing was saved\n");
     } else if (a.json) {
-        printf("{\"db\":");
-        cli_json_str(stdout, a.db);
-        printf(",\"tags\":%zu,\"files\":[", cs_tagdb_count(db));
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "db");
+        cs_json_writer_string(&w, a.db);
+        cs_json_writer_key(&w, "tags");
+        cs_json_writer_u64(&w, cs_tagdb_count(db));
+        cs_json_writer_key(&w, "files");
+        cs_json_writer_begin_array(&w);
         for (int i = 0; i < nfiles; i++) {
             const struct cs_tag_import_result *r = &res[i];
-            printf("%s{\"file\":", i ? "," : "");
-            cli_json_str(stdout, argv[optind + i]);
-            printf(",\"format\":\"%s\",\"rows\":%zu,\"added\":%zu,\"updated\":%zu,"
-                   "\"unchanged\":%zu,\"rejected\":%zu,\"rejects\":[",
-                   cs_tag_format_name(r->format), r->rows, r->added, r->updated, r->unchanged,
-                   r->rejected);
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "file");
+            cs_json_writer_string(&w, files[i]);
+            cs_json_writer_key(&w, "format");
+            cs_json_writer_string(&w, cs_tag_format_name(r->format));
+            const struct {
+                const char *key;
+                size_t v;
+            } nums[] = {{"rows", r->rows},
+                        {"added", r->added},
+                        {"updated", r->updated},
+                        {"unchanged", r->unchanged},
+                        {"rejected", r->rejected}};
+            for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+                cs_json_writer_key(&w, nums[k].key);
+                cs_json_writer_u64(&w, nums[k].v);
+            }
+            cs_json_writer_key(&w, "rejects");
+            cs_json_writer_begin_array(&w);
             for (size_t k = 0; k < r->nrejects; k++) {
                 const struct cs_tag_reject_row *j = &r->rejects[k];
-                printf("%s{\"line\":%u,\"address\":", k ? "," : "", j->line);
-                cli_json_str(stdout, j->address);
-                printf(",\"reason\":\"%s\",\"detail\":", cs_tag_reject_name(j->reason));
-                cli_json_str(stdout, j->detail);
-                putchar('}');
+                cs_json_writer_begin_object(&w);
+                cs_json_writer_key(&w, "line");
+                cs_json_writer_u64(&w, j->line);
+                cs_json_writer_key(&w, "address");
+                cs_json_writer_string(&w, j->address);
+                cs_json_writer_key(&w, "reason");
+                cs_json_writer_string(&w, cs_tag_reject_name(j->reason));
+                cs_json_writer_key(&w, "detail");
+                cs_json_writer_string(&w, j->detail);
+                cs_json_writer_end_object(&w);
             }
-            printf("]}");
+            cs_json_writer_end_array(&w);
+            cs_json_writer_end_object(&w);
         }
-        printf("]}\n");
+        cs_json_writer_end_array(&w);
+        cs_json_writer_end_object(&w);
+        failed = cli_json_end("tags", &w);
     } else {
         for (int i = 0; i < nfiles; i++) {
             const struct cs_tag_import_result *r = &res[i];
-            const char *file = argv[optind + i];
+            const char *file = files[i];
             printf("%s: %s: added %zu, updated %zu, unchanged %zu, rejected %zu\n", file,
                    cs_tag_format_name(r->format), r->added, r->updated, r->unchanged, r->rejected);
             for (size_t k = 0; k < r->nrejects && k < SHOW_REJECTS; k++) {
@@ -244,11 +283,10 @@ static int do_import(int argc, char **argv)
 
 static int do_list(int argc, char **argv)
 {
-    struct args a = {.db = cli_default_db(), .limit = -1};
-    int rc =
-        parse(argc, argv, &a, "acdefghi"); /* db chain category source label address limit json */
-    if (rc >= 0) return rc;
-    if (optind < argc) return cli_usage("tags", "list: unexpected argument '%s'", argv[optind]);
+    struct args a = {.db = cli_default_db(), .limit = UINT64_MAX};
+    int npos, rc = parse(argc, argv, &a, list_opts, "tags list", &npos);
+    if (rc != CLI_OPT_OK) return rc;
+    if (npos) return cli_usage("tags", "list: unexpected argument '%s'", argv[1]);
     struct cs_tag_filter f = {.category = -1};
     if (a.category && (f.category = cs_tag_category_parse(a.category)) < 0)
         return cli_usage("tags", "'%s' is not a category (chainsleuth tags categories)",
@@ -262,11 +300,16 @@ static int do_list(int argc, char **argv)
     if ((rc = cs_tagdb_open(a.db, 0, &db))) return cli_fail_err("tags", rc);
     struct cs_tag t;
     size_t cur = 0, n = 0;
-    if (a.json) printf("{\"tags\":[");
-    while ((a.limit < 0 || (long)n < a.limit) && cs_tagdb_find(db, &f, &cur, &t)) {
+    struct cs_json_writer w;
+    if (a.json) {
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "tags");
+        cs_json_writer_begin_array(&w);
+    }
+    while ((a.limit == UINT64_MAX || n < a.limit) && cs_tagdb_find(db, &f, &cur, &t)) {
         if (a.json) {
-            if (n) putchar(',');
-            json_tag(&t);
+            json_tag(&w, &t);
         } else {
             if (!n)
                 printf("%-7s %-42s %-12s %4s  %s  |  %s\n", "CHAIN", "ADDRESS", "CATEGORY", "CONF",
@@ -280,44 +323,54 @@ static int do_list(int argc, char **argv)
         }
         n++;
     }
-    if (a.json)
-        printf("],\"count\":%zu}\n", n);
-    else
+    if (a.json) {
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "count");
+        cs_json_writer_u64(&w, n);
+        cs_json_writer_end_object(&w);
+        rc = cli_json_end("tags", &w);
+    } else {
         fprintf(stderr, "%zu tag%s\n", n, n == 1 ? "" : "s");
+    }
     cs_tagdb_close(db);
-    return 0;
+    return rc;
 }
 
 static int do_categories(int argc, char **argv)
 {
-    struct args a = {.limit = -1};
-    int rc = parse(argc, argv, &a, "i");
-    if (rc >= 0) return rc;
-    if (optind < argc)
-        return cli_usage("tags", "categories: unexpected argument '%s'", argv[optind]);
-    if (a.json) printf("[");
-    for (int c = 0; c < CS_TAG_NCATEGORIES; c++) {
-        if (a.json) {
-            printf("%s{\"name\":\"%s\",\"description\":", c ? "," : "", cs_tag_category_name(c));
-            cli_json_str(stdout, cs_tag_category_describe(c));
-            putchar('}');
-        } else {
+    struct args a = {.limit = UINT64_MAX};
+    int npos, rc = parse(argc, argv, &a, categories_opts, "tags categories", &npos);
+    if (rc != CLI_OPT_OK) return rc;
+    if (npos) return cli_usage("tags", "categories: unexpected argument '%s'", argv[1]);
+    if (!a.json) {
+        for (int c = 0; c < CS_TAG_NCATEGORIES; c++)
             printf("%-13s %s\n", cs_tag_category_name(c), cs_tag_category_describe(c));
-        }
+        return 0;
     }
-    if (a.json) printf("]\n");
-    return 0;
+    struct cs_json_writer w;
+    cli_json_begin(&w);
+    cs_json_writer_begin_array(&w);
+    for (int c = 0; c < CS_TAG_NCATEGORIES; c++) {
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "name");
+        cs_json_writer_string(&w, cs_tag_category_name(c));
+        cs_json_writer_key(&w, "description");
+        cs_json_writer_string(&w, cs_tag_category_describe(c));
+        cs_json_writer_end_object(&w);
+    }
+    cs_json_writer_end_array(&w);
+    return cli_json_end("tags", &w);
 }
 
 int cmd_tags(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(USAGE, stderr);
+        tags_help(stderr);
         return 2;
     }
     const char *sub = argv[1];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        fputs(USAGE, stdout);
+        tags_help(stdout);
         return 0;
     }
     if (!strcmp(sub, "import")) return do_import(argc - 1, argv + 1);

@@ -3,7 +3,6 @@
  * a self-contained HTML file).  The walk is src/trace/trace.h, attribution
  * src/trace/attrib.h, the writers src/report/report.h. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "report/report.h"
 #include "tags/tags.h"
 #include "trace/attrib.h"
@@ -21,42 +21,19 @@
 
 static const char USAGE[] =
     "usage: chainsleuth trace [--db DIR] SEEDS --policy P [options] [--json | --csv | --dot |\n"
-    "                         --html FILE]\n"
-    "\n"
+    "                         --html FILE]\n";
+
+static const char ABOUT[] =
     "Follows tainted coins through the chain in the store: forward (where did they\n"
     "go) or, with --backward, where they came from.  Transactions are processed in\n"
     "chain order (METHODS.md section 1); amounts are exact satoshi.\n"
-    "\n"
-    "Seeds (any combination; at least one output must result):\n"
-    "  --tx TXID:VOUT       that output (repeatable)\n"
-    "  --tx TXID            every output of the transaction (forward: all it paid out;\n"
-    "                       backward: where all of it came from)\n"
-    "  --address ADDR       every output ADDR received, within --from-height H1 and\n"
-    "                       --to-height H2 when given\n"
-    "  --label LABEL        every output received by an address tagged LABEL (exact\n"
-    "                       label, case-insensitive; chainsleuth tags list), same range\n"
-    "\n"
-    "Policy:\n"
-    "  --policy P           poison | haircut | fifo | lifo | tiho (required)\n"
-    "  --fee-convention C   fee-last (default) | fee-pro-rata, for fifo/lifo/tiho\n"
-    "  --backward           trace back to the origins.  poison: every input fully;\n"
-    "                       haircut: split over the inputs by value (exact rounding);\n"
-    "                       fifo, lifo: exact satoshi positions (fee-last only);\n"
-    "                       tiho cannot run backward (its order needs the answer).\n"
-    "\n"
-    "Limits:\n"
-    "  --max-hops N         stop after N transactions from the seed (default: none)\n"
-    "  --min-amount SAT     do not follow outputs carrying less taint; their taint is\n"
-    "                       reported as \"dropped\" (default 0)\n"
-    "  --until-height H     forward: do not follow into blocks above H; backward: not\n"
-    "                       below H (default: the whole store)\n"
-    "  --stop-at CATS       categories that end a path, comma-separated, or none\n"
-    "                       (default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
-    "                       detected CoinJoin transaction is a sink too (\"coinjoin\").\n"
-    "  --no-cluster         attribute by each address's own tags only\n"
-    "  --no-sweep-rule      do not treat an output as an entity's deposit when its\n"
-    "                       spender (2+ inputs) pays nothing but that entity\n"
-    "\n"
+    "Seeds: --tx, --address, --label in any combination; at least one output must\n"
+    "result.  Policy: --policy (required), --fee-convention, --backward.  Limits:\n"
+    "--max-hops, --min-amount, --until-height, --stop-at, --no-cluster,\n"
+    "--no-sweep-rule.  Output (default: a summary table): --json, --csv, --dot or\n"
+    "--html FILE, at most one of them.\n";
+
+static const char EPILOG[] =
     "Attribution: an address belongs to an entity when any address of its cluster\n"
     "(chainsleuth cluster) carries a tag (chainsleuth tags import); without a\n"
     "clustering the address's own tags are used and the report says so.  Sweep rule:\n"
@@ -65,14 +42,6 @@ static const char USAGE[] =
     "Fees: tainted value paid as a fee is reported in \"fees\" and not followed into\n"
     "the miner's coinbase.  Poison is not conservative: totals may exceed the seed.\n"
     "For the other policies seed = sinks + frontier + fees + dropped, exactly.\n"
-    "\n"
-    "Output (default: a summary table):\n"
-    "  --json               the JSON result (stable: same inputs, same bytes)\n"
-    "  --csv                one row per sink and per frontier output\n"
-    "  --dot                the flow graph for Graphviz\n"
-    "  --html FILE          a self-contained HTML case report (inline SVG graph made\n"
-    "                       with Graphviz dot when installed, SHA-256 of the JSON);\n"
-    "                       the summary is printed too\n"
     "Exit codes: 0 ok, 1 error, 2 usage.\n";
 
 struct seedlist {
@@ -89,15 +58,12 @@ static void seed_add(struct seedlist *l, uint64_t out)
     l->v[l->n++] = (struct cs_trace_seed){out, 0, CS_TRACE_WHOLE};
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+static int all_digits(const char *p)
 {
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
+    if (!*p || strlen(p) > 10) return 0;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9') return 0;
+    return 1;
 }
 
 /* outputs of address id in [from, to] heights */
@@ -167,145 +133,86 @@ int cmd_trace(int argc, char **argv)
 {
     const char *db = cli_default_db(), *address = NULL, *label = NULL, *html = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
-    const char **txs = cs_xmalloc((size_t)(argc + 1) * sizeof *txs);
-    size_t ntxs = 0;
+    struct cli_strlist txlist = {0};
     int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
-    int64_t from_h = -1, to_h = -1, until_h = -1;
+    int want_json = 0, want_csv = 0, want_dot = 0, npos;
+    uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
     uint64_t min_amount = 0, max_hops = CS_TRACE_UNLIMITED, v;
-    enum {
-        O_DB = 256,
-        O_TX,
-        O_ADDRESS,
-        O_LABEL,
-        O_FROM,
-        O_TO,
-        O_POLICY,
-        O_FEE,
-        O_BACK,
-        O_HOPS,
-        O_MIN,
-        O_UNTIL,
-        O_STOP,
-        O_NOCLUSTER,
-        O_NOSWEEP,
-        O_JSON,
-        O_CSV,
-        O_DOT,
-        O_HTML,
-        O_HELP
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_LIST("tx", 0, &txlist, "TXID[:VOUT]",
+                 "seed: that output, or without :VOUT every output of the\n"
+                 "transaction (forward: all it paid out; backward: where all\n"
+                 "of it came from); repeatable"),
+        CLI_STRING("address", 0, &address, "ADDR",
+                   "seed: every output ADDR received, within --from-height and\n"
+                   "--to-height when given"),
+        CLI_STRING("label", 0, &label, "LABEL",
+                   "seed: every output received by an address tagged LABEL (exact\n"
+                   "label, case-insensitive; chainsleuth tags list), same range"),
+        CLI_U64("from-height", 0, &from_v, "H1", 0, INT64_MAX,
+                "lowest height of --address/--label seeds"),
+        CLI_U64("to-height", 0, &to_v, "H2", 0, INT64_MAX,
+                "highest height of --address/--label seeds"),
+        CLI_STRING("policy", 0, &policy_s, "P", "poison | haircut | fifo | lifo | tiho (required)"),
+        CLI_STRING("fee-convention", 0, &fee_s, "C",
+                   "fee-last (default) | fee-pro-rata, for fifo/lifo/tiho"),
+        CLI_FLAG("backward", 0, &backward,
+                 "trace back to the origins.  poison: every input fully;\n"
+                 "haircut: split over the inputs by value (exact rounding);\n"
+                 "fifo, lifo: exact satoshi positions (fee-last only);\n"
+                 "tiho cannot run backward (its order needs the answer)."),
+        CLI_U64("max-hops", 0, &max_hops, "N", 0, CS_TRACE_UNLIMITED - 1,
+                "stop after N transactions from the seed (default: none)"),
+        CLI_U64("min-amount", 0, &min_amount, "SAT", 0, UINT64_MAX,
+                "do not follow outputs carrying less taint; their taint is\n"
+                "reported as \"dropped\" (default 0)"),
+        CLI_U64("until-height", 0, &until_v, "H", 0, INT64_MAX,
+                "forward: do not follow into blocks above H; backward: not\n"
+                "below H (default: the whole store)"),
+        CLI_STRING("stop-at", 0, &stop_s, "CATS",
+                   "categories that end a path, comma-separated, or none\n"
+                   "(default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
+                   "detected CoinJoin transaction is a sink too (\"coinjoin\")."),
+        CLI_FLAG("no-cluster", 0, &no_cluster, "attribute by each address's own tags only"),
+        CLI_FLAG("no-sweep-rule", 0, &no_sweep,
+                 "do not treat an output as an entity's deposit when its\n"
+                 "spender (2+ inputs) pays nothing but that entity"),
+        CLI_FLAG("json", 0, &want_json, "the JSON result (stable: same inputs, same bytes)"),
+        CLI_FLAG("csv", 0, &want_csv, "one row per sink and per frontier output"),
+        CLI_FLAG("dot", 0, &want_dot, "the flow graph for Graphviz"),
+        CLI_STRING("html", 0, &html, "FILE",
+                   "a self-contained HTML case report (inline SVG graph made\n"
+                   "with Graphviz dot when installed, SHA-256 of the JSON);\n"
+                   "the summary is printed too"),
+        CLI_OPT_TABLE_END,
     };
-    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
-                                         {"tx", required_argument, 0, O_TX},
-                                         {"address", required_argument, 0, O_ADDRESS},
-                                         {"label", required_argument, 0, O_LABEL},
-                                         {"from-height", required_argument, 0, O_FROM},
-                                         {"to-height", required_argument, 0, O_TO},
-                                         {"policy", required_argument, 0, O_POLICY},
-                                         {"fee-convention", required_argument, 0, O_FEE},
-                                         {"backward", no_argument, 0, O_BACK},
-                                         {"max-hops", required_argument, 0, O_HOPS},
-                                         {"min-amount", required_argument, 0, O_MIN},
-                                         {"until-height", required_argument, 0, O_UNTIL},
-                                         {"stop-at", required_argument, 0, O_STOP},
-                                         {"no-cluster", no_argument, 0, O_NOCLUSTER},
-                                         {"no-sweep-rule", no_argument, 0, O_NOSWEEP},
-                                         {"json", no_argument, 0, O_JSON},
-                                         {"csv", no_argument, 0, O_CSV},
-                                         {"dot", no_argument, 0, O_DOT},
-                                         {"html", required_argument, 0, O_HTML},
-                                         {"help", no_argument, 0, O_HELP},
-                                         {0, 0, 0, 0}};
-    int c, rc = 0;
-    optind = 1;
-    opterr = 0;
+    const struct cli_cmd cmd = {"trace", USAGE, ABOUT, opts, EPILOG, NULL};
+    int rc = 0;
     uint8_t(*txid)[32] = NULL;
     int64_t *vout = NULL;
 #define USAGE_ERR(...)                                                                             \
     do {                                                                                           \
         int urc_ = cli_usage("trace", __VA_ARGS__);                                                \
-        free(txs);                                                                                 \
+        free(txlist.v);                                                                            \
         free(txid);                                                                                \
         free(vout);                                                                                \
         return urc_;                                                                               \
     } while (0)
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int newmode = 0;
-        switch (c) {
-        case O_DB:
-            db = optarg;
-            break;
-        case O_TX:
-            txs[ntxs++] = optarg;
-            break;
-        case O_ADDRESS:
-            address = optarg;
-            break;
-        case O_LABEL:
-            label = optarg;
-            break;
-        case O_FROM:
-        case O_TO:
-        case O_UNTIL:
-            if (parse_u64(optarg, &v) || v > INT64_MAX)
-                USAGE_ERR("--%s needs a block height, not '%s'", opts[c - O_DB].name, optarg);
-            if (c == O_FROM) from_h = (int64_t)v;
-            if (c == O_TO) to_h = (int64_t)v;
-            if (c == O_UNTIL) until_h = (int64_t)v;
-            break;
-        case O_POLICY:
-            policy_s = optarg;
-            break;
-        case O_FEE:
-            fee_s = optarg;
-            break;
-        case O_BACK:
-            backward = 1;
-            break;
-        case O_HOPS:
-            if (parse_u64(optarg, &max_hops) || max_hops >= CS_TRACE_UNLIMITED)
-                USAGE_ERR("--max-hops needs a number of hops, not '%s'", optarg);
-            break;
-        case O_MIN:
-            if (parse_u64(optarg, &min_amount))
-                USAGE_ERR("--min-amount needs an amount in satoshi, not '%s'", optarg);
-            break;
-        case O_STOP:
-            stop_s = optarg;
-            break;
-        case O_NOCLUSTER:
-            no_cluster = 1;
-            break;
-        case O_NOSWEEP:
-            no_sweep = 1;
-            break;
-        case O_JSON:
-            newmode = 'j';
-            break;
-        case O_CSV:
-            newmode = 'c';
-            break;
-        case O_DOT:
-            newmode = 'd';
-            break;
-        case O_HTML:
-            newmode = 'h';
-            html = optarg;
-            break;
-        case 'h':
-        case O_HELP:
-            free(txs);
-            fputs(USAGE, stdout);
-            return 0;
-        default:
-            USAGE_ERR("unknown option or missing value: %s", argv[optind - 1]);
-        }
-        if (newmode) {
-            if (mode && mode != newmode)
-                USAGE_ERR("--json, --csv, --dot and --html exclude each other");
-            mode = newmode;
-        }
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) {
+        free(txlist.v);
+        return prc;
     }
-    if (optind < argc) USAGE_ERR("unexpected argument '%s'", argv[optind]);
+    const char **txs = txlist.v;
+    size_t ntxs = txlist.n;
+    int64_t from_h = from_v == UINT64_MAX ? -1 : (int64_t)from_v;
+    int64_t to_h = to_v == UINT64_MAX ? -1 : (int64_t)to_v;
+    int64_t until_h = until_v == UINT64_MAX ? -1 : (int64_t)until_v;
+    if (want_json + want_csv + want_dot + (html != NULL) > 1)
+        USAGE_ERR("--json, --csv, --dot and --html exclude each other");
+    mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
+    if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
     struct cs_trace_opts o;
     cs_trace_opts_default(&o);
@@ -348,7 +255,7 @@ int cmd_trace(int argc, char **argv)
         size_t hl = colon ? (size_t)(colon - txs[i]) : strlen(txs[i]);
         vout[i] = -1;
         if (colon) {
-            if (parse_u64(colon + 1, &v) || v > UINT32_MAX)
+            if (!all_digits(colon + 1) || (v = strtoull(colon + 1, NULL, 10)) > UINT32_MAX)
                 USAGE_ERR("--tx %s: the output index after ':' is not a number", txs[i]);
             vout[i] = (int64_t)v;
         }
@@ -601,7 +508,7 @@ out:
     free(seeds.v);
     free(txid);
     free(vout);
-    free(txs);
+    free(txlist.v);
     free(json);
     free(params);
     free(dot);

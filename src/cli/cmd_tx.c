@@ -1,45 +1,37 @@
 /* cmd_tx.c — `chainsleuth tx TXID`: a transaction as the store holds it. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "util/codec.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth tx TXID [--db DIR] [--json]\n\n"
+static const char ABOUT[] =
     "Shows the transaction: block, size, fee, every input (the output it spends,\n"
     "address and value) and every output (address, value, spending transaction).\n";
 
 int cmd_tx(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    int json = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("tx", "unknown option");
-    }
-    if (optind + 1 != argc) return cli_usage("tx", "give one TXID");
+    int json = 0, npos;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("json", 0, &json, "print the transaction as JSON"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        "tx", "usage: chainsleuth tx TXID [--db DIR] [--json]\n", ABOUT, opts, NULL, NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos != 1) return cli_usage("tx", "give one TXID");
     uint8_t id[32];
-    if (cs_unhex_rev32(id, argv[optind]))
-        return cli_usage("tx", "'%s' is not a 64-digit hex txid", argv[optind]);
+    if (cs_unhex_rev32(id, argv[1]))
+        return cli_usage("tx", "'%s' is not a 64-digit hex txid", argv[1]);
     struct cs_store *s;
     if (cli_open_store("tx", db, &s)) return 1;
     uint64_t t;
     if (cs_store_find_tx(s, id, &t)) {
         cs_store_close(s);
-        return cli_fail("tx", "%s: not in the store", argv[optind]);
+        return cli_fail("tx", "%s: not in the store", argv[1]);
     }
     const struct cs_netparams *net = cs_store_net(s);
     const struct cs_txrec *r = cs_store_tx(s, t);
@@ -56,15 +48,36 @@ int cmd_tx(int argc, char **argv)
     for (uint64_t o = fo; o < fo + no; o++)
         vout += cs_store_out(s, o)->value;
     uint64_t fee = coinbase ? 0 : vin - vout;
+    struct cs_json_writer w;
     if (json) {
-        printf("{\"txid\":\"%s\",\"height\":%u,\"block\":\"%s\",\"version\":%d,\"locktime\":%u,"
-               "\"size\":%u,\"weight\":%u,\"vsize\":%u,\"coinbase\":%s,\"fee\":%llu,\"inputs\":[",
-               argv[optind], r->height, bh, r->version, r->locktime, r->size, r->weight,
-               (r->weight + 3) / 4, coinbase ? "true" : "false", (unsigned long long)fee);
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "txid");
+        cs_json_writer_string(&w, argv[1]);
+        cs_json_writer_key(&w, "height");
+        cs_json_writer_u64(&w, r->height);
+        cs_json_writer_key(&w, "block");
+        cs_json_writer_string(&w, bh);
+        cs_json_writer_key(&w, "version");
+        cs_json_writer_i64(&w, r->version);
+        cs_json_writer_key(&w, "locktime");
+        cs_json_writer_u64(&w, r->locktime);
+        cs_json_writer_key(&w, "size");
+        cs_json_writer_u64(&w, r->size);
+        cs_json_writer_key(&w, "weight");
+        cs_json_writer_u64(&w, r->weight);
+        cs_json_writer_key(&w, "vsize");
+        cs_json_writer_u64(&w, (r->weight + 3) / 4);
+        cs_json_writer_key(&w, "coinbase");
+        cs_json_writer_bool(&w, coinbase);
+        cs_json_writer_key(&w, "fee");
+        cs_json_writer_u64(&w, fee);
+        cs_json_writer_key(&w, "inputs");
+        cs_json_writer_begin_array(&w);
     } else {
         printf("tx       %s\nblock    %u (%s)\nversion  %d  locktime %u\nsize     %u bytes, weight "
                "%u, vsize %u\n",
-               argv[optind], r->height, bh, r->version, r->locktime, r->size, r->weight,
+               argv[1], r->height, bh, r->version, r->locktime, r->size, r->weight,
                (r->weight + 3) / 4);
         printf("fee      %s BTC%s\ninputs   %llu\n", cli_btc(fee, btc),
                coinbase ? " (coinbase)" : "", (unsigned long long)ni);
@@ -73,9 +86,14 @@ int cmd_tx(int argc, char **argv)
         uint64_t p = cs_store_in_prevout(s, i);
         uint32_t seq = cs_store_in(s, i)->sequence;
         if (p == CS_NONE64) {
-            if (json)
-                printf("%s{\"coinbase\":true,\"sequence\":%u}", i > fi ? "," : "", seq);
-            else
+            if (json) {
+                cs_json_writer_begin_object(&w);
+                cs_json_writer_key(&w, "coinbase");
+                cs_json_writer_bool(&w, 1);
+                cs_json_writer_key(&w, "sequence");
+                cs_json_writer_u64(&w, seq);
+                cs_json_writer_end_object(&w);
+            } else
                 printf("  #%llu coinbase\n", (unsigned long long)(i - fi));
             continue;
         }
@@ -84,17 +102,28 @@ int cmd_tx(int argc, char **argv)
         cs_hex_rev(hex, cs_store_txid(s, pt));
         const struct cs_outrec *o = cs_store_out(s, p);
         cs_addr_format(cs_store_addr(s, o->addr), net, addr);
-        if (json)
-            printf("%s{\"prevout\":\"%s:%llu\",\"address\":\"%s\",\"value\":%llu,\"sequence\":%u}",
-                   i > fi ? "," : "", hex, (unsigned long long)(p - pf), addr,
-                   (unsigned long long)o->value, seq);
-        else
+        if (json) {
+            char prevout[96];
+            snprintf(prevout, sizeof prevout, "%s:%llu", hex, (unsigned long long)(p - pf));
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "prevout");
+            cs_json_writer_string(&w, prevout);
+            cs_json_writer_key(&w, "address");
+            cs_json_writer_string(&w, addr);
+            cs_json_writer_key(&w, "value");
+            cs_json_writer_u64(&w, o->value);
+            cs_json_writer_key(&w, "sequence");
+            cs_json_writer_u64(&w, seq);
+            cs_json_writer_end_object(&w);
+        } else
             printf("  #%llu %s:%llu  %s  %s BTC\n", (unsigned long long)(i - fi), hex,
                    (unsigned long long)(p - pf), addr, cli_btc(o->value, btc));
     }
-    if (json)
-        printf("],\"outputs\":[");
-    else
+    if (json) {
+        cs_json_writer_end_array(&w);
+        cs_json_writer_key(&w, "outputs");
+        cs_json_writer_begin_array(&w);
+    } else
         printf("outputs  %llu\n", (unsigned long long)no);
     for (uint64_t o = fo; o < fo + no; o++) {
         const struct cs_outrec *r2 = cs_store_out(s, o);
@@ -103,19 +132,32 @@ int cmd_tx(int argc, char **argv)
         uint64_t sp = cs_store_spent_by(s, o);
         if (sp != CS_NONE64) cs_hex_rev(hex, cs_store_txid(s, sp));
         if (json) {
-            printf("%s{\"n\":%llu,\"value\":%llu,\"address\":\"%s\",\"type\":\"%s\",\"spent_by\":",
-                   o > fo ? "," : "", (unsigned long long)(o - fo), (unsigned long long)r2->value,
-                   addr, cs_addr_type_name(a->type));
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "n");
+            cs_json_writer_u64(&w, o - fo);
+            cs_json_writer_key(&w, "value");
+            cs_json_writer_u64(&w, r2->value);
+            cs_json_writer_key(&w, "address");
+            cs_json_writer_string(&w, addr);
+            cs_json_writer_key(&w, "type");
+            cs_json_writer_string(&w, cs_addr_type_name(a->type));
+            cs_json_writer_key(&w, "spent_by");
             if (sp == CS_NONE64)
-                printf("null}");
+                cs_json_writer_null(&w);
             else
-                printf("\"%s\"}", hex);
+                cs_json_writer_string(&w, hex);
+            cs_json_writer_end_object(&w);
         } else {
             printf("  #%llu %s  %s BTC  %s\n", (unsigned long long)(o - fo), addr,
                    cli_btc(r2->value, btc), sp == CS_NONE64 ? "unspent" : hex);
         }
     }
-    if (json) printf("]}\n");
+    int rc = 0;
+    if (json) {
+        cs_json_writer_end_array(&w);
+        cs_json_writer_end_object(&w);
+        rc = cli_json_end("tx", &w);
+    }
     cs_store_close(s);
-    return 0;
+    return rc;
 }

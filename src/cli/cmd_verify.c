@@ -1,45 +1,37 @@
 /* cmd_verify.c — `chainsleuth verify`: consistency check and column checksums. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "util/codec.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n\n"
+static const char ABOUT[] =
     "Prints the SHA-256 of the committed bytes of every column (two stores holding\n"
     "the same chain print the same lines), then checks that every txid and address\n"
     "is found through its index, that spent pointers and inputs agree, and that\n"
     "every address's output list is well formed. Exit 1 on the first inconsistency.\n"
     "Every byte of the append-only columns is checked against the per-chunk\n"
-    "checksums in MANIFEST, so a flipped byte in any column is found.\n"
-    "  --quick   only the sampled checks (partial last chunks, 1,024 entries of the\n"
-    "            in-place columns): milliseconds on any store\n";
+    "checksums in MANIFEST, so a flipped byte in any column is found.\n";
 
 int cmd_verify(int argc, char **argv)
 {
     const char *db = cli_default_db();
-    int only = 0, quick = 0, c;
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"checksums-only", no_argument, 0, 'c'},
-                                         {"quick", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'c')
-            only = 1;
-        else if (c == 'q')
-            quick = 1;
-        else if (c == 'h') {
-            fputs(USAGE, stdout);
-            return 0;
-        } else
-            return cli_usage("verify", "unknown option");
-    }
-    if (optind < argc) return cli_usage("verify", "unexpected argument '%s'", argv[optind]);
+    int only = 0, quick = 0, npos;
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_FLAG("checksums-only", 0, &only, "print the column checksums, check nothing"),
+        CLI_FLAG("quick", 0, &quick,
+                 "only the sampled checks (partial last chunks, 1,024 entries of the\n"
+                 "in-place columns): milliseconds on any store"),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        "verify", "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n",
+        ABOUT,    opts,
+        NULL,     NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos) return cli_usage("verify", "unexpected argument '%s'", argv[1]);
     struct cs_store *s;
     /* verify makes the full check itself, so open skips the sampled one */
     int orc = cs_store_open(&s, db, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
@@ -60,9 +52,10 @@ int cmd_verify(int argc, char **argv)
             return cli_fail_err("verify", rc);
         }
         printf("%s\n", quick ? "consistent (sampled checks)"
-                    : cs_store_has_checksums(s) ? "consistent"
-                                                : "consistent (no column checksums: the store was "
-                                                  "written before format 2; the next ingest adds them)");
+                       : cs_store_has_checksums(s)
+                           ? "consistent"
+                           : "consistent (no column checksums: the store was "
+                             "written before format 2; the next ingest adds them)");
     }
     cs_store_close(s);
     return 0;

@@ -88,17 +88,6 @@ int cli_fail_err(const char *cmd, int rc)
     return cli_fail(cmd, "%s", rc ? cs_errmsg() : "failed");
 }
 
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "chainsleuth %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see chainsleuth %s --help)\n", cmd);
-    return 2;
-}
-
 int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
 {
     int rc = cs_store_open(s, db, CS_STORE_READ, NULL);
@@ -106,18 +95,17 @@ int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
     return 0;
 }
 
-void cli_json_str(FILE *f, const char *s)
+void cli_json_begin(struct cs_json_writer *w)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    cs_json_writer_init_file(w, stdout, 0);
+}
+
+int cli_json_end(const char *cmd, struct cs_json_writer *w)
+{
+    int rc = cs_json_writer_finish(w, NULL, NULL);
+    if (rc) return cli_fail_err(cmd, rc);
+    if (putchar('\n') == EOF || fflush(stdout)) return cli_fail(cmd, "writing the JSON failed");
+    return 0;
 }
 
 const char *cli_btc(uint64_t sat, char buf[32])

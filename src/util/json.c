@@ -115,6 +115,36 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     return need + 1;
 }
 
+/* Length (>= 1) of the invalid sequence at s[0..n) that one U+FFFD replaces:
+ * the longest prefix that starts a well-formed sequence (Unicode's
+ * "substitution of maximal subparts", as Python's and WHATWG's decoders do),
+ * or 1 for a byte that can start none (0x80..0xC1, 0xF5..0xFF).  Call only
+ * where utf8_decode returned 0. */
+static size_t utf8_maximal_subpart(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 1;
+    size_t k = 1;
+    while (k <= need && k < n) {
+        unsigned b = s[k];
+        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
+        k++;
+    }
+    return k;
+}
+
 static size_t utf8_encode(char *out, uint32_t cp)
 {
     if (cp < 0x80) {
@@ -1246,7 +1276,7 @@ static void emit_string(struct cs_json_writer *w, const char *str, size_t len)
                 emit_u16_escape(w, c);
             }
         } else if (!k) {
-            k = 1; /* invalid byte: U+FFFD */
+            k = utf8_maximal_subpart(s + i, len - i); /* one U+FFFD for it */
             if (ascii)
                 emit_u16_escape(w, 0xFFFD);
             else

@@ -189,8 +189,16 @@ void cs_json_writer_end_array(struct cs_json_writer *w);
 void cs_json_writer_key(struct cs_json_writer *w, const char *key);
 void cs_json_writer_key_n(struct cs_json_writer *w, const char *key, size_t len);
 
-/* Values.  Strings are escaped (", \, control characters; invalid UTF-8 bytes
- * become U+FFFD so the output is always valid JSON). */
+/* Values.  Strings (and keys) are escaped: " and \ always; control
+ * characters below 0x20 as \b \f \n \r \t or \u00XX.  Output is always
+ * valid UTF-8: each invalid sequence in s — a stray continuation byte, a byte
+ * 0xC0/0xC1/0xF5..0xFF, an overlong form, a UTF-16 surrogate (ED A0..BF), a
+ * code point above U+10FFFF, a sequence cut short — is replaced by one U+FFFD
+ * per maximal subpart (Unicode ch. 3 "U+FFFD substitution of maximal
+ * subparts", what Python's bytes.decode("utf-8", "replace") does): written as
+ * the three bytes EF BF BD, or as \ufffd with CS_JSON_W_ASCII.  So "\xE2\x82"
+ * becomes one U+FFFD and "\xFF\xFE" two.  The replacement is lossy: a
+ * caller that must keep the bytes encodes them itself (hex, base64). */
 void cs_json_writer_string(struct cs_json_writer *w, const char *s);
 void cs_json_writer_string_n(struct cs_json_writer *w, const char *s, size_t len);
 void cs_json_writer_u64(struct cs_json_writer *w, uint64_t v);
