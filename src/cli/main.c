@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/amount.h"
 #include "util/error.h"
 
 #define CS_VERSION "0.1.0"
@@ -110,8 +111,10 @@ int cli_json_end(const char *cmd, struct cs_json_writer *w)
 
 const char *cli_btc(uint64_t sat, char buf[32])
 {
-    snprintf(buf, 32, "%llu.%08llu", (unsigned long long)(sat / 100000000),
-             (unsigned long long)(sat % 100000000));
+    /* the one amount formatter; a u64 of satoshi needs at most 21 bytes */
+    char t[CS_AMOUNT_STR_MAX];
+    size_t n = cs_amount_format_u64(t, cs_asset_native("btc"), sat, 0);
+    memcpy(buf, t, n + 1);
     return buf;
 }
 
