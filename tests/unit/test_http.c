@@ -1,7 +1,11 @@
 /* test_http.c — HTTP client and JSON-RPC caller against an in-process TCP
  * server thread on 127.0.0.1 (port 0 -> getsockname) that answers with
  * Content-Length, chunked, read-to-close, 100-continue, 401, 500 with a JSON
- * error, garbage, truncated replies, oversize replies and silence. */
+ * error, garbage, truncated replies, oversize replies and silence; retries
+ * (429 twice, 503 forever, a 500 RPC error that must not be retried), an
+ * endless reply under a small cap (peak buffer <= cap + 1), and a
+ * thread-per-connection server that sleeps 50 ms per request to check the
+ * window of calls in flight and connection reuse. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
