@@ -1,7 +1,7 @@
 /* http.h — an HTTP/1.1 and HTTPS client on libcurl for JSON-RPC to nodes
  * (Bitcoin Core, EVM clients), and a JSON-RPC 1.0 caller on top of it that
- * keeps connections, runs a bounded window of calls in flight and retries
- * transient failures.
+ * keeps connections, runs a bounded window of calls in flight, sends batch
+ * arrays and retries transient failures.
  *
  * Invariants:
  *  - http:// and https:// (IPv4, IPv6 literal "[::1]" or a name).  TLS
@@ -164,5 +164,19 @@ int cs_jsonrpc_call(struct cs_rpc_client *c, const char *method, const char *par
 int cs_jsonrpc_calls(struct cs_rpc_client *c, size_t n, const char *const methods[],
                      const char *const params[], struct cs_json_doc docs[],
                      const struct cs_json *results[], unsigned window) CS_MUST_CHECK;
+
+/* n calls in ONE POST carrying a JSON array of requests (JSON-RPC batch, ids
+ * consecutive); replies are matched to requests by id, in any order.  On 0,
+ * doc holds the whole reply array (free it) and results[i] points to call
+ * i's result.  A reply element that carries an error fails the batch with
+ * that call's method ("<method>: <message> (code N)"); a missing or duplicate
+ * id is CS_ERPC naming the method it belongs to; a reply that is not an array
+ * (a node without batch support answers one error object) is CS_ERPC.
+ * Retries as for cs_jsonrpc_call, for the whole POST; transport errors are
+ * named "<first method> (batch of N): ...".  n is 1..65536.
+ * Cost: one round trip; O(total reply) memory, all in one body. */
+int cs_jsonrpc_batch(struct cs_rpc_client *c, size_t n, const char *const methods[],
+                     const char *const params[], struct cs_json_doc *doc,
+                     const struct cs_json *results[]) CS_MUST_CHECK;
 
 #endif

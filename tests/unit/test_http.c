@@ -1111,6 +1111,90 @@ static void test_window(void **state)
     usleep(100000); /* let the connection threads see EOF */
 }
 
+/* batch: replies in reverse order; batch_mode 1 drops the last reply, 2
+ * repeats the first, 3 answers the second call with an error */
+static int batch_mode;
+static void r_batch(struct server *s, int fd, uint64_t id)
+{
+    (void)id;
+    pthread_mutex_lock(&s->mu);
+    const char *body = memmem(s->last_request, s->last_request_len, "\r\n\r\n", 4) + 4;
+    struct cs_json_doc doc;
+    int rc = cs_json_parse(&doc, body, s->last_request_len - (size_t)(body - s->last_request), NULL);
+    pthread_mutex_unlock(&s->mu);
+    if (rc || doc.root->type != CS_JSON_ARRAY) {
+        reply_json(fd, 400, "Bad Request", "{}", 1);
+        return;
+    }
+    char out[4096];
+    size_t n = 0, items = doc.root->len;
+    n += (size_t)snprintf(out + n, sizeof out - n, "[");
+    int first = 1;
+    for (size_t k = items; k-- > 0;) {
+        uint64_t rid;
+        if (cs_json_obj_u64(&doc.root->u.items[k], "id", &rid)) rid = 0;
+        if (batch_mode == 1 && k == items - 1) continue;
+        for (int rep = 0; rep < (batch_mode == 2 && k == 0 ? 2 : 1); rep++) {
+            if (batch_mode == 3 && k == 1)
+                n += (size_t)snprintf(out + n, sizeof out - n,
+                                      "%s{\"result\":null,\"error\":{\"code\":-8,\"message\":"
+                                      "\"Block height out of range\"},\"id\":%llu}",
+                                      first ? "" : ",", (unsigned long long)rid);
+            else
+                n += (size_t)snprintf(out + n, sizeof out - n,
+                                      "%s{\"result\":%llu,\"error\":null,\"id\":%llu}",
+                                      first ? "" : ",", (unsigned long long)rid * 100,
+                                      (unsigned long long)rid);
+            first = 0;
+        }
+    }
+    n += (size_t)snprintf(out + n, sizeof out - n, "]");
+    cs_json_doc_free(&doc);
+    reply_json(fd, 200, "OK", out, 1);
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    struct server s;
+    assert_int_equal(start_server(&s, r_batch, 0, 0), 0);
+    struct cs_rpc_client c;
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.timeout_ms = 2000;
+    const char *methods[4] = {"getblockhash", "getblockhash", "getblockcount", "getblockhash"};
+    const char *params[4] = {"[0]", "[1]", NULL, "[3]"};
+    struct cs_json_doc doc;
+    const struct cs_json *results[4];
+    batch_mode = 0;
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), 0);
+    for (int i = 0; i < 4; i++) {
+        uint64_t v;
+        assert_int_equal(cs_json_get_u64(results[i], &v), 0);
+        assert_int_equal(v, (uint64_t)(i + 1) * 100); /* ids 1..4, replies reversed */
+    }
+    cs_json_doc_free(&doc);
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.requests, 1); /* one POST */
+    pthread_mutex_unlock(&s.mu);
+    batch_mode = 1; /* ids 5..8: the reply for the last call (id 8) is missing */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: no reply in the batch (id 8)");
+    assert_null(doc.root);
+    assert_null(results[0]);
+    batch_mode = 2; /* ids 9..12: the first one twice */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: duplicate reply id 9 in the batch");
+    batch_mode = 3; /* ids 13..16: the second call fails */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: Block height out of range (code -8)");
+    batch_mode = 1;
+    const char *m3[3] = {"getblockhash", "getblockhash", "getblockcount"};
+    assert_int_equal(cs_jsonrpc_batch(&c, 3, m3, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockcount: no reply in the batch (id 19)");
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1127,6 +1211,7 @@ int main(void)
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_endless_reply_capped),
         cmocka_unit_test(test_window),
+        cmocka_unit_test(test_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
