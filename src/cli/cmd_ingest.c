@@ -122,8 +122,10 @@ int cmd_ingest(int argc, char **argv)
             const char *q = optarg;
             int ok = *q != 0;
             for (; *q && ok; q++) {
-                if (*q < '0' || *q > '9' || v > hi) ok = 0;
-                else v = v * 10 + (unsigned long)(*q - '0');
+                if (*q < '0' || *q > '9' || v > hi)
+                    ok = 0;
+                else
+                    v = v * 10 + (unsigned long)(*q - '0');
             }
             if (!ok || v < lo || v > hi)
                 return cli_usage("ingest", "%s: not an integer in %lu..%lu: %s",

@@ -109,7 +109,8 @@ static int fetch_group(struct rpc *r, uint64_t base, unsigned k, unsigned window
     for (unsigned i = 0; i < k && !rc; i++) {
         const char *s;
         size_t len;
-        if (cs_json_get_str(r->results[i], &s, &len) || len != 64 || cs_unhex_rev32(r->hashes[i], s))
+        if (cs_json_get_str(r->results[i], &s, &len) || len != 64 ||
+            cs_unhex_rev32(r->hashes[i], s))
             rc = cs_error(CS_ERPC, "rpc getblockhash %llu: result is not a 64-digit hex hash",
                           (unsigned long long)(base + i));
     }

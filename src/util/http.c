@@ -152,8 +152,8 @@ int cs_http_parse_url(const char *url, struct cs_http_url *out)
         out->path[k] = 0;
     }
     int v6 = strchr(out->host, ':') != NULL;
-    snprintf(out->display, sizeof out->display, "%s://%s%s%s:%u%s", out->tls ? "https" : "http", v6 ? "[" : "", out->host,
-             v6 ? "]" : "", (unsigned)out->port, out->path);
+    snprintf(out->display, sizeof out->display, "%s://%s%s%s:%u%s", out->tls ? "https" : "http",
+             v6 ? "[" : "", out->host, v6 ? "]" : "", (unsigned)out->port, out->path);
     return 0;
 }
 
@@ -427,8 +427,8 @@ static int transport_result(struct xfer *x, int timeout_ms, int *retry)
     case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t ct = 0;
         curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &ct);
-        const char *phase = !ct               ? "while connecting"
-                            : !x->saw_status  ? "waiting for the response"
+        const char *phase = !ct                ? "while connecting"
+                            : !x->saw_status   ? "waiting for the response"
                             : !x->headers_done ? "reading the response headers"
                                                : "reading the response body";
         return cs_error(CS_ENET, "%s: timed out after %d ms %s", u, timeout_ms, phase);
@@ -461,8 +461,7 @@ static int transport_result(struct xfer *x, int timeout_ms, int *retry)
         if (x->saw_status && !x->headers_done)
             return cs_error(CS_ENET, "%s: connection closed in the response headers", u);
         *retry = oe == ECONNRESET || oe == EPIPE;
-        return cs_error(CS_ENET, "%s: receive failed: %s", u,
-                        oe ? err_text((int)oe, eb) : detail);
+        return cs_error(CS_ENET, "%s: receive failed: %s", u, oe ? err_text((int)oe, eb) : detail);
     case CURLE_SEND_ERROR:
         *retry = 1;
         return cs_error(CS_ENET, "%s: send failed: %s", u, oe ? err_text((int)oe, eb) : detail);
@@ -472,8 +471,7 @@ static int transport_result(struct xfer *x, int timeout_ms, int *retry)
             return cs_error(CS_ERPC, "%s: malformed header line (%s)", u, detail);
         return cs_error(CS_ERPC, "%s: malformed reply (%s)", u, detail);
     case CURLE_PEER_FAILED_VERIFICATION:
-        return cs_error(CS_ENET, "%s: the server's TLS certificate is not trusted: %s", u,
-                        detail);
+        return cs_error(CS_ENET, "%s: the server's TLS certificate is not trusted: %s", u, detail);
     case CURLE_SSL_CACERT_BADFILE:
         return cs_error(CS_ENET, "%s: cannot use the CA certificate file: %s", u, detail);
     case CURLE_SSL_CONNECT_ERROR:
@@ -731,8 +729,8 @@ static int interpret(struct cs_rpc_client *c, struct xfer *x, const char *tries,
         if (status != 200) {
             char sn[64];
             snippet(sn, x->body ? x->body : "", x->len);
-            return cs_error(CS_ERPC, "%s: %s: HTTP %d %s: \"%s\"%s", method, c->url.display,
-                            status, x->reason, sn, tries);
+            return cs_error(CS_ERPC, "%s: %s: HTTP %d %s: \"%s\"%s", method, c->url.display, status,
+                            x->reason, sn, tries);
         }
         return cs_error_prefix(CS_ERPC, "%s: reply is not valid JSON: ", method);
     }
@@ -838,8 +836,8 @@ static int interpret_batch(struct cs_rpc_client *c, struct xfer *x, const char *
         if (status != 200) {
             char sn[64];
             snippet(sn, x->body ? x->body : "", x->len);
-            return cs_error(CS_ERPC, "%s: %s: HTTP %d %s: \"%s\"%s", label, c->url.display,
-                            status, x->reason, sn, tries);
+            return cs_error(CS_ERPC, "%s: %s: HTTP %d %s: \"%s\"%s", label, c->url.display, status,
+                            x->reason, sn, tries);
         }
         return cs_error_prefix(CS_ERPC, "%s: reply is not valid JSON: ", label);
     }
@@ -992,8 +990,8 @@ static int run_calls(struct cs_rpc_client *c, struct xfer *xs, size_t n, unsigne
             c->connects += (unsigned long)nc;
             int retry;
             int trc = transport_result(x, c->timeout_ms, &retry);
-            if (!trc && (x->status == 429 ||
-                         (x->status >= 500 && !is_rpc_error_body(x, c->max_depth))))
+            if (!trc &&
+                (x->status == 429 || (x->status >= 500 && !is_rpc_error_body(x, c->max_depth))))
                 retry = 1;
             else if (!trc)
                 retry = 0;

@@ -109,10 +109,10 @@ struct cs_rpc_client {
     void **easy;
     unsigned n_easy;
     /* statistics, for tests and progress */
-    unsigned long connects;       /* connections opened so far (CURLINFO_NUM_CONNECTS) */
-    unsigned long requests;       /* HTTP requests sent, retries included */
-    unsigned long retries;        /* attempts that were retried */
-    size_t peak_body_capacity;    /* largest body buffer ever allocated (<= cap + 1) */
+    unsigned long connects;    /* connections opened so far (CURLINFO_NUM_CONNECTS) */
+    unsigned long requests;    /* HTTP requests sent, retries included */
+    unsigned long retries;     /* attempts that were retried */
+    size_t peak_body_capacity; /* largest body buffer ever allocated (<= cap + 1) */
 };
 
 /* Sets up a client for url with user/password (NULL: the URL's userinfo, or no

@@ -413,18 +413,9 @@ static void test_parse_url(void **state)
     assert_int_equal(u.port, 443);
     assert_string_equal(u.display, "https://node.example:443/");
 
-    static const char *bad[] = {"ftp://x/",
-                                "http://",
-                                "http://:80/",
-                                "http://h:0/",
-                                "http://h:65536/",
-                                "http://h:8a/",
-                                "http://[::1/",
-                                "http://h/a b",
-                                "http://h:/",
-                                "http://u:%4@h/",
-                                "http://h o/",
-                                NULL};
+    static const char *bad[] = {"ftp://x/",        "http://",        "http://:80/",  "http://h:0/",
+                                "http://h:65536/", "http://h:8a/",   "http://[::1/", "http://h/a b",
+                                "http://h:/",      "http://u:%4@h/", "http://h o/",  NULL};
     for (int i = 0; bad[i]; i++)
         if (cs_http_parse_url(bad[i], &u) != CS_EUSAGE) fail_msg("accepted %s", bad[i]);
     assert_int_equal(cs_http_parse_url("ftp://u:pw@x/", &u), CS_EUSAGE);
@@ -872,7 +863,9 @@ static void r_429_twice(struct server *s, int fd, uint64_t id)
     int n = s->requests;
     pthread_mutex_unlock(&s->mu);
     if (n <= 2)
-        send_str(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 4\r\n\r\nslow");
+        send_str(
+            fd,
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 4\r\n\r\nslow");
     else
         r_count(s, fd, id);
 }
@@ -1120,7 +1113,8 @@ static void r_batch(struct server *s, int fd, uint64_t id)
     pthread_mutex_lock(&s->mu);
     const char *body = memmem(s->last_request, s->last_request_len, "\r\n\r\n", 4) + 4;
     struct cs_json_doc doc;
-    int rc = cs_json_parse(&doc, body, s->last_request_len - (size_t)(body - s->last_request), NULL);
+    int rc =
+        cs_json_parse(&doc, body, s->last_request_len - (size_t)(body - s->last_request), NULL);
     pthread_mutex_unlock(&s->mu);
     if (rc || doc.root->type != CS_JSON_ARRAY) {
         reply_json(fd, 400, "Bad Request", "{}", 1);
@@ -1141,10 +1135,9 @@ static void r_batch(struct server *s, int fd, uint64_t id)
                                       "\"Block height out of range\"},\"id\":%llu}",
                                       first ? "" : ",", (unsigned long long)rid);
             else
-                n += (size_t)snprintf(out + n, sizeof out - n,
-                                      "%s{\"result\":%llu,\"error\":null,\"id\":%llu}",
-                                      first ? "" : ",", (unsigned long long)rid * 100,
-                                      (unsigned long long)rid);
+                n += (size_t)snprintf(
+                    out + n, sizeof out - n, "%s{\"result\":%llu,\"error\":null,\"id\":%llu}",
+                    first ? "" : ",", (unsigned long long)rid * 100, (unsigned long long)rid);
             first = 0;
         }
     }
