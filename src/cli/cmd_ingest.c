@@ -27,11 +27,19 @@ static const char USAGE[] =
     "point and re-applies the new branch.\n"
     "\n"
     "  --blocks DIR         directory with blk*.dat files (and xor.dat if present)\n"
-    "  --rpc URL            Bitcoin Core-compatible JSON-RPC endpoint, e.g. "
-    "http://127.0.0.1:8332/\n"
+    "  --rpc URL            Bitcoin Core-compatible JSON-RPC endpoint, http:// or https://,\n"
+    "                       e.g. http://127.0.0.1:8332/ (proxies from http_proxy,\n"
+    "                       https_proxy and no_proxy in the environment)\n"
     "  --rpc-user USER      RPC user (with --rpc-password)\n"
     "  --rpc-password PW    RPC password\n"
     "  --rpc-cookie FILE    read user:password from a .cookie file\n"
+    "  --rpc-cacert FILE    https: verify the node against this PEM CA file instead of the\n"
+    "                       system CA store (verification is always on)\n"
+    "  --rpc-timeout MS     deadline of each RPC attempt, name lookup included, 1..3600000\n"
+    "                       (default 60000); refused/reset connections, HTTP 429 and 5xx\n"
+    "                       are retried up to 5 times with backoff\n"
+    "  --rpc-window N       RPC calls in flight at once, 1..256 (default 16; 1: one at a\n"
+    "                       time), hides a remote node's latency\n"
     "  --network NAME       with --rpc: main, testnet3, testnet4, signet or regtest (default:\n"
     "                       what the node's getblockchaininfo says, else main)\n"
     "  --follow             with --rpc: keep polling for new blocks (Ctrl-C to stop)\n"
@@ -59,6 +67,9 @@ int cmd_ingest(int argc, char **argv)
                                          {"rpc-user", required_argument, 0, 'u'},
                                          {"rpc-password", required_argument, 0, 'p'},
                                          {"rpc-cookie", required_argument, 0, 'c'},
+                                         {"rpc-cacert", required_argument, 0, 'A'},
+                                         {"rpc-timeout", required_argument, 0, 'T'},
+                                         {"rpc-window", required_argument, 0, 'W'},
                                          {"follow", no_argument, 0, 'f'},
                                          {"poll", required_argument, 0, 'P'},
                                          {"db", required_argument, 0, 'd'},
@@ -101,6 +112,30 @@ int cmd_ingest(int argc, char **argv)
         case 'c':
             o.rpc_cookie = optarg;
             break;
+        case 'A':
+            o.rpc_cacert = optarg;
+            break;
+        case 'T':
+        case 'W': {
+            /* digits only: no sign, no spaces, no trailing garbage, no overflow */
+            unsigned long lo = 1, hi = c == 'T' ? 3600000 : 256, v = 0;
+            const char *q = optarg;
+            int ok = *q != 0;
+            for (; *q && ok; q++) {
+                if (*q < '0' || *q > '9' || v > hi)
+                    ok = 0;
+                else
+                    v = v * 10 + (unsigned long)(*q - '0');
+            }
+            if (!ok || v < lo || v > hi)
+                return cli_usage("ingest", "%s: not an integer in %lu..%lu: %s",
+                                 c == 'T' ? "--rpc-timeout" : "--rpc-window", lo, hi, optarg);
+            if (c == 'T')
+                o.rpc_timeout_ms = (unsigned)v;
+            else
+                o.rpc_window = (unsigned)v;
+            break;
+        }
         case 'f':
             o.follow = 1;
             break;
@@ -146,6 +181,7 @@ int cmd_ingest(int argc, char **argv)
     if (!blocks == !o.rpc_url)
         return cli_usage("ingest", "give exactly one of --blocks DIR or --rpc URL");
     if (o.follow && !o.rpc_url) return cli_usage("ingest", "--follow needs --rpc");
+    if (o.rpc_cacert && !o.rpc_url) return cli_usage("ingest", "--rpc-cacert needs --rpc");
     if (network && !o.rpc_url)
         return cli_usage("ingest", "--network is for --rpc (blk files name their network)");
     o.network = network;

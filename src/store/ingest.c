@@ -20,6 +20,7 @@ void cs_ingest_opts_default(struct cs_ingest_opts *o)
     o->stop_height = -1;
     o->poll_seconds = 5.0;
     o->rpc_timeout_ms = 60000;
+    o->rpc_window = 16;
 }
 
 static double now(void)

@@ -24,7 +24,9 @@ struct cs_ingest_opts {
     const char *network; /* RPC: network name; NULL asks getblockchaininfo */
     int follow;          /* keep polling the node */
     double poll_seconds;
-    unsigned rpc_timeout_ms;
+    unsigned rpc_timeout_ms; /* per RPC attempt (default 60000) */
+    unsigned rpc_window; /* getblockhash/getblock calls in flight (default 16; 1: one at a time) */
+    const char *rpc_cacert; /* https: PEM CA file to verify the node with (NULL: system CAs) */
 };
 
 struct cs_ingest_stats {

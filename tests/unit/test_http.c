@@ -1,7 +1,11 @@
 /* test_http.c — HTTP client and JSON-RPC caller against an in-process TCP
  * server thread on 127.0.0.1 (port 0 -> getsockname) that answers with
  * Content-Length, chunked, read-to-close, 100-continue, 401, 500 with a JSON
- * error, garbage, truncated replies, oversize replies and silence. */
+ * error, garbage, truncated replies, oversize replies and silence; retries
+ * (429 twice, 503 forever, a 500 RPC error that must not be retried), an
+ * endless reply under a small cap (peak buffer <= cap + 1), and a
+ * thread-per-connection server that sleeps 50 ms per request to check the
+ * window of calls in flight and connection reuse. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -401,23 +405,21 @@ static void test_parse_url(void **state)
     assert_int_equal(u.port, 80);
     assert_string_equal(u.display, "http://localhost:80/");
 
-    static const char *bad[] = {"https://127.0.0.1:8332/",
-                                "ftp://x/",
-                                "http://",
-                                "http://:80/",
-                                "http://h:0/",
-                                "http://h:65536/",
-                                "http://h:8a/",
-                                "http://[::1/",
-                                "http://h/a b",
-                                "http://h:/",
-                                "http://u:%4@h/",
-                                "http://h o/",
-                                NULL};
+    assert_int_equal(cs_http_parse_url("https://rpc:secret@node.example:8443/x", &u), 0);
+    assert_int_equal(u.tls, 1);
+    assert_int_equal(u.port, 8443);
+    assert_string_equal(u.display, "https://node.example:8443/x");
+    assert_int_equal(cs_http_parse_url("HTTPS://node.example", &u), 0);
+    assert_int_equal(u.port, 443);
+    assert_string_equal(u.display, "https://node.example:443/");
+
+    static const char *bad[] = {"ftp://x/",        "http://",        "http://:80/",  "http://h:0/",
+                                "http://h:65536/", "http://h:8a/",   "http://[::1/", "http://h/a b",
+                                "http://h:/",      "http://u:%4@h/", "http://h o/",  NULL};
     for (int i = 0; bad[i]; i++)
         if (cs_http_parse_url(bad[i], &u) != CS_EUSAGE) fail_msg("accepted %s", bad[i]);
-    assert_int_equal(cs_http_parse_url("https://x/", &u), CS_EUSAGE);
-    assert_non_null(strstr(cs_errmsg(), "https is not supported"));
+    assert_int_equal(cs_http_parse_url("ftp://u:pw@x/", &u), CS_EUSAGE);
+    assert_string_equal(cs_errmsg(), "URL: must start with http:// or https://");
 }
 
 static void test_post_content_length_and_auth(void **state)
@@ -534,7 +536,8 @@ static void test_post_failures(void **state)
         {r_big_cl, 1, 1024, CS_ERANGE, "response exceeds 1 KiB"},
         {r_big_chunked, 1, 1024, CS_ERANGE, "response exceeds 1 KiB"},
         {r_big_close, 1, 1024, CS_ERANGE, "response exceeds 1 KiB"},
-        {r_bad_chunk, 1, 1 << 20, CS_ERPC, "malformed chunk size line \"zz\""},
+        {r_bad_chunk, 1, 1 << 20, CS_ERPC,
+         "malformed chunked body (Illegal or missing hexadecimal sequence in chunked-encoding)"},
         {r_big_cl, 1, (size_t)64 << 20, 0, NULL}, /* fits a larger cap */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -586,10 +589,13 @@ static void test_refused_and_timeout(void **state)
     struct cs_json_doc doc;
     const struct cs_json *result;
     assert_int_equal(cs_rpc_client_init(&c, url, "u", "p"), 0);
+    c.retry_base_ms = 5; /* a refused connection is retried, max_tries (5) attempts in all */
     assert_int_equal(cs_jsonrpc_call(&c, "getblockcount", NULL, &doc, &result), CS_ENET);
-    snprintf(want, sizeof want, "getblockcount: http://127.0.0.1:%d/: connection refused",
+    snprintf(want, sizeof want, "getblockcount: http://127.0.0.1:%d/: connection refused (5 tries)",
              ntohs(a.sin_port));
     assert_string_equal(cs_errmsg(), want);
+    assert_int_equal(c.requests, 5);
+    assert_int_equal(c.retries, 4);
     assert_null(result);
     cs_rpc_client_close(&c);
 
@@ -632,7 +638,7 @@ static void test_jsonrpc_keepalive(void **state)
             "\r\n\r\n{\"jsonrpc\":\"1.0\",\"id\":%d,\"method\":\"getblockcount\",\"params\":[]}",
             i);
         assert_non_null(strstr(s.last_request, body));
-        assert_non_null(strstr(s.last_request, "\r\nConnection: keep-alive\r\n"));
+        assert_null(strstr(s.last_request, "\r\nConnection: close\r\n")); /* HTTP/1.1 persistent */
         pthread_mutex_unlock(&s.mu);
     }
     /* params passed through verbatim */
@@ -701,7 +707,8 @@ static void test_jsonrpc_errors(void **state)
          "getblock: %sHTTP 401 Unauthorized (wrong rpcuser/rpcpassword or a stale cookie file)"},
         {r_500, 0, CS_ERPC, "getblock: Block not found (code -5)"},
         {r_404_method, 0, CS_ERPC, "getblock: Method not found (code -32601)"},
-        {r_502_html, 1, CS_ERPC, "getblock: %sHTTP 502 Bad Gateway: \"<html>bad gateway</html>\""},
+        {r_502_html, 1, CS_ERPC,
+         "getblock: %sHTTP 502 Bad Gateway: \"<html>bad gateway</html>\" (5 tries)"},
         {r_garbage, 1, CS_ERPC, "getblock: %smalformed status line \"SSH-2.0-OpenSSH_9.2\""},
         {r_truncated, 1, CS_ENET, "getblock: %sconnection closed after 10 of 100 body bytes"},
         {r_wrong_id, 0, CS_ERPC, "getblock: reply id 2 does not match request id 1"},
@@ -715,6 +722,7 @@ static void test_jsonrpc_errors(void **state)
         struct cs_rpc_client c;
         assert_int_equal(cs_rpc_client_init(&c, s.url, "user", "wrong"), 0);
         c.timeout_ms = 2000;
+        c.retry_base_ms = 1;
         struct cs_json_doc doc;
         const struct cs_json *result = (const struct cs_json *)1;
         int rc = cs_jsonrpc_call(&c, "getblock", "[\"00\", 0]", &doc, &result);
@@ -848,6 +856,338 @@ static void test_cookie(void **state)
     assert_non_null(strstr(cs_errmsg(), "cannot open cookie file: no such file or directory"));
 }
 
+/* 429 on the first two requests, then the count */
+static void r_429_twice(struct server *s, int fd, uint64_t id)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = s->requests;
+    pthread_mutex_unlock(&s->mu);
+    if (n <= 2)
+        send_str(
+            fd,
+            "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 4\r\n\r\nslow");
+    else
+        r_count(s, fd, id);
+}
+
+static void r_503(struct server *s, int fd, uint64_t id)
+{
+    (void)s;
+    (void)id;
+    send_str(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+}
+
+/* a body that never ends: 64 KiB pieces until the client hangs up */
+static void r_endless(struct server *s, int fd, uint64_t id)
+{
+    (void)s;
+    (void)id;
+    static char pad[65536];
+    memset(pad, 'z', sizeof pad);
+    send_str(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n");
+    for (int i = 0; i < 4096; i++) {
+        ssize_t w = send(fd, pad, sizeof pad, MSG_NOSIGNAL);
+        if (w <= 0) return;
+    }
+}
+
+static void test_retries(void **state)
+{
+    (void)state;
+    struct server s;
+    assert_int_equal(start_server(&s, r_429_twice, 0, 0), 0);
+    struct cs_rpc_client c;
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.timeout_ms = 2000;
+    c.retry_base_ms = 5;
+    c.rng = 42;
+    struct cs_json_doc doc;
+    const struct cs_json *result;
+    assert_int_equal(cs_jsonrpc_call(&c, "getblockcount", NULL, &doc, &result), 0);
+    uint64_t h;
+    assert_int_equal(cs_json_get_u64(result, &h), 0);
+    assert_int_equal(h, 871234);
+    cs_json_doc_free(&doc);
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.requests, 3);
+    pthread_mutex_unlock(&s.mu);
+    assert_int_equal(c.retries, 2);
+    assert_int_equal(c.connects, 1); /* 429 keeps the connection */
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+
+    /* 503 forever: bounded tries, then an error naming method, URL and status */
+    assert_int_equal(start_server(&s, r_503, 0, 0), 0);
+    assert_int_equal(cs_rpc_client_init(&c, s.url, "user", "secret-pw"), 0);
+    c.timeout_ms = 2000;
+    c.retry_base_ms = 5;
+    c.max_tries = 4;
+    assert_int_equal(cs_jsonrpc_call(&c, "getblockhash", "[7]", &doc, &result), CS_ERPC);
+    char want[256];
+    snprintf(want, sizeof want,
+             "getblockhash: %s: HTTP 503 Service Unavailable: \"busy\" (4 tries)", s.url);
+    assert_string_equal(cs_errmsg(), want);
+    assert_null(strstr(cs_errmsg(), "secret-pw"));
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.requests, 4);
+    pthread_mutex_unlock(&s.mu);
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+
+    /* a 500 carrying a JSON-RPC error is an answer: exactly one request */
+    assert_int_equal(start_server(&s, r_500, 0, 0), 0);
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.retry_base_ms = 5;
+    assert_int_equal(cs_jsonrpc_call(&c, "getblock", "[\"00\",0]", &doc, &result), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblock: Block not found (code -5)");
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.requests, 1);
+    pthread_mutex_unlock(&s.mu);
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+}
+
+static void test_endless_reply_capped(void **state)
+{
+    (void)state;
+    struct server s;
+    assert_int_equal(start_server(&s, r_endless, 1, 0), 0);
+    struct cs_rpc_client c;
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.timeout_ms = 10000;
+    size_t cap = (size_t)1 << 20;
+    c.max_response_bytes = cap;
+    struct cs_json_doc doc;
+    const struct cs_json *result;
+    assert_int_equal(cs_jsonrpc_call(&c, "getblock", "[\"00\",0]", &doc, &result), CS_ERANGE);
+    char want[256];
+    snprintf(want, sizeof want, "getblock: %s: response exceeds 1 MiB", s.url);
+    assert_string_equal(cs_errmsg(), want);
+    print_message("endless reply, cap %zu: peak body capacity %zu\n", cap, c.peak_body_capacity);
+    assert_true(c.peak_body_capacity <= cap + 1);
+    assert_true(c.peak_body_capacity >= cap / 2); /* it did grow towards the cap */
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+}
+
+/* thread-per-connection server that sleeps 50 ms per request and records
+ * how many requests were being handled at once */
+struct conc_server {
+    int lfd, port;
+    char url[96];
+    pthread_t thread;
+    pthread_mutex_t mu;
+    int inflight, max_inflight, requests, connections;
+};
+struct conc_conn {
+    struct conc_server *s;
+    int fd;
+};
+
+static void *conc_conn_main(void *arg)
+{
+    struct conc_conn *cc = arg;
+    struct conc_server *s = cc->s;
+    static _Thread_local char req[1 << 16];
+    struct server dummy; /* read_request records into a struct server */
+    memset(&dummy, 0, sizeof dummy);
+    pthread_mutex_init(&dummy.mu, NULL);
+    size_t len;
+    while (read_request(&dummy, cc->fd, req, sizeof req, &len)) {
+        uint64_t id = request_id(req, len);
+        pthread_mutex_lock(&s->mu);
+        s->requests++;
+        if (++s->inflight > s->max_inflight) s->max_inflight = s->inflight;
+        pthread_mutex_unlock(&s->mu);
+        usleep(50000);
+        pthread_mutex_lock(&s->mu);
+        s->inflight--;
+        pthread_mutex_unlock(&s->mu);
+        char body[128];
+        snprintf(body, sizeof body, "{\"result\":%llu,\"error\":null,\"id\":%llu}",
+                 (unsigned long long)id * 10, (unsigned long long)id);
+        reply_json(cc->fd, 200, "OK", body, 1);
+    }
+    pthread_mutex_destroy(&dummy.mu);
+    close(cc->fd);
+    free(cc);
+    return NULL;
+}
+
+static void *conc_main(void *arg)
+{
+    struct conc_server *s = arg;
+    for (;;) {
+        int fd = accept(s->lfd, NULL, NULL);
+        if (fd < 0) {
+            if (errno == EINTR) continue;
+            return NULL;
+        }
+        struct timeval tv = {5, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        pthread_mutex_lock(&s->mu);
+        s->connections++;
+        pthread_mutex_unlock(&s->mu);
+        struct conc_conn *cc = malloc(sizeof *cc);
+        cc->s = s;
+        cc->fd = fd;
+        pthread_t t;
+        pthread_create(&t, NULL, conc_conn_main, cc);
+        pthread_detach(t);
+    }
+}
+
+static void test_window(void **state)
+{
+    (void)state;
+    struct conc_server s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.mu, NULL);
+    s.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t sl = sizeof a;
+    assert_int_equal(bind(s.lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(s.lfd, 64), 0);
+    assert_int_equal(getsockname(s.lfd, (struct sockaddr *)&a, &sl), 0);
+    snprintf(s.url, sizeof s.url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+    pthread_create(&s.thread, NULL, conc_main, &s);
+
+    enum { N = 64 };
+    const char *methods[N], *params[N];
+    char pbuf[N][16];
+    struct cs_json_doc docs[N];
+    const struct cs_json *results[N];
+    for (int i = 0; i < N; i++) {
+        methods[i] = "getblockhash";
+        snprintf(pbuf[i], sizeof pbuf[i], "[%d]", i);
+        params[i] = pbuf[i];
+    }
+    struct cs_rpc_client c;
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.timeout_ms = 5000;
+    int64_t t0 = now_ms();
+    assert_int_equal(cs_jsonrpc_calls(&c, N, methods, params, docs, results, 16), 0);
+    int64_t t16 = now_ms() - t0;
+    for (int i = 0; i < N; i++) {
+        uint64_t v;
+        assert_int_equal(cs_json_get_u64(results[i], &v), 0);
+        assert_int_equal(v, (uint64_t)(i + 1) * 10); /* ids 1..64 in index order */
+        cs_json_doc_free(&docs[i]);
+    }
+    pthread_mutex_lock(&s.mu);
+    int max16 = s.max_inflight, conns = s.connections;
+    s.max_inflight = 0;
+    pthread_mutex_unlock(&s.mu);
+    assert_int_equal(max16, 16);
+    assert_int_equal(conns, 16);
+    assert_int_equal(c.connects, 16);
+    /* the same client again: connections are kept, none opened */
+    t0 = now_ms();
+    assert_int_equal(cs_jsonrpc_calls(&c, 16, methods, params, docs, results, 4), 0);
+    int64_t t4 = now_ms() - t0;
+    for (int i = 0; i < 16; i++)
+        cs_json_doc_free(&docs[i]);
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.max_inflight, 4);
+    assert_int_equal(s.connections, 16);
+    assert_int_equal(s.requests, N + 16);
+    pthread_mutex_unlock(&s.mu);
+    print_message("window 16: 64 calls in %lld ms; window 4: 16 calls in %lld ms (50 ms each)\n",
+                  (long long)t16, (long long)t4);
+    cs_rpc_client_close(&c);
+    shutdown(s.lfd, SHUT_RDWR);
+    pthread_join(s.thread, NULL);
+    close(s.lfd);
+    usleep(100000); /* let the connection threads see EOF */
+}
+
+/* batch: replies in reverse order; batch_mode 1 drops the last reply, 2
+ * repeats the first, 3 answers the second call with an error */
+static int batch_mode;
+static void r_batch(struct server *s, int fd, uint64_t id)
+{
+    (void)id;
+    pthread_mutex_lock(&s->mu);
+    const char *body = memmem(s->last_request, s->last_request_len, "\r\n\r\n", 4) + 4;
+    struct cs_json_doc doc;
+    int rc =
+        cs_json_parse(&doc, body, s->last_request_len - (size_t)(body - s->last_request), NULL);
+    pthread_mutex_unlock(&s->mu);
+    if (rc || doc.root->type != CS_JSON_ARRAY) {
+        reply_json(fd, 400, "Bad Request", "{}", 1);
+        return;
+    }
+    char out[4096];
+    size_t n = 0, items = doc.root->len;
+    n += (size_t)snprintf(out + n, sizeof out - n, "[");
+    int first = 1;
+    for (size_t k = items; k-- > 0;) {
+        uint64_t rid;
+        if (cs_json_obj_u64(&doc.root->u.items[k], "id", &rid)) rid = 0;
+        if (batch_mode == 1 && k == items - 1) continue;
+        for (int rep = 0; rep < (batch_mode == 2 && k == 0 ? 2 : 1); rep++) {
+            if (batch_mode == 3 && k == 1)
+                n += (size_t)snprintf(out + n, sizeof out - n,
+                                      "%s{\"result\":null,\"error\":{\"code\":-8,\"message\":"
+                                      "\"Block height out of range\"},\"id\":%llu}",
+                                      first ? "" : ",", (unsigned long long)rid);
+            else
+                n += (size_t)snprintf(
+                    out + n, sizeof out - n, "%s{\"result\":%llu,\"error\":null,\"id\":%llu}",
+                    first ? "" : ",", (unsigned long long)rid * 100, (unsigned long long)rid);
+            first = 0;
+        }
+    }
+    n += (size_t)snprintf(out + n, sizeof out - n, "]");
+    cs_json_doc_free(&doc);
+    reply_json(fd, 200, "OK", out, 1);
+}
+
+static void test_batch(void **state)
+{
+    (void)state;
+    struct server s;
+    assert_int_equal(start_server(&s, r_batch, 0, 0), 0);
+    struct cs_rpc_client c;
+    assert_int_equal(cs_rpc_client_init(&c, s.url, NULL, NULL), 0);
+    c.timeout_ms = 2000;
+    const char *methods[4] = {"getblockhash", "getblockhash", "getblockcount", "getblockhash"};
+    const char *params[4] = {"[0]", "[1]", NULL, "[3]"};
+    struct cs_json_doc doc;
+    const struct cs_json *results[4];
+    batch_mode = 0;
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), 0);
+    for (int i = 0; i < 4; i++) {
+        uint64_t v;
+        assert_int_equal(cs_json_get_u64(results[i], &v), 0);
+        assert_int_equal(v, (uint64_t)(i + 1) * 100); /* ids 1..4, replies reversed */
+    }
+    cs_json_doc_free(&doc);
+    pthread_mutex_lock(&s.mu);
+    assert_int_equal(s.requests, 1); /* one POST */
+    pthread_mutex_unlock(&s.mu);
+    batch_mode = 1; /* ids 5..8: the reply for the last call (id 8) is missing */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: no reply in the batch (id 8)");
+    assert_null(doc.root);
+    assert_null(results[0]);
+    batch_mode = 2; /* ids 9..12: the first one twice */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: duplicate reply id 9 in the batch");
+    batch_mode = 3; /* ids 13..16: the second call fails */
+    assert_int_equal(cs_jsonrpc_batch(&c, 4, methods, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockhash: Block height out of range (code -8)");
+    batch_mode = 1;
+    const char *m3[3] = {"getblockhash", "getblockhash", "getblockcount"};
+    assert_int_equal(cs_jsonrpc_batch(&c, 3, m3, params, &doc, results), CS_ERPC);
+    assert_string_equal(cs_errmsg(), "getblockcount: no reply in the batch (id 19)");
+    cs_rpc_client_close(&c);
+    stop_server(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -861,6 +1201,10 @@ int main(void)
         cmocka_unit_test(test_big_reply),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_cookie),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_endless_reply_capped),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
