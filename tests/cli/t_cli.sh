@@ -8,8 +8,8 @@
 #    invalid JSON.
 . "$(dirname "$0")/lib.sh"
 
-CMDS="info block tx address decode verify tags cluster trace entity"
-for c in $CMDS ingest; do
+CMDS="info block tx address decode verify tags cluster trace entity ingest"
+for c in $CMDS; do
     "$BIN" $c --help >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 0 "$c --help exit code"
     [ -s "$T/out" ] || fail "$c --help printed nothing on stdout"
@@ -17,7 +17,7 @@ for c in $CMDS ingest; do
     grep -q -- '--help' "$T/out" || grep -q 'usage:' "$T/out" || fail "$c --help: no usage text"
 done
 # the help of tables lists -h, --help itself
-for c in info block tx address decode verify cluster trace entity; do
+for c in info block tx address decode verify cluster trace entity ingest; do
     "$BIN" $c --help | grep -q -- '-h, --help' || fail "$c --help does not list -h, --help"
 done
 
@@ -37,8 +37,13 @@ for sub in import list categories; do
     eq "$r" 2 "tags $sub --bogus exit code"
     eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "tags $sub --bogus: stderr lines"
 done
-# ingest's options belong to cmd_ingest.c's own parser: only its exit code here
-eq "$(rc "$BIN" ingest btc --bogus)" 2 "ingest btc --bogus exit code"
+# ingest's numbers: overflow is not truncated, 0 windows and bad polls refused
+for a in "--max-reorg 99999999999999" "--rpc-window 0" "--rpc-timeout 1x" "--commit-every -1" \
+    "--stop-height 5000000000" "--poll -1"; do
+    "$BIN" ingest btc --blocks "$T" $a >/dev/null 2>"$T/err"; r=$?
+    eq "$r" 2 "ingest btc $a exit code"
+    eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "ingest btc $a: stderr lines ($(cat "$T/err"))"
+done
 
 # numbers: negative, overflowing, trailing garbage, empty: exit 2, one line
 for v in -1 18446744073709551616 12abc ""; do
