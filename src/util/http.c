@@ -710,6 +710,32 @@ static int is_rpc_error_body(const struct xfer *x, size_t max_depth)
     return yes;
 }
 
+/* "<method>: <node's message> (code N)" for a non-null JSON-RPC error member. */
+static int rpc_error(const char *method, const struct cs_json *err)
+{
+    const char *msg = NULL;
+    size_t mlen = 0;
+    int64_t code = 0;
+    int has_code = 0;
+    if (err->type == CS_JSON_OBJECT) {
+        const struct cs_json *m = cs_json_get(err, "message");
+        if (m && m->type == CS_JSON_STRING) {
+            msg = m->u.str;
+            mlen = m->len;
+        }
+        has_code = !cs_json_get_i64(cs_json_get(err, "code"), &code);
+    } else if (err->type == CS_JSON_STRING) {
+        msg = err->u.str;
+        mlen = err->len;
+    }
+    if (mlen > 400) mlen = 400;
+    if (has_code)
+        return cs_error(CS_ERPC, "%s: %.*s (code %lld)", method, (int)mlen,
+                        msg ? msg : "error without a message", (long long)code);
+    return cs_error(CS_ERPC, "%s: %.*s", method, (int)(msg ? mlen : 23),
+                    msg ? msg : "error without a message");
+}
+
 /* Turns a complete HTTP response into doc/result or an error naming the method. */
 static int interpret(struct cs_rpc_client *c, struct xfer *x, const char *tries,
                      struct cs_json_doc *doc, const struct cs_json **result)
@@ -742,28 +768,7 @@ static int interpret(struct cs_rpc_client *c, struct xfer *x, const char *tries,
     }
     const struct cs_json *err = cs_json_get(root, "error");
     if (err && err->type != CS_JSON_NULL) {
-        const char *msg = NULL;
-        size_t mlen = 0;
-        int64_t code = 0;
-        int has_code = 0;
-        if (err->type == CS_JSON_OBJECT) {
-            const struct cs_json *m = cs_json_get(err, "message");
-            if (m && m->type == CS_JSON_STRING) {
-                msg = m->u.str;
-                mlen = m->len;
-            }
-            has_code = !cs_json_get_i64(cs_json_get(err, "code"), &code);
-        } else if (err->type == CS_JSON_STRING) {
-            msg = err->u.str;
-            mlen = err->len;
-        }
-        if (mlen > 400) mlen = 400;
-        if (has_code)
-            rc = cs_error(CS_ERPC, "%s: %.*s (code %lld)", method, (int)mlen,
-                          msg ? msg : "error without a message", (long long)code);
-        else
-            rc = cs_error(CS_ERPC, "%s: %.*s", method, (int)(msg ? mlen : 23),
-                          msg ? msg : "error without a message");
+        rc = rpc_error(method, err);
         goto fail;
     }
     if (status != 200) {
@@ -793,31 +798,6 @@ fail:
     return rc;
 }
 
-/* "<method>: <node's message> (code N)" for a non-null JSON-RPC error member. */
-static int rpc_error(const char *method, const struct cs_json *err)
-{
-    const char *msg = NULL;
-    size_t mlen = 0;
-    int64_t code = 0;
-    int has_code = 0;
-    if (err->type == CS_JSON_OBJECT) {
-        const struct cs_json *m = cs_json_get(err, "message");
-        if (m && m->type == CS_JSON_STRING) {
-            msg = m->u.str;
-            mlen = m->len;
-        }
-        has_code = !cs_json_get_i64(cs_json_get(err, "code"), &code);
-    } else if (err->type == CS_JSON_STRING) {
-        msg = err->u.str;
-        mlen = err->len;
-    }
-    if (mlen > 400) mlen = 400;
-    if (has_code)
-        return cs_error(CS_ERPC, "%s: %.*s (code %lld)", method, (int)mlen,
-                        msg ? msg : "error without a message", (long long)code);
-    return cs_error(CS_ERPC, "%s: %.*s", method, (int)(msg ? mlen : 23),
-                    msg ? msg : "error without a message");
-}
 
 /* A batch reply: an array of replies matched to the requests by id. */
 static int interpret_batch(struct cs_rpc_client *c, struct xfer *x, const char *tries,
