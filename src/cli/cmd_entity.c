@@ -151,6 +151,19 @@ static void fmt_addr(const struct cs_store *s, uint32_t id, char out[96])
     cs_addr_format(cs_store_addr(s, id), cs_store_net(s), out);
 }
 
+/* Starts the --why --json document: {"from":A,"to":B,"same_cluster":SAME, */
+static void why_json_head(struct cs_json_writer *w, const char *from, const char *to, int same)
+{
+    cli_json_begin(w);
+    cs_json_writer_begin_object(w);
+    cs_json_writer_key(w, "from");
+    cs_json_writer_string(w, from);
+    cs_json_writer_key(w, "to");
+    cs_json_writer_string(w, to);
+    cs_json_writer_key(w, "same_cluster");
+    cs_json_writer_bool(w, same);
+}
+
 /* ---- --why ---- */
 
 static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32_t a, uint32_t b,
@@ -166,14 +179,7 @@ static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32
     if (rc == CS_ENOTFOUND) {
         if (json) {
             struct cs_json_writer w;
-            cli_json_begin(&w);
-            cs_json_writer_begin_object(&w);
-            cs_json_writer_key(&w, "from");
-            cs_json_writer_string(&w, sa);
-            cs_json_writer_key(&w, "to");
-            cs_json_writer_string(&w, sb);
-            cs_json_writer_key(&w, "same_cluster");
-            cs_json_writer_bool(&w, 0);
+            why_json_head(&w, sa, sb, 0);
             cs_json_writer_key(&w, "from_cluster");
             cs_json_writer_u64(&w, ca);
             cs_json_writer_key(&w, "to_cluster");
@@ -187,14 +193,7 @@ static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32
     if (rc) return cli_fail_err("entity", rc);
     struct cs_json_writer w;
     if (json) {
-        cli_json_begin(&w);
-        cs_json_writer_begin_object(&w);
-        cs_json_writer_key(&w, "from");
-        cs_json_writer_string(&w, sa);
-        cs_json_writer_key(&w, "to");
-        cs_json_writer_string(&w, sb);
-        cs_json_writer_key(&w, "same_cluster");
-        cs_json_writer_bool(&w, 1);
+        why_json_head(&w, sa, sb, 1);
         cs_json_writer_key(&w, "cluster");
         cs_json_writer_u64(&w, ca);
         cs_json_writer_key(&w, "hops");
