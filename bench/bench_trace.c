@@ -172,7 +172,7 @@ int bench_trace(int argc, char **argv)
     printf("input      %llu blocks, %llu tx, %llu outputs; seed tx %llu (%llu outputs, %s)\n",
            (unsigned long long)k->blocks, (unsigned long long)k->tx, (unsigned long long)k->out,
            (unsigned long long)seed_tx, (unsigned long long)nout,
-           (cs_amount_format_u64(b1, cs_asset_native("btc"), r.seed_amount, CS_AMOUNT_UNIT), b1));
+           (cs_amount_format_u64(b1, cs_btc_asset(), r.seed_amount, CS_AMOUNT_UNIT), b1));
     printf("visited    %llu transactions (%.1f%% of the chain), %zu hops, %zu frontier outputs\n",
            (unsigned long long)r.txs_visited, 100.0 * (double)r.txs_visited / (double)k->tx,
            r.n_hops, r.n_frontier);

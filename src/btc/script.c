@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "btc/script.h"
+#include "util/amount.h"
 #include "util/codec.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -278,4 +279,9 @@ int cs_addr_parse(const char *s, const struct cs_netparams *net, struct cs_addr 
         return cs_error(CS_EFORMAT, "%s: version byte 0x%02x is not this store's network (%s)", s,
                         v, net->name);
     return cs_error(CS_EFORMAT, "%s: not a valid address (bad checksum or characters)", s);
+}
+
+const struct cs_asset *cs_btc_asset(void)
+{
+    return cs_asset_native("btc");
 }

@@ -47,6 +47,12 @@ struct cs_netparams {
 const struct cs_netparams *cs_net_by_magic(const uint8_t magic[4]);
 const struct cs_netparams *cs_net_by_name(const char *name);
 
+struct cs_asset;
+/* The asset of every amount in a Bitcoin store: BTC, 8 decimals, "sat"
+ * (util/amount.h).  Layers above btc/ ask this instead of naming the chain;
+ * the chain registry of the platform issue will take its place.  Static. */
+const struct cs_asset *cs_btc_asset(void);
+
 /* Classifies a scriptPubKey into its address record. Never fails: anything
  * unrecognised is CS_ADDR_NONSTD. Cost: one SHA-256 for pseudo-addresses,
  * one HASH160 for P2PK. */

@@ -37,8 +37,8 @@ int cmd_ingest(int argc, char **argv)
     o.db = cli_default_db();
     const char *blocks = NULL, *network = NULL, *poll = NULL;
     int json = 0, quiet = 0, npos;
-    uint64_t timeout = o.rpc_timeout_ms ? o.rpc_timeout_ms : 60000, window = o.rpc_window,
-             commit = 0, max_reorg = o.max_reorg, stop = UINT64_MAX; /* untouched: not given */
+    uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
+             stop = UINT64_MAX; /* untouched: not given */
     const struct cli_opt opts[] = {
         CLI_STRING("blocks", 0, &blocks, "DIR",
                    "directory with blk*.dat files (and xor.dat if present)"),

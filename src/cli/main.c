@@ -113,7 +113,7 @@ const char *cli_btc(uint64_t sat, char buf[32])
 {
     /* the one amount formatter; a u64 of satoshi needs at most 21 bytes */
     char t[CS_AMOUNT_STR_MAX];
-    size_t n = cs_amount_format_u64(t, cs_asset_native("btc"), sat, 0);
+    size_t n = cs_amount_format_u64(t, cs_btc_asset(), sat, 0);
     memcpy(buf, t, n + 1);
     return buf;
 }

@@ -51,8 +51,8 @@ struct cs_report_ctx {
     const char *attribution_mode; /* "cluster", "address", "none" */
     const char *attribution_note; /* one sentence, may be NULL */
     size_t tags_used;
-    const struct cs_asset *asset; /* what amounts are in; NULL: the native asset of the
-                                     store's chain (BTC) */
+    const struct cs_asset *asset; /* what amounts are in; NULL: cs_btc_asset() (a store
+                                     holds one chain today) */
 };
 
 /* The JSON result.  *out is malloc'd, NUL-terminated, ends with "\n"; the

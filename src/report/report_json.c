@@ -12,7 +12,7 @@
 
 const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c)
 {
-    return c->asset ? c->asset : cs_asset_native("btc"); /* the store holds one chain: btc */
+    return c->asset ? c->asset : cs_btc_asset(); /* a store holds one chain today: btc */
 }
 
 const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
