@@ -145,7 +145,7 @@ static int bench_ingest(int argc, char **argv)
         return 1;
     }
     struct cs_store *s;
-    if (cs_store_open(&s, db, CS_STORE_READ, NULL)) {
+    if (cs_store_open(&s, db, "btc", CS_STORE_READ, NULL)) {
         fprintf(stderr, "bench ingest: %s\n", cs_errmsg());
         return 1;
     }

@@ -98,7 +98,7 @@ int bench_trace(int argc, char **argv)
         db = dbdir;
     }
     struct cs_store *s;
-    if (cs_store_open(&s, db, CS_STORE_READ, NULL)) {
+    if (cs_store_open(&s, db, "btc", CS_STORE_READ, NULL)) {
         fprintf(stderr, "bench trace: %s\n", cs_errmsg());
         return 1;
     }

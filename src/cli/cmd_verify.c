@@ -34,7 +34,7 @@ int cmd_verify(int argc, char **argv)
     if (npos) return cli_usage("verify", "unexpected argument '%s'", argv[1]);
     struct cs_store *s;
     /* verify makes the full check itself, so open skips the sampled one */
-    int orc = cs_store_open(&s, db, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
+    int orc = cs_store_open(&s, db, "btc", CS_STORE_READ | CS_STORE_NOCHECK, NULL);
     if (orc) return cli_fail_err("verify", orc);
     for (int col = 0; col < CS_COL_COUNT; col++) {
         uint8_t h[32];

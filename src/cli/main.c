@@ -91,7 +91,7 @@ int cli_fail_err(const char *cmd, int rc)
 
 int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
 {
-    int rc = cs_store_open(s, db, CS_STORE_READ, NULL);
+    int rc = cs_store_open(s, db, "btc", CS_STORE_READ, NULL);
     if (rc) return cli_fail_err(cmd, rc);
     return 0;
 }

@@ -169,7 +169,7 @@ int cs_ingest_blkdir(const char *blocks_dir, const struct cs_ingest_opts *o,
         fprintf(stderr,
                 "ingest: %zu blocks (%.1f MB) in %zu files of %s, network %s, scanned in %.2f s\n",
                 d.n_ent, d.bytes / 1e6, d.n_files, blocks_dir, d.net->name, now() - t0);
-    if ((rc = cs_store_open(&s, o->db, CS_STORE_WRITE, d.net))) {
+    if ((rc = cs_store_open(&s, o->db, "btc", CS_STORE_WRITE, d.net))) {
         cs_blkdir_free(&d);
         return rc;
     }

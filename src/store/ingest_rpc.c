@@ -209,7 +209,7 @@ int cs_ingest_rpc(const struct cs_ingest_opts *o, struct cs_ingest_stats *st)
         }
     }
     struct cs_store *s;
-    if ((rc = cs_store_open(&s, o->db, CS_STORE_WRITE, net))) goto out_client;
+    if ((rc = cs_store_open(&s, o->db, "btc", CS_STORE_WRITE, net))) goto out_client;
     st->height_before = cs_store_height(s);
     struct cs_block_arena arena = {0};
     uint8_t *buf = NULL;

@@ -912,7 +912,7 @@ static int init_new(struct cs_store *s)
     return manifest_write(s);
 }
 
-int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
+int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, int mode,
                   const struct cs_netparams *net)
 {
     int rc;
@@ -924,7 +924,11 @@ int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
         s->col[c].fd = -1;
         s->sum[c].fd = -1;
     }
-    snprintf(s->dir, sizeof s->dir, "%s/btc", dbdir);
+    if (!chain || strcmp(chain, "btc")) { /* the one schema this engine holds today */
+        rc = cs_error(CS_EUSAGE, "chain '%s': this build stores only btc", chain ? chain : "");
+        goto fail;
+    }
+    snprintf(s->dir, sizeof s->dir, "%s/%s", dbdir, chain);
     if (mode == CS_STORE_WRITE) {
         if (mkdir(dbdir, 0755) && errno != EEXIST) {
             rc = cs_error(CS_EIO, "%s: mkdir: %s", dbdir, strerror(errno));

@@ -100,7 +100,7 @@ struct cs_store;
 /* CS_STORE_NOCHECK (with READ): skip the sampled checksum check at open. */
 enum { CS_STORE_READ = 0, CS_STORE_WRITE = 1, CS_STORE_NOCHECK = 2 };
 
-/* Opens DB/btc. A writer creates the directory if needed (net must then be
+/* Opens DB/CHAIN (only "btc" today). A writer creates the directory if needed (net must then be
  * given for a new store), takes an exclusive lock, and undoes any uncommitted
  * tail. A reader fails with CS_ENOTFOUND if there is no store; it never
  * repairs anything and can open a store a killed writer left (it sees the
@@ -109,7 +109,7 @@ enum { CS_STORE_READ = 0, CS_STORE_WRITE = 1, CS_STORE_NOCHECK = 2 };
  * partial last chunk (1 MiB at most), 2 random full chunks per column and 64
  * sampled entries of each in-place column (see cs_store_verify); failing that
  * is CS_ECORRUPT "store corrupt: FILE ...". */
-int cs_store_open(struct cs_store **out, const char *dbdir, int mode,
+int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, int mode,
                   const struct cs_netparams *net) CS_MUST_CHECK;
 void cs_store_close(struct cs_store *s);
 

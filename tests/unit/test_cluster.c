@@ -250,7 +250,7 @@ static void db_free(struct db *d)
 static void append(struct db *d, const struct chain *ch, int from, int to)
 {
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d->dir, CS_STORE_WRITE, cs_net_by_name("main")), 0);
+    assert_int_equal(cs_store_open(&s, d->dir, "btc", CS_STORE_WRITE, cs_net_by_name("main")), 0);
     struct cs_block_arena arena = {0};
     for (int i = from; i < to; i++) {
         struct cs_block blk;
@@ -268,7 +268,7 @@ static void append(struct db *d, const struct chain *ch, int from, int to)
 static void truncate_to(struct db *d, int64_t keep_height)
 {
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d->dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_open(&s, d->dir, "btc", CS_STORE_WRITE, NULL), 0);
     assert_int_equal(cs_store_truncate(s, keep_height), 0);
     cs_store_close(s);
 }
@@ -276,7 +276,7 @@ static void truncate_to(struct db *d, int64_t keep_height)
 static int cluster(struct db *d, const char *spec, struct cs_cluster_report *r)
 {
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d->dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, d->dir, "btc", CS_STORE_READ, NULL), 0);
     struct cs_cluster_opts o = {0};
     o.spec = spec;
     int rc = cs_cluster_update(s, d->dir, &o, r);
@@ -412,7 +412,7 @@ static void test_methods_2_1(void **state)
     assert_string_equal(r.state.spec, "multi-input,coinjoin:default");
 
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d.dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, d.dir, "btc", CS_STORE_READ, NULL), 0);
     struct cs_clusterdb *c;
     assert_int_equal(cs_clusterdb_open(&c, d.dir), 0);
     uint64_t behind;
@@ -619,7 +619,7 @@ static void test_reorg_and_spec(void **state)
     assert_non_null(strstr(r.reason, "heuristics changed"));
     assert_string_equal(r.state.spec, "multi-input,change:fresh+type+optimal,coinjoin:default");
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, c2.dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, c2.dir, "btc", CS_STORE_READ, NULL), 0);
     struct cs_clusterdb *c;
     assert_int_equal(cs_clusterdb_open(&c, c2.dir), 0);
     uint32_t w = addr_id(s, W), v = addr_id(s, V);
@@ -665,7 +665,7 @@ static void test_recovery(void **state)
     append(&d, &ch, 0, 4);
     /* interrupted after block 1: blocks 0-1 committed, the rest resumes */
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d.dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, d.dir, "btc", CS_STORE_READ, NULL), 0);
     int calls = 0;
     struct cs_cluster_opts o = {0};
     o.progress = stop_after_two;

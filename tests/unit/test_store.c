@@ -160,7 +160,7 @@ static void test_append_query(void **st)
     struct cs_store *s;
     uint8_t tip[32], cb0[32], spend[32];
     snprintf(dir, sizeof dir, "/tmp/cs-test-store.%d", (int)getpid());
-    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    assert_int_equal(cs_store_open(&s, dir, "btc", CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
     build_two(s, tip, cb0, spend);
     assert_int_equal(cs_store_commit(s), 0);
     const struct cs_counts *k = cs_store_counts(s);
@@ -199,7 +199,7 @@ static void test_atomic_append(void **st)
     struct cs_block b;
     struct cs_block_arena a = {0};
     uint8_t before[CS_COL_COUNT][32], after[CS_COL_COUNT][32];
-    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_open(&s, dir, "btc", CS_STORE_WRITE, NULL), 0);
     sums(s, before);
     const uint8_t *tip = cs_store_block(s, 1)->hash;
     uint8_t cb0[32];
@@ -247,7 +247,7 @@ static void test_snapshot_and_tail(void **st)
     struct cs_block b;
     struct cs_block_arena a = {0};
     uint8_t committed[CS_COL_COUNT][32], now[CS_COL_COUNT][32];
-    assert_int_equal(cs_store_open(&w, dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_open(&w, dir, "btc", CS_STORE_WRITE, NULL), 0);
     sums(w, committed);
     /* the writer spends key 3's output (b1 tx 1:0) without committing */
     blk_begin(&k, 2, 4);
@@ -260,7 +260,7 @@ static void test_snapshot_and_tail(void **st)
     assert_int_equal(cs_store_append_block(w, &b), 0);
     assert_int_equal(cs_store_spent_by(w, 2), 4);
     /* a reader sees the committed snapshot: output 2 unspent, 3 txs */
-    assert_int_equal(cs_store_open(&r, dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&r, dir, "btc", CS_STORE_READ, NULL), 0);
     assert_int_equal(cs_store_counts(r)->tx, 3);
     assert_int_equal(cs_store_spent_by(r, 2), CS_NONE64);
     uint64_t t;
@@ -268,7 +268,7 @@ static void test_snapshot_and_tail(void **st)
     cs_store_close(r);
     /* the writer goes away without committing: the tail is undone */
     cs_store_close(w);
-    assert_int_equal(cs_store_open(&r, dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&r, dir, "btc", CS_STORE_READ, NULL), 0);
     sums(r, now);
     assert_memory_equal(committed, now, sizeof now);
     assert_int_equal(cs_store_verify(r, 0, NULL, NULL), 0);
@@ -282,7 +282,7 @@ static void test_truncate_equals_fresh(void **st)
     struct cs_store *s, *f;
     uint8_t a1[CS_COL_COUNT][32], a2[CS_COL_COUNT][32], tip[32], cb0[32], spend[32];
     char fresh[300];
-    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_open(&s, dir, "btc", CS_STORE_WRITE, NULL), 0);
     assert_int_equal(cs_store_truncate(s, 0), 0);
     assert_int_equal(cs_store_counts(s)->blocks, 1);
     assert_int_equal(cs_store_spent_by(s, 0), CS_NONE64);
@@ -297,7 +297,7 @@ static void test_truncate_equals_fresh(void **st)
     sums(s, a1);
     cs_store_close(s);
     snprintf(fresh, sizeof fresh, "%s.fresh", dir);
-    assert_int_equal(cs_store_open(&f, fresh, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    assert_int_equal(cs_store_open(&f, fresh, "btc", CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
     build_two(f, tip, cb0, spend);
     assert_int_equal(cs_store_commit(f), 0);
     sums(f, a2);
@@ -305,7 +305,7 @@ static void test_truncate_equals_fresh(void **st)
     assert_memory_equal(a1, a2, sizeof a1);
     /* a rollback does not shrink files under a reader's longer snapshot: the
      * rows past the commit are zero, the file keeps its committed-before length */
-    assert_int_equal(cs_store_open(&s, dir, CS_STORE_WRITE, NULL), 0);
+    assert_int_equal(cs_store_open(&s, dir, "btc", CS_STORE_WRITE, NULL), 0);
     assert_int_equal(cs_store_truncate(s, 0), 0);
     cs_store_close(s);
     char path[400];
@@ -313,7 +313,7 @@ static void test_truncate_equals_fresh(void **st)
     snprintf(path, sizeof path, "%s/btc/tx.col", dir);
     assert_int_equal(stat(path, &stt), 0);
     assert_int_equal(stt.st_size, 3 * (off_t)sizeof(struct cs_txrec));
-    assert_int_equal(cs_store_open(&s, dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, dir, "btc", CS_STORE_READ, NULL), 0);
     assert_int_equal(cs_store_counts(s)->tx, 1);
     assert_int_equal(cs_store_verify(s, 0, NULL, NULL), 0);
     cs_store_close(s);
@@ -336,7 +336,7 @@ static void test_duplicate_txid(void **st)
     char d2[300];
     uint8_t zero[32] = {0}, tip[32];
     snprintf(d2, sizeof d2, "%s.dup", dir);
-    assert_int_equal(cs_store_open(&s, d2, CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    assert_int_equal(cs_store_open(&s, d2, "btc", CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
     blk_begin(&k, 0, 1); /* height 0, key 1 */
     blk_end(&k, zero, 0, &raw, &b, &a);
     assert_int_equal(cs_store_append_block(s, &b), 0);

@@ -234,7 +234,7 @@ static void model_store(struct model *m, struct db *d)
 {
     db_new(d);
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d->dir, CS_STORE_WRITE, cs_net_by_name("main")), 0);
+    assert_int_equal(cs_store_open(&s, d->dir, "btc", CS_STORE_WRITE, cs_net_by_name("main")), 0);
     struct cs_block_arena arena = {0};
     uint8_t prev[32] = {0};
     size_t t = 0;
@@ -281,7 +281,7 @@ static void model_store(struct model *m, struct db *d)
 static struct cs_store *open_ro(const struct db *d)
 {
     struct cs_store *s;
-    assert_int_equal(cs_store_open(&s, d->dir, CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&s, d->dir, "btc", CS_STORE_READ, NULL), 0);
     return s;
 }
 
