@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/hash.h"

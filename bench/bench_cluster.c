@@ -24,7 +24,7 @@
 
 #include "bench.h"
 #include "cluster/cluster.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/hash.h"

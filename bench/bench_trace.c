@@ -23,7 +23,7 @@
 
 #include "bench.h"
 #include "report/report.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 #include "store/store.h"
 #include "trace/trace.h"
 #include "util/codec.h"

@@ -8,7 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)

@@ -9,6 +9,7 @@
 #define CS_UTIL_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum {
     CS_OK = 0,

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "btc/blkfile.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 #include "store/store.h"
 #include "util/codec.h"
 

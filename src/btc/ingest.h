@@ -3,8 +3,8 @@
  * it goes.  Memory: the header index of the blk files (about 100 bytes a
  * block) plus one block; nothing grows with the number of transactions except
  * the store's own mmap'd indexes. */
-#ifndef CS_STORE_INGEST_H
-#define CS_STORE_INGEST_H
+#ifndef CS_BTC_INGEST_H
+#define CS_BTC_INGEST_H
 
 #include <signal.h>
 #include <stdint.h>

@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "btc/block.h"
-#include "store/ingest.h"
+#include "btc/ingest.h"
 #include "store/store.h"
 #include "util/codec.h"
 #include "util/http.h"
