@@ -27,6 +27,16 @@
  * intact.  Index slots whose id is past the committed counts are ignored by
  * lookups and reused by inserts, so indexes need no undo.
  *
+ * Widths: output and input ids, and every count, are 64-bit.  Three fields
+ * stay 32-bit to keep the rows small (spent.col 4 B/output, out.col 12 B,
+ * index slots 8 B): the spending tx id in spent.col and the txid index, and
+ * the address id in out.col, msig.col and the address index.  That is safe
+ * for Bitcoin because appends refuse to pass them (CS_ERANGE "more than
+ * 2^32-2 transactions" / "2^32-1 addresses"; never a silent wrap) and the
+ * chain is far below: about 1.2 billion transactions by 2025, under a third
+ * of 2^32.  A chain that can pass 2^32 rows (Ethereum: 2.8 billion
+ * transactions and more transfers) gets 64-bit ids in its own schema.
+ *
  * Readers open a snapshot: the counts in MANIFEST at open time.  Pointers
  * returned by cs_store_* accessors point into mappings and stay valid until
  * cs_store_close(), except in a writer, where any append may move them. */
