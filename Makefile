@@ -44,7 +44,7 @@ BANNED_EXEMPT :=
 BANNED_FLAGS := -include src/util/banned.h
 
 B       := $(BUILD)/$(MODE)
-LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/risk/*.c src/report/*.c src/evm/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/chain/*.c src/risk/*.c src/report/*.c src/evm/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 GEN_SRC := $(wildcard tools/gen/*.c)
 BENCH_SRC := $(wildcard bench/*.c)

@@ -31,8 +31,12 @@ int cli_fail_err(const char *cmd, int rc);
 /* Usage error: one stderr line, "chainsleuth CMD: MESSAGE (see chainsleuth CMD
  * --help)"; returns 2.  Defined in opt.c with the option parser. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Opens the store read-only, printing the error; returns 0 or 1. */
-int cli_open_store(const char *cmd, const char *db, struct cs_store **s);
+/* Checks --chain: 0, or prints one message and returns 2 for an unknown
+ * name (listing the known ones) and 1 for a chain this build cannot store. */
+int cli_check_chain(const char *cmd, const char *chain);
+/* Opens DB/CHAIN read-only, printing the error; returns 0, 1, or 2 for a bad
+ * --chain (see cli_check_chain). */
+int cli_open_store(const char *cmd, const char *db, const char *chain, struct cs_store **s);
 /* --json output: every JSON document a command prints goes through the writer
  * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
  * hold.  cli_json_begin starts a compact document on stdout (print nothing
@@ -43,6 +47,7 @@ int cli_json_end(const char *cmd, struct cs_json_writer *w);
 /* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
 /* Help line of every --db option. */
+#define CLI_HELP_CHAIN "chain to read (default btc; known: btc, eth)"
 #define CLI_HELP_DB "store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)"
 /* Default database directory: $CHAINSLEUTH_DB or ./chainsleuth.db */
 const char *cli_default_db(void);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "util/codec.h"
@@ -25,11 +26,12 @@ static int cmp_txe(const void *a, const void *b)
 
 int cmd_address(int argc, char **argv)
 {
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name;
     int json = 0, txs = 0, npos;
     uint64_t limit = 100;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "print the result as JSON"),
         CLI_FLAG("txs", 0, &txs, "list its transactions, newest first, with the net change"),
         CLI_U64("limit", 0, &limit, "N", 0, UINT64_MAX,
@@ -37,14 +39,18 @@ int cmd_address(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "address", "usage: chainsleuth address ADDR [--db DIR] [--json] [--txs] [--limit N]\n",
-        ABOUT,     opts,
-        NULL,      NULL};
+        "address",
+        "usage: chainsleuth address ADDR [--db DIR] [--chain NAME] [--json] [--txs] [--limit N]\n",
+        ABOUT,
+        opts,
+        NULL,
+        NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("address", "give one address");
     struct cs_store *s;
-    if (cli_open_store("address", db, &s)) return 1;
+    int orc_ = cli_open_store("address", db, chain, &s);
+    if (orc_) return orc_;
     const struct cs_netparams *net = cs_store_net(s);
     struct cs_addr a;
     uint64_t id;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "util/codec.h"
@@ -12,23 +13,28 @@ static const char ABOUT[] =
 
 int cmd_block(int argc, char **argv)
 {
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name;
     int json = 0, txs = 0, npos;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "print the block as JSON"),
         CLI_FLAG("txs", 0, &txs, "list the txids of its transactions"),
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "block", "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--json] [--txs]\n",
-        ABOUT,   opts,
-        NULL,    NULL};
+        "block",
+        "usage: chainsleuth block HEIGHT|HASH [--db DIR] [--chain NAME] [--json] [--txs]\n",
+        ABOUT,
+        opts,
+        NULL,
+        NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("block", "give one HEIGHT or HASH");
     struct cs_store *s;
-    if (cli_open_store("block", db, &s)) return 1;
+    int orc_ = cli_open_store("block", db, chain, &s);
+    if (orc_) return orc_;
     const char *arg = argv[1];
     uint64_t h;
     int rc = 0;

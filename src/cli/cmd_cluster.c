@@ -9,19 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cluster/cluster.h"
 
 #include "tags/tags.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth cluster [--db DIR] [--heuristics LIST] [--warn-share F] [--json]\n"
-    "                           [--export FILE.csv] [--full] [--quiet]\n";
+static const char USAGE[] = "usage: chainsleuth cluster [--db DIR] [--chain NAME] [--heuristics "
+                            "LIST] [--warn-share F] [--json]\n"
+                            "                           [--export FILE.csv] [--full] [--quiet]\n";
 
 static const char ABOUT[] =
     "Groups the store's addresses into clusters (entities) with union-find and stores\n"
-    "a cluster id per address in DIR/btc/cluster/ (cluster id = the smallest address\n"
+    "a cluster id per address in DIR/CHAIN/cluster/ (cluster id = the smallest address\n"
     "id in the cluster).  The first run covers the whole chain; later runs process\n"
     "only transactions ingested since, unless the heuristics changed, the store was\n"
     "rolled back below the clustered tip (reorg), or the last run did not finish:\n"
@@ -99,20 +100,20 @@ static int is_exchange(void *ctx, const struct cs_store *s, uint32_t addr)
     if (ad->type == CS_ADDR_MULTISIG || ad->type == CS_ADDR_OPRETURN || ad->type == CS_ADDR_NONSTD)
         return 0;
     cs_addr_format(ad, cs_store_net(s), a);
-    size_t n = cs_tagdb_lookup(tdb, "btc", a, t, 16);
+    size_t n = cs_tagdb_lookup(tdb, cs_store_chain(s), a, t, 16);
     for (size_t i = 0; i < n && i < 16; i++)
         if (t[i].category == CS_TAG_EXCHANGE) return 1;
     return 0;
 }
 
 /* Opens the tag table when it holds exchange tags; fingerprints it. */
-static struct cs_tagdb *open_exchange_tags(const char *db, char *id, size_t cap)
+static struct cs_tagdb *open_exchange_tags(const char *db, const char *chain, char *id, size_t cap)
 {
     struct cs_tagdb *tdb = NULL;
     if (cs_tagdb_open(db, 0, &tdb)) return NULL;
     size_t cursor = 0;
     struct cs_tag t;
-    struct cs_tag_filter f = {CS_TAG_EXCHANGE, "btc", NULL, NULL, NULL};
+    struct cs_tag_filter f = {CS_TAG_EXCHANGE, chain, NULL, NULL, NULL};
     if (!cs_tagdb_find(tdb, &f, &cursor, &t)) {
         cs_tagdb_close(tdb);
         return NULL;
@@ -248,7 +249,7 @@ static int print_report(const struct cs_cluster_report *r, const struct cs_store
 static int export_csv(const char *db, const struct cs_store *s, const char *path)
 {
     struct cs_clusterdb *c;
-    int rc = cs_clusterdb_open(&c, db);
+    int rc = cs_clusterdb_open(&c, db, cs_store_chain(s));
     if (rc) return cli_fail_err("cluster", rc);
     uint64_t behind;
     if ((rc = cs_clusterdb_check(c, s, &behind))) {
@@ -268,7 +269,8 @@ static int export_csv(const char *db, const struct cs_store *s, const char *path
 
 int cmd_cluster(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *spec = NULL, *export_path = NULL, *share_s = NULL;
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name, *spec = NULL,
+               *export_path = NULL, *share_s = NULL;
     int json = 0, quiet = 0, full = 0, npos;
     double warn_share = 0.05;
     const struct cli_opt opts[] = {
@@ -283,6 +285,7 @@ int cmd_cluster(int argc, char **argv)
         CLI_FLAG("json", 0, &json, "print the report as JSON"),
         CLI_FLAG("quiet", 0, &quiet, "no progress on stderr"),
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {"cluster", USAGE, ABOUT, opts, EPILOG, NULL};
@@ -302,7 +305,8 @@ int cmd_cluster(int argc, char **argv)
     if (export_path && json && !strcmp(export_path, "-"))
         return cli_usage("cluster", "--export - and --json both write to stdout");
     struct cs_store *s;
-    if (cli_open_store("cluster", db, &s)) return 1;
+    int orc_ = cli_open_store("cluster", db, chain, &s);
+    if (orc_) return orc_;
 
     struct cs_cluster_opts o = {0};
     o.spec = spec;
@@ -311,7 +315,7 @@ int cmd_cluster(int argc, char **argv)
     o.progress = on_progress;
     o.progress_ctx = &pr;
     char tags_id[128];
-    struct cs_tagdb *tdb = open_exchange_tags(db, tags_id, sizeof tags_id);
+    struct cs_tagdb *tdb = open_exchange_tags(db, chain, tags_id, sizeof tags_id);
     if (tdb) {
         o.is_exchange = is_exchange;
         o.exchange_ctx = tdb;

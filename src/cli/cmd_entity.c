@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cluster/cluster.h"
@@ -14,8 +15,8 @@
 #include "tags/tags.h"
 
 static const char USAGE[] =
-    "usage: chainsleuth entity ADDR|CLUSTER_ID [--db DIR] [--json] [--limit N]\n"
-    "       chainsleuth entity ADDR --why ADDR2 [--db DIR] [--json]\n";
+    "usage: chainsleuth entity ADDR|CLUSTER_ID [--db DIR] [--chain NAME] [--json] [--limit N]\n"
+    "       chainsleuth entity ADDR --why ADDR2 [--db DIR] [--chain NAME] [--json]\n";
 
 static const char ABOUT[] =
     "Shows the cluster (entity) of an address, or the cluster with that id (a cluster\n"
@@ -94,7 +95,7 @@ static void entity_tags(const char *db, const struct cs_store *s, const uint32_t
             ad->type == CS_ADDR_NONSTD)
             continue;
         cs_addr_format(ad, cs_store_net(s), a);
-        size_t k = cs_tagdb_lookup(tdb, "btc", a, t, 64);
+        size_t k = cs_tagdb_lookup(tdb, cs_store_chain(s), a, t, 64);
         if (k > 64) k = 64;
         if (!k) continue;
         ts->tagged++;
@@ -378,11 +379,12 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
 
 int cmd_entity(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *why = NULL;
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name, *why = NULL;
     int json = 0, npos;
     uint64_t limit = 10;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "machine-readable output"),
         CLI_U64("limit", 0, &limit, "N", 0, UINT32_MAX,
                 "largest members to list (default 10, 0 = none)"),
@@ -401,9 +403,10 @@ int cmd_entity(int argc, char **argv)
     if (why && all_digits(arg))
         return cli_usage("entity", "--why needs an address, not a cluster id");
     struct cs_store *s;
-    if (cli_open_store("entity", db, &s)) return 1;
+    int orc_ = cli_open_store("entity", db, chain, &s);
+    if (orc_) return orc_;
     struct cs_clusterdb *cdb;
-    int rc = cs_clusterdb_open(&cdb, db);
+    int rc = cs_clusterdb_open(&cdb, db, chain);
     if (rc) {
         cs_store_close(s);
         if (rc == CS_ENOTFOUND)

@@ -82,10 +82,9 @@ int cmd_ingest(int argc, char **argv)
         EPILOG,   NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
-    if (npos < 1 || strcmp(argv[1], "btc") != 0)
-        return cli_usage(
-            "ingest",
-            "the first argument is the chain: `ingest btc ...` (EVM ingest is not built yet)");
+    if (npos < 1) return cli_usage("ingest", "the first argument is the chain: `ingest btc ...`");
+    int crc = cli_check_chain("ingest", argv[1]);
+    if (crc) return crc;
     if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);
     o.rpc_timeout_ms = (unsigned)timeout;
     o.rpc_window = (unsigned)window;

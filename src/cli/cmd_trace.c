@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "report/report.h"
@@ -19,9 +20,9 @@
 #include "util/hash.h"
 #include "util/json.h"
 
-static const char USAGE[] =
-    "usage: chainsleuth trace [--db DIR] SEEDS --policy P [options] [--json | --csv | --dot |\n"
-    "                         --html FILE]\n";
+static const char USAGE[] = "usage: chainsleuth trace [--db DIR] [--chain NAME] SEEDS --policy P "
+                            "[options] [--json | --csv | --dot |\n"
+                            "                         --html FILE]\n";
 
 static const char ABOUT[] =
     "Follows tainted coins through the chain in the store: forward (where did they\n"
@@ -131,7 +132,8 @@ static char *command_line(int argc, char **argv)
 
 int cmd_trace(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *address = NULL, *label = NULL, *html = NULL;
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name, *address = NULL,
+               *label = NULL, *html = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
     int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
@@ -140,6 +142,7 @@ int cmd_trace(int argc, char **argv)
     uint64_t min_amount = 0, max_hops = CS_TRACE_UNLIMITED, v;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_LIST("tx", 0, &txlist, "TXID[:VOUT]",
                  "seed: that output, or without :VOUT every output of the\n"
                  "transaction (forward: all it paid out; backward: where all\n"
@@ -274,8 +277,7 @@ int cmd_trace(int argc, char **argv)
     size_t json_len = 0, params_len = 0, dot_len = 0, svg_len = 0;
     char note[600] = "";
     FILE *hf = NULL;
-    if (cli_open_store("trace", db, &s)) {
-        rc = 1;
+    if ((rc = cli_open_store("trace", db, chain, &s))) {
         goto out;
     }
     for (size_t i = 0; i < ntxs; i++) {
@@ -320,7 +322,7 @@ int cmd_trace(int argc, char **argv)
         for (size_t i = 0; i < ntag; i++) {
             struct cs_tag t;
             cs_tagdb_get(tdb, i, &t);
-            if (strcasecmp(t.label, label) || strcmp(t.chain, "btc")) continue;
+            if (strcasecmp(t.label, label) || strcmp(t.chain, cs_store_chain(s))) continue;
             matched++;
             struct cs_addr a;
             uint64_t id;

@@ -1,6 +1,7 @@
 /* cmd_tx.c — `chainsleuth tx TXID`: a transaction as the store holds it. */
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "util/codec.h"
@@ -11,15 +12,17 @@ static const char ABOUT[] =
 
 int cmd_tx(int argc, char **argv)
 {
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name;
     int json = 0, npos;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "print the transaction as JSON"),
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "tx", "usage: chainsleuth tx TXID [--db DIR] [--json]\n", ABOUT, opts, NULL, NULL};
+        "tx", "usage: chainsleuth tx TXID [--db DIR] [--chain NAME] [--json]\n", ABOUT, opts, NULL,
+        NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("tx", "give one TXID");
@@ -27,7 +30,8 @@ int cmd_tx(int argc, char **argv)
     if (cs_unhex_rev32(id, argv[1]))
         return cli_usage("tx", "'%s' is not a 64-digit hex txid", argv[1]);
     struct cs_store *s;
-    if (cli_open_store("tx", db, &s)) return 1;
+    int orc_ = cli_open_store("tx", db, chain, &s);
+    if (orc_) return orc_;
     uint64_t t;
     if (cs_store_find_tx(s, id, &t)) {
         cs_store_close(s);

@@ -1,6 +1,7 @@
 /* cmd_verify.c — `chainsleuth verify`: consistency check and column checksums. */
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "util/codec.h"
@@ -15,10 +16,11 @@ static const char ABOUT[] =
 
 int cmd_verify(int argc, char **argv)
 {
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name;
     int only = 0, quick = 0, npos;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("checksums-only", 0, &only, "print the column checksums, check nothing"),
         CLI_FLAG("quick", 0, &quick,
                  "only the sampled checks (partial last chunks, 1,024 entries of the\n"
@@ -26,15 +28,20 @@ int cmd_verify(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "verify", "usage: chainsleuth verify [--db DIR] [--checksums-only] [--quick]\n",
-        ABOUT,    opts,
-        NULL,     NULL};
+        "verify",
+        "usage: chainsleuth verify [--db DIR] [--chain NAME] [--checksums-only] [--quick]\n",
+        ABOUT,
+        opts,
+        NULL,
+        NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos) return cli_usage("verify", "unexpected argument '%s'", argv[1]);
     struct cs_store *s;
     /* verify makes the full check itself, so open skips the sampled one */
-    int orc = cs_store_open(&s, db, "btc", CS_STORE_READ | CS_STORE_NOCHECK, NULL);
+    int orc = cli_check_chain("verify", chain);
+    if (orc) return orc;
+    orc = cs_store_open(&s, db, chain, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
     if (orc) return cli_fail_err("verify", orc);
     for (int col = 0; col < CS_COL_COUNT; col++) {
         uint8_t h[32];

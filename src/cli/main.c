@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/chain.h"
 #include "cli/cli.h"
 #include "util/amount.h"
 #include "util/error.h"
@@ -89,9 +90,20 @@ int cli_fail_err(const char *cmd, int rc)
     return cli_fail(cmd, "%s", rc ? cs_errmsg() : "failed");
 }
 
-int cli_open_store(const char *cmd, const char *db, struct cs_store **s)
+int cli_check_chain(const char *cmd, const char *chain)
 {
-    int rc = cs_store_open(s, db, "btc", CS_STORE_READ, NULL);
+    const struct cs_chain *c;
+    int rc = cs_chain_storable(chain, &c);
+    if (rc == CS_EUSAGE) return cli_usage(cmd, "%s", cs_errmsg());
+    if (rc) return cli_fail_err(cmd, rc);
+    return 0;
+}
+
+int cli_open_store(const char *cmd, const char *db, const char *chain, struct cs_store **s)
+{
+    int rc = cli_check_chain(cmd, chain);
+    if (rc) return rc;
+    rc = cs_store_open(s, db, chain, CS_STORE_READ, NULL);
     if (rc) return cli_fail_err(cmd, rc);
     return 0;
 }

@@ -108,12 +108,12 @@ int cs_cluster_spec_format(const struct cs_cluster_spec *spec, char *out, size_t
 
 static void cl_path(const char *dbdir, const char *name, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/btc/cluster%s%s", dbdir, *name ? "/" : "", name);
+    snprintf(out, cap, "%s/cluster%s%s", dbdir, *name ? "/" : "", name);
 }
 
 static int io_err(const char *dbdir, const char *name, const char *what)
 {
-    return cs_error(CS_EIO, "%s/btc/cluster/%s: %s: %s", dbdir, name, what, strerror(errno));
+    return cs_error(CS_EIO, "%s/cluster/%s: %s: %s", dbdir, name, what, strerror(errno));
 }
 
 static int state_write(const char *dbdir, const struct cs_cluster_state *st)
@@ -155,7 +155,7 @@ static int parse_u64(const char *s, uint64_t *v)
     return 0;
 }
 
-int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st)
+static int state_read(const char *dbdir, struct cs_cluster_state *st)
 {
     char p[4200], buf[4096];
     memset(st, 0, sizeof *st);
@@ -172,16 +172,16 @@ int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st)
     if (n < 0) return io_err(dbdir, "CLUSTER_STATE", "read");
     buf[n] = 0;
     if ((size_t)n == sizeof buf - 1 || strlen(buf) != (size_t)n)
-        return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: not a state file", dbdir);
+        return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: not a state file", dbdir);
     char *ck = strstr(buf, "checksum ");
     if (!ck || (ck != buf && ck[-1] != '\n'))
-        return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: no checksum line", dbdir);
+        return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: no checksum line", dbdir);
     uint8_t h[32];
     char hex[65];
     cs_sha256(buf, (size_t)(ck - buf), h);
     cs_hex(hex, h, 32);
     if (strncmp(ck + 9, hex, 64) != 0 || (ck[73] != '\n' && ck[73] != 0))
-        return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: checksum mismatch at byte %ld",
+        return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: checksum mismatch at byte %ld",
                         dbdir, (long)(ck - buf));
     *ck = 0;
     int fmt = -1, have = 0;
@@ -251,19 +251,25 @@ int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st)
         have++;
     }
     if (fmt != CS_CLUSTER_FORMAT)
-        return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: format %d, this build reads %d",
+        return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: format %d, this build reads %d",
                         dbdir, fmt, CS_CLUSTER_FORMAT);
     if (!st->network[0] || !st->spec[0] || !st->tags[0] || st->addr == 0 ||
         st->addr > (uint64_t)CS_UF_MAX_N || st->evidence >= st->addr)
-        return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: missing or impossible fields",
+        return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: missing or impossible fields",
                         dbdir);
     return 0;
 bad:
-    return cs_error(CS_ECORRUPT, "%s/btc/cluster/CLUSTER_STATE: cannot parse line %d", dbdir,
-                    have + 1);
+    return cs_error(CS_ECORRUPT, "%s/cluster/CLUSTER_STATE: cannot parse line %d", dbdir, have + 1);
 }
 
 /* ---------------- mmap'd u32 columns ---------------- */
+
+int cs_cluster_state_read(const char *dbdir, const char *chain, struct cs_cluster_state *st)
+{
+    char cdir[4200];
+    snprintf(cdir, sizeof cdir, "%s/%s", dbdir, chain);
+    return state_read(cdir, st);
+}
 
 struct u32col {
     int fd;
@@ -767,13 +773,15 @@ static int decide(struct run *R, const struct cs_cluster_state *old, int old_rc,
     return 0;
 }
 
-int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_cluster_opts *o,
+int cs_cluster_update(struct cs_store *s, const char *db, const struct cs_cluster_opts *o,
                       struct cs_cluster_report *r)
 {
     struct cs_cluster_opts defaults = {0};
     if (!o) o = &defaults;
     memset(r, 0, sizeof *r);
     double t_start = now_s();
+    char dbdir[4200]; /* DB/CHAIN: cluster state lives in its cluster/ folder */
+    snprintf(dbdir, sizeof dbdir, "%s/%s", db, cs_store_chain(s));
     struct run R;
     memset(&R, 0, sizeof R);
     R.s = s;
@@ -811,12 +819,11 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
     if (lockfd < 0) return io_err(dbdir, "LOCK", "open");
     if (flock(lockfd, LOCK_EX | LOCK_NB)) {
         close(lockfd);
-        return cs_error(CS_ELOCKED, "%s/btc/cluster: another chainsleuth cluster is running",
-                        dbdir);
+        return cs_error(CS_ELOCKED, "%s/cluster: another chainsleuth cluster is running", dbdir);
     }
 
     struct cs_cluster_state old;
-    int old_rc = cs_cluster_state_read(dbdir, &old);
+    int old_rc = state_read(dbdir, &old);
     char errmsg[200];
     snprintf(errmsg, sizeof errmsg, "%s", old_rc ? cs_errmsg() : "");
     if (old_rc && old_rc != CS_ENOTFOUND && old_rc != CS_ECORRUPT) goto fail_early;

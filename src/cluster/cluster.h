@@ -1,7 +1,7 @@
 /* cluster.h — address clustering over the store: the persistent cluster-id
  * column, its incremental update, and the reader side (`entity`, `--why`).
  *
- * Files in DB/btc/cluster/ (little-endian host order, like the store):
+ * Files in DB/CHAIN/cluster/ (little-endian host order, like the store):
  *   parent.u32      union-find parent per address id (writer state)
  *   size.u32        union-find set size per address id (valid at roots)
  *   cid.u32         cluster id per address id = smallest address id of its
@@ -86,10 +86,11 @@ struct cs_cluster_state {
  * same struct format identically.  Returns 0 or CS_ERANGE if cap is too small. */
 int cs_cluster_spec_format(const struct cs_cluster_spec *spec, char *out, size_t cap) CS_MUST_CHECK;
 
-/* Reads DB/btc/cluster/CLUSTER_STATE.  Returns 0, CS_ENOTFOUND (no state:
+/* Reads DB/CHAIN/cluster/CLUSTER_STATE.  Returns 0, CS_ENOTFOUND (no state:
  * "run chainsleuth cluster first"), CS_ECORRUPT (bad checksum or syntax) or
  * CS_EIO.  O(1). */
-int cs_cluster_state_read(const char *dbdir, struct cs_cluster_state *st) CS_MUST_CHECK;
+int cs_cluster_state_read(const char *dbdir, const char *chain,
+                          struct cs_cluster_state *st) CS_MUST_CHECK;
 
 /* ---- writer ---- */
 
@@ -137,12 +138,13 @@ int cs_cluster_update(struct cs_store *s, const char *dbdir, const struct cs_clu
 
 struct cs_clusterdb;
 
-/* Opens the committed clustering of dbdir: reads the state and mmaps
+/* Opens the committed clustering of chain in dbdir (DB/CHAIN/cluster/): reads the state and mmaps
  * cid.u32 and evidence.col (a consistent snapshot, see PUBLISH.lock).
  * Returns 0, CS_ENOTFOUND with "run chainsleuth cluster first" when there is
  * none, CS_ECORRUPT when the state is damaged, dirty-while-publishing or does
  * not match the files, CS_EIO. */
-int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir) CS_MUST_CHECK;
+int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir,
+                      const char *chain) CS_MUST_CHECK;
 void cs_clusterdb_close(struct cs_clusterdb *c);
 /* The state the snapshot belongs to; valid until close. */
 const struct cs_cluster_state *cs_clusterdb_state(const struct cs_clusterdb *c);

@@ -27,10 +27,11 @@ struct cs_clusterdb {
     size_t ev_len;
 };
 
-static int map_file(const char *dbdir, const char *name, size_t want, const void **out, size_t *len)
+static int map_file(const char *dbdir, const char *chain, const char *name, size_t want,
+                    const void **out, size_t *len)
 {
     char p[4200];
-    snprintf(p, sizeof p, "%s/btc/cluster/%s", dbdir, name);
+    snprintf(p, sizeof p, "%s/%s/cluster/%s", dbdir, chain, name);
     *out = NULL;
     *len = 0;
     int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -59,11 +60,11 @@ static int map_file(const char *dbdir, const char *name, size_t want, const void
     return 0;
 }
 
-int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir)
+int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir, const char *chain)
 {
     char p[4200];
     *out = NULL;
-    snprintf(p, sizeof p, "%s/btc/cluster/PUBLISH.lock", dbdir);
+    snprintf(p, sizeof p, "%s/%s/cluster/PUBLISH.lock", dbdir, chain);
     int lfd = open(p, O_RDONLY | O_CLOEXEC);
     if (lfd < 0) {
         if (errno == ENOENT)
@@ -74,7 +75,7 @@ int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir)
     while (flock(lfd, LOCK_SH) && errno == EINTR) {
     }
     struct cs_clusterdb *c = cs_xcalloc(1, sizeof *c);
-    int rc = cs_cluster_state_read(dbdir, &c->st);
+    int rc = cs_cluster_state_read(dbdir, chain, &c->st);
     if (rc) goto fail;
     if (c->st.publishing) {
         rc = cs_error(CS_ECORRUPT,
@@ -84,9 +85,10 @@ int cs_clusterdb_open(struct cs_clusterdb **out, const char *dbdir)
         goto fail;
     }
     const void *m;
-    if ((rc = map_file(dbdir, "cid.u32", (size_t)c->st.addr * 4, &m, &c->cid_len))) goto fail;
+    if ((rc = map_file(dbdir, chain, "cid.u32", (size_t)c->st.addr * 4, &m, &c->cid_len)))
+        goto fail;
     c->cid = m;
-    if ((rc = map_file(dbdir, "evidence.col", (size_t)c->st.evidence * 12, &m, &c->ev_len)))
+    if ((rc = map_file(dbdir, chain, "evidence.col", (size_t)c->st.evidence * 12, &m, &c->ev_len)))
         goto fail;
     c->ev = m;
     flock(lfd, LOCK_UN);

@@ -55,6 +55,7 @@ struct sums {
 
 struct cs_store {
     char dir[4096];
+    char chain[16]; /* the chain's folder name under DB */
     int mode;
     const struct cs_counts *vis; /* what accessors may touch: committed (reader) or cur (writer) */
     int have_sums;               /* MANIFEST carries checksums (format 2) */
@@ -928,6 +929,7 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
         rc = cs_error(CS_EUSAGE, "chain '%s': this build stores only btc", chain ? chain : "");
         goto fail;
     }
+    snprintf(s->chain, sizeof s->chain, "%s", chain);
     snprintf(s->dir, sizeof s->dir, "%s/%s", dbdir, chain);
     if (mode == CS_STORE_WRITE) {
         if (mkdir(dbdir, 0755) && errno != EEXIST) {
@@ -1071,6 +1073,10 @@ void cs_store_close(struct cs_store *s)
 const struct cs_counts *cs_store_counts(const struct cs_store *s)
 {
     return s->mode == CS_STORE_WRITE ? &s->cur : &s->committed;
+}
+const char *cs_store_chain(const struct cs_store *s)
+{
+    return s->chain;
 }
 const struct cs_netparams *cs_store_net(const struct cs_store *s)
 {

@@ -1,16 +1,14 @@
 /* store.h — the chainsleuth store: append-only mmap'd columns, file-backed hash
  * indexes and an atomically committed MANIFEST (DESIGN.md "The store").
  *
- * Layout of DB/btc/: one file per column, fixed-width little-endian records,
- * row ids dense from 0 (tx id, input id, output id, address id):
- *   blk.col      struct cs_blockrec   per block, height = row id
- *   tx.col       struct cs_txrec      per transaction, chain order
- *   txid.col     32 bytes             txid (internal byte order)
- *   in.col       struct cs_inrec      per input: spent output id, nSequence
- *   out.col      struct cs_outrec     per output: value, address id
- *   spent.col    u32                  per output: spending tx id + 1, 0 = unspent  (in place)
- *   outnext.col  u64                  per output: previous output of its address + 1 (0 = none)
- *   addr.col     struct cs_addr       per address (36 bytes); row 0 is reserved (zero)
+ * Layout of DB/CHAIN/ (DB/btc/ for Bitcoin): one file per column, fixed-width little-endian
+ * records, row ids dense from 0 (tx id, input id, output id, address id): blk.col      struct
+ * cs_blockrec   per block, height = row id tx.col       struct cs_txrec      per transaction, chain
+ * order txid.col     32 bytes             txid (internal byte order) in.col       struct cs_inrec
+ * per input: spent output id, nSequence out.col      struct cs_outrec     per output: value,
+ * address id spent.col    u32                  per output: spending tx id + 1, 0 = unspent  (in
+ * place) outnext.col  u64                  per output: previous output of its address + 1 (0 =
+ * none) addr.col     struct cs_addr       per address (36 bytes); row 0 is reserved (zero)
  *   addrhead.col u64                  per address: its newest output id + 1 (in place)
  *   msig.col     struct cs_msigrec    bare-multisig pseudo-address -> key address links
  *   txid.idx, addr.idx                open-addressing hash indexes (tag, id+1)
@@ -128,7 +126,7 @@ void cs_store_close(struct cs_store *s);
  * is recorded in the store (sticky) and the accessor answers with an all-zero
  * row or CS_NONE64, so walks end; callers must check cs_store_status() before
  * they trust what they computed.  It returns 0 or CS_ECORRUPT with "store
- * corrupt: DB/btc/FILE row N: what" as the message. */
+ * corrupt: DB/CHAIN/FILE row N: what" as the message. */
 int cs_store_status(const struct cs_store *s) CS_MUST_CHECK;
 /* The first such corruption any store met in this thread, or NULL (the CLI
  * checks it once more when a command ends). */
@@ -139,6 +137,8 @@ int cs_store_has_checksums(const struct cs_store *s);
 
 /* Snapshot counts and tip. */
 const struct cs_counts *cs_store_counts(const struct cs_store *s);
+/* The chain this store holds ("btc"): its folder under DB. */
+const char *cs_store_chain(const struct cs_store *s);
 const struct cs_netparams *cs_store_net(const struct cs_store *s);
 /* Height of the tip, -1 when empty. */
 int64_t cs_store_height(const struct cs_store *s);

@@ -238,7 +238,7 @@ int cs_attrib_open(struct cs_attrib **out, const struct cs_store *s, const char 
         return cs_error_prefix(rc, "attribution: ");
     }
     if (want_cluster) {
-        rc = cs_clusterdb_open(&a->cdb, dbdir);
+        rc = cs_clusterdb_open(&a->cdb, dbdir, cs_store_chain(s));
         if (rc == 0) {
             uint64_t behind = 0;
             if (cs_clusterdb_check(a->cdb, s, &behind)) {
@@ -282,7 +282,7 @@ int cs_attrib_open(struct cs_attrib **out, const struct cs_store *s, const char 
         a->tags_read++;
         struct cs_addr ad;
         uint64_t id;
-        if (strcmp(t.chain, "btc") || !net || cs_addr_parse(t.address, net, &ad) ||
+        if (strcmp(t.chain, cs_store_chain(s)) || !net || cs_addr_parse(t.address, net, &ad) ||
             cs_store_find_addr(s, &ad, &id) || id == 0 || id >= naddr || id >= UINT32_MAX) {
             a->tags_skipped++;
             continue;

@@ -20,8 +20,9 @@
  *    mixer, bridge, exchange, then enum order), then the others in that
  *    order; then the higher confidence; then the smaller label (bytewise);
  *    then the smaller source.
- *  - Only tags of chain "btc" whose address parses for the store's network
- *    and occurs in the store are used; the others are counted as skipped.
+ *  - Only tags of the store's chain (cs_store_chain) whose address parses for
+ *    the store's network
+ *    and that occur in the store are used; the others are counted as skipped.
  *
  * Ownership: a struct cs_attrib owns copies of every string it reports and
  * keeps the cluster snapshot mapped until cs_attrib_free(); it borrows
@@ -55,7 +56,7 @@ struct cs_attrib;
 /* Builds the attribution table for store snapshot s in database directory
  * dbdir: reads DIR/tags/tags.tsv (missing: mode NONE) and, if want_cluster
  * and a committed clustering exists and still matches the store, maps
- * DIR/btc/cluster (mode CLUSTER); otherwise mode ADDRESS.  prefer_mask has
+ * DIR/CHAIN/cluster (mode CLUSTER); otherwise mode ADDRESS.  prefer_mask has
  * bit (1 << category) set for the categories that should win inside a
  * cluster (normally the --stop-at set).  note (may be NULL) receives one
  * human sentence on what was used and why ("no clustering found: run

@@ -798,7 +798,6 @@ fail:
     return rc;
 }
 
-
 /* A batch reply: an array of replies matched to the requests by id. */
 static int interpret_batch(struct cs_rpc_client *c, struct xfer *x, const char *tries,
                            struct cs_json_doc *doc, const struct cs_json *results[])

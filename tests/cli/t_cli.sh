@@ -68,6 +68,25 @@ eq "$e2" "$e1" "--db=DIR and --db DIR"
 "$GENBIN" --out "$T/gen" --txs 1000 --seed 5 --quiet >/dev/null 2>&1 || fail "chainsleuth-gen"
 "$BIN" ingest btc --blocks "$T/gen/blocks" --db "$T/db" >/dev/null 2>&1 || fail "ingest"
 "$BIN" cluster --db "$T/db" --quiet >/dev/null 2>&1 || fail "cluster"
+# --chain: an unknown name is a usage error naming the known chains; a known
+# chain this build does not store is a plain error; info lists the chains
+txid=$("$BIN" block 1 --db "$T/db" --json --txs | jq_ "j['txs'][0]") || fail "block 1"
+caddr=$("$BIN" tx "$txid" --db "$T/db" --json | jq_ "j['outputs'][0]['address']") || fail "tx"
+for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $txid:0 --policy poison" "entity $caddr"; do
+    "$BIN" $c --db "$T/db" --chain doge >"$T/out" 2>"$T/err"; r=$?
+    eq "$r" 2 "$c --chain doge exit code"
+    eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "$c --chain doge: stderr lines ($(cat "$T/err"))"
+    grep -q "unknown chain 'doge' (known: btc, eth)" "$T/err" || fail "$c --chain doge: $(cat "$T/err")"
+    "$BIN" $c --db "$T/db" --chain eth >"$T/out" 2>"$T/err"; r=$?
+    eq "$r" 1 "$c --chain eth exit code"
+    eq "$(cat "$T/err")" "chainsleuth ${c%% *}: chain eth: not stored by this build yet" "$c --chain eth message"
+done
+eq "$(rc "$BIN" ingest doge --db "$T/db")" 2 "ingest doge exit code"
+"$BIN" info --db "$T/db" --json >"$T/info.json" || fail "info --json"
+eq "$(jq_ "sorted(j['chains'])" <"$T/info.json")" "['btc']" "info --json chains"
+eq "$(jq_ "j['chains']['btc']['txs']" <"$T/info.json")" \
+    "$("$BIN" info --db "$T/db" --chain btc --json | jq_ "j['chains']['btc']['txs']")" "info --chain btc txs"
+"$BIN" info --db "$T/db" | head -n 1 | grep -q '^chain      btc (main)$' || fail "info text: $("$BIN" info --db "$T/db" | head -n 1)"
 addr=$("$BIN" block 1 --db "$T/db" --json --txs | jq_ "j['txs'][0]") || fail "block 1"
 addr=$("$BIN" tx "$addr" --db "$T/db" --json | jq_ "j['outputs'][0]['address']") || fail "tx"
 printf 'address,label,category,source\n%s,bad\377label,scam,t_cli\n' "$addr" >"$T/ff.csv"

@@ -389,10 +389,10 @@ static void test_no_clustering(void **state)
     db_new(&d);
     append(&d, &ch, 0, 2);
     struct cs_clusterdb *c;
-    assert_int_equal(cs_clusterdb_open(&c, d.dir), CS_ENOTFOUND);
+    assert_int_equal(cs_clusterdb_open(&c, d.dir, "btc"), CS_ENOTFOUND);
     assert_non_null(strstr(cs_errmsg(), "run chainsleuth cluster first"));
     struct cs_cluster_state st;
-    assert_int_equal(cs_cluster_state_read(d.dir, &st), CS_ENOTFOUND);
+    assert_int_equal(cs_cluster_state_read(d.dir, "btc", &st), CS_ENOTFOUND);
     db_free(&d);
 }
 
@@ -414,7 +414,7 @@ static void test_methods_2_1(void **state)
     struct cs_store *s;
     assert_int_equal(cs_store_open(&s, d.dir, "btc", CS_STORE_READ, NULL), 0);
     struct cs_clusterdb *c;
-    assert_int_equal(cs_clusterdb_open(&c, d.dir), 0);
+    assert_int_equal(cs_clusterdb_open(&c, d.dir, "btc"), 0);
     uint64_t behind;
     assert_int_equal(cs_clusterdb_check(c, s, &behind), 0);
     assert_int_equal(behind, 0);
@@ -621,7 +621,7 @@ static void test_reorg_and_spec(void **state)
     struct cs_store *s;
     assert_int_equal(cs_store_open(&s, c2.dir, "btc", CS_STORE_READ, NULL), 0);
     struct cs_clusterdb *c;
-    assert_int_equal(cs_clusterdb_open(&c, c2.dir), 0);
+    assert_int_equal(cs_clusterdb_open(&c, c2.dir, "btc"), 0);
     uint32_t w = addr_id(s, W), v = addr_id(s, V);
     assert_int_equal(cs_clusterdb_cid(c, v), w);
     /* tx1/tx2/tx4 have one output: fresh and type cannot rule anything out
@@ -676,7 +676,7 @@ static void test_recovery(void **state)
     assert_int_equal(r.state.dirty, 0);
     cs_store_close(s);
     struct cs_cluster_state st;
-    assert_int_equal(cs_cluster_state_read(d.dir, &st), 0);
+    assert_int_equal(cs_cluster_state_read(d.dir, "btc", &st), 0);
     assert_int_equal(st.blocks, 2);
     assert_int_equal(cluster(&d, NULL, &r), 0);
     assert_int_equal(r.full, 0);
@@ -694,11 +694,11 @@ static void test_recovery(void **state)
     /* ... or while publishing: readers refuse, the writer recomputes */
     edit_state(&d, "publishing 0", "publishing 1");
     struct cs_clusterdb *c;
-    assert_int_equal(cs_clusterdb_open(&c, d.dir), CS_ECORRUPT);
+    assert_int_equal(cs_clusterdb_open(&c, d.dir, "btc"), CS_ECORRUPT);
     edit_state(&d, "dirty 0", "dirty 1");
     assert_int_equal(cluster(&d, NULL, &r), 0);
     assert_int_equal(r.full, 1);
-    assert_int_equal(cs_clusterdb_open(&c, d.dir), 0);
+    assert_int_equal(cs_clusterdb_open(&c, d.dir, "btc"), 0);
     cs_clusterdb_close(c);
 
     /* a flipped byte: checksum mismatch */
@@ -708,7 +708,7 @@ static void test_recovery(void **state)
     assert_true(fd >= 0);
     assert_int_equal(pwrite(fd, "X", 1, 25), 1);
     close(fd);
-    assert_int_equal(cs_cluster_state_read(d.dir, &st), CS_ECORRUPT);
+    assert_int_equal(cs_cluster_state_read(d.dir, "btc", &st), CS_ECORRUPT);
     assert_int_equal(cluster(&d, NULL, &r), 0);
     assert_int_equal(r.full, 1);
     assert_non_null(strstr(r.reason, "unreadable"));

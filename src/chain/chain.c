@@ -1,0 +1,55 @@
+/* chain.c — the chain registry (see chain.h). */
+#include "chain/chain.h"
+
+#include <string.h>
+
+static const struct cs_asset *eth_asset(void)
+{
+    return cs_asset_native("eth");
+}
+
+static const struct cs_chain CHAINS[] = {
+    {"btc", "Bitcoin", 1, cs_btc_asset, cs_addr_format, cs_addr_parse},
+    /* known for tags and amounts; its schema and ingest come with the EVM work */
+    {"eth", "Ethereum", 0, eth_asset, NULL, NULL},
+};
+#define NCHAINS (sizeof CHAINS / sizeof CHAINS[0])
+
+const struct cs_chain *cs_chain_find(const char *name)
+{
+    for (size_t i = 0; name && i < NCHAINS; i++)
+        if (!strcmp(CHAINS[i].name, name)) return &CHAINS[i];
+    return NULL;
+}
+
+const struct cs_chain *cs_chain_default(void)
+{
+    return &CHAINS[0];
+}
+
+size_t cs_chain_count(void)
+{
+    return NCHAINS;
+}
+
+const struct cs_chain *cs_chain_at(size_t i)
+{
+    return i < NCHAINS ? &CHAINS[i] : NULL;
+}
+
+const char *cs_chain_names(void)
+{
+    return "btc, eth";
+}
+
+int cs_chain_storable(const char *name, const struct cs_chain **out)
+{
+    const struct cs_chain *c = cs_chain_find(name);
+    if (!c)
+        return cs_error(CS_EUSAGE, "unknown chain '%s' (known: %s)", name ? name : "",
+                        cs_chain_names());
+    if (!c->stored)
+        return cs_error(CS_ENOTFOUND, "chain %s: not stored by this build yet", c->name);
+    *out = c;
+    return 0;
+}
