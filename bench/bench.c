@@ -1,6 +1,7 @@
 /* bench.c — chainsleuth benchmarks, one binary, run by name.
  *
  *   chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DIR]
+ *   chainsleuth-bench snapshot [--txs N] [--depth K] [--work DIR]
  *   chainsleuth-bench all
  *
  * Each benchmark prints a table with the input size, the throughput, the peak
@@ -192,17 +193,19 @@ static int bench_ingest(int argc, char **argv)
 
 int bench_cluster(int argc, char **argv);
 int bench_trace(int argc, char **argv);
+int bench_snapshot(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
-               "[...] | trace [...] | all\n");
+               "[...] | trace [...] | snapshot [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
     if (!strcmp(argv[1], "cluster")) return bench_cluster(argc - 1, argv + 1);
     if (!strcmp(argv[1], "trace")) return bench_trace(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "snapshot")) return bench_snapshot(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
         char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL}, *t[] = {"trace", NULL};
         int rc = bench_ingest(1, a);
@@ -211,7 +214,11 @@ int main(int argc, char **argv)
         rc |= bench_cluster(1, c);
         printf("\n");
         fflush(stdout);
-        return rc | bench_trace(1, t);
+        rc |= bench_trace(1, t);
+        printf("\n");
+        fflush(stdout);
+        char *n[] = {"snapshot", NULL};
+        return rc | bench_snapshot(1, n);
     }
     fprintf(stderr, "chainsleuth-bench: unknown benchmark '%s'\n", argv[1]);
     return 2;

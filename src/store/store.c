@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -63,6 +65,10 @@ struct cs_store {
     char corrupt[640];
     struct sums sum[CS_COL_COUNT];
     int lockfd;
+    int readfd;         /* READERS: byte 0 the open gate, byte 1 the readers (OFD locks) */
+    uint64_t cow_bytes; /* writer: bytes rollbacks copied to keep live readers' snapshots */
+    uint64_t cow_rollbacks;
+    char dbdir[4096];
     const struct cs_netparams *net;
     struct col col[CS_COL_COUNT];
     struct idx txidx, addridx;
@@ -873,6 +879,192 @@ static int recover_tail(struct cs_store *s)
     return rc;
 }
 
+/* ---------------- readers and copy-on-rollback ----------------
+ *
+ * DIR/READERS carries two one-byte OFD locks (fcntl F_OFD_SETLK: owned by the
+ * open file description, dropped by the kernel when the process dies, so a
+ * killed reader leaves nothing behind):
+ *   byte 0, the gate: a reader holds it shared while it reads MANIFEST and
+ *     opens and maps the files; a rolling-back writer holds it exclusive, so
+ *     no reader can open between a rollback's first change and its commit;
+ *   byte 1, the readers: every reader holds it shared for as long as it is
+ *     open.  A writer that can take it exclusive knows no reader is open.
+ * A rollback with no reader open rewrites rows in place (as always).  With a
+ * reader open it first replaces every column and index file by a copy
+ * (FICLONE where the filesystem shares extents, else copy_file_range of the
+ * committed bytes), fsyncs it and renames it over the original: open readers
+ * keep the old inodes through their descriptors and mappings, which nobody
+ * writes again, so their snapshots stay byte-identical whatever follows; the
+ * kernel frees the old inodes when the last of them closes.  A crash at any
+ * point leaves each file either the old one or an identical copy. */
+#define READERS_GATE 0
+#define READERS_HELD 1
+
+static int ofd_lock(int fd, short type, off_t start, off_t len, int wait)
+{
+    struct flock l;
+    memset(&l, 0, sizeof l);
+    l.l_type = type;
+    l.l_whence = SEEK_SET;
+    l.l_start = start;
+    l.l_len = len;
+    for (;;) {
+        if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &l) == 0) return 0;
+        if (errno != EINTR) return -1;
+    }
+}
+
+/* Reader: joins the reader table and takes the gate (released by
+ * readers_open_done).  A store directory the reader can neither open READERS
+ * in nor create it in is one no writer can write either: it goes on without. */
+static int readers_join(struct cs_store *s)
+{
+    char p[4200];
+    path_of(s, "READERS", p, sizeof p);
+    s->readfd = open(p, O_RDONLY | O_CLOEXEC);
+    if (s->readfd < 0 && errno == ENOENT) s->readfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->readfd < 0) {
+        if (errno == ENOENT || errno == EACCES || errno == EROFS || errno == EPERM) return 0;
+        return io_err(s, "open", "READERS");
+    }
+    if (ofd_lock(s->readfd, F_RDLCK, READERS_GATE, 1, 1) ||
+        ofd_lock(s->readfd, F_RDLCK, READERS_HELD, 1, 1))
+        return io_err(s, "lock", "READERS");
+    return 0;
+}
+
+static void readers_open_done(struct cs_store *s)
+{
+    if (s->readfd >= 0) ofd_lock(s->readfd, F_UNLCK, READERS_GATE, 1, 0);
+}
+
+/* Copies DIR/name (its first copy_len bytes; the copy keeps the original's
+ * length, sparse past them) to name.cow, syncs it and renames it over name. */
+static int cow_file(struct cs_store *s, const char *name, uint64_t copy_len)
+{
+    char src[4200], tmp[4300];
+    path_of(s, name, src, sizeof src);
+    snprintf(tmp, sizeof tmp, "%s.cow", src);
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return errno == ENOENT ? 0 : io_err(s, "open", name);
+    int out = -1, rc = 0;
+    struct stat st;
+    if (fstat(in, &st)) {
+        rc = io_err(s, "fstat", name);
+        goto done;
+    }
+    out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        rc = io_err(s, "open", name);
+        goto done;
+    }
+    if (ioctl(out, FICLONE, in) != 0) {
+        if (copy_len > (uint64_t)st.st_size) copy_len = (uint64_t)st.st_size;
+        loff_t oi = 0, oo = 0;
+        uint64_t left = copy_len;
+        while (left) {
+            ssize_t k =
+                copy_file_range(in, &oi, out, &oo, left > (1u << 30) ? (1u << 30) : left, 0);
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0 &&
+                (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                static uint8_t buf[1 << 16];
+                ssize_t r = pread(in, buf, left > sizeof buf ? sizeof buf : left, oi);
+                if (r <= 0 || pwrite(out, buf, (size_t)r, oo) != r) {
+                    rc = io_err(s, "copy", name);
+                    goto done;
+                }
+                k = r;
+                oi += r;
+                oo += r;
+            } else if (k <= 0) {
+                rc = k < 0 ? io_err(s, "copy_file_range", name)
+                           : cs_error(CS_EIO, "%s/%s: shorter than it was a moment ago", s->dir,
+                                      name);
+                goto done;
+            }
+            left -= (uint64_t)k;
+        }
+        if (ftruncate(out, st.st_size)) {
+            rc = io_err(s, "ftruncate", name);
+            goto done;
+        }
+        s->cow_bytes += copy_len;
+    }
+    if (fdatasync(out)) {
+        rc = io_err(s, "fsync", name);
+        goto done;
+    }
+    if (rename(tmp, src)) rc = io_err(s, "rename", name);
+done:
+    if (out >= 0) close(out);
+    close(in);
+    if (rc) unlink(tmp);
+    return rc;
+}
+
+static int open_cols(struct cs_store *s);
+
+/* Writer, before a rollback while readers are open: every file a rollback or
+ * the appends after it write in place becomes a fresh copy, and the writer
+ * reopens the copies. */
+static int cow_all(struct cs_store *s)
+{
+    int rc;
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        if ((rc = cow_file(s, COLS[c].name, *count_of(&s->cur, c) * COLS[c].recsz))) return rc;
+    if ((rc = cow_file(s, "txid.idx", UINT64_MAX)) || (rc = cow_file(s, "addr.idx", UINT64_MAX)))
+        return rc;
+    int d = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0 || fsync(d)) {
+        if (d >= 0) close(d);
+        return io_err(s, "fsync", ".");
+    }
+    close(d);
+    uint64_t n[CS_COL_COUNT];
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        struct col *k = &s->col[c];
+        n[c] = k->n;
+        if (k->map) munmap(k->map, k->maplen);
+        if (k->fd >= 0) close(k->fd);
+        k->map = NULL;
+        k->maplen = 0;
+        k->fd = -1;
+    }
+    if ((rc = open_cols(s))) return rc;
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        s->col[c].n = n[c];
+    idx_close(&s->txidx);
+    idx_close(&s->addridx);
+    if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
+        (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
+        return rc;
+    s->cow_rollbacks++;
+    return 0;
+}
+
+uint64_t cs_store_rollback_copied(const struct cs_store *s, uint64_t *rollbacks)
+{
+    if (rollbacks) *rollbacks = s->cow_rollbacks;
+    return s->cow_bytes;
+}
+
+int cs_store_refresh(struct cs_store *s)
+{
+    if (s->mode == CS_STORE_WRITE)
+        return cs_error(CS_EUSAGE, "%s: cs_store_refresh is for readers", s->dir);
+    struct cs_store *n;
+    int rc = cs_store_open(&n, s->dbdir, s->chain, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
+    if (rc) return rc;
+    struct cs_store old = *s;
+    *s = *n;
+    *n = old;
+    s->vis = &s->committed;
+    n->vis = &n->committed;
+    cs_store_close(n);
+    return 0;
+}
+
 /* ---------------- open / close ---------------- */
 
 static int open_cols(struct cs_store *s)
@@ -921,6 +1113,7 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
     s->mode = mode & CS_STORE_WRITE;
     s->vis = mode == CS_STORE_WRITE ? &s->cur : &s->committed;
     s->lockfd = -1;
+    s->readfd = -1;
     for (int c = 0; c < CS_COL_COUNT; c++) {
         s->col[c].fd = -1;
         s->sum[c].fd = -1;
@@ -931,6 +1124,7 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
     }
     snprintf(s->chain, sizeof s->chain, "%s", chain);
     snprintf(s->dir, sizeof s->dir, "%s/%s", dbdir, chain);
+    snprintf(s->dbdir, sizeof s->dbdir, "%s", dbdir);
     if (mode == CS_STORE_WRITE) {
         if (mkdir(dbdir, 0755) && errno != EEXIST) {
             rc = cs_error(CS_EIO, "%s: mkdir: %s", dbdir, strerror(errno));
@@ -970,11 +1164,29 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
                 goto fail;
             }
         }
-        /* leftovers of an interrupted index rebuild */
+        /* leftovers of an interrupted index rebuild or copy-on-rollback */
         path_of(s, "txid.idx.tmp", p, sizeof p);
         unlink(p);
         path_of(s, "addr.idx.tmp", p, sizeof p);
         unlink(p);
+        for (int c = 0; c < CS_COL_COUNT + 2; c++) {
+            char q[4300];
+            path_of(s,
+                    c < CS_COL_COUNT    ? COLS[c].name
+                    : c == CS_COL_COUNT ? "txid.idx"
+                                        : "addr.idx",
+                    p, sizeof p);
+            snprintf(q, sizeof q, "%s.cow", p);
+            unlink(q);
+        }
+        path_of(s, "READERS", p, sizeof p);
+        s->readfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (s->readfd < 0) {
+            rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
+            goto fail;
+        }
+    } else if ((rc = readers_join(s))) {
+        goto fail;
     }
     rc = manifest_read(s);
     int fresh = 0;
@@ -1030,6 +1242,7 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
         if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
             (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
             goto fail;
+        readers_open_done(s); /* every file is open: a rollback may start */
         if (!(mode & CS_STORE_NOCHECK) && (rc = open_check(s))) goto fail;
     }
     *out = s;
@@ -1063,6 +1276,7 @@ void cs_store_close(struct cs_store *s)
         free(s->sum[c].h);
     }
     if (s->lockfd >= 0) close(s->lockfd);
+    if (s->readfd >= 0) close(s->readfd);
     free(s->scratch);
     free(s->pre);
     free(s);
@@ -1546,12 +1760,30 @@ int cs_store_commit(struct cs_store *s)
     return manifest_write(s);
 }
 
+static int truncate_to(struct cs_store *s, uint64_t keep);
+
 int cs_store_truncate(struct cs_store *s, int64_t keep_height)
 {
     int rc;
     if ((rc = recover_tail(s))) return rc; /* start from the committed state */
     uint64_t keep = (uint64_t)(keep_height + 1);
     if (keep >= s->cur.blocks) return 0;
+    /* no reader may open until the shorter chain is committed; if one is
+     * open, the files it maps are set aside first (see "readers" above) */
+    if (s->readfd >= 0) {
+        if (ofd_lock(s->readfd, F_WRLCK, READERS_GATE, 1, 1)) return io_err(s, "lock", "READERS");
+        int alone = ofd_lock(s->readfd, F_WRLCK, READERS_HELD, 1, 0) == 0;
+        rc = alone ? 0 : cow_all(s);
+        if (!rc) rc = truncate_to(s, keep);
+        ofd_lock(s->readfd, F_UNLCK, READERS_GATE, 2, 0);
+        return rc;
+    }
+    return truncate_to(s, keep);
+}
+
+static int truncate_to(struct cs_store *s, uint64_t keep)
+{
+    int rc;
     struct cs_counts k = s->cur;
     const struct cs_blockrec *br = cs_store_block(s, keep);
     uint64_t tx0 = br->first_tx;

@@ -175,6 +175,26 @@ int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64
 /* Height of a block hash, or CS_ENOTFOUND. O(blocks) scan for readers. */
 int cs_store_find_block(const struct cs_store *s, const uint8_t hash[32], uint64_t *height);
 
+/* ---- snapshots ----
+ * A reader sees the commit that was newest when it opened (or last
+ * refreshed), and that view stays byte-identical for as long as it is open,
+ * whatever writers do meanwhile: appends and commits never change a row it
+ * can see, and a rollback (a reorg) while any reader is open first replaces
+ * the files it rewrites by copies, so open readers keep the old ones
+ * (store.c, "readers and copy-on-rollback").  Readers register in
+ * DIR/READERS with kernel-released OFD locks: a killed reader leaves no
+ * stale entry.  Cost: a rollback with readers open copies the committed
+ * bytes of every column and index (free on filesystems with FICLONE, such as
+ * XFS and Btrfs), and the old files' space comes back when the last reader
+ * that holds them closes; a rollback with no reader open copies nothing. */
+/* Moves a reader to the newest commit: a new snapshot, opened without the
+ * sampled open check.  Every pointer an accessor returned before is invalid
+ * afterwards.  On error the old snapshot stays.  CS_EUSAGE for a writer. */
+int cs_store_refresh(struct cs_store *s) CS_MUST_CHECK;
+/* Writer: bytes its rollbacks copied to keep open readers' snapshots, and
+ * (rollbacks != NULL) how many rollbacks did so. */
+uint64_t cs_store_rollback_copied(const struct cs_store *s, uint64_t *rollbacks);
+
 /* ---- writer ---- */
 /* Appends a parsed block at height = counts.blocks. Its prev hash must equal the
  * tip's hash. Every input must spend an unspent, earlier output. Atomic: on

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -374,12 +376,254 @@ static void test_duplicate_txid(void **st)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- snapshots through appends, rollbacks and re-applies ---- */
+struct rawblk {
+    uint8_t b[1024];
+    size_t n;
+};
+
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Appends one block at w's tip: a coinbase to a random key and, above the
+ * genesis, a tx spending the tip's coinbase output to two random keys.  The
+ * serialized block goes to out (for a later re-apply). */
+static void append_next(struct cs_store *w, uint64_t *rng, struct rawblk *out)
+{
+    uint64_t h = cs_store_counts(w)->blocks;
+    struct blk k;
+    struct buf raw;
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    uint8_t prev[32] = {0};
+    blk_begin(&k, (uint32_t)h, (uint8_t)(1 + rnd(rng) % 40));
+    if (h > 0) {
+        const struct cs_blockrec *tip = cs_store_block(w, h - 1);
+        memcpy(prev, tip->hash, 32);
+        struct in in = {cs_store_txid(w, tip->first_tx), 0};
+        uint64_t v1 = 1 + rnd(rng) % 4000000000ULL;
+        uint64_t vals[2] = {v1, 5000000000ULL - 1000 - v1};
+        uint8_t keys[2] = {(uint8_t)(1 + rnd(rng) % 40), (uint8_t)(1 + rnd(rng) % 40)};
+        tx(&k.body, &in, 1, vals, keys, 2, (uint32_t)h, k.txids[k.ntx++]);
+    }
+    blk_end(&k, prev, (uint32_t)rnd(rng), &raw, &b, &a);
+    assert_int_equal(cs_store_append_block(w, &b), 0);
+    assert_true(raw.n <= sizeof out->b);
+    memcpy(out->b, raw.b, raw.n);
+    out->n = raw.n;
+    cs_block_arena_free(&a);
+}
+
+static void append_raw(struct cs_store *w, const struct rawblk *r)
+{
+    struct cs_block b;
+    struct cs_block_arena a = {0};
+    assert_int_equal(cs_block_parse(&b, &a, r->b, r->n, "test", 0, 0), 0);
+    assert_int_equal(cs_store_append_block(w, &b), 0);
+    cs_block_arena_free(&a);
+}
+
+/* What a reader can see, hashed: the bytes of every append-only column, and
+ * for the in-place ones what the accessors answer (spent.col and addrhead.col
+ * also hold a writer's later spends, which the accessors leave out), every
+ * txid's index lookup, and the UTXO totals. */
+static void view_hash(struct cs_store *r, uint8_t out[32])
+{
+    const struct cs_counts *k = cs_store_counts(r);
+    size_t cap = sizeof *k + CS_COL_COUNT * 32 + 16 + (k->out + k->addr + k->tx) * 8, n = 0;
+    uint8_t *b = malloc(cap);
+    assert_non_null(b);
+    memcpy(b, k, sizeof *k);
+    n += sizeof *k;
+    for (int c = 0; c < CS_COL_COUNT; c++) {
+        uint64_t bytes;
+        if (c == CS_COL_SPENT || c == CS_COL_ADDRHEAD) continue;
+        cs_store_col_checksum(r, c, b + n, &bytes);
+        n += 32;
+    }
+    for (uint64_t o = 0; o < k->out; o++, n += 8)
+        cs_put_le64(b + n, cs_store_spent_by(r, o));
+    for (uint64_t a = 0; a < k->addr; a++, n += 8)
+        cs_put_le64(b + n, cs_store_addr_head(r, a));
+    for (uint64_t t = 0; t < k->tx; t++, n += 8) {
+        uint64_t id = CS_NONE64;
+        if (cs_store_find_tx(r, cs_store_txid(r, t), &id)) id = CS_NONE64;
+        cs_put_le64(b + n, id);
+    }
+    uint64_t uc, ut;
+    cs_store_utxo(r, &uc, &ut);
+    cs_put_le64(b + n, uc);
+    cs_put_le64(b + n + 8, ut);
+    n += 16;
+    assert_true(n <= cap);
+    cs_sha256(b, n, out);
+    free(b);
+    assert_int_equal(cs_store_status(r), 0);
+}
+
+static void test_snapshot_through_rollbacks(void **st)
+{
+    (void)st;
+    char d[300];
+    snprintf(d, sizeof d, "/tmp/cs-test-snap.%d", (int)getpid());
+    struct cs_store *w, *held, *moving, *fresh;
+    static struct rawblk chain[512], removed[64];
+    size_t nremoved = 0;
+    uint64_t rng = 0x5eed5eedULL;
+    assert_int_equal(cs_store_open(&w, d, "btc", CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    for (int i = 0; i < 12; i++)
+        append_next(w, &rng, &chain[i]);
+    assert_int_equal(cs_store_commit(w), 0);
+    assert_int_equal(cs_store_open(&held, d, "btc", CS_STORE_READ, NULL), 0);
+    assert_int_equal(cs_store_open(&moving, d, "btc", CS_STORE_READ, NULL), 0);
+    uint8_t want[32], want_moving[32], now[32];
+    view_hash(held, want);
+    view_hash(moving, want_moving);
+    const uint64_t held_tx = cs_store_counts(held)->tx;
+    int rollbacks = 0, reapplies = 0, appends = 0;
+    for (int op = 0; op < 100; op++) {
+        uint64_t h = cs_store_counts(w)->blocks, what = rnd(&rng) % 3;
+        if (what == 1 && h > 2) { /* a reorg: drop 1..6 blocks, keep them for a re-apply */
+            uint64_t drop = 1 + rnd(&rng) % 6;
+            if (drop > h - 1) drop = h - 1;
+            for (uint64_t i = 0; i < drop; i++)
+                removed[i] = chain[h - drop + i];
+            nremoved = (size_t)drop;
+            assert_int_equal(cs_store_truncate(w, (int64_t)(h - drop) - 1), 0);
+            rollbacks++;
+        } else if (what == 2 && nremoved) { /* back to the branch just dropped */
+            for (size_t i = 0; i < nremoved; i++) {
+                append_raw(w, &removed[i]);
+                chain[h + i] = removed[i];
+            }
+            nremoved = 0;
+            assert_int_equal(cs_store_commit(w), 0);
+            reapplies++;
+        } else if (h + 4 < sizeof chain / sizeof chain[0]) { /* a new branch or tip */
+            uint64_t more = 1 + rnd(&rng) % 4;
+            for (uint64_t i = 0; i < more; i++)
+                append_next(w, &rng, &chain[h + i]);
+            nremoved = 0;
+            assert_int_equal(cs_store_commit(w), 0);
+            appends++;
+        }
+        /* the held snapshot never changes, nor does the moving one between refreshes */
+        view_hash(held, now);
+        if (memcmp(now, want, 32)) fail_msg("held snapshot changed after op %d", op);
+        assert_int_equal(cs_store_counts(held)->tx, held_tx);
+        view_hash(moving, now);
+        if (memcmp(now, want_moving, 32)) fail_msg("moving snapshot changed after op %d", op);
+        if (op % 10 == 9) {
+            assert_int_equal(cs_store_refresh(moving), 0);
+            assert_memory_equal(cs_store_counts(moving), cs_store_counts(w),
+                                sizeof(struct cs_counts));
+            view_hash(moving, want_moving);
+        }
+        /* what a new reader sees is the writer's commit, consistent in full */
+        assert_int_equal(cs_store_open(&fresh, d, "btc", CS_STORE_READ, NULL), 0);
+        assert_memory_equal(cs_store_counts(fresh), cs_store_counts(w), sizeof(struct cs_counts));
+        assert_int_equal(cs_store_verify(fresh, 0, NULL, NULL), 0);
+        cs_store_close(fresh);
+    }
+    assert_true(rollbacks >= 20 && reapplies >= 10 && appends >= 20);
+    uint64_t copies;
+    assert_true(cs_store_rollback_copied(w, &copies) > 0);
+    assert_int_equal(copies, (uint64_t)rollbacks); /* readers were open at every one */
+    assert_int_equal(cs_store_refresh(w), CS_EUSAGE);
+    cs_store_close(held);
+    cs_store_close(moving);
+    /* no reader left: a rollback rewrites in place and copies nothing */
+    uint64_t before = cs_store_rollback_copied(w, NULL);
+    assert_int_equal(cs_store_truncate(w, 3), 0);
+    assert_int_equal(cs_store_rollback_copied(w, NULL), before);
+    cs_store_close(w);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A reader in another process: while it lives, its view survives a rollback
+ * and a new branch; once it is killed with SIGKILL, the next rollback finds
+ * no reader (nothing left registered) and copies nothing. */
+static void test_reader_process(void **st)
+{
+    (void)st;
+    char d[300];
+    snprintf(d, sizeof d, "/tmp/cs-test-snapp.%d", (int)getpid());
+    struct cs_store *w;
+    static struct rawblk chain[64];
+    uint64_t rng = 77;
+    assert_int_equal(cs_store_open(&w, d, "btc", CS_STORE_WRITE, cs_net_by_name("regtest")), 0);
+    for (int i = 0; i < 20; i++)
+        append_next(w, &rng, &chain[i]);
+    assert_int_equal(cs_store_commit(w), 0);
+    for (int round = 0; round < 2; round++) {
+        int up[2], down[2];
+        assert_int_equal(pipe(up), 0);
+        assert_int_equal(pipe(down), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) { /* the reader: open, hash, tell, wait, hash again */
+            struct cs_store *r;
+            uint8_t h1[32], h2[32], c = 0;
+            /* Only the parent may hold the ends this child waits on, so a
+             * failed parent assertion ends the child with EOF, never a hang. */
+            close(up[0]);
+            close(down[1]);
+            alarm(60);
+            if (cs_store_open(&r, d, "btc", CS_STORE_READ, NULL)) _exit(3);
+            view_hash(r, h1);
+            if (write(up[1], "r", 1) != 1 || read(down[0], &c, 1) != 1) _exit(4);
+            view_hash(r, h2);
+            _exit(memcmp(h1, h2, 32) ? 5 : 0);
+        }
+        close(up[1]);
+        close(down[0]);
+        char c;
+        assert_int_equal(read(up[0], &c, 1), 1);
+        uint64_t before = cs_store_rollback_copied(w, NULL);
+        if (round == 1) { /* killed: its locks go with it */
+            assert_int_equal(kill(pid, SIGKILL), 0);
+            int status;
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_true(WIFSIGNALED(status));
+        }
+        uint64_t h = cs_store_counts(w)->blocks;
+        assert_int_equal(cs_store_truncate(w, (int64_t)h - 4), 0);
+        for (int i = 0; i < 5; i++)
+            append_next(w, &rng, &chain[h - 3 + (uint64_t)i]);
+        assert_int_equal(cs_store_commit(w), 0);
+        if (round == 0) {
+            assert_true(cs_store_rollback_copied(w, NULL) > before);
+            assert_int_equal(write(down[1], "g", 1), 1);
+            int status;
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_true(WIFEXITED(status));
+            assert_int_equal(WEXITSTATUS(status), 0);
+        } else {
+            assert_int_equal(cs_store_rollback_copied(w, NULL), before);
+        }
+        close(up[0]);
+        close(down[1]);
+    }
+    cs_store_close(w);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_query),      cmocka_unit_test(test_atomic_append),
         cmocka_unit_test(test_snapshot_and_tail), cmocka_unit_test(test_truncate_equals_fresh),
-        cmocka_unit_test(test_duplicate_txid),
+        cmocka_unit_test(test_duplicate_txid),    cmocka_unit_test(test_snapshot_through_rollbacks),
+        cmocka_unit_test(test_reader_process),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
