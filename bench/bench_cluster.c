@@ -25,7 +25,7 @@
 #include "bench.h"
 #include "cluster/cluster.h"
 #include "btc/ingest.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/codec.h"
 #include "util/hash.h"
 

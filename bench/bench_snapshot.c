@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "bench.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/error.h"
 
 int bench_snapshot(int argc, char **argv);

@@ -24,7 +24,7 @@
 #include "bench.h"
 #include "report/report.h"
 #include "btc/ingest.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "trace/trace.h"
 #include "util/codec.h"
 #include "util/hash.h"

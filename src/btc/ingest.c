@@ -8,7 +8,7 @@
 
 #include "btc/blkfile.h"
 #include "btc/ingest.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/codec.h"
 
 void cs_ingest_opts_default(struct cs_ingest_opts *o)

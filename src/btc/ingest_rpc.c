@@ -21,7 +21,7 @@
 
 #include "btc/block.h"
 #include "btc/ingest.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/codec.h"
 #include "util/http.h"
 #include "util/json.h"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/json.h"
 
 int cmd_ingest(int argc, char **argv);

@@ -53,7 +53,7 @@
 
 #include "cluster/change.h"
 #include "cluster/coinjoin.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/error.h"
 
 #define CS_CLUSTER_DEFAULT_SPEC "multi-input"

@@ -11,7 +11,7 @@
  *  - Ids are 0 .. n-1 with n <= CS_UF_MAX_N, so CS_UF_NONE is never an id.
  *    32 bits are enough because ids are the store's address ids, which the
  *    Bitcoin schema caps below 2^32 (its appends refuse to pass it: see the
- *    widths note in store/store.h).  Halving
+ *    widths note in btc/store.h).  Halving
  *    the arrays matters here: clustering is bound by their cache misses.
  *  - Determinism.  Union is by size; on equal sizes the root with the smaller
  *    id wins, so the same sequence of unions always gives the same forest.

@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "store/store.h"
+#include "btc/store.h"
 #include "trace/trace.h"
 #include "util/amount.h"
 #include "util/error.h"

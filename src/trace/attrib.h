@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/error.h"
 
 enum cs_attrib_mode {

@@ -85,7 +85,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
+#include "btc/store.h"
 #include "trace/attrib.h"
 #include "trace/policy.h"
 #include "util/error.h"

@@ -4,7 +4,9 @@
 #    vacuous (a library with one unprefixed function fails it, naming it);
 #  - util/banned.h turns a call to strcpy or sprintf into a compile error
 #    naming the function, and is forced into the src/ build by the Makefile;
-#  - no src/ .c file outside the Makefile's BANNED_EXEMPT calls signal().
+#  - no src/ .c file outside the Makefile's BANNED_EXEMPT calls signal();
+#  - src/ includes follow DESIGN.md's layers (scripts/check-layers), and the
+#    check is not vacuous (an upward include in a copy of src/ is named).
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LIBA=${LIBA:-$ROOT/build/release/libchainsleuth.a}
@@ -42,4 +44,11 @@ env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" -n -B MODE=release "buil
 # library code changes no process-wide signal disposition
 hits=$(grep -rn --include='*.c' -E '\b(signal|sigaction)[[:space:]]*\(' "$ROOT/src" | grep -v "^$ROOT/src/cli/")
 [ -z "$hits" ] || fail "library code sets signal handlers: $hits"
-echo "ok: symbols, banned.h and signal checks pass"
+# layers: no include points up
+out=$("$ROOT/scripts/check-layers" "$ROOT/src") || { echo "$out"; fail "check-layers"; }
+echo "$out" | tail -n 1
+cp -r "$ROOT/src" "$T/src"
+printf '#include "btc/store.h"\n' >>"$T/src/store/engine.c"
+out=$("$ROOT/scripts/check-layers" "$T/src") && fail "check-layers missed store including btc"
+echo "$out" | grep -q "src/store/engine.c:[0-9]*: store includes btc" || fail "check-layers: $out"
+echo "ok: symbols, banned.h, signal and layer checks pass"

@@ -31,7 +31,7 @@
 #include "btc/block.h"
 #include "cluster/cluster.h"
 #include "cluster/unionfind.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/codec.h"
 #include "util/hash.h"
 

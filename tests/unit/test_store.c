@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "btc/block.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "util/codec.h"
 #include "util/hash.h"
 

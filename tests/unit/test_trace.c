@@ -34,7 +34,7 @@
 #include "btc/block.h"
 #include "naive_taint.h"
 #include "report/report.h"
-#include "store/store.h"
+#include "btc/store.h"
 #include "tags/tags.h"
 #include "trace/attrib.h"
 #include "trace/trace.h"

@@ -1,4 +1,7 @@
-/* store.c — columns, indexes, MANIFEST commits and tail recovery.
+/* store.c — the Bitcoin schema on the engine (store/engine.h): its columns
+ * and indexes, appending blocks, tail undo, rollback, accessors and verify.
+ * Files, checksums, MANIFEST commits, the writer lock and the reader table are
+ * the engine's.
  *
  * See store.h for the layout and the commit protocol.  Why the tail can always
  * be undone: for every row the appends happen before any in-place update that
@@ -6,72 +9,30 @@
  * an output row and its outnext row before addrhead[] points at it), and no
  * written row is all zero (addr ids start at 1, prevouts are stored +1), so the
  * tail is exactly the run of non-zero rows after the committed count. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/fs.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "store/store.h"
-#include "util/atomic_file.h"
+#include "btc/store.h"
+#include "store/engine.h"
 #include "util/codec.h"
 #include "util/hash.h"
 
-struct col {
-    int fd;
-    uint8_t *map;
-    size_t maplen;
-    size_t recsz;
-    uint64_t n; /* rows visible: snapshot (reader) or incl. uncommitted (writer) */
-};
-
-struct idx {
-    int fd;
-    uint8_t *map;
-    size_t maplen;
-    uint64_t cap;    /* slots, power of two */
-    uint32_t *slots; /* pairs: tag, id + 1 */
-};
-
-/* Checksums of an append-only column: one hash per full CS_SUM_CHUNK bytes of
- * committed data (immutable once full, kept in COL.sum), chained into a root,
- * plus the hash of the partial last chunk.  MANIFEST records the chunk count,
- * the root and the tail hash, so a commit hashes only new bytes. */
-#define CS_SUM_CHUNK (1u << 20)
-struct sums {
-    int fd;
-    uint64_t *h; /* writer: every full chunk's hash; reader: loaded at open */
-    uint64_t n, cap;
-    uint64_t root, tail;          /* over h[0..n) and the partial chunk */
-    uint64_t m_n, m_root, m_tail; /* as in MANIFEST */
-};
+enum { IDX_TX = 0, IDX_ADDR = 1 };
+static const char *const IDX_NAMES[] = {"txid.idx", "addr.idx"};
 
 struct cs_store {
-    char dir[4096];
-    char chain[16]; /* the chain's folder name under DB */
+    struct cs_engine e; /* columns, sums, indexes, lock, reader table (store/engine.h) */
     int mode;
     const struct cs_counts *vis; /* what accessors may touch: committed (reader) or cur (writer) */
-    int have_sums;               /* MANIFEST carries checksums (format 2) */
     int corrupt_set;             /* a reader walk met a link out of range (sticky) */
     char corrupt[640];
-    struct sums sum[CS_COL_COUNT];
-    int lockfd;
-    int readfd;         /* READERS: byte 0 the open gate, byte 1 the readers (OFD locks) */
-    uint64_t cow_bytes; /* writer: bytes rollbacks copied to keep live readers' snapshots */
-    uint64_t cow_rollbacks;
-    char dbdir[4096];
     const struct cs_netparams *net;
-    struct col col[CS_COL_COUNT];
-    struct idx txidx, addridx;
     struct cs_counts committed; /* as in MANIFEST */
     struct cs_counts cur;       /* writer: including the uncommitted tail */
     struct cs_counts high;      /* per counter, the most any MANIFEST of this writer's life held */
@@ -83,20 +44,19 @@ struct cs_store {
     size_t pre_cap;
 };
 
-static const struct {
-    const char *name;
-    size_t recsz;
-} COLS[CS_COL_COUNT] = {
-    [CS_COL_BLK] = {"blk.col", sizeof(struct cs_blockrec)},
-    [CS_COL_TX] = {"tx.col", sizeof(struct cs_txrec)},
-    [CS_COL_TXID] = {"txid.col", 32},
-    [CS_COL_IN] = {"in.col", sizeof(struct cs_inrec)},
-    [CS_COL_OUT] = {"out.col", sizeof(struct cs_outrec)},
-    [CS_COL_SPENT] = {"spent.col", 4},
-    [CS_COL_OUTNEXT] = {"outnext.col", 8},
-    [CS_COL_ADDR] = {"addr.col", sizeof(struct cs_addr)},
-    [CS_COL_ADDRHEAD] = {"addrhead.col", 8},
-    [CS_COL_MSIG] = {"msig.col", sizeof(struct cs_msigrec)},
+/* The Bitcoin schema: spent.col and addrhead.col are written in place, the
+ * others only appended (and checksummed). */
+static const struct cs_colspec COLS[CS_COL_COUNT] = {
+    [CS_COL_BLK] = {"blk.col", sizeof(struct cs_blockrec), 1},
+    [CS_COL_TX] = {"tx.col", sizeof(struct cs_txrec), 1},
+    [CS_COL_TXID] = {"txid.col", 32, 1},
+    [CS_COL_IN] = {"in.col", sizeof(struct cs_inrec), 1},
+    [CS_COL_OUT] = {"out.col", sizeof(struct cs_outrec), 1},
+    [CS_COL_SPENT] = {"spent.col", 4, 0},
+    [CS_COL_OUTNEXT] = {"outnext.col", 8, 1},
+    [CS_COL_ADDR] = {"addr.col", sizeof(struct cs_addr), 1},
+    [CS_COL_ADDRHEAD] = {"addrhead.col", 8, 0},
+    [CS_COL_MSIG] = {"msig.col", sizeof(struct cs_msigrec), 1},
 };
 
 const char *cs_store_col_name(int c)
@@ -128,62 +88,21 @@ static uint64_t *count_of(struct cs_counts *k, int c)
     return NULL;
 }
 
-static void path_of(const struct cs_store *s, const char *name, char *out, size_t cap)
+/* Row counts per column for the engine. */
+static void rows_of(const struct cs_counts *k, uint64_t *rows)
 {
-    snprintf(out, cap, "%s/%s", s->dir, name);
+    for (int c = 0; c < CS_COL_COUNT; c++)
+        rows[c] = *count_of((struct cs_counts *)k, c);
 }
 
-static int io_err(const struct cs_store *s, const char *what, const char *name)
-{
-    return cs_error(CS_EIO, "%s/%s: %s: %s", s->dir, name, what, strerror(errno));
-}
-
-/* ---------------- columns ---------------- */
-
-static int col_map(struct cs_store *s, int c, size_t len)
-{
-    struct col *k = &s->col[c];
-    int prot = s->mode == CS_STORE_WRITE ? PROT_READ | PROT_WRITE : PROT_READ;
-    if (k->map) {
-        if (len == k->maplen) return 0;
-        void *m = mremap(k->map, k->maplen, len, MREMAP_MAYMOVE);
-        if (m == MAP_FAILED) return io_err(s, "mremap", COLS[c].name);
-        k->map = m;
-        k->maplen = len;
-        return 0;
-    }
-    if (len == 0) return 0;
-    void *m = mmap(NULL, len, prot, MAP_SHARED, k->fd, 0);
-    if (m == MAP_FAILED) return io_err(s, "mmap", COLS[c].name);
-    k->map = m;
-    k->maplen = len;
-    return 0;
-}
-
-/* Writer: makes room for at least rows rows (file grows sparse, in steps). */
 static int col_reserve(struct cs_store *s, int c, uint64_t rows)
 {
-    struct col *k = &s->col[c];
-    size_t need = (size_t)rows * k->recsz;
-    if (need <= k->maplen) return 0;
-    size_t len = k->maplen + k->maplen / 2;
-    if (len < need) len = need;
-    len = (len + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1); /* 1 MiB steps */
-    if (len < (4u << 20)) len = 4u << 20;
-    if (ftruncate(k->fd, (off_t)len)) return io_err(s, "ftruncate", COLS[c].name);
-    return col_map(s, c, len);
+    return cs_engine_reserve(&s->e, c, rows);
 }
 
 static inline uint8_t *row(const struct cs_store *s, int c, uint64_t r)
 {
-    return s->col[c].map + r * s->col[c].recsz;
-}
-
-static int row_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i]) return 0;
-    return 1;
+    return cs_engine_row(&s->e, c, r);
 }
 
 /* ---------------- corruption found by readers ---------------- */
@@ -198,7 +117,7 @@ static void corrupt_at(const struct cs_store *cs, int c, uint64_t r, const char 
 {
     struct cs_store *s = (struct cs_store *)cs; /* the sticky flag is not snapshot state */
     if (s->corrupt_set) return;
-    snprintf(s->corrupt, sizeof s->corrupt, "store corrupt: %s/%s row %llu: %s", s->dir,
+    snprintf(s->corrupt, sizeof s->corrupt, "store corrupt: %s/%s row %llu: %s", s->e.dir,
              COLS[c].name, (unsigned long long)r, what);
     s->corrupt_set = 1;
     if (!first_corrupt[0]) snprintf(first_corrupt, sizeof first_corrupt, "%s", s->corrupt);
@@ -215,119 +134,7 @@ const char *cs_store_corruption(void)
     return first_corrupt[0] ? first_corrupt : NULL;
 }
 
-/* Reads one u64 row of column c that may lie past this process's mapping (the
- * uncommitted tail a writer is appending or a killed writer left): through the
- * mapping when it covers the row, else pread.  0 when the row is not there. */
-static int tail_u64(const struct cs_store *s, int c, uint64_t r, uint64_t *out)
-{
-    const struct col *k = &s->col[c];
-    uint8_t b[8];
-    if ((r + 1) * 8 <= k->maplen) {
-        uint64_t raw = __atomic_load_n((const uint64_t *)(k->map + r * 8), __ATOMIC_ACQUIRE);
-        memcpy(b, &raw, 8);
-    } else if (pread(k->fd, b, 8, (off_t)(r * 8)) != 8) {
-        return 0;
-    }
-    *out = cs_le64(b);
-    return 1;
-}
-
-/* ---------------- checksums ---------------- */
-
-static int summed(int c)
-{
-    return c != CS_COL_SPENT && c != CS_COL_ADDRHEAD; /* the two in-place columns */
-}
-
-/* A 4-lane 64-bit hash of a chunk: lanes are independent so the multiplies
- * overlap (about 4x cs_hash64's speed); corruption detection, not a MAC. */
-static uint64_t chunk_hash(const uint8_t *p, size_t len)
-{
-    const uint64_t K1 = 0x9e3779b97f4a7c15ULL, K2 = 0xc2b2ae3d27d4eb4fULL;
-    uint64_t h[4] = {K1, K2, K1 ^ K2, len};
-    size_t i = 0;
-    for (; i + 32 <= len; i += 32)
-        for (int l = 0; l < 4; l++) {
-            uint64_t w;
-            memcpy(&w, p + i + 8 * l, 8);
-            h[l] ^= w * K2;
-            h[l] = (h[l] << 31 | h[l] >> 33) * K1;
-        }
-    uint64_t r = cs_hash64(p + i, len - i, h[0] ^ (h[1] << 1) ^ (h[2] << 2) ^ (h[3] << 3));
-    return cs_hash64(h, sizeof h, r);
-}
-
-/* The root after one more chunk hash; the root of no chunks is a constant. */
-static uint64_t root_step(uint64_t root, uint64_t chunk)
-{
-    uint64_t pair[2] = {root, chunk};
-    return cs_hash64(pair, sizeof pair, 0x726f6f74ULL);
-}
-
-static uint64_t sums_root(const uint64_t *h, uint64_t n)
-{
-    uint64_t root = 0x636873756d73ULL;
-    for (uint64_t i = 0; i < n; i++)
-        root = root_step(root, h[i]);
-    return root;
-}
-
-/* Sample positions for the open and quick checks (not for anything secret). */
-static uint64_t next_rand(uint64_t *rng)
-{
-    *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return *rng >> 11;
-}
-
 /* ---------------- indexes ---------------- */
-#define IDX_HDR 64
-#define IDX_MAGIC "CSIDX1\n"
-
-static int idx_open_file(struct cs_store *s, struct idx *x, const char *name, uint64_t cap,
-                         int create)
-{
-    char p[4200];
-    path_of(s, name, p, sizeof p);
-    int wr = s->mode == CS_STORE_WRITE;
-    x->fd = open(p, (wr ? O_RDWR : O_RDONLY) | (create ? O_CREAT | O_TRUNC : 0) | O_CLOEXEC, 0644);
-    if (x->fd < 0) return io_err(s, "open", name);
-    if (create) {
-        size_t len = IDX_HDR + cap * 8;
-        if (ftruncate(x->fd, (off_t)len)) return io_err(s, "ftruncate", name);
-        uint8_t hdr[IDX_HDR] = {0};
-        memcpy(hdr, IDX_MAGIC, 7);
-        cs_put_le64(hdr + 8, cap);
-        if (pwrite(x->fd, hdr, IDX_HDR, 0) != IDX_HDR) return io_err(s, "write", name);
-    }
-    struct stat st;
-    if (fstat(x->fd, &st)) return io_err(s, "fstat", name);
-    uint8_t hdr[IDX_HDR];
-    if (st.st_size < IDX_HDR || pread(x->fd, hdr, IDX_HDR, 0) != IDX_HDR ||
-        memcmp(hdr, IDX_MAGIC, 7) != 0)
-        return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: not an index file", s->dir, name);
-    x->cap = cs_le64(hdr + 8);
-    if (x->cap == 0 || (x->cap & (x->cap - 1)) || (uint64_t)st.st_size != IDX_HDR + x->cap * 8)
-        return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: index size does not match its header",
-                        s->dir, name);
-    x->maplen = (size_t)st.st_size;
-    x->map = mmap(NULL, x->maplen, wr ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, x->fd, 0);
-    if (x->map == MAP_FAILED) {
-        x->map = NULL;
-        return io_err(s, "mmap", name);
-    }
-    x->slots = (uint32_t *)(x->map + IDX_HDR);
-    /* probes are random: readahead would only fault in (and zero) pages we never touch */
-    madvise(x->map, x->maplen, MADV_RANDOM);
-    return 0;
-}
-
-static void idx_close(struct idx *x)
-{
-    if (x->map) munmap(x->map, x->maplen);
-    if (x->fd > 0) close(x->fd);
-    memset(x, 0, sizeof *x);
-}
-
 static inline void txid_hash(const uint8_t *txid, uint64_t *home, uint32_t *tag)
 {
     *home = cs_le64(txid + 8);
@@ -341,33 +148,12 @@ static inline void addr_hash(const struct cs_addr *a, uint64_t *home, uint32_t *
     *tag = (uint32_t)(h >> 40);
 }
 
-/* Inserts id for a key with the given hash: takes the first slot that is empty
- * or stale (its id >= valid, i.e. past everything that exists now). */
-static void idx_put(struct idx *x, uint64_t home, uint32_t tag, uint64_t id, uint64_t valid)
+/* Index i filled from scratch with the first rows rows, cap slots. */
+static int idx_rebuild(struct cs_store *s, int i, uint64_t rows, uint64_t cap)
 {
-    uint64_t mask = x->cap - 1, i = home & mask;
-    for (;;) {
-        uint32_t v = x->slots[2 * i + 1];
-        if (v == 0 || (uint64_t)(v - 1) >= valid) {
-            x->slots[2 * i] = tag;
-            x->slots[2 * i + 1] = (uint32_t)(id + 1);
-            return;
-        }
-        i = (i + 1) & mask;
-    }
-}
-
-static int idx_rebuild(struct cs_store *s, struct idx *x, const char *name, int is_tx,
-                       uint64_t rows, uint64_t cap)
-{
-    char tmp[128], p1[4200], p2[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    struct idx nx = {0};
-    int rc = idx_open_file(s, &nx, tmp, cap, 1);
-    if (rc) {
-        idx_close(&nx);
-        return rc;
-    }
+    struct cs_hidx nx;
+    int rc = cs_engine_idx_create_tmp(&s->e, i, cap, &nx), is_tx = i == IDX_TX;
+    if (rc) return rc;
     for (uint64_t r = is_tx ? 0 : 1; r < rows; r++) {
         uint64_t home;
         uint32_t tag;
@@ -375,35 +161,26 @@ static int idx_rebuild(struct cs_store *s, struct idx *x, const char *name, int 
             txid_hash(row(s, CS_COL_TXID, r), &home, &tag);
         else
             addr_hash((const struct cs_addr *)row(s, CS_COL_ADDR, r), &home, &tag);
-        idx_put(&nx, home, tag, r, r);
+        cs_hidx_put(&nx, home, tag, r, r);
     }
-    path_of(s, tmp, p1, sizeof p1);
-    path_of(s, name, p2, sizeof p2);
-    if (rename(p1, p2)) {
-        idx_close(&nx);
-        return io_err(s, "rename", tmp);
-    }
-    idx_close(x);
-    *x = nx;
-    return 0;
+    return cs_engine_idx_replace(&s->e, i, &nx);
 }
 
 /* Keeps the load factor under 5/8. */
-static int idx_grow_for(struct cs_store *s, struct idx *x, const char *name, int is_tx,
-                        uint64_t rows_after)
+static int idx_grow_for(struct cs_store *s, int i, uint64_t rows_after)
 {
+    const struct cs_hidx *x = &s->e.idx[i];
     if (rows_after * 8 <= x->cap * 5) return 0;
     uint64_t cap = x->cap;
     while (rows_after * 8 > cap * 5)
         cap *= 2;
-    uint64_t have = is_tx ? s->cur.tx : s->cur.addr;
-    return idx_rebuild(s, x, name, is_tx, have, cap);
+    return idx_rebuild(s, i, i == IDX_TX ? s->cur.tx : s->cur.addr, cap);
 }
 
 int cs_store_reserve(struct cs_store *s, uint64_t more_tx, uint64_t more_addr)
 {
-    int rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx + more_tx);
-    if (!rc) rc = idx_grow_for(s, &s->addridx, "addr.idx", 0, s->cur.addr + more_addr);
+    int rc = idx_grow_for(s, IDX_TX, s->cur.tx + more_tx);
+    if (!rc) rc = idx_grow_for(s, IDX_ADDR, s->cur.addr + more_addr);
     return rc;
 }
 
@@ -418,7 +195,7 @@ int cs_store_find_tx(const struct cs_store *s, const uint8_t txid[32], uint64_t 
 /* The newest transaction with this txid among rows below n. */
 static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint64_t n, uint64_t *tx)
 {
-    const struct idx *x = &s->txidx;
+    const struct cs_hidx *x = &s->e.idx[IDX_TX];
     uint64_t home, best = CS_NONE64;
     uint32_t tag;
     if (!x->slots) return CS_ENOTFOUND;
@@ -441,7 +218,7 @@ static int find_tx_below(const struct cs_store *s, const uint8_t txid[32], uint6
 /* Finds an address; with insert, appends it when missing (writer only). */
 static int addr_lookup(struct cs_store *s, const struct cs_addr *a, uint64_t *id, int insert)
 {
-    struct idx *x = &s->addridx;
+    struct cs_hidx *x = &s->e.idx[IDX_ADDR];
     uint64_t n = s->mode == CS_STORE_WRITE ? s->cur.addr : s->committed.addr;
     uint64_t home;
     uint32_t tag;
@@ -473,12 +250,12 @@ static int addr_lookup(struct cs_store *s, const struct cs_addr *a, uint64_t *id
     s->cur.addr++;
     if (newid + 1 > 1 && (newid + 1) * 8 > x->cap * 5) {
         /* the rebuild inserts every row incl. the new one */
-        if ((rc = idx_grow_for(s, x, "addr.idx", 0, newid + 1))) return rc;
+        if ((rc = idx_grow_for(s, IDX_ADDR, newid + 1))) return rc;
     } else if (reuse != CS_NONE64) {
         x->slots[2 * reuse] = tag;
         x->slots[2 * reuse + 1] = (uint32_t)(newid + 1);
     } else {
-        idx_put(x, home, tag, newid, newid);
+        cs_hidx_put(x, home, tag, newid, newid);
     }
     *id = newid;
     return 0;
@@ -489,122 +266,7 @@ int cs_store_find_addr(const struct cs_store *s, const struct cs_addr *a, uint64
     return addr_lookup((struct cs_store *)s, a, addr, 0);
 }
 
-/* ---------------- column checksums ---------------- */
-
-static void sum_name(int c, char *out, size_t cap)
-{
-    snprintf(out, cap, "%s.sum", COLS[c].name);
-}
-
-/* Writer: brings every summed column's chunk hashes up to the current counts
- * (new full chunks hashed once and appended to COL.sum, fsync'd), shrinking
- * them first when a truncate cut into hashed chunks.  Cost: the bytes added
- * since the last commit plus one partial chunk per column. */
-static int sums_update(struct cs_store *s)
-{
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        if (!summed(c)) continue;
-        struct sums *m = &s->sum[c];
-        uint64_t bytes = *count_of(&s->cur, c) * s->col[c].recsz, full = bytes / CS_SUM_CHUNK;
-        if (m->n > full) {
-            m->n = full;
-            m->root = sums_root(m->h, m->n);
-        }
-        uint64_t first = m->n;
-        for (; m->n < full; m->n++) {
-            if (m->n == m->cap) {
-                m->cap = m->cap ? 2 * m->cap : 64;
-                m->h = cs_xrealloc(m->h, m->cap * sizeof *m->h);
-            }
-            m->h[m->n] = chunk_hash(s->col[c].map + m->n * CS_SUM_CHUNK, CS_SUM_CHUNK);
-            m->root = root_step(m->root, m->h[m->n]);
-        }
-        m->tail = chunk_hash(bytes ? s->col[c].map + full * CS_SUM_CHUNK : ZERO_ROW,
-                             (size_t)(bytes - full * CS_SUM_CHUNK));
-        if (m->n > first) {
-            char name[64];
-            sum_name(c, name, sizeof name);
-            uint8_t buf[8 * 64];
-            for (uint64_t i = first; i < m->n;) {
-                uint64_t k = 0;
-                for (; k < 64 && i + k < m->n; k++)
-                    cs_put_le64(buf + 8 * k, m->h[i + k]);
-                if (pwrite(m->fd, buf, (size_t)(8 * k), (off_t)(8 * i)) != (ssize_t)(8 * k))
-                    return io_err(s, "write", name);
-                i += k;
-            }
-            if (fdatasync(m->fd)) return io_err(s, "fsync", name);
-        }
-    }
-    return 0;
-}
-
-static int sums_open_files(struct cs_store *s)
-{
-    int wr = s->mode == CS_STORE_WRITE;
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        if (!summed(c)) continue;
-        char name[64], p[4200];
-        sum_name(c, name, sizeof name);
-        path_of(s, name, p, sizeof p);
-        s->sum[c].fd = open(p, (wr ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
-        if (s->sum[c].fd < 0) {
-            if (errno == ENOENT)
-                return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: missing", s->dir, name);
-            return io_err(s, "open", name);
-        }
-    }
-    return 0;
-}
-
-/* Loads the committed chunk hashes and checks them against MANIFEST's root. */
-static int sums_load(struct cs_store *s)
-{
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        if (!summed(c)) continue;
-        struct sums *m = &s->sum[c];
-        char name[64];
-        sum_name(c, name, sizeof name);
-        uint64_t bytes = *count_of(&s->committed, c) * s->col[c].recsz;
-        if (m->m_n != bytes / CS_SUM_CHUNK)
-            return cs_error(CS_ECORRUPT,
-                            "store corrupt: %s/MANIFEST: %s has %llu chunks for %llu bytes", s->dir,
-                            COLS[c].name, (unsigned long long)m->m_n, (unsigned long long)bytes);
-        m->cap = m->m_n > 64 ? m->m_n : 64;
-        m->h = cs_xrealloc(m->h, m->cap * sizeof *m->h);
-        uint8_t buf[8 * 512];
-        for (uint64_t i = 0; i < m->m_n;) {
-            uint64_t k = m->m_n - i < 512 ? m->m_n - i : 512;
-            if (pread(m->fd, buf, (size_t)(8 * k), (off_t)(8 * i)) != (ssize_t)(8 * k))
-                return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: shorter than %llu hashes",
-                                s->dir, name, (unsigned long long)m->m_n);
-            for (uint64_t j = 0; j < k; j++)
-                m->h[i + j] = cs_le64(buf + 8 * j);
-            i += k;
-        }
-        m->n = m->m_n;
-        m->root = sums_root(m->h, m->n);
-        if (m->root != m->m_root)
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: chunk hashes do not match MANIFEST",
-                            s->dir, name);
-        m->tail = m->m_tail;
-    }
-    return 0;
-}
-
-/* Hashes chunk i of column c (i == n: the partial tail) and compares. */
-static int sums_check_chunk(const struct cs_store *s, int c, uint64_t i)
-{
-    const struct sums *m = &s->sum[c];
-    uint64_t bytes = *count_of((struct cs_counts *)&s->committed, c) * s->col[c].recsz;
-    uint64_t off = i * CS_SUM_CHUNK, len = i < m->n ? CS_SUM_CHUNK : bytes - off;
-    uint64_t h = chunk_hash(len ? s->col[c].map + off : ZERO_ROW, (size_t)len);
-    if (h != (i < m->n ? m->h[i] : m->m_tail))
-        return cs_error(CS_ECORRUPT,
-                        "store corrupt: %s/%s: bytes %llu-%llu do not match their checksum", s->dir,
-                        COLS[c].name, (unsigned long long)off, (unsigned long long)(off + len));
-    return 0;
-}
+/* ---------------- open checks ---------------- */
 
 /* The in-place columns are derived data; a sample of their entries is
  * checked against the columns they derive from. */
@@ -612,23 +274,23 @@ static int sample_derived(const struct cs_store *s, uint64_t *rng, int samples)
 {
     const struct cs_counts *k = s->vis;
     for (int j = 0; j < samples && k->in; j++) {
-        uint64_t i = next_rand(rng) % k->in, p = cs_store_in_prevout(s, i);
+        uint64_t i = cs_engine_next_rand(rng) % k->in, p = cs_store_in_prevout(s, i);
         if (p == CS_NONE64) continue;
         uint64_t t = cs_store_in_tx(s, i);
         if (cs_store_spent_by(s, p) != t)
             return cs_error(CS_ECORRUPT,
                             "store corrupt: %s/spent.col row %llu: not spent by tx %llu, whose "
                             "input %llu spends it",
-                            s->dir, (unsigned long long)p, (unsigned long long)t,
+                            s->e.dir, (unsigned long long)p, (unsigned long long)t,
                             (unsigned long long)i);
     }
     for (int j = 0; j < samples && k->addr > 1; j++) {
-        uint64_t a = 1 + next_rand(rng) % (k->addr - 1), o = cs_store_addr_head(s, a);
+        uint64_t a = 1 + cs_engine_next_rand(rng) % (k->addr - 1), o = cs_store_addr_head(s, a);
         if (o != CS_NONE64 && cs_store_out(s, o)->addr != a)
             return cs_error(CS_ECORRUPT,
                             "store corrupt: %s/addrhead.col row %llu: newest output %llu belongs "
                             "to another address",
-                            s->dir, (unsigned long long)a, (unsigned long long)o);
+                            s->e.dir, (unsigned long long)a, (unsigned long long)o);
     }
     return cs_store_status(s);
 }
@@ -644,15 +306,10 @@ static int open_check(struct cs_store *s)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t rng = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
-    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
-        if (!summed(c)) continue;
-        int rc = sums_check_chunk(s, c, s->sum[c].n);
-        for (int j = 0; !rc && j < CS_OPEN_SAMPLES && s->sum[c].n; j++) {
-            rc = sums_check_chunk(s, c, next_rand(&rng) % s->sum[c].n);
-        }
-        if (rc) return rc;
-    }
+    uint64_t rng = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32), rows[CS_COL_COUNT];
+    rows_of(&s->committed, rows);
+    int rc = cs_engine_check_sums(&s->e, rows, CS_OPEN_SAMPLES, &rng);
+    if (rc) return rc;
     /* small stores (the whole derived check costs milliseconds) get all of it */
     if (s->vis->out <= CS_OPEN_FULL_OUTPUTS) return check_derived(s);
     return sample_derived(s, &rng, 64);
@@ -670,42 +327,39 @@ static void raise_high(struct cs_store *s)
     }
 }
 
-static int manifest_write(struct cs_store *s)
+/* The schema's MANIFEST lines (the engine adds the checksums). */
+static size_t manifest_body(const struct cs_store *s, char *buf, size_t cap)
 {
-    char buf[2048], hex[65];
-    int n = 0;
+    char hex[65];
+    size_t n = 0;
     const struct cs_counts *k = &s->cur;
-    n += snprintf(buf + n, sizeof buf - n, "chainsleuth-store %d\nnetwork %s\n", CS_STORE_FORMAT,
-                  s->net->name);
-    n += snprintf(
-        buf + n, sizeof buf - n, "blocks %llu\ntx %llu\nin %llu\nout %llu\naddr %llu\nmsig %llu\n",
+    n += (size_t)snprintf(buf + n, cap - n, "chainsleuth-store %d\nnetwork %s\n", CS_STORE_FORMAT,
+                          s->net->name);
+    n += (size_t)snprintf(
+        buf + n, cap - n, "blocks %llu\ntx %llu\nin %llu\nout %llu\naddr %llu\nmsig %llu\n",
         (unsigned long long)k->blocks, (unsigned long long)k->tx, (unsigned long long)k->in,
         (unsigned long long)k->out, (unsigned long long)k->addr, (unsigned long long)k->msig);
-    n += snprintf(buf + n, sizeof buf - n, "utxo_count %llu\nutxo_total %llu\n",
-                  (unsigned long long)s->cur_utxo_count, (unsigned long long)s->cur_utxo_total);
+    n += (size_t)snprintf(buf + n, cap - n, "utxo_count %llu\nutxo_total %llu\n",
+                          (unsigned long long)s->cur_utxo_count,
+                          (unsigned long long)s->cur_utxo_total);
     if (k->blocks) {
         cs_hex_rev(hex, ((const struct cs_blockrec *)row(s, CS_COL_BLK, k->blocks - 1))->hash);
-        n += snprintf(buf + n, sizeof buf - n, "tip %llu %s\n", (unsigned long long)(k->blocks - 1),
-                      hex);
+        n += (size_t)snprintf(buf + n, cap - n, "tip %llu %s\n",
+                              (unsigned long long)(k->blocks - 1), hex);
     }
-    int rc = sums_update(s);
+    return n;
+}
+
+/* The current counts become the committed ones; sync first when sync. */
+static int manifest_write(struct cs_store *s, int sync)
+{
+    char buf[1024];
+    uint64_t rows[CS_COL_COUNT];
+    rows_of(&s->cur, rows);
+    size_t n = manifest_body(s, buf, sizeof buf);
+    int rc = sync ? cs_engine_commit(&s->e, rows, buf, n)
+                  : cs_engine_manifest_write(&s->e, rows, buf, n);
     if (rc) return rc;
-    for (int c = 0; c < CS_COL_COUNT; c++)
-        if (summed(c))
-            n += snprintf(buf + n, sizeof buf - n, "sum %s %llu %016llx %016llx\n", COLS[c].name,
-                          (unsigned long long)s->sum[c].n, (unsigned long long)s->sum[c].root,
-                          (unsigned long long)s->sum[c].tail);
-    uint8_t h[32];
-    cs_sha256(buf, (size_t)n, h);
-    cs_hex(hex, h, 32);
-    n += snprintf(buf + n, sizeof buf - n, "checksum %s\n", hex);
-    if ((rc = cs_atomic_write(s->dir, "MANIFEST", buf, (size_t)n))) return rc;
-    s->have_sums = 1;
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        s->sum[c].m_n = s->sum[c].n;
-        s->sum[c].m_root = s->sum[c].root;
-        s->sum[c].m_tail = s->sum[c].tail;
-    }
     s->committed = s->cur;
     raise_high(s);
     s->utxo_count = s->cur_utxo_count;
@@ -715,31 +369,14 @@ static int manifest_write(struct cs_store *s)
 
 static int manifest_read(struct cs_store *s)
 {
-    char p[4200], buf[4096];
-    path_of(s, "MANIFEST", p, sizeof p);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return CS_ENOTFOUND;
-        return io_err(s, "open", "MANIFEST");
-    }
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: empty", s->dir);
-    buf[n] = 0;
-    char *ck = strstr(buf, "checksum ");
-    if (!ck) return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: no checksum line", s->dir);
-    uint8_t h[32];
-    char hex[65];
-    cs_sha256(buf, (size_t)(ck - buf), h);
-    cs_hex(hex, h, 32);
-    if (strncmp(ck + 9, hex, 64) != 0)
-        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: checksum mismatch", s->dir);
-    int fmt = 0;
+    char buf[4096];
+    int rc = cs_engine_manifest_read(&s->e, buf, sizeof buf);
+    if (rc) return rc;
+    int fmt = 0, sums_seen = s->e.sums_seen;
     char netname[32] = "";
     struct cs_counts k = {0};
     unsigned long long uc = 0, ut = 0;
-    int sums_seen = 0;
-    char *line = buf, *save;
+    char *line, *save;
     for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         unsigned long long v;
         if (sscanf(line, "chainsleuth-store %d", &fmt) == 1) continue;
@@ -760,36 +397,18 @@ static int manifest_read(struct cs_store *s)
             uc = v;
         else if (sscanf(line, "utxo_total %llu", &v) == 1)
             ut = v;
-        else if (!strncmp(line, "sum ", 4)) {
-            char cname[32];
-            unsigned long long sn, sr, st;
-            int c = 0;
-            if (sscanf(line, "sum %31s %llu %llx %llx", cname, &sn, &sr, &st) != 4)
-                return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: bad line '%s'", s->dir,
-                                line);
-            while (c < CS_COL_COUNT && strcmp(COLS[c].name, cname))
-                c++;
-            if (c == CS_COL_COUNT || !summed(c))
-                return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: unknown column '%s'",
-                                s->dir, cname);
-            s->sum[c].m_n = sn;
-            s->sum[c].m_root = sr;
-            s->sum[c].m_tail = st;
-            sums_seen++;
-        }
     }
     if (fmt == 1 && !sums_seen)
         fmt = CS_STORE_FORMAT; /* before checksums; see cs_store_open */
     else if (fmt == CS_STORE_FORMAT && sums_seen != CS_COL_COUNT - 2)
         return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: %d column checksums, want %d",
-                        s->dir, sums_seen, CS_COL_COUNT - 2);
-    s->have_sums = sums_seen > 0;
+                        s->e.dir, sums_seen, CS_COL_COUNT - 2);
     if (fmt != CS_STORE_FORMAT)
-        return cs_error(CS_ECORRUPT, "%s/MANIFEST: format %d, this build reads %d", s->dir, fmt,
+        return cs_error(CS_ECORRUPT, "%s/MANIFEST: format %d, this build reads %d", s->e.dir, fmt,
                         CS_STORE_FORMAT);
     s->net = cs_net_by_name(netname);
     if (!s->net)
-        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: unknown network '%s'", s->dir,
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: unknown network '%s'", s->e.dir,
                         netname);
     s->committed = s->cur = s->high = k;
     s->utxo_count = s->cur_utxo_count = uc;
@@ -803,43 +422,24 @@ static int is_utxo_out(const struct cs_store *s, uint64_t o)
 {
     const struct cs_outrec *r = (const struct cs_outrec *)row(s, CS_COL_OUT, o);
     uint32_t a = r->addr;
-    if (a == 0 || a >= s->col[CS_COL_ADDR].maplen / sizeof(struct cs_addr)) return 1;
+    if (a == 0 || a >= s->e.col[CS_COL_ADDR].maplen / sizeof(struct cs_addr)) return 1;
     return ((const struct cs_addr *)row(s, CS_COL_ADDR, a))->type != CS_ADDR_OPRETURN;
-}
-
-/* Number of contiguous non-zero rows after from (bounded by the mapping). */
-static uint64_t tail_rows(const struct cs_store *s, int c, uint64_t from)
-{
-    const struct col *k = &s->col[c];
-    uint64_t cap = k->maplen / k->recsz, r = from;
-    while (r < cap && !row_zero(row(s, c, r), k->recsz))
-        r++;
-    return r - from;
-}
-
-static void zero_rows_backward(struct cs_store *s, int c, uint64_t from, uint64_t to)
-{
-    /* backwards, so that an interrupted zeroing leaves a contiguous tail */
-    const uint64_t step = 4096;
-    while (to > from) {
-        uint64_t lo = to > from + step ? to - step : from;
-        memset(row(s, c, lo), 0, (size_t)((to - lo) * s->col[c].recsz));
-        to = lo;
-    }
 }
 
 /* Undoes every row past the counts k (the committed ones, or a savepoint; see
  * the top of this file) and makes k the current counts. */
 static int undo_past(struct cs_store *s, const struct cs_counts *k)
 {
-    uint64_t t_blk = tail_rows(s, CS_COL_BLK, k->blocks);
-    uint64_t t_tx = tail_rows(s, CS_COL_TX, k->tx), t_txid = tail_rows(s, CS_COL_TXID, k->tx);
-    uint64_t t_in = tail_rows(s, CS_COL_IN, k->in), t_out = tail_rows(s, CS_COL_OUT, k->out);
-    uint64_t t_addr = tail_rows(s, CS_COL_ADDR, k->addr),
-             t_msig = tail_rows(s, CS_COL_MSIG, k->msig);
+    uint64_t t_blk = cs_engine_tail_rows(&s->e, CS_COL_BLK, k->blocks);
+    uint64_t t_tx = cs_engine_tail_rows(&s->e, CS_COL_TX, k->tx),
+             t_txid = cs_engine_tail_rows(&s->e, CS_COL_TXID, k->tx);
+    uint64_t t_in = cs_engine_tail_rows(&s->e, CS_COL_IN, k->in),
+             t_out = cs_engine_tail_rows(&s->e, CS_COL_OUT, k->out);
+    uint64_t t_addr = cs_engine_tail_rows(&s->e, CS_COL_ADDR, k->addr),
+             t_msig = cs_engine_tail_rows(&s->e, CS_COL_MSIG, k->msig);
     if (t_txid > t_tx) t_tx = t_txid;
-    uint64_t out_rows = s->col[CS_COL_SPENT].maplen / 4;
-    uint64_t head_rows = s->col[CS_COL_ADDRHEAD].maplen / 8;
+    uint64_t out_rows = s->e.col[CS_COL_SPENT].maplen / 4;
+    uint64_t head_rows = s->e.col[CS_COL_ADDRHEAD].maplen / 8;
     if (t_blk | t_tx | t_in | t_out | t_addr | t_msig) {
         for (uint64_t i = k->in; i < k->in + t_in; i++) {
             uint64_t p1 = ((const struct cs_inrec *)row(s, CS_COL_IN, i))->prevout1;
@@ -850,22 +450,22 @@ static int undo_past(struct cs_store *s, const struct cs_counts *k)
         }
         for (uint64_t o = k->out + t_out; o-- > k->out;) {
             uint32_t a = ((const struct cs_outrec *)row(s, CS_COL_OUT, o))->addr;
-            if (a == 0 || a >= head_rows || o >= s->col[CS_COL_OUTNEXT].maplen / 8) continue;
+            if (a == 0 || a >= head_rows || o >= s->e.col[CS_COL_OUTNEXT].maplen / 8) continue;
             uint8_t *h = row(s, CS_COL_ADDRHEAD, a);
             if (cs_le64(h) == o + 1) memcpy(h, row(s, CS_COL_OUTNEXT, o), 8);
         }
-        zero_rows_backward(s, CS_COL_IN, k->in, k->in + t_in);
-        zero_rows_backward(s, CS_COL_SPENT, k->out,
-                           k->out + t_out > out_rows ? out_rows : k->out + t_out);
-        zero_rows_backward(s, CS_COL_OUTNEXT, k->out, k->out + t_out);
-        zero_rows_backward(s, CS_COL_OUT, k->out, k->out + t_out);
-        zero_rows_backward(s, CS_COL_ADDRHEAD, k->addr,
-                           k->addr + t_addr > head_rows ? head_rows : k->addr + t_addr);
-        zero_rows_backward(s, CS_COL_ADDR, k->addr, k->addr + t_addr);
-        zero_rows_backward(s, CS_COL_MSIG, k->msig, k->msig + t_msig);
-        zero_rows_backward(s, CS_COL_TXID, k->tx, k->tx + t_tx);
-        zero_rows_backward(s, CS_COL_TX, k->tx, k->tx + t_tx);
-        zero_rows_backward(s, CS_COL_BLK, k->blocks, k->blocks + t_blk);
+        cs_engine_zero_rows(&s->e, CS_COL_IN, k->in, k->in + t_in);
+        cs_engine_zero_rows(&s->e, CS_COL_SPENT, k->out,
+                            k->out + t_out > out_rows ? out_rows : k->out + t_out);
+        cs_engine_zero_rows(&s->e, CS_COL_OUTNEXT, k->out, k->out + t_out);
+        cs_engine_zero_rows(&s->e, CS_COL_OUT, k->out, k->out + t_out);
+        cs_engine_zero_rows(&s->e, CS_COL_ADDRHEAD, k->addr,
+                            k->addr + t_addr > head_rows ? head_rows : k->addr + t_addr);
+        cs_engine_zero_rows(&s->e, CS_COL_ADDR, k->addr, k->addr + t_addr);
+        cs_engine_zero_rows(&s->e, CS_COL_MSIG, k->msig, k->msig + t_msig);
+        cs_engine_zero_rows(&s->e, CS_COL_TXID, k->tx, k->tx + t_tx);
+        cs_engine_zero_rows(&s->e, CS_COL_TX, k->tx, k->tx + t_tx);
+        cs_engine_zero_rows(&s->e, CS_COL_BLK, k->blocks, k->blocks + t_blk);
     }
     s->cur = *k;
     return 0;
@@ -879,182 +479,20 @@ static int recover_tail(struct cs_store *s)
     return rc;
 }
 
-/* ---------------- readers and copy-on-rollback ----------------
- *
- * DIR/READERS carries two one-byte OFD locks (fcntl F_OFD_SETLK: owned by the
- * open file description, dropped by the kernel when the process dies, so a
- * killed reader leaves nothing behind):
- *   byte 0, the gate: a reader holds it shared while it reads MANIFEST and
- *     opens and maps the files; a rolling-back writer holds it exclusive, so
- *     no reader can open between a rollback's first change and its commit;
- *   byte 1, the readers: every reader holds it shared for as long as it is
- *     open.  A writer that can take it exclusive knows no reader is open.
- * A rollback with no reader open rewrites rows in place (as always).  With a
- * reader open it first replaces every column and index file by a copy
- * (FICLONE where the filesystem shares extents, else copy_file_range of the
- * committed bytes), fsyncs it and renames it over the original: open readers
- * keep the old inodes through their descriptors and mappings, which nobody
- * writes again, so their snapshots stay byte-identical whatever follows; the
- * kernel frees the old inodes when the last of them closes.  A crash at any
- * point leaves each file either the old one or an identical copy. */
-#define READERS_GATE 0
-#define READERS_HELD 1
-
-static int ofd_lock(int fd, short type, off_t start, off_t len, int wait)
-{
-    struct flock l;
-    memset(&l, 0, sizeof l);
-    l.l_type = type;
-    l.l_whence = SEEK_SET;
-    l.l_start = start;
-    l.l_len = len;
-    for (;;) {
-        if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &l) == 0) return 0;
-        if (errno != EINTR) return -1;
-    }
-}
-
-/* Reader: joins the reader table and takes the gate (released by
- * readers_open_done).  A store directory the reader can neither open READERS
- * in nor create it in is one no writer can write either: it goes on without. */
-static int readers_join(struct cs_store *s)
-{
-    char p[4200];
-    path_of(s, "READERS", p, sizeof p);
-    s->readfd = open(p, O_RDONLY | O_CLOEXEC);
-    if (s->readfd < 0 && errno == ENOENT) s->readfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (s->readfd < 0) {
-        if (errno == ENOENT || errno == EACCES || errno == EROFS || errno == EPERM) return 0;
-        return io_err(s, "open", "READERS");
-    }
-    if (ofd_lock(s->readfd, F_RDLCK, READERS_GATE, 1, 1) ||
-        ofd_lock(s->readfd, F_RDLCK, READERS_HELD, 1, 1))
-        return io_err(s, "lock", "READERS");
-    return 0;
-}
-
-static void readers_open_done(struct cs_store *s)
-{
-    if (s->readfd >= 0) ofd_lock(s->readfd, F_UNLCK, READERS_GATE, 1, 0);
-}
-
-/* Copies DIR/name (its first copy_len bytes; the copy keeps the original's
- * length, sparse past them) to name.cow, syncs it and renames it over name. */
-static int cow_file(struct cs_store *s, const char *name, uint64_t copy_len)
-{
-    char src[4200], tmp[4300];
-    path_of(s, name, src, sizeof src);
-    snprintf(tmp, sizeof tmp, "%s.cow", src);
-    int in = open(src, O_RDONLY | O_CLOEXEC);
-    if (in < 0) return errno == ENOENT ? 0 : io_err(s, "open", name);
-    int out = -1, rc = 0;
-    struct stat st;
-    if (fstat(in, &st)) {
-        rc = io_err(s, "fstat", name);
-        goto done;
-    }
-    out = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) {
-        rc = io_err(s, "open", name);
-        goto done;
-    }
-    if (ioctl(out, FICLONE, in) != 0) {
-        if (copy_len > (uint64_t)st.st_size) copy_len = (uint64_t)st.st_size;
-        loff_t oi = 0, oo = 0;
-        uint64_t left = copy_len;
-        while (left) {
-            ssize_t k =
-                copy_file_range(in, &oi, out, &oo, left > (1u << 30) ? (1u << 30) : left, 0);
-            if (k < 0 && errno == EINTR) continue;
-            if (k < 0 &&
-                (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-                static uint8_t buf[1 << 16];
-                ssize_t r = pread(in, buf, left > sizeof buf ? sizeof buf : left, oi);
-                if (r <= 0 || pwrite(out, buf, (size_t)r, oo) != r) {
-                    rc = io_err(s, "copy", name);
-                    goto done;
-                }
-                k = r;
-                oi += r;
-                oo += r;
-            } else if (k <= 0) {
-                rc = k < 0 ? io_err(s, "copy_file_range", name)
-                           : cs_error(CS_EIO, "%s/%s: shorter than it was a moment ago", s->dir,
-                                      name);
-                goto done;
-            }
-            left -= (uint64_t)k;
-        }
-        if (ftruncate(out, st.st_size)) {
-            rc = io_err(s, "ftruncate", name);
-            goto done;
-        }
-        s->cow_bytes += copy_len;
-    }
-    if (fdatasync(out)) {
-        rc = io_err(s, "fsync", name);
-        goto done;
-    }
-    if (rename(tmp, src)) rc = io_err(s, "rename", name);
-done:
-    if (out >= 0) close(out);
-    close(in);
-    if (rc) unlink(tmp);
-    return rc;
-}
-
-static int open_cols(struct cs_store *s);
-
-/* Writer, before a rollback while readers are open: every file a rollback or
- * the appends after it write in place becomes a fresh copy, and the writer
- * reopens the copies. */
-static int cow_all(struct cs_store *s)
-{
-    int rc;
-    for (int c = 0; c < CS_COL_COUNT; c++)
-        if ((rc = cow_file(s, COLS[c].name, *count_of(&s->cur, c) * COLS[c].recsz))) return rc;
-    if ((rc = cow_file(s, "txid.idx", UINT64_MAX)) || (rc = cow_file(s, "addr.idx", UINT64_MAX)))
-        return rc;
-    int d = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d < 0 || fsync(d)) {
-        if (d >= 0) close(d);
-        return io_err(s, "fsync", ".");
-    }
-    close(d);
-    uint64_t n[CS_COL_COUNT];
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        struct col *k = &s->col[c];
-        n[c] = k->n;
-        if (k->map) munmap(k->map, k->maplen);
-        if (k->fd >= 0) close(k->fd);
-        k->map = NULL;
-        k->maplen = 0;
-        k->fd = -1;
-    }
-    if ((rc = open_cols(s))) return rc;
-    for (int c = 0; c < CS_COL_COUNT; c++)
-        s->col[c].n = n[c];
-    idx_close(&s->txidx);
-    idx_close(&s->addridx);
-    if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
-        (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
-        return rc;
-    s->cow_rollbacks++;
-    return 0;
-}
+/* ---------------- snapshots ---------------- */
 
 uint64_t cs_store_rollback_copied(const struct cs_store *s, uint64_t *rollbacks)
 {
-    if (rollbacks) *rollbacks = s->cow_rollbacks;
-    return s->cow_bytes;
+    if (rollbacks) *rollbacks = s->e.cow_rollbacks;
+    return s->e.cow_bytes;
 }
 
 int cs_store_refresh(struct cs_store *s)
 {
     if (s->mode == CS_STORE_WRITE)
-        return cs_error(CS_EUSAGE, "%s: cs_store_refresh is for readers", s->dir);
+        return cs_error(CS_EUSAGE, "%s: cs_store_refresh is for readers", s->e.dir);
     struct cs_store *n;
-    int rc = cs_store_open(&n, s->dbdir, s->chain, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
+    int rc = cs_store_open(&n, s->e.dbdir, s->e.chain, CS_STORE_READ | CS_STORE_NOCHECK, NULL);
     if (rc) return rc;
     struct cs_store old = *s;
     *s = *n;
@@ -1067,34 +505,6 @@ int cs_store_refresh(struct cs_store *s)
 
 /* ---------------- open / close ---------------- */
 
-static int open_cols(struct cs_store *s)
-{
-    int wr = s->mode == CS_STORE_WRITE;
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        char p[4200];
-        path_of(s, COLS[c].name, p, sizeof p);
-        struct col *k = &s->col[c];
-        k->recsz = COLS[c].recsz;
-        k->fd = open(p, (wr ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
-        uint64_t want = *count_of(&s->committed, c) * k->recsz;
-        if (k->fd < 0 && errno == ENOENT && !wr)
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: missing (MANIFEST says %llu bytes)",
-                            s->dir, COLS[c].name, (unsigned long long)want);
-        if (k->fd < 0) return io_err(s, "open", COLS[c].name);
-        struct stat st;
-        if (fstat(k->fd, &st)) return io_err(s, "fstat", COLS[c].name);
-        if ((uint64_t)st.st_size < want)
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/%s: %llu bytes, MANIFEST says %llu",
-                            s->dir, COLS[c].name, (unsigned long long)st.st_size,
-                            (unsigned long long)want);
-        size_t len = wr ? (size_t)st.st_size : (size_t)want;
-        int rc = col_map(s, c, len);
-        if (rc) return rc;
-        k->n = *count_of(&s->committed, c);
-    }
-    return 0;
-}
-
 static int init_new(struct cs_store *s)
 {
     int rc;
@@ -1102,7 +512,21 @@ static int init_new(struct cs_store *s)
     if ((rc = col_reserve(s, CS_COL_ADDR, 1)) || (rc = col_reserve(s, CS_COL_ADDRHEAD, 1)))
         return rc;
     s->cur.addr = 1;
-    return manifest_write(s);
+    return manifest_write(s, 0);
+}
+
+/* Writer: opens an index, building it from the columns when its file is
+ * missing, and grows it to the load factor. */
+static int writer_idx(struct cs_store *s, int i)
+{
+    char p[4200];
+    struct stat st;
+    cs_engine_path(&s->e, IDX_NAMES[i], p, sizeof p);
+    int have = stat(p, &st) == 0, rc;
+    uint64_t rows = i == IDX_TX ? s->cur.tx : s->cur.addr;
+    if ((rc = cs_engine_idx_open(&s->e, i, 1024, !have))) return rc;
+    if (!have && rows > (i == IDX_TX ? 0u : 1u) && (rc = idx_rebuild(s, i, rows, 1024))) return rc;
+    return idx_grow_for(s, i, rows);
 }
 
 int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, int mode,
@@ -1112,82 +536,14 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
     struct cs_store *s = cs_xcalloc(1, sizeof *s);
     s->mode = mode & CS_STORE_WRITE;
     s->vis = mode == CS_STORE_WRITE ? &s->cur : &s->committed;
-    s->lockfd = -1;
-    s->readfd = -1;
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        s->col[c].fd = -1;
-        s->sum[c].fd = -1;
-    }
-    if (!chain || strcmp(chain, "btc")) { /* the one schema this engine holds today */
+    if (!chain || strcmp(chain, "btc")) { /* the one chain this schema holds */
         rc = cs_error(CS_EUSAGE, "chain '%s': this build stores only btc", chain ? chain : "");
+        cs_engine_init(&s->e);
         goto fail;
     }
-    snprintf(s->chain, sizeof s->chain, "%s", chain);
-    snprintf(s->dir, sizeof s->dir, "%s/%s", dbdir, chain);
-    snprintf(s->dbdir, sizeof s->dbdir, "%s", dbdir);
-    if (mode == CS_STORE_WRITE) {
-        if (mkdir(dbdir, 0755) && errno != EEXIST) {
-            rc = cs_error(CS_EIO, "%s: mkdir: %s", dbdir, strerror(errno));
-            goto fail;
-        }
-        if (mkdir(s->dir, 0755) && errno != EEXIST) {
-            rc = cs_error(CS_EIO, "%s: mkdir: %s", s->dir, strerror(errno));
-            goto fail;
-        }
-        char p[4200];
-        path_of(s, "LOCK", p, sizeof p);
-        s->lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (s->lockfd < 0) {
-            rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
-            goto fail;
-        }
-        if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
-            /* the holder wrote its pid into LOCK after it took the lock */
-            char pid[24] = {0};
-            ssize_t k = pread(s->lockfd, pid, sizeof pid - 1, 0);
-            long holder = k > 0 ? strtol(pid, NULL, 10) : 0;
-            /* a pid left by a dead holder (the new one has not written yet) is not named */
-            if (holder > 0 && (kill((pid_t)holder, 0) == 0 || errno == EPERM))
-                rc = cs_error(CS_ELOCKED,
-                              "%s: another chainsleuth process (pid %ld) is writing this store",
-                              s->dir, holder);
-            else
-                rc = cs_error(CS_ELOCKED, "%s: another chainsleuth process is writing this store",
-                              s->dir);
-            goto fail;
-        }
-        {
-            char pid[24];
-            int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-            if (ftruncate(s->lockfd, 0) || pwrite(s->lockfd, pid, (size_t)n, 0) != n) {
-                rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
-                goto fail;
-            }
-        }
-        /* leftovers of an interrupted index rebuild or copy-on-rollback */
-        path_of(s, "txid.idx.tmp", p, sizeof p);
-        unlink(p);
-        path_of(s, "addr.idx.tmp", p, sizeof p);
-        unlink(p);
-        for (int c = 0; c < CS_COL_COUNT + 2; c++) {
-            char q[4300];
-            path_of(s,
-                    c < CS_COL_COUNT    ? COLS[c].name
-                    : c == CS_COL_COUNT ? "txid.idx"
-                                        : "addr.idx",
-                    p, sizeof p);
-            snprintf(q, sizeof q, "%s.cow", p);
-            unlink(q);
-        }
-        path_of(s, "READERS", p, sizeof p);
-        s->readfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (s->readfd < 0) {
-            rc = cs_error(CS_EIO, "%s: %s", p, strerror(errno));
-            goto fail;
-        }
-    } else if ((rc = readers_join(s))) {
+    if ((rc = cs_engine_open(&s->e, dbdir, chain, s->mode == CS_STORE_WRITE, COLS, CS_COL_COUNT,
+                             IDX_NAMES, 2)))
         goto fail;
-    }
     rc = manifest_read(s);
     int fresh = 0;
     if (rc == CS_ENOTFOUND) {
@@ -1209,40 +565,19 @@ int cs_store_open(struct cs_store **out, const char *dbdir, const char *chain, i
                       net->name);
         goto fail;
     }
-    if ((rc = open_cols(s))) goto fail;
-    if ((rc = sums_open_files(s))) goto fail;
-    if (s->have_sums) {
-        if ((rc = sums_load(s))) goto fail;
-    } else {
-        /* a new store, or one written before checksums: the writer's next
-         * commit hashes every column from the start */
-        for (int c = 0; c < CS_COL_COUNT; c++)
-            s->sum[c].root = sums_root(NULL, 0);
-    }
+    uint64_t rows[CS_COL_COUNT];
+    rows_of(&s->committed, rows);
+    if ((rc = cs_engine_open_cols(&s->e, rows))) goto fail;
     if (fresh && (rc = init_new(s))) goto fail;
     if (mode == CS_STORE_WRITE) {
-        if ((rc = recover_tail(s))) goto fail;
-        char p[4200];
-        struct stat st;
-        path_of(s, "txid.idx", p, sizeof p);
-        int have = stat(p, &st) == 0;
-        if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 1024, !have))) goto fail;
-        if (!have && s->cur.tx && (rc = idx_rebuild(s, &s->txidx, "txid.idx", 1, s->cur.tx, 1024)))
-            goto fail;
-        path_of(s, "addr.idx", p, sizeof p);
-        have = stat(p, &st) == 0;
-        if ((rc = idx_open_file(s, &s->addridx, "addr.idx", 1024, !have))) goto fail;
-        if (!have && s->cur.addr > 1 &&
-            (rc = idx_rebuild(s, &s->addridx, "addr.idx", 0, s->cur.addr, 1024)))
-            goto fail;
-        if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx)) ||
-            (rc = idx_grow_for(s, &s->addridx, "addr.idx", 0, s->cur.addr)))
+        if ((rc = recover_tail(s)) || (rc = writer_idx(s, IDX_TX)) ||
+            (rc = writer_idx(s, IDX_ADDR)))
             goto fail;
     } else {
-        if ((rc = idx_open_file(s, &s->txidx, "txid.idx", 0, 0)) ||
-            (rc = idx_open_file(s, &s->addridx, "addr.idx", 0, 0)))
+        if ((rc = cs_engine_idx_open(&s->e, IDX_TX, 0, 0)) ||
+            (rc = cs_engine_idx_open(&s->e, IDX_ADDR, 0, 0)))
             goto fail;
-        readers_open_done(s); /* every file is open: a rollback may start */
+        cs_engine_open_done(&s->e); /* every file is open: a rollback may start */
         if (!(mode & CS_STORE_NOCHECK) && (rc = open_check(s))) goto fail;
     }
     *out = s;
@@ -1255,28 +590,12 @@ fail:
 void cs_store_close(struct cs_store *s)
 {
     if (!s) return;
-    if (s->mode == CS_STORE_WRITE && s->net && memcmp(&s->cur, &s->committed, sizeof s->cur))
+    int wrote = s->mode == CS_STORE_WRITE && s->net;
+    if (wrote && memcmp(&s->cur, &s->committed, sizeof s->cur))
         recover_tail(s); /* undo in-place updates of an uncommitted tail */
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        struct col *k = &s->col[c];
-        if (k->map) munmap(k->map, k->maplen);
-        if (s->mode == CS_STORE_WRITE && k->fd >= 0 && s->net) {
-            /* a clean close leaves files as long as the longest snapshot a
-             * reader may still map (after a reorg, longer than what is
-             * committed: the rows past it are zero) */
-            if (ftruncate(k->fd, (off_t)(*count_of(&s->high, c) * k->recsz))) {
-            }
-        }
-        if (k->fd >= 0) close(k->fd);
-    }
-    idx_close(&s->txidx);
-    idx_close(&s->addridx);
-    for (int c = 0; c < CS_COL_COUNT; c++) {
-        if (s->sum[c].fd >= 0) close(s->sum[c].fd);
-        free(s->sum[c].h);
-    }
-    if (s->lockfd >= 0) close(s->lockfd);
-    if (s->readfd >= 0) close(s->readfd);
+    uint64_t high[CS_COL_COUNT];
+    rows_of(&s->high, high);
+    cs_engine_close(&s->e, wrote ? high : NULL);
     free(s->scratch);
     free(s->pre);
     free(s);
@@ -1290,7 +609,7 @@ const struct cs_counts *cs_store_counts(const struct cs_store *s)
 }
 const char *cs_store_chain(const struct cs_store *s)
 {
-    return s->chain;
+    return s->e.chain;
 }
 const struct cs_netparams *cs_store_net(const struct cs_store *s)
 {
@@ -1417,11 +736,11 @@ uint64_t cs_store_addr_head(const struct cs_store *s, uint64_t a)
      * the head that points to it (release fence), so a torn view can only
      * come from a concurrent rollback, and is retried. */
     for (int attempt = 0; attempt < 4; attempt++) {
-        tail_u64(s, CS_COL_ADDRHEAD, a, &v);
+        cs_engine_tail_u64(&s->e, CS_COL_ADDRHEAD, a, &v);
         at_head = 1;
         while (v > n) {
             uint64_t next;
-            if (!tail_u64(s, CS_COL_OUTNEXT, v - 1, &next) || next >= v) break;
+            if (!cs_engine_tail_u64(&s->e, CS_COL_OUTNEXT, v - 1, &next) || next >= v) break;
             v = next;
             at_head = 0;
         }
@@ -1529,7 +848,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
                             (unsigned long long)(height - 1));
         }
         memcpy(work, tip->work, 32);
-    } else if (!row_zero(b->hdr.prev, 32)) {
+    } else if (!cs_engine_row_is_zero(b->hdr.prev, 32)) {
         cs_hex_rev(bh, b->hash);
         return cs_error(CS_ECONSENSUS, "block %s cannot start a chain: its prev hash is not zero",
                         bh);
@@ -1549,7 +868,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         (rc = reserve_rows(s, CS_COL_OUT, nout)) || (rc = reserve_rows(s, CS_COL_SPENT, nout)) ||
         (rc = reserve_rows(s, CS_COL_OUTNEXT, nout)))
         return rc;
-    if ((rc = idx_grow_for(s, &s->txidx, "txid.idx", 1, s->cur.tx + b->n_tx))) return rc;
+    if ((rc = idx_grow_for(s, IDX_TX, s->cur.tx + b->n_tx))) return rc;
 
     /* First pass: classify every output and touch the index slots that the
      * second pass will probe, so that the cache misses of a whole block
@@ -1559,14 +878,14 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         s->scratch = cs_xrealloc(s->scratch, s->scratch_cap * sizeof *s->scratch);
     }
     {
-        uint64_t k = 0, tmask = s->txidx.cap - 1, amask = s->addridx.cap - 1;
+        uint64_t k = 0, tmask = s->e.idx[IDX_TX].cap - 1, amask = s->e.idx[IDX_ADDR].cap - 1;
         for (uint32_t t = 0; t < b->n_tx; t++) {
             const struct cs_tx *tx = &b->tx[t];
             for (uint32_t i = 0; t > 0 && i < tx->n_in; i++) {
                 uint64_t home;
                 uint32_t tag;
                 txid_hash(tx->in[i].prev_txid, &home, &tag);
-                __builtin_prefetch(&s->txidx.slots[2 * (home & tmask)]);
+                __builtin_prefetch(&s->e.idx[IDX_TX].slots[2 * (home & tmask)]);
             }
             for (uint32_t o = 0; o < tx->n_out; o++, k++) {
                 struct cs_addr *a = &s->scratch[k];
@@ -1575,7 +894,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
                 cs_script_classify(tx->out[o].script, tx->out[o].script_len, a);
                 a->flags = 0; /* a P2PK output belongs to the P2PKH address of its key */
                 addr_hash(a, &home, &tag);
-                __builtin_prefetch(&s->addridx.slots[2 * (home & amask)]);
+                __builtin_prefetch(&s->e.idx[IDX_ADDR].slots[2 * (home & amask)]);
             }
         }
     }
@@ -1679,7 +998,7 @@ static int append_block(struct cs_store *s, const struct cs_block *b)
         uint64_t home;
         uint32_t tag;
         txid_hash(tx->txid, &home, &tag);
-        idx_put(&s->txidx, home, tag, txrow, txrow);
+        cs_hidx_put(&s->e.idx[IDX_TX], home, tag, txrow, txrow);
         for (uint32_t o = 0; o < tx->n_out; o++) {
             struct cs_addr a = s->scratch[scratch_k++];
             uint64_t aid;
@@ -1752,12 +1071,7 @@ int cs_store_append_block(struct cs_store *s, const struct cs_block *b)
 
 int cs_store_commit(struct cs_store *s)
 {
-    for (int c = 0; c < CS_COL_COUNT; c++)
-        if (s->col[c].fd >= 0 && fdatasync(s->col[c].fd)) return io_err(s, "fsync", COLS[c].name);
-    if ((s->txidx.fd > 0 && fdatasync(s->txidx.fd)) ||
-        (s->addridx.fd > 0 && fdatasync(s->addridx.fd)))
-        return io_err(s, "fsync", "index");
-    return manifest_write(s);
+    return manifest_write(s, 1);
 }
 
 static int truncate_to(struct cs_store *s, uint64_t keep);
@@ -1769,16 +1083,13 @@ int cs_store_truncate(struct cs_store *s, int64_t keep_height)
     uint64_t keep = (uint64_t)(keep_height + 1);
     if (keep >= s->cur.blocks) return 0;
     /* no reader may open until the shorter chain is committed; if one is
-     * open, the files it maps are set aside first (see "readers" above) */
-    if (s->readfd >= 0) {
-        if (ofd_lock(s->readfd, F_WRLCK, READERS_GATE, 1, 1)) return io_err(s, "lock", "READERS");
-        int alone = ofd_lock(s->readfd, F_WRLCK, READERS_HELD, 1, 0) == 0;
-        rc = alone ? 0 : cow_all(s);
-        if (!rc) rc = truncate_to(s, keep);
-        ofd_lock(s->readfd, F_UNLCK, READERS_GATE, 2, 0);
-        return rc;
-    }
-    return truncate_to(s, keep);
+     * open, the files it maps are set aside first (engine.h "Snapshots") */
+    uint64_t rows[CS_COL_COUNT];
+    rows_of(&s->cur, rows);
+    if ((rc = cs_engine_rollback_begin(&s->e, rows))) return rc;
+    rc = truncate_to(s, keep);
+    cs_engine_rollback_end(&s->e);
+    return rc;
 }
 
 static int truncate_to(struct cs_store *s, uint64_t keep)
@@ -1838,8 +1149,8 @@ static int truncate_to(struct cs_store *s, uint64_t keep)
 
 int cs_store_col_checksum(const struct cs_store *s, int c, uint8_t out[32], uint64_t *bytes)
 {
-    uint64_t n = *count_of((struct cs_counts *)cs_store_counts(s), c) * s->col[c].recsz;
-    cs_sha256(n ? s->col[c].map : (const uint8_t *)"", (size_t)n, out);
+    uint64_t n = *count_of((struct cs_counts *)cs_store_counts(s), c) * s->e.col[c].recsz;
+    cs_sha256(n ? s->e.col[c].map : (const uint8_t *)"", (size_t)n, out);
     *bytes = n;
     return 0;
 }
@@ -1865,7 +1176,7 @@ static int check_derived(const struct cs_store *s)
                     CS_ECORRUPT,
                     "store corrupt: %s/spent.col row %llu: input %llu of tx %llu spends "
                     "it, the column disagrees",
-                    s->dir, (unsigned long long)p, (unsigned long long)(i - fi),
+                    s->e.dir, (unsigned long long)p, (unsigned long long)(i - fi),
                     (unsigned long long)t);
         }
     }
@@ -1881,18 +1192,18 @@ static int check_derived(const struct cs_store *s)
         }
         uint8_t txrow[sizeof(struct cs_txrec)];
         if (s->mode == CS_STORE_WRITE ||
-            pread(s->col[CS_COL_TX].fd, txrow, sizeof txrow,
+            pread(s->e.col[CS_COL_TX].fd, txrow, sizeof txrow,
                   (off_t)((uint64_t)(v - 1) * sizeof txrow)) != (ssize_t)sizeof txrow ||
-            row_zero(txrow, sizeof txrow))
+            cs_engine_row_is_zero(txrow, sizeof txrow))
             return cs_error(CS_ECORRUPT,
                             "store corrupt: %s/spent.col row %llu: spent by tx %llu, which does "
                             "not exist",
-                            s->dir, (unsigned long long)o, (unsigned long long)(v - 1));
+                            s->e.dir, (unsigned long long)o, (unsigned long long)(v - 1));
     }
     if (set != spends)
         return cs_error(CS_ECORRUPT,
                         "store corrupt: %s/spent.col: %llu outputs marked spent, inputs spend %llu",
-                        s->dir, (unsigned long long)set, (unsigned long long)spends);
+                        s->e.dir, (unsigned long long)set, (unsigned long long)spends);
     uint64_t linked = 0;
     for (uint64_t a = 1; a < k->addr; a++) {
         uint64_t prev = CS_NONE64;
@@ -1901,7 +1212,7 @@ static int check_derived(const struct cs_store *s)
                 return cs_error(CS_ECORRUPT,
                                 "store corrupt: %s/outnext.col row %llu: in the output list of "
                                 "address %llu, belongs elsewhere",
-                                s->dir, (unsigned long long)o, (unsigned long long)a);
+                                s->e.dir, (unsigned long long)o, (unsigned long long)a);
             prev = o;
             linked++;
         }
@@ -1911,7 +1222,7 @@ static int check_derived(const struct cs_store *s)
         return cs_error(CS_ECORRUPT,
                         "store corrupt: %s/addrhead.col: address lists hold %llu outputs, store "
                         "has %llu",
-                        s->dir, (unsigned long long)linked, (unsigned long long)k->out);
+                        s->e.dir, (unsigned long long)linked, (unsigned long long)k->out);
     return cs_store_status(s);
 }
 
@@ -1920,24 +1231,20 @@ int cs_store_verify(const struct cs_store *s, int flags,
 {
     const struct cs_counts *k = cs_store_counts(s);
     int rc;
+    uint64_t rows[CS_COL_COUNT], rng = 0x5eed;
+    rows_of(&s->committed, rows);
     if (flags & CS_VERIFY_QUICK) {
-        uint64_t rng = 0x5eed;
-        for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++)
-            if (summed(c) && (rc = sums_check_chunk(s, c, s->sum[c].n))) return rc;
+        if ((rc = cs_engine_check_sums(&s->e, rows, 0, &rng))) return rc;
         return sample_derived(s, &rng, 1024);
     }
     /* 1. every byte of the append-only columns against its checksum */
     uint64_t total = k->tx + k->addr + k->out, done = 0;
-    for (int c = 0; c < CS_COL_COUNT && s->have_sums; c++) {
-        if (!summed(c)) continue;
-        for (uint64_t i = 0; i <= s->sum[c].n; i++)
-            if ((rc = sums_check_chunk(s, c, i))) return rc;
-    }
+    if ((rc = cs_engine_check_sums(&s->e, rows, -1, &rng))) return rc;
     /* 2. indexes, then the derived columns against the primary ones */
     for (uint64_t t = 0; t < k->tx; t++, done++) {
         uint64_t f;
         if (cs_store_find_tx(s, cs_store_txid(s, t), &f))
-            return cs_error(CS_ECORRUPT, "store corrupt: %s/txid.idx: tx %llu not found", s->dir,
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/txid.idx: tx %llu not found", s->e.dir,
                             (unsigned long long)t);
         if (progress && (t & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
@@ -1945,7 +1252,7 @@ int cs_store_verify(const struct cs_store *s, int flags,
         uint64_t f;
         if (cs_store_find_addr(s, cs_store_addr(s, a), &f) || f != a)
             return cs_error(CS_ECORRUPT, "store corrupt: %s/addr.idx: address %llu not found",
-                            s->dir, (unsigned long long)a);
+                            s->e.dir, (unsigned long long)a);
         if (progress && (a & 0xffff) == 0 && progress(ctx, done, total)) return CS_EINTERRUPTED;
     }
     return check_derived(s);
@@ -1953,5 +1260,5 @@ int cs_store_verify(const struct cs_store *s, int flags,
 
 int cs_store_has_checksums(const struct cs_store *s)
 {
-    return s->have_sums;
+    return s->e.have_sums;
 }

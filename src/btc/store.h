@@ -1,5 +1,7 @@
-/* store.h — the chainsleuth store: append-only mmap'd columns, file-backed hash
- * indexes and an atomically committed MANIFEST (DESIGN.md "The store").
+/* store.h — the Bitcoin schema of the chainsleuth store: its columns, indexes
+ * and accessors, on the chain-neutral engine of store/engine.h (mmap'd
+ * columns, file-backed hash indexes, an atomically committed MANIFEST, the
+ * reader table; DESIGN.md "The store").
  *
  * Layout of DB/CHAIN/ (DB/btc/ for Bitcoin): one file per column, fixed-width little-endian
  * records, row ids dense from 0 (tx id, input id, output id, address id): blk.col      struct
@@ -38,8 +40,8 @@
  * Readers open a snapshot: the counts in MANIFEST at open time.  Pointers
  * returned by cs_store_* accessors point into mappings and stay valid until
  * cs_store_close(), except in a writer, where any append may move them. */
-#ifndef CS_STORE_STORE_H
-#define CS_STORE_STORE_H
+#ifndef CS_BTC_STORE_H
+#define CS_BTC_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
