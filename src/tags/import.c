@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "tags/tags_int.h"
+#include "util/csv.h"
 #include "util/json.h"
 #include "util/utf8.h"
 #include "util/yaml.h"
@@ -35,7 +36,6 @@
 #define CHUNK ((size_t)1 << 20)
 #define DEFAULT_CONFIDENCE 50 /* rows that state none (GraphSense's middle level) */
 #define OFAC_CONFIDENCE 100   /* the designation itself */
-#define CSV_MAX_FIELDS 256
 
 struct achunk {
     struct achunk *next;
@@ -273,108 +273,9 @@ static int parse_confidence(const char *s)
     return *p || ip > 100 ? -1 : (int)ip;
 }
 
-/* ---- CSV reading (RFC 4180: quotes, doubled quotes, CRLF, breaks inside quotes) ---- */
-
-struct csv {
-    const char *s;
-    size_t len, pos;
-    unsigned line;
-    char *buf;
-    size_t bcap;
-    size_t off[CSV_MAX_FIELDS];
-    int bad_field; /* first field (0-based) of the record with a NUL or over the cap, or -1 */
-    int bad_nul;   /* 1: that field holds a NUL byte; 0: it is longer than CS_TAG_FIELD_MAX */
-};
-
-static int csv_put(struct csv *v, size_t *o, char ch);
-
-/* Appends ch to the field that starts at start (field number n); a NUL or a
- * byte past CS_TAG_FIELD_MAX marks the record bad and is not stored. */
-static int csv_char(struct csv *v, size_t *o, size_t start, int n, char ch)
-{
-    if (ch == 0 || *o - start >= CS_TAG_FIELD_MAX) {
-        if (v->bad_field < 0) {
-            v->bad_field = n;
-            v->bad_nul = ch == 0;
-        }
-        return 0;
-    }
-    return csv_put(v, o, ch);
-}
-
-static int csv_put(struct csv *v, size_t *o, char ch)
-{
-    if (*o + 1 >= v->bcap) {
-        size_t cap = v->bcap ? v->bcap * 2 : 4096;
-        char *nb = realloc(v->buf, cap);
-        if (!nb) return -1;
-        v->buf = nb;
-        v->bcap = cap;
-    }
-    v->buf[(*o)++] = ch;
-    return 0;
-}
-
-/* Next record: fields[] point into v->buf until the next call.  Returns 1,
- * 0 at the end, CS_ENOMEM, or CS_EFORMAT for a quote left open. */
-static int csv_next(struct csv *v, const char *name, char **fields, int *nf, unsigned *line)
-{
-    if (v->pos >= v->len) return 0;
-    *line = v->line;
-    *nf = 0;
-    v->bad_field = -1;
-    size_t o = 0;
-    int n = 0;
-    for (;;) {
-        size_t start = o;
-        if (v->pos < v->len && v->s[v->pos] == '"') {
-            unsigned qline = v->line;
-            v->pos++;
-            for (;;) {
-                if (v->pos >= v->len)
-                    return cs_error(CS_EFORMAT, "%s: line %u: quote never closed", name, qline);
-                char ch = v->s[v->pos];
-                if (ch == '"') {
-                    if (v->pos + 1 < v->len && v->s[v->pos + 1] == '"') {
-                        if (csv_char(v, &o, start, n, '"')) return CS_ENOMEM;
-                        v->pos += 2;
-                        continue;
-                    }
-                    v->pos++;
-                    break;
-                }
-                if (ch == '\n') v->line++;
-                if (csv_char(v, &o, start, n, ch)) return CS_ENOMEM;
-                v->pos++;
-            }
-        }
-        /* unquoted text, or stray text after a closing quote (kept) */
-        while (v->pos < v->len && v->s[v->pos] != ',' && v->s[v->pos] != '\n') {
-            char ch = v->s[v->pos++];
-            if (ch == '\r' && (v->pos >= v->len || v->s[v->pos] == '\n')) continue;
-            if (csv_char(v, &o, start, n, ch)) return CS_ENOMEM;
-        }
-        if (csv_put(v, &o, 0)) return CS_ENOMEM;
-        if (n < CSV_MAX_FIELDS) v->off[n++] = start;
-        if (v->pos < v->len && v->s[v->pos] == ',') {
-            v->pos++;
-            continue;
-        }
-        if (v->pos < v->len) { /* '\n' */
-            v->pos++;
-            v->line++;
-        }
-        break;
-    }
-    for (int i = 0; i < n; i++)
-        fields[i] = v->buf + v->off[i];
-    *nf = n;
-    return 1;
-}
-
-/* A record csv_next marked bad (NUL byte or over-long field) counts as a
+/* A record cs_csv_next marked bad (NUL byte or over-long field) counts as a
  * rejected row. */
-static void reject_bad_record(struct ictx *c, const struct csv *v, unsigned line)
+static void reject_bad_record(struct ictx *c, const struct cs_csv *v, unsigned line)
 {
     c->res->rows++;
     if (v->bad_nul)
@@ -421,19 +322,20 @@ static int column_role(const char *h)
 
 static int import_csv(struct ictx *c, const char *data, size_t len)
 {
-    struct csv v = {.s = data, .len = len, .line = 1};
-    char *f[CSV_MAX_FIELDS];
+    struct cs_csv v;
+    cs_csv_init(&v, data, len, CS_TAG_FIELD_MAX);
+    char *f[CS_CSV_MAX_FIELDS];
     int nf, rc;
     unsigned line;
     int col[NCOLS];
     for (int i = 0; i < NCOLS; i++)
         col[i] = -1;
-    if ((rc = csv_next(&v, c->name, f, &nf, &line)) <= 0) {
-        free(v.buf);
+    if ((rc = cs_csv_next(&v, c->name, f, &nf, &line)) <= 0) {
+        cs_csv_free(&v);
         return rc < 0 ? rc : cs_error(CS_EFORMAT, "%s: empty CSV file", c->name);
     }
     if (v.bad_field >= 0) {
-        free(v.buf);
+        cs_csv_free(&v);
         return cs_error(CS_EFORMAT, "%s: line 1: header column %d %s", c->name, v.bad_field + 1,
                         v.bad_nul ? "holds a NUL byte" : "is too long");
     }
@@ -449,7 +351,7 @@ static int import_csv(struct ictx *c, const char *data, size_t len)
                           : (col[COL_SOURCE] < 0 && !c->opts->source)     ? "source"
                                                                           : NULL;
     if (missing) {
-        free(v.buf);
+        cs_csv_free(&v);
         return cs_error(CS_EFORMAT,
                         "%s: line 1: the CSV header has no '%s' column (expected "
                         "address,label,category,source[,confidence][,chain]%s)",
@@ -461,10 +363,10 @@ static int import_csv(struct ictx *c, const char *data, size_t len)
     int default_cat = -1;
     if (c->opts->category &&
         (default_cat = cs_tag_category_from_concept(c->opts->category, NULL)) < 0) {
-        free(v.buf);
+        cs_csv_free(&v);
         return cs_error(CS_EUSAGE, "'%s' is not a category", c->opts->category);
     }
-    while ((rc = csv_next(&v, c->name, f, &nf, &line)) > 0) {
+    while ((rc = cs_csv_next(&v, c->name, f, &nf, &line)) > 0) {
         int empty = 1;
         for (int i = 0; i < nf; i++)
             empty &= blank(f[i]);
@@ -493,7 +395,7 @@ static int import_csv(struct ictx *c, const char *data, size_t len)
         emit(c, &r);
         if (c->oom) break;
     }
-    free(v.buf);
+    cs_csv_free(&v);
     return rc < 0 ? rc : 0;
 }
 
@@ -622,12 +524,13 @@ static int import_ofac_list(struct ictx *c, const char *data, size_t len)
 
 static int import_sdn(struct ictx *c, const char *data, size_t len)
 {
-    struct csv v = {.s = data, .len = len, .line = 1};
-    char *f[CSV_MAX_FIELDS];
+    struct cs_csv v;
+    cs_csv_init(&v, data, len, CS_TAG_FIELD_MAX);
+    char *f[CS_CSV_MAX_FIELDS];
     int nf, rc;
     unsigned line;
     static const char key[] = "Digital Currency Address - ";
-    while ((rc = csv_next(&v, c->name, f, &nf, &line)) > 0) {
+    while ((rc = cs_csv_next(&v, c->name, f, &nf, &line)) > 0) {
         if (v.bad_field >= 0) {
             reject_bad_record(c, &v, line);
             continue;
@@ -691,7 +594,7 @@ static int import_sdn(struct ictx *c, const char *data, size_t len)
         }
         if (c->oom) break;
     }
-    free(v.buf);
+    cs_csv_free(&v);
     return rc < 0 ? rc : 0;
 }
 
