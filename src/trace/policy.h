@@ -82,7 +82,22 @@
  * zero-amount run is ever written (input runs of amount 0 are allowed and
  * skipped).  A zero-value output gets no runs.  Haircut and poison sinks list
  * their runs in ascending label order (clean first); the ordered policies keep
- * the satoshi order, which FIFO's backward trace relies on. */
+ * the satoshi order, which FIFO's backward trace relies on.
+ *
+ * Wide form (wei).  Every function has a _w twin on struct cs_u256 amounts
+ * (struct cs_run_w, struct cs_span_w) with the same rules, the same rounding
+ * (every floor above is taken on the exact product, kept in 512 bits), the
+ * same run lists and the same error codes; "satoshi" reads "unit" and the
+ * "overflows uint64" cases become "overflows 2^256-1": a sum past 2^256-1 is
+ * CS_ERANGE, and nothing below that is.  On amounts below 2^64 the two forms
+ * give identical results (tested on 10^5 random transactions).  Both forms are
+ * built from one copy of each algorithm (policy_kernel_int.h), so they cannot
+ * drift apart.  Value and taint are conserved to the unit, per label, exactly
+ * as above.  cs_taint_runs_bound() serves both (it counts runs, not bytes).
+ * Cost: as the 64-bit form, times the cost of a 256-bit add or compare (a few
+ * instructions) and of cs_u256_muldiv (one hardware multiply-divide while the
+ * operands fit 64 bits, a 4x4-limb multiply and a 512/256 division at full
+ * width).  The 64-bit form stays the fast path for Bitcoin. */
 #ifndef CS_TRACE_POLICY_H
 #define CS_TRACE_POLICY_H
 
@@ -90,6 +105,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/u256.h"
 
 enum cs_policy {
     CS_POLICY_POISON = 0,
@@ -110,6 +126,12 @@ struct cs_run {
     uint64_t amount;
 };
 
+/* The wide run: `amount` units (wei, token base units) carrying `label`. */
+struct cs_run_w {
+    uint32_t label;
+    struct cs_u256 amount;
+};
+
 /* A satoshi range of one input or output: `amount` satoshis starting at
  * position `offset` (0-based, in the FIFO order of that input or output).
  * For outputs, index == n_out names the fee. */
@@ -117,6 +139,13 @@ struct cs_span {
     size_t index;
     uint64_t offset;
     uint64_t amount;
+};
+
+/* The wide span: as struct cs_span, with 256-bit offset and amount. */
+struct cs_span_w {
+    size_t index;
+    struct cs_u256 offset;
+    struct cs_u256 amount;
 };
 
 /* Parses "poison", "haircut", "fifo", "lifo", "tiho" (ASCII case-insensitive).
@@ -146,7 +175,8 @@ int cs_taint_amounts(uint64_t *out_taint, uint64_t *fee_taint, enum cs_policy po
                      const uint64_t *in_val, const uint64_t *in_taint, size_t n_in,
                      const uint64_t *out_val, size_t n_out) CS_MUST_CHECK;
 
-/* A run-buffer capacity that always suffices for cs_taint_runs with this
+/* A run-buffer capacity that always suffices for cs_taint_runs (and
+ * cs_taint_runs_w: the count is in runs of either width) with this
  * policy, n_in_runs input runs in total (all inputs together) and n_out
  * outputs, under either fee convention (saturates at SIZE_MAX):
  *   POISON  n_out + 1
@@ -203,5 +233,28 @@ int cs_taint_fifo_forward(struct cs_span *spans, size_t spans_cap, size_t *n_spa
                           const uint64_t *in_val, size_t n_in, const uint64_t *out_val,
                           size_t n_out, size_t in_index, uint64_t offset,
                           uint64_t amount) CS_MUST_CHECK;
+
+/* ---- wide form: the same functions on 256-bit amounts -------------------------
+ * Each takes and returns what its 64-bit namesake does, with every uint64_t
+ * amount a struct cs_u256 (counts, indexes and positions in the run buffer
+ * stay size_t).  Semantics, rounding, run order, error codes and costs are
+ * the 64-bit form's (see "Wide form" at the top); only the overflow bound is
+ * 2^256-1.  Results for amounts below 2^64 equal the 64-bit form's. */
+int cs_taint_amounts_w(struct cs_u256 *out_taint, struct cs_u256 *fee_taint, enum cs_policy policy,
+                       const struct cs_u256 *in_val, const struct cs_u256 *in_taint, size_t n_in,
+                       const struct cs_u256 *out_val, size_t n_out) CS_MUST_CHECK;
+int cs_taint_runs_w(struct cs_run_w *runs, size_t runs_cap, size_t *runs_used, size_t *out_first,
+                    size_t *out_nruns, size_t *fee_first, size_t *fee_nruns, enum cs_policy policy,
+                    enum cs_feeconv feeconv, const struct cs_u256 *in_val,
+                    const struct cs_run_w *const *in_runs, const size_t *in_nruns, size_t n_in,
+                    const struct cs_u256 *out_val, size_t n_out) CS_MUST_CHECK;
+int cs_taint_fifo_backward_w(struct cs_span_w *spans, size_t spans_cap, size_t *n_spans,
+                             const struct cs_u256 *in_val, size_t n_in,
+                             const struct cs_u256 *out_val, size_t n_out, size_t out_index,
+                             struct cs_u256 offset, struct cs_u256 amount) CS_MUST_CHECK;
+int cs_taint_fifo_forward_w(struct cs_span_w *spans, size_t spans_cap, size_t *n_spans,
+                            const struct cs_u256 *in_val, size_t n_in,
+                            const struct cs_u256 *out_val, size_t n_out, size_t in_index,
+                            struct cs_u256 offset, struct cs_u256 amount) CS_MUST_CHECK;
 
 #endif

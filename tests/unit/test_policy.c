@@ -1,7 +1,10 @@
 /* test_policy.c — the taint kernel (src/trace/policy.*) against METHODS.md
  * §1.3, against a per-satoshi reference (naive_taint.h) on exhaustive and
  * random transactions, and over random transaction graphs (conservation,
- * poison >= haircut, FIFO forward/backward consistency). */
+ * poison >= haircut, FIFO forward/backward consistency); the wide (u256) form
+ * against the u64 form on 10^5 random transactions, on amounts above 2^64
+ * (conservation per label; hand-computed haircuts above 2^128, from
+ * policy_wide_vectors.py) and on sums past 2^256-1. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -933,14 +936,603 @@ static void test_graphs(void **state)
            graphs, txs, n_checked, traced);
 }
 
+/* ---- wide form (struct cs_u256 amounts) --------------------------------------- */
+
+#define WX_IO 6   /* inputs or outputs of a wide-test transaction */
+#define WX_RUNS 4 /* runs per input */
+
+struct result_w {
+    struct cs_run_w buf[RUNCAP];
+    size_t used, first[NV_MAX_IO], nruns[NV_MAX_IO], fee_first, fee_nruns;
+};
+
+/* got (a struct cs_u256 lvalue) equals the decimal string want. */
+#define assert_u256_dec(got, want)                                                                 \
+    do {                                                                                           \
+        char got_dec_[CS_U256_DEC_MAX];                                                            \
+        cs_u256_to_dec(got_dec_, &(got));                                                          \
+        assert_string_equal(got_dec_, (want));                                                     \
+    } while (0)
+
+static struct cs_u256 wdec(const char *s)
+{
+    struct cs_u256 x;
+    assert_int_equal(cs_u256_from_dec(&x, s, strlen(s)), 0);
+    return x;
+}
+
+static struct cs_u256 wadd(struct cs_u256 a, struct cs_u256 b)
+{
+    struct cs_u256 r;
+    assert_int_equal(cs_u256_add(&r, &a, &b), 0);
+    return r;
+}
+
+static struct cs_u256 wsub(struct cs_u256 a, struct cs_u256 b)
+{
+    struct cs_u256 r;
+    assert_int_equal(cs_u256_sub(&r, &a, &b), 0);
+    return r;
+}
+
+/* a random share of x: floor(x * r / (2^64-1)) for a random 64-bit r, so 0..x */
+static struct cs_u256 wshare(struct cs_u256 x)
+{
+    struct cs_u256 r = cs_u256_from_u64(rnd()), d = cs_u256_from_u64(UINT64_MAX), q;
+    assert_int_equal(cs_u256_muldiv(&q, &x, &r, &d), 0);
+    return q;
+}
+
+static int weq(struct cs_u256 a, struct cs_u256 b)
+{
+    return cs_u256_cmp(&a, &b) == 0;
+}
+
+/* A run-form transaction.  The wide arrays are always filled; the 64-bit
+ * twins too when every amount fits (scales 0-3). */
+struct wtx {
+    size_t n_in, n_out, nruns[WX_IO];
+    struct cs_u256 v[WX_IO], u[WX_IO];
+    struct cs_run_w runs[WX_IO][WX_RUNS];
+    uint64_t v64[WX_IO], u64[WX_IO];
+    struct cs_run runs64[WX_IO][WX_RUNS];
+};
+
+enum { WX_TINY, WX_U32, WX_U59, WX_U63, WX_WEI, WX_TOP, WX_SCALES };
+
+/* One run amount.  TINY (0-40: ties, zero runs, rounding residues), U32,
+ * U59 (products need 128 bits), U63 (input 0's first run near 2^63, others
+ * below 2^56): at most 24 runs, so every sum stays below 2^64.  WEI: up to
+ * 10^6 ETH (~10^24 wei) plus random low wei.  TOP: up to 2^200 each; the
+ * caller then sizes input 0's first run so that V is within 1000 of 2^256-1. */
+static struct cs_u256 wx_amount(int scale, size_t i, size_t k)
+{
+    switch (scale) {
+    case WX_TINY:
+        return cs_u256_from_u64(rnd() % 41);
+    case WX_U32:
+        return cs_u256_from_u64(rnd() >> 32);
+    case WX_U59:
+        return cs_u256_from_u64(rnd() >> 5);
+    case WX_U63:
+        return cs_u256_from_u64(i == 0 && k == 0 ? rnd() >> 1 : rnd() >> 8);
+    case WX_WEI: {
+        struct cs_u256 eth = cs_u256_from_u64(rnd() % 1000000), wei_per_eth, x;
+        assert_int_equal(cs_u256_pow10(&wei_per_eth, 18), 0);
+        assert_int_equal(cs_u256_mul(&x, &eth, &wei_per_eth), 0);
+        return wadd(x, cs_u256_from_u64(rnd() % 3 ? rnd() : 0));
+    }
+    default: {
+        struct cs_u256 x = {{rnd(), rnd(), rnd(), rnd() & 0xff}};
+        return x;
+    }
+    }
+}
+
+static void wx_random(struct wtx *t, int scale)
+{
+    memset(t, 0, sizeof *t);
+    t->n_in = (size_t)rnd_in(1, WX_IO);
+    struct cs_u256 V = {{0}};
+    for (size_t i = 0; i < t->n_in; i++) {
+        t->nruns[i] = (size_t)rnd_in(1, WX_RUNS);
+        for (size_t k = 0; k < t->nruns[i]; k++) {
+            uint64_t x = rnd() % 7; /* labels biased to clean */
+            t->runs[i][k].label = x < 4 ? 0 : (uint32_t)(x - 3);
+            t->runs[i][k].amount = wx_amount(scale, i, k);
+            V = wadd(V, t->runs[i][k].amount);
+        }
+    }
+    if (scale == WX_TOP) { /* V := 2^256-1 - (0..999) */
+        struct cs_u256 target = wsub(cs_u256_max(), cs_u256_from_u64(rnd() % 4 ? rnd() % 1000 : 0));
+        struct cs_u256 *first = &t->runs[0][0].amount;
+        *first = wadd(wsub(target, V), *first);
+        V = target;
+    }
+    for (size_t i = 0; i < t->n_in; i++)
+        for (size_t k = 0; k < t->nruns[i]; k++)
+            t->v[i] = wadd(t->v[i], t->runs[i][k].amount);
+    /* fee: 0, small, or a random share; everything when there are no outputs */
+    t->n_out = (size_t)rnd_in(0, WX_IO);
+    struct cs_u256 F = {{0}}, small = cs_u256_from_u64(rnd() % 41);
+    switch (rnd() % 3) {
+    case 0:
+        break;
+    case 1:
+        F = cs_u256_cmp(&small, &V) < 0 ? small : V;
+        break;
+    default:
+        F = wshare(V);
+    }
+    if (!t->n_out) F = V;
+    struct cs_u256 left = wsub(V, F);
+    for (size_t j = 0; j < t->n_out; j++) {
+        struct cs_u256 x = wshare(left);
+        if (j == t->n_out - 1)
+            x = left;
+        else if (rnd() % 5 == 0)
+            x = cs_u256_from_u64(0);
+        else if (j && rnd() % 4 == 0 && cs_u256_cmp(&t->u[j - 1], &left) <= 0)
+            x = t->u[j - 1]; /* equal values: TIHO ties, haircut spill levels */
+        t->u[j] = x;
+        left = wsub(left, x);
+    }
+    if (scale > WX_U63) return;
+    for (size_t i = 0; i < t->n_in; i++) {
+        assert_int_equal(cs_u256_to_u64(&t->v64[i], &t->v[i]), 0);
+        for (size_t k = 0; k < t->nruns[i]; k++) {
+            t->runs64[i][k].label = t->runs[i][k].label;
+            assert_int_equal(cs_u256_to_u64(&t->runs64[i][k].amount, &t->runs[i][k].amount), 0);
+        }
+    }
+    for (size_t j = 0; j < t->n_out; j++)
+        assert_int_equal(cs_u256_to_u64(&t->u64[j], &t->u[j]), 0);
+}
+
+static struct cs_u256 wx_taint(const struct wtx *t, size_t i)
+{
+    struct cs_u256 s = {{0}};
+    for (size_t k = 0; k < t->nruns[i]; k++)
+        if (t->runs[i][k].label) s = wadd(s, t->runs[i][k].amount);
+    return s;
+}
+
+static size_t wx_total_runs(const struct wtx *t)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < t->n_in; i++)
+        total += t->nruns[i];
+    return total;
+}
+
+static int run_w(struct result_w *r, size_t cap, const struct wtx *t, enum cs_policy p,
+                 enum cs_feeconv c)
+{
+    const struct cs_run_w *rp[WX_IO];
+    for (size_t i = 0; i < t->n_in; i++)
+        rp[i] = t->runs[i];
+    return cs_taint_runs_w(r->buf, cap, &r->used, r->first, r->nruns, &r->fee_first, &r->fee_nruns,
+                           p, c, t->v, rp, t->nruns, t->n_in, t->u, t->n_out);
+}
+
+static long n_pairs, n_pairs_err; /* u64 and wide results compared; of them, equal errors */
+
+/* Both kernels on one transaction whose amounts fit 64 bits: the same return
+ * code and, on success, the very same run buffer, sink blocks and spans.  A
+ * random capacity (sometimes too small) checks that the errors agree too. */
+static void diff_tx(const struct wtx *t)
+{
+    static struct result r;
+    static struct result_w rw;
+    const struct cs_run *rp[WX_IO];
+    for (size_t i = 0; i < t->n_in; i++)
+        rp[i] = t->runs64[i];
+    for (int p = 0; p < 5; p++)
+        for (int c = 0; c < 2; c++) {
+            size_t cap = cs_taint_runs_bound((enum cs_policy)p, wx_total_runs(t), t->n_out);
+            assert_true(cap <= RUNCAP);
+            int tight = rnd() % 8 == 0;
+            if (tight) cap = (size_t)(rnd() % (cap + 1));
+            int rc = cs_taint_runs(r.buf, cap, &r.used, r.first, r.nruns, &r.fee_first,
+                                   &r.fee_nruns, (enum cs_policy)p, (enum cs_feeconv)c, t->v64, rp,
+                                   t->nruns, t->n_in, t->u64, t->n_out);
+            assert_int_equal(run_w(&rw, cap, t, (enum cs_policy)p, (enum cs_feeconv)c), rc);
+            if (!tight) assert_int_equal(rc, 0);
+            n_pairs++;
+            n_pairs_err += rc != 0;
+            if (rc) continue;
+            assert_int_equal(rw.used, r.used);
+            for (size_t k = 0; k < r.used; k++) {
+                assert_int_equal(rw.buf[k].label, r.buf[k].label);
+                assert_true(weq(rw.buf[k].amount, cs_u256_from_u64(r.buf[k].amount)));
+            }
+            for (size_t j = 0; j < t->n_out; j++) {
+                assert_int_equal(rw.first[j], r.first[j]);
+                assert_int_equal(rw.nruns[j], r.nruns[j]);
+            }
+            assert_int_equal(rw.fee_first, r.fee_first);
+            assert_int_equal(rw.fee_nruns, r.fee_nruns);
+        }
+    /* amount form */
+    uint64_t ti[WX_IO], ot[WX_IO], ft;
+    struct cs_u256 tiw[WX_IO], otw[WX_IO], ftw;
+    for (size_t i = 0; i < t->n_in; i++) {
+        tiw[i] = wx_taint(t, i);
+        ti[i] = tiw[i].w[0];
+    }
+    for (int p = 0; p < 2; p++) {
+        assert_int_equal(
+            cs_taint_amounts(ot, &ft, (enum cs_policy)p, t->v64, ti, t->n_in, t->u64, t->n_out), 0);
+        assert_int_equal(
+            cs_taint_amounts_w(otw, &ftw, (enum cs_policy)p, t->v, tiw, t->n_in, t->u, t->n_out),
+            0);
+        for (size_t j = 0; j < t->n_out; j++)
+            assert_true(weq(otw[j], cs_u256_from_u64(ot[j])));
+        assert_true(weq(ftw, cs_u256_from_u64(ft)));
+        n_pairs++;
+    }
+    /* FIFO position maps, a random range of a random output (or the fee) and input */
+    struct cs_span sp[WX_IO + 1];
+    struct cs_span_w spw[WX_IO + 1];
+    size_t ns = 0, nsw = 0;
+    uint64_t F = 0;
+    for (size_t i = 0; i < t->n_in; i++)
+        F += t->v64[i];
+    for (size_t j = 0; j < t->n_out; j++)
+        F -= t->u64[j];
+    for (int forward = 0; forward < 2; forward++) {
+        size_t idx = (size_t)(forward ? rnd() % t->n_in : rnd() % (t->n_out + 1));
+        uint64_t size = forward ? t->v64[idx] : idx < t->n_out ? t->u64[idx] : F;
+        uint64_t off = rnd() % (size + 2); /* sometimes outside, as is the length */
+        uint64_t len = off > size ? 1 : rnd() % (size - off + 2);
+        struct cs_u256 offw = cs_u256_from_u64(off), lenw = cs_u256_from_u64(len);
+        size_t cap = (size_t)rnd_in(0, WX_IO + 1);
+        int rc = forward ? cs_taint_fifo_forward(sp, cap, &ns, t->v64, t->n_in, t->u64, t->n_out,
+                                                 idx, off, len)
+                         : cs_taint_fifo_backward(sp, cap, &ns, t->v64, t->n_in, t->u64, t->n_out,
+                                                  idx, off, len);
+        int rcw = forward ? cs_taint_fifo_forward_w(spw, cap, &nsw, t->v, t->n_in, t->u, t->n_out,
+                                                    idx, offw, lenw)
+                          : cs_taint_fifo_backward_w(spw, cap, &nsw, t->v, t->n_in, t->u, t->n_out,
+                                                     idx, offw, lenw);
+        assert_int_equal(rcw, rc);
+        n_pairs++;
+        n_pairs_err += rc != 0;
+        if (rc) continue;
+        assert_int_equal(nsw, ns);
+        for (size_t s = 0; s < ns; s++) {
+            assert_int_equal(spw[s].index, sp[s].index);
+            assert_true(weq(spw[s].offset, cs_u256_from_u64(sp[s].offset)));
+            assert_true(weq(spw[s].amount, cs_u256_from_u64(sp[s].amount)));
+        }
+    }
+}
+
+/* (1) differential: 100,000 random transactions, amounts below 2^64 */
+static void test_wide_vs_u64(void **state)
+{
+    (void)state;
+    static struct wtx t;
+    rng_state = 256;
+    n_pairs = n_pairs_err = 0;
+    const long cases = 100000;
+    for (long c = 0; c < cases; c++) {
+        wx_random(&t, (int)(c % (WX_U63 + 1)));
+        diff_tx(&t);
+    }
+    printf("policy: wide vs u64 (seed 256): %ld transactions, %ld result pairs identical (%ld of "
+           "them the same error)\n",
+           cases, n_pairs, n_pairs_err);
+    assert_int_equal(n_pairs, cases * 14);
+}
+
+/* Wide run invariants and conservation on one transaction: every sink's runs
+ * (non-zero, merged) add up to its value; per label (clean included), inputs
+ * = outputs + fee, except poison, which paints each sink with one label; the
+ * amount form equals the runs' tainted sums; FIFO fee-last backward then
+ * forward is the identity. */
+static void wide_conserved(const struct wtx *t, enum cs_policy p, enum cs_feeconv c)
+{
+    static struct result_w r;
+    assert_int_equal(run_w(&r, RUNCAP, t, p, c), 0);
+    struct cs_u256 in_l[4] = {{{0}}}, out_l[4] = {{{0}}}, V = {{0}}, F, zero = {{0}};
+    uint32_t min_label = 0;
+    for (size_t i = 0; i < t->n_in; i++) {
+        V = wadd(V, t->v[i]);
+        for (size_t k = 0; k < t->nruns[i]; k++) {
+            const struct cs_run_w *x = &t->runs[i][k];
+            in_l[x->label] = wadd(in_l[x->label], x->amount);
+            if (x->label && !cs_u256_is_zero(&x->amount) && (!min_label || x->label < min_label))
+                min_label = x->label;
+        }
+    }
+    F = V;
+    for (size_t j = 0; j < t->n_out; j++)
+        F = wsub(F, t->u[j]);
+    struct cs_u256 sink_t[WX_IO + 1];
+    for (size_t j = 0; j <= t->n_out; j++) {
+        size_t first = j < t->n_out ? r.first[j] : r.fee_first;
+        size_t n = j < t->n_out ? r.nruns[j] : r.fee_nruns;
+        struct cs_u256 value = j < t->n_out ? t->u[j] : F, sum = {{0}};
+        sink_t[j] = zero;
+        assert_true(first + n <= r.used);
+        if (p == CS_POLICY_POISON) assert_true(n <= 1);
+        for (size_t k = 0; k < n; k++) {
+            const struct cs_run_w *x = &r.buf[first + k];
+            assert_false(cs_u256_is_zero(&x->amount));
+            assert_true(x->label < 4);
+            if (k) assert_int_not_equal(x->label, r.buf[first + k - 1].label);
+            if (p == CS_POLICY_POISON) assert_int_equal(x->label, min_label);
+            sum = wadd(sum, x->amount);
+            out_l[x->label] = wadd(out_l[x->label], x->amount);
+            if (x->label) sink_t[j] = wadd(sink_t[j], x->amount);
+        }
+        assert_true(weq(sum, value));
+    }
+    if (p != CS_POLICY_POISON)
+        for (int l = 0; l < 4; l++)
+            assert_true(weq(out_l[l], in_l[l]));
+    if (p <= CS_POLICY_HAIRCUT) {
+        struct cs_u256 ti[WX_IO], ot[WX_IO], ft;
+        for (size_t i = 0; i < t->n_in; i++)
+            ti[i] = wx_taint(t, i);
+        assert_int_equal(cs_taint_amounts_w(ot, &ft, p, t->v, ti, t->n_in, t->u, t->n_out), 0);
+        for (size_t j = 0; j < t->n_out; j++)
+            assert_true(weq(ot[j], sink_t[j]));
+        assert_true(weq(ft, sink_t[t->n_out]));
+    }
+    if (p != CS_POLICY_FIFO || c != CS_FEE_LAST) return;
+    struct cs_span_w sp[WX_IO], sp2[WX_IO + 1];
+    size_t ns, ns2, j = (size_t)(rnd() % (t->n_out + 1));
+    struct cs_u256 size = j < t->n_out ? t->u[j] : F;
+    struct cs_u256 off = wshare(size), len = wshare(wsub(size, off)), pos = off;
+    assert_int_equal(
+        cs_taint_fifo_backward_w(sp, WX_IO, &ns, t->v, t->n_in, t->u, t->n_out, j, off, len), 0);
+    for (size_t s = 0; s < ns; s++) {
+        assert_int_equal(cs_taint_fifo_forward_w(sp2, WX_IO + 1, &ns2, t->v, t->n_in, t->u,
+                                                 t->n_out, sp[s].index, sp[s].offset, sp[s].amount),
+                         0);
+        assert_int_equal(ns2, 1);
+        assert_int_equal(sp2[0].index, j);
+        assert_true(weq(sp2[0].offset, pos));
+        assert_true(weq(sp2[0].amount, sp[s].amount));
+        pos = wadd(pos, sp[s].amount);
+    }
+    assert_true(weq(pos, wadd(off, len)));
+}
+
+/* (2) amounts above 2^64: ~10^24 wei, and totals within 1000 of 2^256-1 */
+static void test_wide_big(void **state)
+{
+    (void)state;
+    static struct wtx t;
+    rng_state = 1024;
+    const long cases = 4000;
+    long above64 = 0;
+    for (long n = 0; n < cases; n++) {
+        wx_random(&t, n % 2 ? WX_TOP : WX_WEI);
+        for (size_t i = 0; i < t.n_in; i++)
+            above64 += !cs_u256_fits_u64(&t.v[i]);
+        for (int p = 0; p < 5; p++)
+            for (int c = 0; c < 2; c++)
+                wide_conserved(&t, (enum cs_policy)p, (enum cs_feeconv)c);
+    }
+    printf("policy: wide big amounts (seed 1024): %ld transactions (%ld inputs above 2^64), "
+           "value and taint conserved per label\n",
+           cases, above64);
+    assert_true(above64 > cases);
+}
+
+/* One hand-computed haircut: decimal amounts, up to 3 inputs of 2 runs, 4
+ * outputs, sinks of up to 3 runs (outputs, then the fee). */
+struct wcase_run {
+    uint32_t label;
+    const char *amount;
+};
+
+struct wcase {
+    size_t n_in, n_out, in_nruns[3];
+    struct wcase_run in[3][2];
+    const char *out[4], *out_taint[4], *fee_taint;
+    size_t sink_nruns[5];
+    struct wcase_run sink[5][3];
+};
+
+/* Computed with Python's integers by tests/unit/policy_wide_vectors.py, which
+ * implements policy.h's haircut rule independently of the C code. */
+static const struct wcase wide_haircut_cases[] = {
+    {/* A: amounts up to ~2^201 (2^199 + 7, 2^190 + 1, 10^45 + 3, ...) and a fee
+      * that takes the whole rounding residue */
+     .n_in = 3,
+     .n_out = 4,
+     .in_nruns = {2, 2, 1},
+     .in = {{{1, "803469022129495137770981046170581301261101496891396417650695"},
+             {0, "803469022129495137770981046170581301261101496891396417663026"}},
+            {{2, "1569275433846670190958947355801916604025588861116008628225"},
+             {0, "3138550867693340381917894711603833208051177722232017257446"}},
+            {{1, "1000000000000000000000000000000000000000000003"}}},
+     .out = {"803469022129495137770981046170581301261101496891396417650688",
+             "50000000000000000000000000000000000000000000000000000000000",
+             "300000000000000000000000000000000000000000000000000000000017",
+             "50216813883093446110686315385661331328818843555712276103179"},
+     .out_taint = {"401343338220478346568435242755109262848735823900371600454863",
+                   "24975657254138282323691532556324180149275805671291935550733",
+                   "149853943524829693942149195337945080895654834027751613304407",
+                   "25083958638779896660527202672194328928045988993773225028434"},
+     .fee_taint = "203781399925116588467136820204810365043414633159324051940486",
+     .sink_nruns = {3, 3, 3, 3, 3},
+     .sink = {{{0, "402125683909016791202545803415472038412365672991024817195825"},
+               {1, "400560992531939403394889433799048033202019159166926026880565"},
+               {2, "782345688538943173545808956061229646716664733445573574298"}},
+              {{0, "25024342745861717676308467443675819850724194328708064449267"},
+               {1, "24926971762414815946889376004877340032834708016955927643245"},
+               {2, "48685491723466376802156551446840116441097654336007907488"}},
+              {{0, "150146056475170306057850804662054919104345165972248386695610"},
+               {1, "149561830574488895681336256029264040197008248101735565859479"},
+               {2, "292112950340798260812939308681040698646585926016047444928"}},
+              {{0, "25132855244313549450159112713467002400772854561939051074745"},
+               {1, "25035062033246212712180589612440502075126197447932876680041"},
+               {2, "48896605533683948346613059753826852919791545840348348393"}},
+              {{0, "204178634622826113766034752647515354700944786759708115505025"},
+               {1, "203384165227406810035685390724951385754113184157846020587368"},
+               {2, "397234697709778431451429479858979289301449001478031353118"}}}},
+    {/* B: amounts up to ~2^250 (2^250 - 1, 2^249 - 5, ...), no fee: the
+      * residue of 1 goes to the largest output, output 1 */
+     .n_in = 2,
+     .n_out = 3,
+     .in_nruns = {2, 1},
+     .in = {{{3, "1809251394333065553493296640760748560207343510400633813116524750123642650623"},
+             {0, "680564733841876926926749214863536422917"}},
+            {{1, "9527906273786276976974489008089509920771"}}},
+     .out = {"904625697166532776746648320380374280103671755200316906558262375061821325307",
+             "904625697166532776746648320380374280784236489042193833485011589925357748227",
+             "9527906273786276976974489008089509920777"},
+     .out_taint = {"904625697166532776746648320380374279763389388279378443094887767630053115768",
+                   "904625697166532776746648320380374280443954122121255370021636982493589538433",
+                   "9527906273786276976974489008089509917193"},
+     .fee_taint = "0",
+     .sink_nruns = {3, 3, 3, 0},
+     .sink = {{{0, "340282366920938463463374607431768209539"},
+               {1, "4763953136893138488487244504044754933506"},
+               {3, "904625697166532776746648320380374274999436251386239954607643263585298182262"}},
+              {{0, "340282366920938463463374607431768209794"},
+               {1, "4763953136893138488487244504044754937090"},
+               {3, "904625697166532776746648320380374275680000985228116881534392478448834601343"}},
+              {{0, "3584"}, {1, "50175"}, {3, "9527906273786276976974489008089509867018"}}}},
+};
+
+static void test_wide_haircut_exact(void **state)
+{
+    (void)state;
+    static struct wtx t;
+    static struct result_w r;
+    for (size_t ci = 0; ci < sizeof wide_haircut_cases / sizeof wide_haircut_cases[0]; ci++) {
+        const struct wcase *w = &wide_haircut_cases[ci];
+        memset(&t, 0, sizeof t);
+        t.n_in = w->n_in;
+        t.n_out = w->n_out;
+        for (size_t i = 0; i < w->n_in; i++) {
+            t.nruns[i] = w->in_nruns[i];
+            for (size_t k = 0; k < t.nruns[i]; k++) {
+                t.runs[i][k].label = w->in[i][k].label;
+                t.runs[i][k].amount = wdec(w->in[i][k].amount);
+                t.v[i] = wadd(t.v[i], t.runs[i][k].amount);
+            }
+        }
+        for (size_t j = 0; j < w->n_out; j++)
+            t.u[j] = wdec(w->out[j]);
+        /* amount form */
+        struct cs_u256 ti[3], ot[4], ft;
+        for (size_t i = 0; i < t.n_in; i++)
+            ti[i] = wx_taint(&t, i);
+        assert_int_equal(
+            cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, t.v, ti, t.n_in, t.u, t.n_out), 0);
+        for (size_t j = 0; j < t.n_out; j++)
+            assert_u256_dec(ot[j], w->out_taint[j]);
+        assert_u256_dec(ft, w->fee_taint);
+        /* run form, both conventions (haircut ignores them) */
+        for (int c = 0; c < 2; c++) {
+            assert_int_equal(run_w(&r, RUNCAP, &t, CS_POLICY_HAIRCUT, (enum cs_feeconv)c), 0);
+            for (size_t j = 0; j <= t.n_out; j++) {
+                size_t first = j < t.n_out ? r.first[j] : r.fee_first;
+                size_t n = j < t.n_out ? r.nruns[j] : r.fee_nruns;
+                assert_int_equal(n, w->sink_nruns[j]);
+                for (size_t k = 0; k < n; k++) {
+                    assert_int_equal(r.buf[first + k].label, w->sink[j][k].label);
+                    assert_u256_dec(r.buf[first + k].amount, w->sink[j][k].amount);
+                }
+            }
+            wide_conserved(&t, CS_POLICY_HAIRCUT, (enum cs_feeconv)c);
+        }
+    }
+}
+
+/* (3) sums past 2^256-1 are CS_ERANGE; exactly 2^256-1 is fine */
+static void test_wide_overflow(void **state)
+{
+    (void)state;
+    static struct result_w r;
+    const struct cs_u256 max = cs_u256_max(), one = cs_u256_from_u64(1), two = cs_u256_from_u64(2);
+    const struct cs_u256 zero = {{0}};
+    struct cs_u256 ot[2], ft;
+    struct cs_span_w sp[4];
+    size_t ns;
+    /* inputs past 2^256-1, amount form, run form and both position maps */
+    struct cs_u256 v[] = {max, one}, t0[] = {zero, one}, u[] = {one};
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, v, t0, 2, u, 1), CS_ERANGE);
+    assert_non_null(strstr(cs_errmsg(), "input values overflow uint256 at input 1"));
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_POISON, v, t0, 2, u, 1), CS_ERANGE);
+    struct cs_run_w ra[] = {{0, max}}, rb[] = {{1, one}};
+    const struct cs_run_w *const rr[] = {ra, rb};
+    size_t nr[] = {1, 1};
+    for (int p = 0; p < 5; p++)
+        assert_int_equal(cs_taint_runs_w(r.buf, RUNCAP, &r.used, r.first, r.nruns, &r.fee_first,
+                                         &r.fee_nruns, (enum cs_policy)p, CS_FEE_PRORATA, v, rr, nr,
+                                         2, u, 1),
+                         CS_ERANGE);
+    assert_int_equal(cs_taint_fifo_backward_w(sp, 4, &ns, v, 2, u, 1, 0, zero, one), CS_ERANGE);
+    assert_int_equal(cs_taint_fifo_forward_w(sp, 4, &ns, v, 2, u, 1, 0, zero, one), CS_ERANGE);
+    /* one input's runs past 2^256-1 */
+    struct cs_run_w rc2[] = {{1, max}, {0, two}};
+    const struct cs_run_w *const rr2[] = {rc2};
+    size_t nr2[] = {2};
+    struct cs_u256 v1[] = {one};
+    assert_int_equal(cs_taint_runs_w(r.buf, RUNCAP, &r.used, r.first, r.nruns, &r.fee_first,
+                                     &r.fee_nruns, CS_POLICY_FIFO, CS_FEE_LAST, v1, rr2, nr2, 1, u,
+                                     1),
+                     CS_ERANGE);
+    assert_non_null(strstr(cs_errmsg(), "input 0: run amounts overflow uint256"));
+    /* outputs past 2^256-1 */
+    struct cs_u256 vm[] = {max}, tm[] = {max}, uo[] = {max, one};
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, vm, tm, 1, uo, 2), CS_ERANGE);
+    assert_non_null(strstr(cs_errmsg(), "output values overflow uint256 at output 1"));
+    /* exactly 2^256-1 in: no error.  V = (2^256-2) + 1, T = 2^255 in input 0,
+     * outputs 2^256-3 and 1, F = 1.  Python integers: floor((2^256-3) 2^255 / V)
+     * = 2^255 - 2 and 0, residue 2: 1 to the fee, 1 to the largest output. */
+    struct cs_u256 half =
+        wdec("57896044618658097711785492504343953926634992332820282019728792003956"
+             "564819968"); /* 2^255 */
+    struct cs_u256 vx[] = {wsub(max, one), one}, tx[] = {half, zero}, ux[] = {wsub(max, two), one};
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, vx, tx, 2, ux, 2), 0);
+    assert_u256_dec(ot[0], "57896044618658097711785492504343953926634992332820282019728792003956"
+                           "564819967");
+    assert_u256_dec(ot[1], "0");
+    assert_u256_dec(ft, "1");
+    /* the u64 kernel refuses 2^64 - 1 + 2 in; the wide one takes it */
+    uint64_t v64[] = {UINT64_MAX, 2}, t64[] = {UINT64_MAX, 0}, u64[] = {UINT64_MAX}, ot64[1], ft64;
+    assert_int_equal(cs_taint_amounts(ot64, &ft64, CS_POLICY_HAIRCUT, v64, t64, 2, u64, 1),
+                     CS_ERANGE);
+    struct cs_u256 vw[] = {cs_u256_from_u64(UINT64_MAX), two}, tw[] = {vw[0], zero}, uw[] = {vw[0]};
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, vw, tw, 2, uw, 1), 0);
+    /* T = u = 2^64 - 1, V = 2^64 + 1, F = 2 (Python integers): floor(u T / V)
+     * = 18446744073709551613 and the residue 2 fills the fee */
+    assert_u256_dec(ot[0], "18446744073709551613");
+    assert_u256_dec(ft, "2");
+    /* wide messages print amounts in decimal */
+    struct cs_u256 ub[] = {max};
+    assert_int_equal(cs_taint_amounts_w(ot, &ft, CS_POLICY_HAIRCUT, vx + 1, tx + 1, 1, ub, 1),
+                     CS_EUSAGE);
+    assert_non_null(strstr(cs_errmsg(),
+                           "outputs (11579208923731619542357098500868790785326998466"
+                           "5640564039457584007913129639935 sat) exceed inputs (1 sat)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),         cmocka_unit_test(test_methods_table),
-        cmocka_unit_test(test_rounding_case), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_edges),         cmocka_unit_test(test_exhaustive),
-        cmocka_unit_test(test_random),        cmocka_unit_test(test_wide),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_methods_table),
+        cmocka_unit_test(test_rounding_case),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_exhaustive),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_wide),
         cmocka_unit_test(test_graphs),
+        cmocka_unit_test(test_wide_vs_u64),
+        cmocka_unit_test(test_wide_haircut_exact),
+        cmocka_unit_test(test_wide_big),
+        cmocka_unit_test(test_wide_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
