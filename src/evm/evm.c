@@ -1,0 +1,121 @@
+/* evm.c — the EVM chain table, EIP-55 addresses and transfer kind names. */
+#include <string.h>
+
+#include "evm/evm.h"
+#include "util/keccak.h"
+
+static const struct cs_evm_chain CHAINS[] = {
+    {"eth", "Ethereum mainnet", 1, "ETH"},
+    {"sepolia", "Ethereum Sepolia", 11155111, "ETH"},
+    {"bsc", "BNB Smart Chain", 56, "BNB"},
+    {"polygon", "Polygon PoS", 137, "POL"},
+    {"arbitrum", "Arbitrum One", 42161, "ETH"},
+    {"optimism", "OP Mainnet", 10, "ETH"},
+    {"base", "Base", 8453, "ETH"},
+    {"avalanche", "Avalanche C-Chain", 43114, "AVAX"},
+};
+
+const struct cs_evm_chain *cs_evm_chain_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof CHAINS / sizeof *CHAINS; i++)
+        if (!strcmp(CHAINS[i].name, name)) return &CHAINS[i];
+    return NULL;
+}
+
+size_t cs_evm_chain_count(void)
+{
+    return sizeof CHAINS / sizeof *CHAINS;
+}
+
+const struct cs_evm_chain *cs_evm_chain_at(size_t i)
+{
+    return i < cs_evm_chain_count() ? &CHAINS[i] : NULL;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+void cs_evm_addr_lower(const uint8_t a[20], char out[CS_EVM_ADDR_STR])
+{
+    static const char HEX[] = "0123456789abcdef";
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 20; i++) {
+        out[2 + 2 * i] = HEX[a[i] >> 4];
+        out[3 + 2 * i] = HEX[a[i] & 15];
+    }
+    out[42] = 0;
+}
+
+/* EIP-55: hex letter i is upper case iff nibble i of keccak(lower hex) >= 8. */
+void cs_evm_addr_format(const uint8_t a[20], char out[CS_EVM_ADDR_STR])
+{
+    uint8_t h[32];
+    cs_evm_addr_lower(a, out);
+    cs_keccak256(out + 2, 40, h);
+    for (int i = 0; i < 40; i++) {
+        int nib = (h[i / 2] >> (i % 2 ? 0 : 4)) & 15;
+        if (out[2 + i] >= 'a' && nib >= 8) out[2 + i] = (char)(out[2 + i] - 'a' + 'A');
+    }
+}
+
+int cs_evm_addr_parse(const char *s, uint8_t out[20])
+{
+    size_t n = strlen(s);
+    if (n != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return cs_error(CS_EFORMAT, "'%.60s': not an EVM address (0x and 40 hex digits)", s);
+    int lo = 0, up = 0;
+    uint8_t a[20];
+    for (int i = 0; i < 40; i++) {
+        int ch = (unsigned char)s[2 + i], v = hexval(ch);
+        if (v < 0)
+            return cs_error(CS_EFORMAT, "'%s': '%c' at position %d is not a hex digit", s, ch,
+                            i + 3);
+        lo |= ch >= 'a' && ch <= 'f';
+        up |= ch >= 'A' && ch <= 'F';
+        if (i % 2)
+            a[i / 2] = (uint8_t)(a[i / 2] | v);
+        else
+            a[i / 2] = (uint8_t)(v << 4);
+    }
+    if (lo && up) {
+        char want[CS_EVM_ADDR_STR];
+        cs_evm_addr_format(a, want);
+        for (int i = 2; i < 42; i++)
+            if (want[i] != s[i])
+                return cs_error(CS_EFORMAT, "'%s': EIP-55 checksum mismatch at hex digit %d", s,
+                                i - 1);
+    }
+    memcpy(out, a, 20);
+    return 0;
+}
+
+static const char *const KINDS[CS_XK_COUNT] = {
+    [CS_XK_NATIVE] = "native",
+    [CS_XK_INTERNAL] = "internal",
+    [CS_XK_SELFDESTRUCT] = "selfdestruct",
+    [CS_XK_FEE_TIP] = "fee-tip",
+    [CS_XK_FEE_BURN] = "fee-burn",
+    [CS_XK_REWARD] = "reward",
+    [CS_XK_WITHDRAWAL] = "withdrawal",
+    [CS_XK_ERC20] = "erc20",
+    [CS_XK_ERC721] = "erc721",
+    [CS_XK_ERC1155] = "erc1155",
+    [CS_XK_WETH_DEPOSIT] = "weth-deposit",
+    [CS_XK_WETH_WITHDRAWAL] = "weth-withdrawal",
+};
+
+const char *cs_evm_kind_name(int kind)
+{
+    return kind > 0 && kind < CS_XK_COUNT ? KINDS[kind] : "?";
+}
+
+int cs_evm_kind_is_native(int kind)
+{
+    return kind >= CS_XK_NATIVE && kind <= CS_XK_WITHDRAWAL;
+}
