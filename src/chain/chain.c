@@ -9,9 +9,9 @@ static const struct cs_asset *eth_asset(void)
 }
 
 static const struct cs_chain CHAINS[] = {
-    {"btc", "Bitcoin", 1, cs_btc_asset, cs_addr_format, cs_addr_parse},
-    /* known for tags and amounts; its schema and ingest come with the EVM work */
-    {"eth", "Ethereum", 0, eth_asset, NULL, NULL},
+    {"btc", "Bitcoin", 1, 0, cs_btc_asset, cs_addr_format, cs_addr_parse},
+    /* the EVM schema; its addresses are 20 bytes (evm/evm.h), not struct cs_addr */
+    {"eth", "Ethereum", 1, 1, eth_asset, NULL, NULL},
 };
 #define NCHAINS (sizeof CHAINS / sizeof CHAINS[0])
 

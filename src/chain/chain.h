@@ -26,6 +26,7 @@ struct cs_chain {
     const char *name;  /* "btc" */
     const char *title; /* "Bitcoin", for people */
     int stored;        /* 1 if this build stores and ingests it */
+    int evm;           /* 1: an account chain in the EVM schema (evm/store.h) */
     const struct cs_asset *(*asset)(void);
     /* NULL when the chain has no codec in this build */
     void (*addr_format)(const struct cs_addr *a, const struct cs_netparams *net,

@@ -6,6 +6,7 @@
 #ifndef CS_CLI_CLI_H
 #define CS_CLI_CLI_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,6 +38,17 @@ int cli_check_chain(const char *cmd, const char *chain);
 /* Opens DB/CHAIN read-only, printing the error; returns 0, 1, or 2 for a bad
  * --chain (see cli_check_chain). */
 int cli_open_store(const char *cmd, const char *db, const char *chain, struct cs_store **s);
+/* EVM chains (cmd_evm.c): the commands that read a chain dispatch here when
+ * --chain names an EVM chain.  Same exit codes as the commands. */
+struct cs_evm;
+int cli_chain_is_evm(const char *chain);
+int cli_evm_open(const char *cmd, const char *db, const char *chain, struct cs_evm **s);
+int cli_evm_address(const char *db, const char *chain, const char *arg, int json, uint64_t limit);
+int cli_evm_tx(const char *db, const char *chain, const char *arg, int json);
+int cli_evm_block(const char *db, const char *chain, const char *arg, int json, int txs);
+void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w);
+int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
+                   int progress, int json, volatile sig_atomic_t *stop);
 /* --json output: every JSON document a command prints goes through the writer
  * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
  * hold.  cli_json_begin starts a compact document on stdout (print nothing

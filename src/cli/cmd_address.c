@@ -48,6 +48,7 @@ int cmd_address(int argc, char **argv)
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("address", "give one address");
+    if (cli_chain_is_evm(chain)) return cli_evm_address(db, chain, argv[1], json, limit);
     struct cs_store *s;
     int orc_ = cli_open_store("address", db, chain, &s);
     if (orc_) return orc_;

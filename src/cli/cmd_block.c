@@ -32,6 +32,7 @@ int cmd_block(int argc, char **argv)
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("block", "give one HEIGHT or HASH");
+    if (cli_chain_is_evm(chain)) return cli_evm_block(db, chain, argv[1], json, txs);
     struct cs_store *s;
     int orc_ = cli_open_store("block", db, chain, &s);
     if (orc_) return orc_;

@@ -5,6 +5,7 @@
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "evm/store.h"
 #include "util/codec.h"
 
 static const char ABOUT[] =
@@ -133,12 +134,16 @@ int cmd_info(int argc, char **argv)
                 names[n++] = cs_chain_at(i)->name;
         if (!n) names[n++] = cs_chain_default()->name;
     }
-    struct cs_store *s[16];
+    struct cs_store *s[16] = {0};
+    struct cs_evm *e[16] = {0};
     for (size_t i = 0; i < n; i++) {
-        int orc = cli_open_store("info", db, names[i], &s[i]);
+        int orc = cli_chain_is_evm(names[i]) ? cli_evm_open("info", db, names[i], &e[i])
+                                             : cli_open_store("info", db, names[i], &s[i]);
         if (orc) {
-            while (i--)
+            while (i--) {
                 cs_store_close(s[i]);
+                cs_evm_close(e[i]);
+            }
             return orc;
         }
     }
@@ -150,17 +155,25 @@ int cmd_info(int argc, char **argv)
         cs_json_writer_key(&w, "chains");
         cs_json_writer_begin_object(&w);
         for (size_t i = 0; i < n; i++)
-            info_chain(s[i], &w);
+            if (e[i])
+                cli_evm_info(e[i], &w);
+            else
+                info_chain(s[i], &w);
         cs_json_writer_end_object(&w);
         cs_json_writer_end_object(&w);
         rc = cli_json_end("info", &w);
     } else {
         for (size_t i = 0; i < n; i++) {
             if (i) putchar('\n');
-            info_chain(s[i], NULL);
+            if (e[i])
+                cli_evm_info(e[i], NULL);
+            else
+                info_chain(s[i], NULL);
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         cs_store_close(s[i]);
+        cs_evm_close(e[i]);
+    }
     return rc;
 }

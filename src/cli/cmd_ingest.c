@@ -1,4 +1,5 @@
-/* cmd_ingest.c — `chainsleuth ingest btc --blocks DIR | --rpc URL`. */
+/* cmd_ingest.c — `chainsleuth ingest btc --blocks DIR | --rpc URL` and
+ * `chainsleuth ingest evm --csv DIR [--chain NAME]` (cmd_evm.c). */
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +25,17 @@ static const char ABOUT[] =
     "obfuscation, zero padding, out-of-order and stale blocks are handled.  When the\n"
     "best chain no longer contains the store's tip, the store rolls back to the fork\n"
     "point and re-applies the new branch.  One writer at a time: a second ingest on\n"
-    "the same store is refused, naming the pid of the one that holds it.\n";
+    "the same store is refused, naming the pid of the one that holds it.\n"
+    "\n"
+    "`ingest evm --csv DIR [--chain eth]` reads an ethereum-etl export: blocks.csv\n"
+    "(required), transactions.csv, receipts.csv, token_transfers.csv, traces.csv and\n"
+    "tokens.csv (each used when present; the summary names the missing ones).\n"
+    "Value transfers per tx: its value, successful inner calls, creates and\n"
+    "selfdestructs (traces.csv), ERC-20 transfers, then the fee (gasUsed x\n"
+    "effectiveGasPrice: base fee burned, the rest to the fee recipient); per block\n"
+    "rewards and withdrawals.  Without receipts.csv a tx's status and fee are\n"
+    "unknown and its value is kept as sent, flagged.  Node RPC and Era1 archives\n"
+    "are not read yet.\n";
 
 static const char EPILOG[] =
     "Interrupting (Ctrl-C, SIGTERM) commits what was ingested; kill -9 at any moment\n"
@@ -35,11 +46,13 @@ int cmd_ingest(int argc, char **argv)
     struct cs_ingest_opts o;
     cs_ingest_opts_default(&o);
     o.db = cli_default_db();
-    const char *blocks = NULL, *network = NULL, *poll = NULL;
+    const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL, *chain = "eth";
     int json = 0, quiet = 0, npos;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
              stop = UINT64_MAX; /* untouched: not given */
     const struct cli_opt opts[] = {
+        CLI_STRING("csv", 0, &csv, "DIR", "evm: an ethereum-etl export directory"),
+        CLI_STRING("chain", 0, &chain, "NAME", "evm: the chain (default eth)"),
         CLI_STRING("blocks", 0, &blocks, "DIR",
                    "directory with blk*.dat files (and xor.dat if present)"),
         CLI_STRING("rpc", 0, &o.rpc_url, "URL",
@@ -77,12 +90,38 @@ int cmd_ingest(int argc, char **argv)
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
-        "ingest", "usage: chainsleuth ingest btc (--blocks DIR | --rpc URL) [options]\n",
-        ABOUT,    opts,
-        EPILOG,   NULL};
+        "ingest",
+        "usage: chainsleuth ingest btc (--blocks DIR | --rpc URL) [options]\n"
+        "       chainsleuth ingest evm --csv DIR [--chain NAME] [--db DIR] [--json]\n",
+        ABOUT,
+        opts,
+        EPILOG,
+        NULL};
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
-    if (npos < 1) return cli_usage("ingest", "the first argument is the chain: `ingest btc ...`");
+    if (npos < 1)
+        return cli_usage("ingest", "the first argument is the kind: `ingest btc ...` or "
+                                   "`ingest evm ...`");
+    if (!strcmp(argv[1], "evm")) {
+        if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);
+        if (!csv)
+            return cli_usage("ingest", "ingest evm needs --csv DIR (node RPC and Era1 are not "
+                                       "read yet)");
+        if (blocks || o.rpc_url || o.follow)
+            return cli_usage("ingest", "--blocks, --rpc and --follow are for `ingest btc`");
+        int crc = cli_check_chain("ingest", chain);
+        if (crc) return crc;
+        if (!cli_chain_is_evm(chain))
+            return cli_usage("ingest", "--chain %s is not an EVM chain", chain);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        return cli_evm_ingest(csv, o.db, chain, commit ? (unsigned)commit : 1000, !quiet, json,
+                              &stop_flag);
+    }
+    if (csv) return cli_usage("ingest", "--csv is for `ingest evm`");
     int crc = cli_check_chain("ingest", argv[1]);
     if (crc) return crc;
     if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);

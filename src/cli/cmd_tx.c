@@ -26,6 +26,7 @@ int cmd_tx(int argc, char **argv)
     int prc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (prc != CLI_OPT_OK) return prc;
     if (npos != 1) return cli_usage("tx", "give one TXID");
+    if (cli_chain_is_evm(chain)) return cli_evm_tx(db, chain, argv[1], json);
     uint8_t id[32];
     if (cs_unhex_rev32(id, argv[1]))
         return cli_usage("tx", "'%s' is not a 64-digit hex txid", argv[1]);

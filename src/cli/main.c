@@ -103,6 +103,8 @@ int cli_open_store(const char *cmd, const char *db, const char *chain, struct cs
 {
     int rc = cli_check_chain(cmd, chain);
     if (rc) return rc;
+    if (cli_chain_is_evm(chain))
+        return cli_fail(cmd, "chain %s: `%s` is not built for EVM chains yet", chain, cmd);
     rc = cs_store_open(s, db, chain, CS_STORE_READ, NULL);
     if (rc) return cli_fail_err(cmd, rc);
     return 0;
