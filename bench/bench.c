@@ -2,6 +2,7 @@
  *
  *   chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DIR]
  *   chainsleuth-bench snapshot [--txs N] [--depth K] [--work DIR]
+ *   chainsleuth-bench evm [--txs N] [--keep DB]
  *   chainsleuth-bench all
  *
  * Each benchmark prints a table with the input size, the throughput, the peak
@@ -194,18 +195,20 @@ static int bench_ingest(int argc, char **argv)
 int bench_cluster(int argc, char **argv);
 int bench_trace(int argc, char **argv);
 int bench_snapshot(int argc, char **argv);
+int bench_evm(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
-               "[...] | trace [...] | snapshot [...] | all\n");
+               "[...] | trace [...] | snapshot [...] | evm [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
     if (!strcmp(argv[1], "cluster")) return bench_cluster(argc - 1, argv + 1);
     if (!strcmp(argv[1], "trace")) return bench_trace(argc - 1, argv + 1);
     if (!strcmp(argv[1], "snapshot")) return bench_snapshot(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "evm")) return bench_evm(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
         char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL}, *t[] = {"trace", NULL};
         int rc = bench_ingest(1, a);
@@ -217,8 +220,11 @@ int main(int argc, char **argv)
         rc |= bench_trace(1, t);
         printf("\n");
         fflush(stdout);
-        char *n[] = {"snapshot", NULL};
-        return rc | bench_snapshot(1, n);
+        char *n[] = {"snapshot", NULL}, *e[] = {"evm", NULL};
+        rc |= bench_snapshot(1, n);
+        printf("\n");
+        fflush(stdout);
+        return rc | bench_evm(1, e);
     }
     fprintf(stderr, "chainsleuth-bench: unknown benchmark '%s'\n", argv[1]);
     return 2;
