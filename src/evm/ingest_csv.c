@@ -259,7 +259,13 @@ static int cmp_hpos(const void *a, const void *b)
 
 static const struct hpos *find_hash(const struct vec *idx, const uint8_t hash[32])
 {
-    return bsearch(hash, idx->p, idx->n, sizeof(struct hpos), cmp_hpos);
+    return idx->n ? bsearch(hash, idx->p, idx->n, sizeof(struct hpos), cmp_hpos) : NULL;
+}
+
+/* qsort of a vector that may be empty (and then NULL) */
+static void sort_vec(struct vec *v, int (*cmp)(const void *, const void *))
+{
+    if (v->n > 1) qsort(v->p, v->n, v->sz, cmp);
 }
 
 /* ---- the tables ---- */
@@ -558,16 +564,16 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     struct rcpt *R = rcs.p;
     struct tok_xfer *K = toks.p;
     struct trace *X = trs.p;
-    qsort(B, blks.n, sizeof *B, cmp_blk);
-    qsort(T, txs.n, sizeof *T, cmp_tx);
-    qsort(K, toks.n, sizeof *K, cmp_tok);
-    qsort(X, trs.n, sizeof *X, cmp_trace);
+    sort_vec(&blks, cmp_blk);
+    sort_vec(&txs, cmp_tx);
+    sort_vec(&toks, cmp_tok);
+    sort_vec(&trs, cmp_trace);
     for (size_t i = 0; i < txs.n; i++) {
         struct hpos *h = vec_push(&hidx);
         memcpy(h->hash, T[i].t.hash, 32);
         h->pos = i;
     }
-    qsort(hidx.p, hidx.n, sizeof(struct hpos), cmp_hpos);
+    sort_vec(&hidx, cmp_hpos);
     for (size_t i = 1; i < hidx.n; i++)
         if (!memcmp(((struct hpos *)hidx.p)[i].hash, ((struct hpos *)hidx.p)[i - 1].hash, 32)) {
             char hex[65];
