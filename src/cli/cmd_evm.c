@@ -393,6 +393,10 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_key(&w, "log_index");
                 cs_json_writer_u64(&w, xr->aux);
             }
+            if (xr->flags & CS_XF_KIND_GUESS) {
+                cs_json_writer_key(&w, "kind_uncertain");
+                cs_json_writer_bool(&w, 1);
+            }
             if (xr->flags & CS_XF_NOSTATUS) {
                 cs_json_writer_key(&w, "status_unknown");
                 cs_json_writer_bool(&w, 1);

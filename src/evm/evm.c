@@ -5,14 +5,14 @@
 #include "util/keccak.h"
 
 static const struct cs_evm_chain CHAINS[] = {
-    {"eth", "Ethereum mainnet", 1, "ETH"},
-    {"sepolia", "Ethereum Sepolia", 11155111, "ETH"},
-    {"bsc", "BNB Smart Chain", 56, "BNB"},
-    {"polygon", "Polygon PoS", 137, "POL"},
-    {"arbitrum", "Arbitrum One", 42161, "ETH"},
-    {"optimism", "OP Mainnet", 10, "ETH"},
-    {"base", "Base", 8453, "ETH"},
-    {"avalanche", "Avalanche C-Chain", 43114, "AVAX"},
+    {"eth", "Ethereum mainnet", 1, "ETH", "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"},
+    {"sepolia", "Ethereum Sepolia", 11155111, "ETH", "0xfff9976782d46cc05630d1f6ebab18b2324d6b14"},
+    {"bsc", "BNB Smart Chain", 56, "BNB", "0xbb4cdb9cbd36b01bd1cbaebf2de08d9173bc095c"},
+    {"polygon", "Polygon PoS", 137, "POL", "0x0d500b1d8e8ef31e21c99d1db9a6444d3adf1270"},
+    {"arbitrum", "Arbitrum One", 42161, "ETH", "0x82af49447d8a07e3bd95bd0d56f35241523fbab1"},
+    {"optimism", "OP Mainnet", 10, "ETH", "0x4200000000000000000000000000000000000006"},
+    {"base", "Base", 8453, "ETH", "0x4200000000000000000000000000000000000006"},
+    {"avalanche", "Avalanche C-Chain", 43114, "AVAX", "0xb31f66aa3c1e785363f0875a1b74e27b85fd66c7"},
 };
 
 const struct cs_evm_chain *cs_evm_chain_find(const char *name)

@@ -18,10 +18,12 @@
 #include "util/error.h"
 
 struct cs_evm_chain {
-    const char *name;   /* store folder and --chain name: "eth" */
-    const char *title;  /* "Ethereum mainnet" */
-    uint64_t chain_id;  /* EIP-155 */
-    const char *symbol; /* native asset: "ETH" */
+    const char *name;    /* store folder and --chain name: "eth" */
+    const char *title;   /* "Ethereum mainnet" */
+    uint64_t chain_id;   /* EIP-155 */
+    const char *symbol;  /* native asset: "ETH" */
+    const char *wrapped; /* the canonical WETH9-style wrapper (lower case), whose
+                            Deposit/Withdrawal events are wraps and unwraps */
 };
 
 /* The chain with this --chain name, or NULL. */

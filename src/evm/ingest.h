@@ -2,8 +2,8 @@
  *
  * From an ethereum-etl export directory (`ethereumetl export_all` and its
  * per-table commands, as analysts pull them from BigQuery): blocks.csv is
- * required; transactions.csv, receipts.csv, token_transfers.csv, traces.csv
- * and tokens.csv are used when present, and the result says which were
+ * required; transactions.csv, receipts.csv, token_transfers.csv, traces.csv,
+ * tokens.csv and logs.csv are used when present, and the result says which were
  * missing and what that leaves out.  Columns are found by their header
  * names, so order and extra columns do not matter; a missing column that a
  * present file needs is an error naming the file and the column.
@@ -13,15 +13,20 @@
  * of every successful inner call, create and selfdestruct from traces.csv
  * (the top-level frame is the tx's own value and is not counted twice;
  * delegatecall and staticcall frames move nothing); its ERC-20 transfers by
- * log index; then its fee (fee-last): gasUsed × effectiveGasPrice, the base
- * fee share burned and the rest to the block's fee recipient.  Then per block
- * the reward traces and the EIP-4895 withdrawals (Gwei × 10^9).
+ * log index, with the wraps and unwraps of the chain's canonical wrapper
+ * (WETH Deposit/Withdrawal events in logs.csv); then its fee (fee-last): gasUsed ×
+ * effectiveGasPrice, the base fee share burned and the rest to the block's fee recipient.  Then per
+ * block the reward traces and the EIP-4895 withdrawals (Gwei × 10^9).
  *
  * Without receipts.csv a tx's status is unknown: its value is stored as sent,
  * flagged CS_XF_NOSTATUS, and no fee is booked (the block lacks
  * CS_EB_RECEIPTS).  Without traces.csv internal transfers are absent (the
  * block lacks CS_EB_INTERNAL); without token_transfers.csv tokens are
- * (CS_EB_TOKENS).  Blocks already in the store with the same hash are
+ * (CS_EB_TOKENS).  token_transfers.csv holds ERC-20 and ERC-721 alike;
+ * logs.csv tells them apart (4 topics: ERC-721, the amount is the token id);
+ * without it they are stored as ERC-20 flagged CS_XF_KIND_GUESS.  With
+ * logs.csv and no token_transfers.csv the Transfer events come from the logs.
+ * Blocks already in the store with the same hash are
  * skipped, so a re-run resumes; the first block must be the store's tip + 1
  * (any number for an empty store). */
 #ifndef CS_EVM_INGEST_H

@@ -188,10 +188,20 @@ struct rcpt {
     uint64_t block, index, gas_used, egp, status;
 };
 
+/* a token movement: from token_transfers.csv or from logs.csv */
 struct tok_xfer {
     uint8_t hash[32], token[20], from[20], to[20];
-    struct cs_u256 value;
+    struct cs_u256 value; /* the token id for ERC-721 */
     uint64_t block, log_index;
+    uint8_t kind, flags, has_from, has_to;
+};
+
+struct logrec {
+    uint8_t hash[32], addr[20], topic[4][32];
+    uint64_t block, log_index;
+    unsigned ntopics;
+    struct cs_u256 word0; /* the first 32-byte word of data, when there is one */
+    int has_word0;
 };
 
 struct trace {
@@ -239,6 +249,13 @@ static int cmp_tok(const void *a, const void *b)
     return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
 }
 
+static int cmp_log(const void *a, const void *b)
+{
+    const struct logrec *x = a, *y = b;
+    if (x->block != y->block) return x->block < y->block ? -1 : 1;
+    return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
+}
+
 static int cmp_trace(const void *a, const void *b)
 {
     const struct trace *x = a, *y = b;
@@ -256,6 +273,8 @@ static int cmp_hpos(const void *a, const void *b)
 {
     return memcmp(a, b, 32);
 }
+
+static void sort_vec(struct vec *v, int (*cmp)(const void *, const void *));
 
 static const struct hpos *find_hash(const struct vec *idx, const uint8_t hash[32])
 {
@@ -391,6 +410,9 @@ static int read_token_transfers(const char *dir, struct vec *out, int *present, 
         if (!rc) rc = get_hash(&t, 4, N[4], x->hash);
         if (!rc) rc = get_u64(&t, 5, N[5], &x->log_index);
         if (!rc) rc = get_u64(&t, 6, N[6], &x->block);
+        x->kind = CS_XK_ERC20; /* until logs.csv says it is ERC-721 */
+        x->flags = CS_XF_KIND_GUESS;
+        x->has_from = x->has_to = 1;
     }
     *bytes += t.len;
     table_close(&t);
@@ -448,6 +470,125 @@ static int read_traces(const char *dir, struct vec *out, int *present, uint64_t 
     *bytes += t.len;
     table_close(&t);
     return rc < 0 ? rc : 0;
+}
+
+/* topics as ethereum-etl writes them: 0x-words joined by commas */
+static int parse_topics(const struct table *t, const char *s, struct logrec *l)
+{
+    l->ntopics = 0;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n != 66 || s[0] != '0' || s[1] != 'x')
+            return bad(t, "topics", "not a list of 32-byte 0x words");
+        if (l->ntopics < 4 && cs_unhex(l->topic[l->ntopics], 32, s + 2, 64))
+            return bad(t, "topics", "not hex");
+        l->ntopics++;
+        s += n + (e != NULL);
+    }
+    return 0;
+}
+
+static int read_logs(const char *dir, struct vec *out, int *present, uint64_t *bytes)
+{
+    static const char *const N[] = {
+        "log_index", "transaction_hash", "block_number", "address", "data", "topics"};
+    static const int R[] = {1, 1, 1, 1, 1, 1};
+    struct table t;
+    int rc = table_open(&t, dir, "logs.csv", present);
+    if (!rc && *present) rc = table_header(&t, N, R, 6);
+    while (!rc && *present && (rc = table_row(&t)) > 0) {
+        struct logrec *l = vec_push(out);
+        rc = get_u64(&t, 0, N[0], &l->log_index);
+        if (!rc) rc = get_hash(&t, 1, N[1], l->hash);
+        if (!rc) rc = get_u64(&t, 2, N[2], &l->block);
+        if (!rc) rc = get_addr(&t, 3, N[3], l->addr);
+        if (!rc) rc = parse_topics(&t, cell(&t, 5), l);
+        const char *d = cell(&t, 4);
+        size_t n = strlen(d);
+        if (!rc && (n < 2 || d[0] != '0' || d[1] != 'x' || n % 2))
+            rc = bad(&t, N[4], "not 0x-prefixed hex bytes");
+        if (!rc && n >= 66) {
+            uint8_t w[32];
+            if (cs_unhex(w, 32, d + 2, 64) || cs_u256_from_be_var(&l->word0, w, 32))
+                rc = bad(&t, N[4], "not hex");
+            l->has_word0 = 1;
+        }
+    }
+    *bytes += t.len;
+    table_close(&t);
+    return rc < 0 ? rc : 0;
+}
+
+/* The events logs.csv adds: ERC-721 told apart from ERC-20 in
+ * token_transfers.csv (4 topics), wraps and unwraps of the chain's canonical
+ * wrapper, and, when token_transfers.csv is absent, the Transfer events. */
+static const uint8_t TOPIC_TRANSFER[32] = {
+    0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
+    0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef};
+static const uint8_t TOPIC_DEPOSIT[32] = {
+    0xe1, 0xff, 0xfc, 0xc4, 0x92, 0x3d, 0x04, 0xb5, 0x59, 0xf4, 0xd2, 0x9a, 0x8b, 0xfc, 0x6c, 0xda,
+    0x04, 0xeb, 0x5b, 0x0d, 0x3c, 0x46, 0x07, 0x51, 0xc2, 0x40, 0x2c, 0x5c, 0x5c, 0xc9, 0x10, 0x9c};
+static const uint8_t TOPIC_WITHDRAWAL[32] = {
+    0x7f, 0xcf, 0x53, 0x2c, 0x15, 0xf0, 0xa6, 0xdb, 0x0b, 0xd6, 0xd0, 0xe0, 0x38, 0xbe, 0xa7, 0x1d,
+    0x30, 0xd8, 0x08, 0xc7, 0xd9, 0x8c, 0xb3, 0xbf, 0x72, 0x68, 0xa9, 0x5b, 0xf5, 0x08, 0x1b, 0x65};
+
+static int topic_is_addr(const uint8_t t[32])
+{
+    for (int i = 0; i < 12; i++)
+        if (t[i]) return 0;
+    return 1;
+}
+
+static void apply_logs(struct vec *logs, struct vec *toks, int have_tok, const uint8_t weth[20])
+{
+    sort_vec(logs, cmp_log);
+    struct logrec *L = logs->p;
+    size_t ntok = toks->n;
+    for (size_t i = 0; i < ntok; i++) {
+        struct tok_xfer *k = (struct tok_xfer *)toks->p + i;
+        struct logrec key;
+        key.block = k->block;
+        key.log_index = k->log_index;
+        const struct logrec *l = logs->n ? bsearch(&key, L, logs->n, sizeof *L, cmp_log) : NULL;
+        if (!l) continue;
+        k->flags &= (uint8_t)~CS_XF_KIND_GUESS;
+        if (l->ntopics == 4) k->kind = CS_XK_ERC721;
+    }
+    for (size_t i = 0; i < logs->n; i++) {
+        const struct logrec *l = &L[i];
+        if (!l->ntopics) continue;
+        int dep = !memcmp(l->topic[0], TOPIC_DEPOSIT, 32),
+            wd = !memcmp(l->topic[0], TOPIC_WITHDRAWAL, 32);
+        int tr = !have_tok && !memcmp(l->topic[0], TOPIC_TRANSFER, 32);
+        if ((dep || wd) && (memcmp(l->addr, weth, 20) || l->ntopics != 2 || !l->has_word0 ||
+                            !topic_is_addr(l->topic[1])))
+            continue;
+        if (tr && (l->ntopics < 3 || l->ntopics > 4 || !topic_is_addr(l->topic[1]) ||
+                   !topic_is_addr(l->topic[2]) || (l->ntopics == 3 && !l->has_word0)))
+            continue;
+        if (!dep && !wd && !tr) continue;
+        struct tok_xfer *k = vec_push(toks);
+        memcpy(k->hash, l->hash, 32);
+        memcpy(k->token, l->addr, 20);
+        k->block = l->block;
+        k->log_index = l->log_index;
+        if (tr) {
+            k->kind = l->ntopics == 4 ? CS_XK_ERC721 : CS_XK_ERC20;
+            k->has_from = k->has_to = 1;
+            memcpy(k->from, l->topic[1] + 12, 20);
+            memcpy(k->to, l->topic[2] + 12, 20);
+            if (l->ntopics == 4 && cs_u256_from_be_var(&k->value, l->topic[3], 32))
+                BUG("32 bytes overflow u256");
+            if (l->ntopics == 3) k->value = l->word0;
+        } else {
+            k->kind = dep ? CS_XK_WETH_DEPOSIT : CS_XK_WETH_WITHDRAWAL;
+            k->has_to = dep;
+            k->has_from = !dep;
+            memcpy(dep ? k->to : k->from, l->topic[1] + 12, 20);
+            k->value = l->word0;
+        }
+    }
 }
 
 static int read_tokens(const char *dir, struct vec *out, int *present, uint64_t *bytes)
@@ -545,8 +686,12 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                rcs = {.sz = sizeof(struct rcpt)}, toks = {.sz = sizeof(struct tok_xfer)},
                trs = {.sz = sizeof(struct trace)}, tokd = {.sz = sizeof(struct cs_evm_token_in)},
                hidx = {.sz = sizeof(struct hpos)}, xf = {.sz = sizeof(struct cs_evm_xfer_in)},
-               txin = {.sz = sizeof(struct cs_evm_tx_in)};
-    int have_tx = 0, have_rc = 0, have_tok = 0, have_tr = 0, have_tokd = 0;
+               logs = {.sz = sizeof(struct logrec)}, txin = {.sz = sizeof(struct cs_evm_tx_in)};
+    int have_tx = 0, have_rc = 0, have_tok = 0, have_tr = 0, have_tokd = 0, have_logs = 0;
+    const struct cs_evm_chain *ch = cs_evm_chain_find(chain);
+    uint8_t weth[20] = {0};
+    if (!ch || cs_evm_addr_parse(ch->wrapped, weth))
+        return cs_error(CS_EUSAGE, "chain '%s' is not an EVM chain this build knows", chain);
     struct cs_evm *s = NULL;
     int rc = read_blocks(dir, &blks, &st->bytes);
     if (!rc) rc = read_txs(dir, &txs, &have_tx, &st->bytes);
@@ -554,10 +699,13 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     if (!rc) rc = read_token_transfers(dir, &toks, &have_tok, &st->bytes);
     if (!rc) rc = read_traces(dir, &trs, &have_tr, &st->bytes);
     if (!rc) rc = read_tokens(dir, &tokd, &have_tokd, &st->bytes);
+    if (!rc) rc = read_logs(dir, &logs, &have_logs, &st->bytes);
     if (rc) goto done;
-    snprintf(st->missing, sizeof st->missing, "%s%s%s%s%s", have_tx ? "" : "transactions.csv,",
+    if (have_logs) apply_logs(&logs, &toks, have_tok, weth);
+    snprintf(st->missing, sizeof st->missing, "%s%s%s%s%s%s", have_tx ? "" : "transactions.csv,",
              have_rc ? "" : "receipts.csv,", have_tok ? "" : "token_transfers.csv,",
-             have_tr ? "" : "traces.csv,", have_tokd ? "" : "tokens.csv,");
+             have_tr ? "" : "traces.csv,", have_tokd ? "" : "tokens.csv,",
+             have_logs ? "" : "logs.csv,");
     if (st->missing[0]) st->missing[strlen(st->missing) - 1] = 0;
     struct blk *B = blks.p;
     struct tx *T = txs.p;
@@ -715,11 +863,12 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                 if (h->pos != i) break; /* sorted by log index, which follows tx order */
                 if (failed) continue;
                 struct cs_evm_xfer_in *t = vec_push(&xf);
-                t->kind = CS_XK_ERC20;
-                t->flags = nostatus;
+                t->kind = K[kk].kind;
+                t->flags = nostatus | K[kk].flags;
                 t->tx = idx;
                 t->aux = (uint32_t)K[kk].log_index;
-                t->has_from = t->has_to = 1;
+                t->has_from = K[kk].has_from;
+                t->has_to = K[kk].has_to;
                 memcpy(t->from, K[kk].from, 20);
                 memcpy(t->to, K[kk].to, 20);
                 memcpy(t->asset, K[kk].token, 20);
@@ -769,7 +918,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                 xf_native(&xf, CS_XK_REWARD, UINT32_MAX, NULL, X[r].to, &X[r].value, 0);
         if (b->withdrawals && (rc = withdrawals(b, dir, &xf))) goto done;
         b->b.flags = (b->has_base_fee ? CS_EB_BASEFEE : 0) | (receipts ? CS_EB_RECEIPTS : 0) |
-                     (have_tr ? CS_EB_INTERNAL : 0) | (have_tok ? CS_EB_TOKENS : 0);
+                     (have_tr ? CS_EB_INTERNAL : 0) | (have_tok || have_logs ? CS_EB_TOKENS : 0);
         b->b.tx = txin.p;
         b->b.n_tx = txin.n;
         b->b.xfer = xf.p;
@@ -813,6 +962,7 @@ done:
     free(trs.p);
     free(tokd.p);
     free(hidx.p);
+    free(logs.p);
     free(xf.p);
     free(txin.p);
     clock_gettime(CLOCK_MONOTONIC, &t1);

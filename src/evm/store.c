@@ -542,7 +542,7 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         struct cs_evm_xferrec xr;
         memset(&xr, 0, sizeof xr);
         xr.kind = xi->kind;
-        xr.flags = xi->flags & CS_XF_NOSTATUS;
+        xr.flags = xi->flags & (CS_XF_NOSTATUS | CS_XF_KIND_GUESS);
         xr.aux = xi->aux;
         xr.tx = xi->tx == UINT32_MAX ? CS_EVM_NONE : tx0 + xi->tx;
         if (xi->has_from && (rc = acct_get(s, xi->from, h, &xr.from))) return rc;

@@ -56,9 +56,10 @@ enum {
 
 /* transfer and tx flags */
 enum {
-    CS_XF_BIG = 1,     /* amount is a row of big.col */
-    CS_XF_ZERO = 2,    /* zero amount (an address-poisoning mark) */
-    CS_XF_NOSTATUS = 4 /* the tx's status is unknown (no receipt): value as sent */
+    CS_XF_BIG = 1,       /* amount is a row of big.col */
+    CS_XF_ZERO = 2,      /* zero amount (an address-poisoning mark) */
+    CS_XF_NOSTATUS = 4,  /* the tx's status is unknown (no receipt): value as sent */
+    CS_XF_KIND_GUESS = 8 /* ERC-20 by default: no logs.csv to tell it from ERC-721 */
 };
 
 struct cs_evm_blockrec {
@@ -120,7 +121,7 @@ struct cs_evm_counts {
 
 /* ---- what ingest appends: one block, addresses by value ---- */
 struct cs_evm_xfer_in {
-    uint8_t kind, flags; /* flags: CS_XF_NOSTATUS only; the rest is derived */
+    uint8_t kind, flags; /* flags: CS_XF_NOSTATUS, CS_XF_KIND_GUESS; the rest is derived */
     uint8_t has_from, has_to, native;
     uint32_t tx; /* index into the block's txs, or UINT32_MAX: block-level */
     uint32_t aux;

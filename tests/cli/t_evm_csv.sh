@@ -31,7 +31,7 @@ ln -s "$F/expected_blocks.csv" "$T/a/blocks.csv"
 ln -s "$F/expected_transactions.csv" "$T/a/transactions.csv"
 "$BIN" ingest evm --csv "$T/a" --db "$T/dba" --json >"$T/a.json" 2>"$T/a.err" || fail "ingest a: $(cat "$T/a.err")"
 eq "$(jq_ "(j['blocks'], j['txs'], sorted(j['missing']))" <"$T/a.json")" \
-    "(2, 4, ['receipts.csv', 'token_transfers.csv', 'tokens.csv', 'traces.csv'])" "ingest a summary"
+    "(2, 4, ['logs.csv', 'receipts.csv', 'token_transfers.csv', 'tokens.csv', 'traces.csv'])" "ingest a summary"
 $py - "$BIN" "$T/dba" "$F" <<'PY' || fail "fields of blocks 47218-47219"
 import csv, json, subprocess, sys
 bin_, db, d = sys.argv[1:]
@@ -93,6 +93,11 @@ write("receipts.csv", ["transaction_hash", "block_number", "transaction_index", 
                        "contract_address", "status", "effective_gas_price"], R)
 write("token_transfers.csv", ["token_address", "from_address", "to_address", "value",
                               "transaction_hash", "log_index", "block_number"], rows("token_transfers"))
+L = rows("logs")
+for l in L:  # the CSV export joins the topics with commas
+    l["topics"] = ",".join(l["topics"])
+write("logs.csv", ["log_index", "transaction_hash", "transaction_index", "block_hash",
+                   "block_number", "address", "data", "topics"], L)
 PY
 }
 # the Python ledger: what every account received and sent per asset
@@ -105,7 +110,14 @@ def rd(n):
 B = {int(b["number"]): b for b in rd("blocks.csv")}
 R = {r["transaction_hash"]: r for r in rd("receipts.csv")}
 recv, sent = collections.defaultdict(int), collections.defaultdict(int)
+WETH = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+DEPOSIT = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c"
+WITHDRAWAL = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65"
+LOGS = {(l["transaction_hash"], int(l["log_index"])): l for l in rd("logs.csv")}
+kinds = collections.Counter()
 txs = 0; burned = 0; withdrawn = 0
+stored = collections.Counter()
 def move(f, t, asset, v):
     if f: sent[(f, asset)] += v
     if t: recv[(t, asset)] += v
@@ -127,10 +139,22 @@ for t in rd("transactions.csv"):
     assert k.get("fee-tip", 0) == fee - burn and k.get("fee-burn", 0) == burn, (j, fee, burn)
     st = {"0": "failed", "1": "success", "": "unknown"}[r["status"]]
     assert j["status"] == st, (j["status"], r["status"])
+    for x in j["transfers"]:
+        stored[x["kind"]] += 1
+        assert not x.get("kind_uncertain"), x
     txs += 1
 for x in rd("token_transfers.csv"):
     st = R[x["transaction_hash"]]["status"]
-    if st != "0": move(x["from_address"], x["to_address"], x["token_address"], int(x["value"]))
+    l = LOGS[(x["transaction_hash"], int(x["log_index"]))]
+    nft = len(l["topics"].split(",")) == 4  # ERC-721: the value is a token id
+    kinds["erc721" if nft else "erc20"] += 1
+    if st != "0" and not nft: move(x["from_address"], x["to_address"], x["token_address"], int(x["value"]))
+for l in LOGS.values():
+    t = l["topics"].split(",")
+    if l["address"] != WETH or len(t) != 2 or t[0] not in (DEPOSIT, WITHDRAWAL): continue
+    who, v = "0x" + t[1][-40:], int(l["data"][2:66], 16)
+    if t[0] == DEPOSIT: move(None, who, WETH, v); kinds["weth-deposit"] += 1
+    else: move(who, None, WETH, v); kinds["weth-withdrawal"] += 1
 for b in B.values():
     for w in json.loads("[" + b["withdrawals"] + "]") if b["withdrawals"] else []:
         move(None, w["address"], "ETH", int(w["amount"]) * 10**9)
@@ -147,10 +171,13 @@ for a in sorted(accts):
     for x in j["balances"]:
         assert int(x["amount"]) == recv.get((a, x["asset"]), 0) - sent.get((a, x["asset"]), 0), (a, x)
     checked += 1
+for k in ("erc20", "erc721", "weth-deposit", "weth-withdrawal"):
+    assert stored[k] == kinds[k], (k, stored[k], kinds[k])
 tot_in = sum(v for (a, s), v in recv.items() if s == "ETH")
 tot_out = sum(v for (a, s), v in sent.items() if s == "ETH")
 assert tot_out == tot_in + burned - withdrawn, (tot_in, tot_out, burned, withdrawn)
-print("txs %d accounts %d burned %d withdrawn %d" % (txs, checked, burned, withdrawn))
+print("txs %d accounts %d burned %d withdrawn %d %s" % (txs, checked, burned, withdrawn,
+      " ".join("%s %d" % kv for kv in sorted(kinds.items()))))
 PY
 for s in blocks_17173049_17173050 blocks_1755634_1755635; do
     mkcsv "$ETL/test_stream/$s" "$T/$s" || fail "converting $s"
