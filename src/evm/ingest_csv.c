@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "evm/ingest.h"
+#include "evm/ledger.h"
 #include "evm/store.h"
 #include "util/codec.h"
 #include "util/csv.h"
@@ -188,28 +189,11 @@ struct rcpt {
     uint64_t block, index, gas_used, egp, status;
 };
 
-/* a token movement: from token_transfers.csv or from logs.csv */
-struct tok_xfer {
-    uint8_t hash[32], token[20], from[20], to[20];
-    struct cs_u256 value; /* the token id for ERC-721 */
-    uint64_t block, log_index;
-    uint8_t kind, flags, has_from, has_to;
-};
-
-struct logrec {
-    uint8_t hash[32], addr[20], topic[4][32];
-    uint64_t block, log_index;
-    unsigned ntopics;
-    struct cs_u256 word0; /* the first 32-byte word of data, when there is one */
-    int has_word0;
-};
-
 struct trace {
-    uint8_t hash[32], from[20], to[20];
+    struct cs_evm_frame f; /* kind: CS_XK_INTERNAL, _SELFDESTRUCT, _REWARD, or 0 = moves nothing */
+    uint8_t hash[32];
     int has_tx, has_from, has_to;
-    struct cs_u256 value;
     uint64_t block, row;
-    uint8_t kind; /* CS_XK_INTERNAL, _SELFDESTRUCT, _REWARD, or 0 = moves nothing */
 };
 
 struct vec {
@@ -244,14 +228,14 @@ static int cmp_tx(const void *a, const void *b)
 
 static int cmp_tok(const void *a, const void *b)
 {
-    const struct tok_xfer *x = a, *y = b;
+    const struct cs_evm_move *x = a, *y = b;
     if (x->block != y->block) return x->block < y->block ? -1 : 1;
     return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
 }
 
 static int cmp_log(const void *a, const void *b)
 {
-    const struct logrec *x = a, *y = b;
+    const struct cs_evm_log *x = a, *y = b;
     if (x->block != y->block) return x->block < y->block ? -1 : 1;
     return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
 }
@@ -402,12 +386,12 @@ static int read_token_transfers(const char *dir, struct vec *out, int *present, 
     int rc = table_open(&t, dir, "token_transfers.csv", present);
     if (!rc && *present) rc = table_header(&t, N, R, 7);
     while (!rc && *present && (rc = table_row(&t)) > 0) {
-        struct tok_xfer *x = vec_push(out);
+        struct cs_evm_move *x = vec_push(out);
         rc = get_addr(&t, 0, N[0], x->token);
         if (!rc) rc = get_addr(&t, 1, N[1], x->from);
         if (!rc) rc = get_addr(&t, 2, N[2], x->to);
         if (!rc) rc = get_u256(&t, 3, N[3], &x->value);
-        if (!rc) rc = get_hash(&t, 4, N[4], x->hash);
+        if (!rc) rc = get_hash(&t, 4, N[4], x->tx_hash);
         if (!rc) rc = get_u64(&t, 5, N[5], &x->log_index);
         if (!rc) rc = get_u64(&t, 6, N[6], &x->block);
         x->kind = CS_XK_ERC20; /* until logs.csv says it is ERC-721 */
@@ -441,31 +425,31 @@ static int read_traces(const char *dir, struct vec *out, int *present, uint64_t 
         }
         if (!rc && *cell(&t, 2)) {
             x->has_from = 1;
-            rc = get_addr(&t, 2, N[2], x->from);
+            rc = get_addr(&t, 2, N[2], x->f.from);
         }
         if (!rc && *cell(&t, 3)) {
             x->has_to = 1;
-            rc = get_addr(&t, 3, N[3], x->to);
+            rc = get_addr(&t, 3, N[3], x->f.to);
         }
-        if (!rc && *cell(&t, 4)) rc = get_u256(&t, 4, N[4], &x->value);
+        if (!rc && *cell(&t, 4)) rc = get_u256(&t, 4, N[4], &x->f.value);
         if (!rc) rc = get_u64(&t, 8, N[8], &status);
         if (rc) break;
         /* what moves value: successful inner call frames of type call (not
          * delegatecall, callcode or staticcall), creates and selfdestructs,
          * and rewards; the top-level frame (empty trace_address) is the
          * transaction's own value */
-        if (status != 1 || cs_u256_is_zero(&x->value)) continue;
+        if (status != 1 || cs_u256_is_zero(&x->f.value)) continue;
         if (!strcmp(type, "reward"))
-            x->kind = CS_XK_REWARD;
+            x->f.kind = CS_XK_REWARD;
         else if (!*where || !x->has_tx)
             continue;
         else if (!strcmp(type, "suicide"))
-            x->kind = CS_XK_SELFDESTRUCT;
+            x->f.kind = CS_XK_SELFDESTRUCT;
         else if (!strcmp(type, "create") || (!strcmp(type, "call") && !strcmp(call, "call")))
-            x->kind = CS_XK_INTERNAL;
-        if (x->kind != CS_XK_REWARD && (!x->has_from || !x->has_to))
+            x->f.kind = CS_XK_INTERNAL;
+        if (x->f.kind != CS_XK_REWARD && (!x->has_from || !x->has_to))
             rc = bad(&t, "from_address/to_address", "empty in a value-moving frame");
-        if (x->kind == CS_XK_REWARD && !x->has_to) rc = bad(&t, N[3], "empty in a reward");
+        if (x->f.kind == CS_XK_REWARD && !x->has_to) rc = bad(&t, N[3], "empty in a reward");
     }
     *bytes += t.len;
     table_close(&t);
@@ -473,7 +457,7 @@ static int read_traces(const char *dir, struct vec *out, int *present, uint64_t 
 }
 
 /* topics as ethereum-etl writes them: 0x-words joined by commas */
-static int parse_topics(const struct table *t, const char *s, struct logrec *l)
+static int parse_topics(const struct table *t, const char *s, struct cs_evm_log *l)
 {
     l->ntopics = 0;
     while (*s) {
@@ -498,9 +482,9 @@ static int read_logs(const char *dir, struct vec *out, int *present, uint64_t *b
     int rc = table_open(&t, dir, "logs.csv", present);
     if (!rc && *present) rc = table_header(&t, N, R, 6);
     while (!rc && *present && (rc = table_row(&t)) > 0) {
-        struct logrec *l = vec_push(out);
+        struct cs_evm_log *l = vec_push(out);
         rc = get_u64(&t, 0, N[0], &l->log_index);
-        if (!rc) rc = get_hash(&t, 1, N[1], l->hash);
+        if (!rc) rc = get_hash(&t, 1, N[1], l->tx_hash);
         if (!rc) rc = get_u64(&t, 2, N[2], &l->block);
         if (!rc) rc = get_addr(&t, 3, N[3], l->addr);
         if (!rc) rc = parse_topics(&t, cell(&t, 5), l);
@@ -523,71 +507,24 @@ static int read_logs(const char *dir, struct vec *out, int *present, uint64_t *b
 /* The events logs.csv adds: ERC-721 told apart from ERC-20 in
  * token_transfers.csv (4 topics), wraps and unwraps of the chain's canonical
  * wrapper, and, when token_transfers.csv is absent, the Transfer events. */
-static const uint8_t TOPIC_TRANSFER[32] = {
-    0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
-    0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef};
-static const uint8_t TOPIC_DEPOSIT[32] = {
-    0xe1, 0xff, 0xfc, 0xc4, 0x92, 0x3d, 0x04, 0xb5, 0x59, 0xf4, 0xd2, 0x9a, 0x8b, 0xfc, 0x6c, 0xda,
-    0x04, 0xeb, 0x5b, 0x0d, 0x3c, 0x46, 0x07, 0x51, 0xc2, 0x40, 0x2c, 0x5c, 0x5c, 0xc9, 0x10, 0x9c};
-static const uint8_t TOPIC_WITHDRAWAL[32] = {
-    0x7f, 0xcf, 0x53, 0x2c, 0x15, 0xf0, 0xa6, 0xdb, 0x0b, 0xd6, 0xd0, 0xe0, 0x38, 0xbe, 0xa7, 0x1d,
-    0x30, 0xd8, 0x08, 0xc7, 0xd9, 0x8c, 0xb3, 0xbf, 0x72, 0x68, 0xa9, 0x5b, 0xf5, 0x08, 0x1b, 0x65};
-
-static int topic_is_addr(const uint8_t t[32])
-{
-    for (int i = 0; i < 12; i++)
-        if (t[i]) return 0;
-    return 1;
-}
-
 static void apply_logs(struct vec *logs, struct vec *toks, int have_tok, const uint8_t weth[20])
 {
     sort_vec(logs, cmp_log);
-    struct logrec *L = logs->p;
+    struct cs_evm_log *L = logs->p;
     size_t ntok = toks->n;
     for (size_t i = 0; i < ntok; i++) {
-        struct tok_xfer *k = (struct tok_xfer *)toks->p + i;
-        struct logrec key;
+        struct cs_evm_move *k = (struct cs_evm_move *)toks->p + i;
+        struct cs_evm_log key;
         key.block = k->block;
         key.log_index = k->log_index;
-        const struct logrec *l = logs->n ? bsearch(&key, L, logs->n, sizeof *L, cmp_log) : NULL;
+        const struct cs_evm_log *l = logs->n ? bsearch(&key, L, logs->n, sizeof *L, cmp_log) : NULL;
         if (!l) continue;
         k->flags &= (uint8_t)~CS_XF_KIND_GUESS;
         if (l->ntopics == 4) k->kind = CS_XK_ERC721;
     }
     for (size_t i = 0; i < logs->n; i++) {
-        const struct logrec *l = &L[i];
-        if (!l->ntopics) continue;
-        int dep = !memcmp(l->topic[0], TOPIC_DEPOSIT, 32),
-            wd = !memcmp(l->topic[0], TOPIC_WITHDRAWAL, 32);
-        int tr = !have_tok && !memcmp(l->topic[0], TOPIC_TRANSFER, 32);
-        if ((dep || wd) && (memcmp(l->addr, weth, 20) || l->ntopics != 2 || !l->has_word0 ||
-                            !topic_is_addr(l->topic[1])))
-            continue;
-        if (tr && (l->ntopics < 3 || l->ntopics > 4 || !topic_is_addr(l->topic[1]) ||
-                   !topic_is_addr(l->topic[2]) || (l->ntopics == 3 && !l->has_word0)))
-            continue;
-        if (!dep && !wd && !tr) continue;
-        struct tok_xfer *k = vec_push(toks);
-        memcpy(k->hash, l->hash, 32);
-        memcpy(k->token, l->addr, 20);
-        k->block = l->block;
-        k->log_index = l->log_index;
-        if (tr) {
-            k->kind = l->ntopics == 4 ? CS_XK_ERC721 : CS_XK_ERC20;
-            k->has_from = k->has_to = 1;
-            memcpy(k->from, l->topic[1] + 12, 20);
-            memcpy(k->to, l->topic[2] + 12, 20);
-            if (l->ntopics == 4 && cs_u256_from_be_var(&k->value, l->topic[3], 32))
-                BUG("32 bytes overflow u256");
-            if (l->ntopics == 3) k->value = l->word0;
-        } else {
-            k->kind = dep ? CS_XK_WETH_DEPOSIT : CS_XK_WETH_WITHDRAWAL;
-            k->has_to = dep;
-            k->has_from = !dep;
-            memcpy(dep ? k->to : k->from, l->topic[1] + 12, 20);
-            k->value = l->word0;
-        }
+        struct cs_evm_move m;
+        if (cs_evm_log_move(&L[i], weth, !have_tok, &m)) *(struct cs_evm_move *)vec_push(toks) = m;
     }
 }
 
@@ -617,26 +554,7 @@ static int read_tokens(const char *dir, struct vec *out, int *present, uint64_t 
 
 /* ---- assembling one block ---- */
 
-static void xf_native(struct vec *xf, uint8_t kind, uint32_t tx, const uint8_t *from,
-                      const uint8_t *to, const struct cs_u256 *amount, uint8_t flags)
-{
-    struct cs_evm_xfer_in *x = vec_push(xf);
-    x->kind = kind;
-    x->flags = flags;
-    x->native = 1;
-    x->tx = tx;
-    if (from) {
-        x->has_from = 1;
-        memcpy(x->from, from, 20);
-    }
-    if (to) {
-        x->has_to = 1;
-        memcpy(x->to, to, 20);
-    }
-    x->amount = *amount;
-}
-
-static int withdrawals(const struct blk *b, const char *dir, struct vec *xf)
+static int withdrawals(const struct blk *b, const char *dir, struct cs_evm_builder *xf)
 {
     struct cs_json_doc doc = {0};
     struct cs_json_limits lim = {0, 0, "blocks.csv withdrawals"};
@@ -669,7 +587,7 @@ static int withdrawals(const struct blk *b, const char *dir, struct vec *xf)
         }
         struct cs_u256 g = cs_u256_from_u64(gwei), k = cs_u256_from_u64(1000000000), wei;
         if (cs_u256_mul(&wei, &g, &k)) BUG("Gwei times 10^9 overflows");
-        xf_native(xf, CS_XK_WITHDRAWAL, UINT32_MAX, NULL, a, &wei, 0);
+        cs_evm_block_transfer(xf, CS_XK_WITHDRAWAL, a, &wei);
     }
     cs_json_doc_free(&doc);
     return rc;
@@ -683,10 +601,12 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     memset(st, 0, sizeof *st);
     st->first = st->last = -1;
     struct vec blks = {.sz = sizeof(struct blk)}, txs = {.sz = sizeof(struct tx)},
-               rcs = {.sz = sizeof(struct rcpt)}, toks = {.sz = sizeof(struct tok_xfer)},
+               rcs = {.sz = sizeof(struct rcpt)}, toks = {.sz = sizeof(struct cs_evm_move)},
                trs = {.sz = sizeof(struct trace)}, tokd = {.sz = sizeof(struct cs_evm_token_in)},
-               hidx = {.sz = sizeof(struct hpos)}, xf = {.sz = sizeof(struct cs_evm_xfer_in)},
-               logs = {.sz = sizeof(struct logrec)}, txin = {.sz = sizeof(struct cs_evm_tx_in)};
+               hidx = {.sz = sizeof(struct hpos)}, frames = {.sz = sizeof(struct cs_evm_frame)},
+               logs = {.sz = sizeof(struct cs_evm_log)};
+    struct cs_evm_builder bld = {0};
+    struct vec txin = {.sz = sizeof(struct cs_evm_tx_in)};
     int have_tx = 0, have_rc = 0, have_tok = 0, have_tr = 0, have_tokd = 0, have_logs = 0;
     const struct cs_evm_chain *ch = cs_evm_chain_find(chain);
     uint8_t weth[20] = {0};
@@ -710,7 +630,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     struct blk *B = blks.p;
     struct tx *T = txs.p;
     struct rcpt *R = rcs.p;
-    struct tok_xfer *K = toks.p;
+    struct cs_evm_move *K = toks.p;
     struct trace *X = trs.p;
     sort_vec(&blks, cmp_blk);
     sort_vec(&txs, cmp_tx);
@@ -805,7 +725,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
             st->skipped++;
             continue;
         }
-        txin.n = xf.n = 0;
+        txin.n = bld.n = 0;
         int receipts = have_tx && have_rc;
         for (size_t i = t_first; i < ti; i++) {
             struct tx *x = &T[i];
@@ -823,16 +743,13 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
             }
             *(struct cs_evm_tx_in *)vec_push(&txin) = x->t;
         }
+        b->b.flags = (b->has_base_fee ? CS_EB_BASEFEE : 0) | (receipts ? CS_EB_RECEIPTS : 0) |
+                     (have_tr ? CS_EB_INTERNAL : 0) | (have_tok || have_logs ? CS_EB_TOKENS : 0);
         size_t kk = k_first, xx = x_first;
         for (size_t i = t_first; i < ti; i++) {
             const struct tx *x = &T[i];
             uint32_t idx = (uint32_t)(i - t_first);
-            int failed = x->t.status == CS_ETX_FAILED;
-            uint8_t nostatus = x->t.status == CS_ETX_UNKNOWN ? CS_XF_NOSTATUS : 0;
-            if (!failed && !cs_u256_is_zero(&x->t.value))
-                xf_native(&xf, CS_XK_NATIVE, idx, x->t.from,
-                          x->t.has_to ? x->t.to : (x->t.has_created ? x->t.created : NULL),
-                          &x->t.value, nostatus);
+            frames.n = 0;
             for (; xx < xi; xx++) {
                 if (!X[xx].has_tx) continue; /* rewards: after the transactions */
                 const struct hpos *h = find_hash(&hidx, X[xx].hash);
@@ -846,14 +763,15 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                     goto done;
                 }
                 if (h->pos > i) break;
-                if (X[xx].kind && !failed)
-                    xf_native(&xf, X[xx].kind, idx, X[xx].from, X[xx].to, &X[xx].value, 0);
+                if (X[xx].f.kind == CS_XK_INTERNAL || X[xx].f.kind == CS_XK_SELFDESTRUCT)
+                    *(struct cs_evm_frame *)vec_push(&frames) = X[xx].f;
             }
+            size_t k0 = kk;
             for (; kk < ki; kk++) {
-                const struct hpos *h = find_hash(&hidx, K[kk].hash);
+                const struct hpos *h = find_hash(&hidx, K[kk].tx_hash);
                 if (!h) {
                     char hex[65];
-                    cs_hex(hex, K[kk].hash, 32);
+                    cs_hex(hex, K[kk].tx_hash, 32);
                     rc = cs_error(CS_EFORMAT,
                                   "%s/token_transfers.csv: block %llu: a transfer in "
                                   "0x%s, which transactions.csv does not hold",
@@ -861,39 +779,11 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                     goto done;
                 }
                 if (h->pos != i) break; /* sorted by log index, which follows tx order */
-                if (failed) continue;
-                struct cs_evm_xfer_in *t = vec_push(&xf);
-                t->kind = K[kk].kind;
-                t->flags = nostatus | K[kk].flags;
-                t->tx = idx;
-                t->aux = (uint32_t)K[kk].log_index;
-                t->has_from = K[kk].has_from;
-                t->has_to = K[kk].has_to;
-                memcpy(t->from, K[kk].from, 20);
-                memcpy(t->to, K[kk].to, 20);
-                memcpy(t->asset, K[kk].token, 20);
-                t->amount = K[kk].value;
             }
-            if (x->has_receipt) { /* the fee, last */
-                struct cs_u256 gas = cs_u256_from_u64(x->t.gas_used), fee, burn = {{0}}, tip;
-                struct cs_u256 price = cs_u256_from_u64(x->t.gas_price);
-                if (cs_u256_mul(&fee, &gas, &price)) BUG("u64 times u64 overflows u256");
-                if (b->has_base_fee) {
-                    struct cs_u256 base = cs_u256_from_u64(b->b.base_fee);
-                    if (x->t.gas_price < b->b.base_fee) {
-                        rc = cs_error(CS_EFORMAT,
-                                      "%s/receipts.csv: block %llu tx %u: effective "
-                                      "gas price below the base fee",
-                                      dir, (unsigned long long)n, idx);
-                        goto done;
-                    }
-                    if (cs_u256_mul(&burn, &gas, &base)) BUG("u64 times u64 overflows u256");
-                }
-                if (cs_u256_sub(&tip, &fee, &burn)) BUG("burn above fee");
-                if (!cs_u256_is_zero(&tip))
-                    xf_native(&xf, CS_XK_FEE_TIP, idx, x->t.from, b->b.miner, &tip, 0);
-                if (!cs_u256_is_zero(&burn))
-                    xf_native(&xf, CS_XK_FEE_BURN, idx, x->t.from, NULL, &burn, 0);
+            if ((rc = cs_evm_tx_transfers(&bld, &b->b, &x->t, x->has_receipt, idx, frames.p,
+                                          frames.n, K + k0, kk - k0))) {
+                rc = cs_error(rc, "%s/receipts.csv: %s", dir, cs_errmsg());
+                goto done;
             }
         }
         if (kk != ki) {
@@ -914,15 +804,13 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                 goto done;
             }
         for (size_t r = x_first; r < xi; r++)
-            if (X[r].kind == CS_XK_REWARD)
-                xf_native(&xf, CS_XK_REWARD, UINT32_MAX, NULL, X[r].to, &X[r].value, 0);
-        if (b->withdrawals && (rc = withdrawals(b, dir, &xf))) goto done;
-        b->b.flags = (b->has_base_fee ? CS_EB_BASEFEE : 0) | (receipts ? CS_EB_RECEIPTS : 0) |
-                     (have_tr ? CS_EB_INTERNAL : 0) | (have_tok || have_logs ? CS_EB_TOKENS : 0);
+            if (X[r].f.kind == CS_XK_REWARD)
+                cs_evm_block_transfer(&bld, CS_XK_REWARD, X[r].f.to, &X[r].f.value);
+        if (b->withdrawals && (rc = withdrawals(b, dir, &bld))) goto done;
         b->b.tx = txin.p;
         b->b.n_tx = txin.n;
-        b->b.xfer = xf.p;
-        b->b.n_xfer = xf.n;
+        b->b.xfer = bld.x;
+        b->b.n_xfer = bld.n;
         if (!tokens_added) { /* tokens.csv describes its tokens once, with the first new block */
             b->b.tok = tokd.p;
             b->b.n_tok = tokd.n;
@@ -932,7 +820,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
         if ((rc = cs_evm_append_block(s, &b->b))) goto done;
         st->blocks++;
         st->txs += txin.n;
-        st->xfers += xf.n;
+        st->xfers += bld.n;
         if (st->first < 0) st->first = (int64_t)n;
         st->last = (int64_t)n;
         if (commit_blocks && ++since_commit >= commit_blocks) {
@@ -963,7 +851,8 @@ done:
     free(tokd.p);
     free(hidx.p);
     free(logs.p);
-    free(xf.p);
+    cs_evm_builder_free(&bld);
+    free(frames.p);
     free(txin.p);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
