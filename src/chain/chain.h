@@ -42,11 +42,11 @@ const struct cs_chain *cs_chain_default(void);
 size_t cs_chain_count(void);
 const struct cs_chain *cs_chain_at(size_t i);
 /* Looks name up for opening a store: 0 and *out; CS_EUSAGE "unknown chain
- * 'x' (known: btc, eth)" for a name the registry does not know; CS_ENOTFOUND
+ * 'x' (known: btc, eth, ...)" for a name the registry does not know; CS_ENOTFOUND
  * "chain eth: not stored by this build yet" for a known chain without a
  * store schema. */
 int cs_chain_storable(const char *name, const struct cs_chain **out) CS_MUST_CHECK;
-/* "btc, eth": the known names, for messages and --help. */
+/* "btc, eth, ...": the known names, for messages and --help. */
 const char *cs_chain_names(void);
 
 #endif

@@ -47,6 +47,8 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
 int cli_evm_tx(const char *db, const char *chain, const char *arg, int json);
 int cli_evm_block(const char *db, const char *chain, const char *arg, int json, int txs);
 void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w);
+struct cs_evm_rpc_opts;
+int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json);
 int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
                    int progress, int json, volatile sig_atomic_t *stop);
 /* --json output: every JSON document a command prints goes through the writer
@@ -59,7 +61,9 @@ int cli_json_end(const char *cmd, struct cs_json_writer *w);
 /* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
 /* Help line of every --db option. */
-#define CLI_HELP_CHAIN "chain to read (default btc; known: btc, eth)"
+#define CLI_HELP_CHAIN                                                                             \
+    "chain to read (default btc; known: btc and the EVM chains eth, sepolia,\n"                    \
+    "bsc, polygon, arbitrum, optimism, base, avalanche)"
 #define CLI_HELP_DB "store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)"
 /* Default database directory: $CHAINSLEUTH_DB or ./chainsleuth.db */
 const char *cli_default_db(void);

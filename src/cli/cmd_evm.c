@@ -668,3 +668,48 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned 
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
+
+int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
+{
+    struct cs_evm_rpc_stats st;
+    int rc = cs_evm_ingest_rpc(o, &st);
+    if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
+    if (json) {
+        struct cs_json_writer w;
+        char secs[32];
+        snprintf(secs, sizeof secs, "%.3f", st.seconds);
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        const struct {
+            const char *key;
+            uint64_t v;
+        } nums[] = {{"blocks", st.blocks},
+                    {"txs", st.txs},
+                    {"transfers", st.xfers},
+                    {"rolled_back", st.rolled_back},
+                    {"calls", st.calls}};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+            cs_json_writer_key(&w, nums[i].key);
+            cs_json_writer_u64(&w, nums[i].v);
+        }
+        cs_json_writer_key(&w, "seconds");
+        cs_json_writer_number_text(&w, secs, strlen(secs));
+        cs_json_writer_key(&w, "receipts_method");
+        cs_json_writer_string(&w, st.receipts_method);
+        cs_json_writer_key(&w, "trace_method");
+        if (st.trace_method[0])
+            cs_json_writer_string(&w, st.trace_method);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "interrupted");
+        cs_json_writer_bool(&w, rc == CS_EINTERRUPTED);
+        cs_json_writer_end_object(&w);
+        if (cli_json_end("ingest", &w)) return 1;
+    } else if (o->progress) {
+        fprintf(
+            stderr, "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls)%s\n",
+            (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.xfers,
+            st.seconds, (unsigned long long)st.calls, rc == CS_EINTERRUPTED ? ", interrupted" : "");
+    }
+    return rc == CS_EINTERRUPTED ? 130 : 0;
+}

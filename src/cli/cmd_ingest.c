@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "btc/ingest.h"
+#include "evm/ingest.h"
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -34,8 +35,14 @@ static const char ABOUT[] =
     "selfdestructs (traces.csv), ERC-20 transfers, then the fee (gasUsed x\n"
     "effectiveGasPrice: base fee burned, the rest to the fee recipient); per block\n"
     "rewards and withdrawals.  Without receipts.csv a tx's status and fee are\n"
-    "unknown and its value is kept as sent, flagged.  Node RPC and Era1 archives\n"
-    "are not read yet.\n";
+    "unknown and its value is kept as sent, flagged.\n"
+    "`ingest evm --rpc URL [--chain eth] [--from N] [--to M] [--follow]` reads a node:\n"
+    "eth_chainId must match the chain; blocks by eth_getBlockByNumber, receipts by\n"
+    "eth_getBlockReceipts (else eth_getTransactionReceipt per tx), internal transfers\n"
+    "by debug_traceBlockByNumber with the callTracer (else none, and the blocks say\n"
+    "so); --rpc-window blocks are fetched with their calls in flight together;\n"
+    "--follow polls and rolls back to the fork point on a reorg.  Era1 archives are\n"
+    "not read yet.\n";
 
 static const char EPILOG[] =
     "Interrupting (Ctrl-C, SIGTERM) commits what was ingested; kill -9 at any moment\n"
@@ -49,10 +56,14 @@ int cmd_ingest(int argc, char **argv)
     const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL, *chain = "eth";
     int json = 0, quiet = 0, npos;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
-             stop = UINT64_MAX; /* untouched: not given */
+             stop = UINT64_MAX, from = UINT64_MAX, to = UINT64_MAX; /* untouched: not given */
     const struct cli_opt opts[] = {
         CLI_STRING("csv", 0, &csv, "DIR", "evm: an ethereum-etl export directory"),
         CLI_STRING("chain", 0, &chain, "NAME", "evm: the chain (default eth)"),
+        CLI_U64("from", 0, &from, "N", 0, INT64_MAX,
+                "evm --rpc: the first block of an empty store (default 0)"),
+        CLI_U64("to", 0, &to, "N", 0, INT64_MAX,
+                "evm --rpc: the last block (default: the node's latest)"),
         CLI_STRING("blocks", 0, &blocks, "DIR",
                    "directory with blk*.dat files (and xor.dat if present)"),
         CLI_STRING("rpc", 0, &o.rpc_url, "URL",
@@ -92,7 +103,8 @@ int cmd_ingest(int argc, char **argv)
     const struct cli_cmd cmd = {
         "ingest",
         "usage: chainsleuth ingest btc (--blocks DIR | --rpc URL) [options]\n"
-        "       chainsleuth ingest evm --csv DIR [--chain NAME] [--db DIR] [--json]\n",
+        "       chainsleuth ingest evm --csv DIR [--chain NAME] [--db DIR] [--json]\n"
+        "       chainsleuth ingest evm --rpc URL [--chain NAME] [--from N] [--to M] [--follow]\n",
         ABOUT,
         opts,
         EPILOG,
@@ -104,11 +116,13 @@ int cmd_ingest(int argc, char **argv)
                                    "`ingest evm ...`");
     if (!strcmp(argv[1], "evm")) {
         if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);
-        if (!csv)
-            return cli_usage("ingest", "ingest evm needs --csv DIR (node RPC and Era1 are not "
-                                       "read yet)");
-        if (blocks || o.rpc_url || o.follow)
-            return cli_usage("ingest", "--blocks, --rpc and --follow are for `ingest btc`");
+        if (!csv == !o.rpc_url)
+            return cli_usage("ingest", "ingest evm needs exactly one of --csv DIR or --rpc URL");
+        if (blocks || network || o.rpc_cookie || stop != UINT64_MAX)
+            return cli_usage("ingest", "--blocks, --network, --rpc-cookie and --stop-height are "
+                                       "for `ingest btc`");
+        if (csv && (o.follow || from != UINT64_MAX || to != UINT64_MAX))
+            return cli_usage("ingest", "--follow, --from and --to are for --rpc");
         int crc = cli_check_chain("ingest", chain);
         if (crc) return crc;
         if (!cli_chain_is_evm(chain))
@@ -118,8 +132,28 @@ int cmd_ingest(int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        return cli_evm_ingest(csv, o.db, chain, commit ? (unsigned)commit : 1000, !quiet, json,
-                              &stop_flag);
+        if (csv)
+            return cli_evm_ingest(csv, o.db, chain, commit ? (unsigned)commit : 1000, !quiet, json,
+                                  &stop_flag);
+        struct cs_evm_rpc_opts ro;
+        cs_evm_rpc_opts_default(&ro);
+        ro.url = o.rpc_url;
+        ro.user = o.rpc_user;
+        ro.password = o.rpc_password;
+        ro.cacert = o.rpc_cacert;
+        ro.db = o.db;
+        ro.chain = chain;
+        ro.from = from == UINT64_MAX ? -1 : (int64_t)from;
+        ro.to = to == UINT64_MAX ? -1 : (int64_t)to;
+        ro.window = (unsigned)window;
+        ro.timeout_ms = (unsigned)timeout;
+        ro.max_reorg = (unsigned)max_reorg;
+        if (commit) ro.commit_blocks = (unsigned)commit;
+        ro.follow = o.follow;
+        ro.progress = !quiet;
+        if (poll) ro.poll_seconds = o.poll_seconds;
+        ro.stop = &stop_flag;
+        return cli_evm_ingest_rpc(&ro, json);
     }
     if (csv) return cli_usage("ingest", "--csv is for `ingest evm`");
     int crc = cli_check_chain("ingest", argv[1]);

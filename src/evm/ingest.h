@@ -54,4 +54,50 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                       int progress, volatile sig_atomic_t *stop,
                       struct cs_evm_ingest_stats *st) CS_MUST_CHECK;
 
+/* ---- from a node's JSON-RPC (http:// or https://, libcurl) ----
+ *
+ * eth_chainId must equal the chain's (else CS_EUSAGE naming both).  Blocks
+ * come from eth_getBlockByNumber with full transactions; receipts from
+ * eth_getBlockReceipts, or eth_getTransactionReceipt per tx where the node
+ * lacks it; internal transfers from debug_traceBlockByNumber with the
+ * callTracer, else trace_block, else none (the blocks lack CS_EB_INTERNAL and
+ * `info` says so).  Which methods the node offers is found once, at the
+ * start, and reported in the stats.  window blocks are fetched at a time,
+ * their calls in flight together.  The first block is the store's tip + 1
+ * (from, when the store is empty; 0 by default); the last is to (default: the
+ * node's eth_blockNumber).  With follow the node is polled every
+ * poll_seconds; a block whose parentHash is not the stored tip's hash rolls
+ * the store back to the fork point (at most max_reorg blocks), as on Bitcoin. */
+struct cs_evm_rpc_opts {
+    const char *url, *user, *password, *cacert;
+    const char *db, *chain;
+    int64_t from, to; /* -1: default */
+    unsigned window, timeout_ms, max_reorg, commit_blocks;
+    int follow, progress;
+    double poll_seconds;
+    volatile sig_atomic_t *stop;
+};
+
+struct cs_evm_rpc_stats {
+    uint64_t blocks, txs, xfers, rolled_back, calls;
+    double seconds;
+    int64_t first, last;
+    char receipts_method[40], trace_method[40]; /* "" for none */
+};
+
+void cs_evm_rpc_opts_default(struct cs_evm_rpc_opts *o);
+int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *st) CS_MUST_CHECK;
+
+struct cs_json;
+struct cs_evm_frame;
+/* The value-moving frames of one transaction's callTracer result, appended to
+ * (*out, *n, *cap): CALL and CREATE/CREATE2 frames with value, SELFDESTRUCT
+ * frames (from the contract to the beneficiary); a frame with an error is
+ * reverted with everything under it; the top-level frame is the tx's own
+ * value and is not listed; DELEGATECALL, CALLCODE and STATICCALL move nothing
+ * themselves but their children may.  Returns 0 or CS_EFORMAT naming the
+ * field.  Depth is bounded by the JSON parser's limit. */
+int cs_evm_calltracer_frames(const struct cs_json *call, struct cs_evm_frame **out, size_t *n,
+                             size_t *cap) CS_MUST_CHECK;
+
 #endif

@@ -11,6 +11,14 @@
 static const struct cs_asset native_assets[] = {
     {.chain = "btc", .native = 1, .symbol = "BTC", .base_unit = "sat", .decimals = 8},
     {.chain = "eth", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
+    /* the other EVM chains of evm/evm.h */
+    {.chain = "sepolia", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
+    {.chain = "bsc", .native = 1, .symbol = "BNB", .base_unit = "wei", .decimals = 18},
+    {.chain = "polygon", .native = 1, .symbol = "POL", .base_unit = "wei", .decimals = 18},
+    {.chain = "arbitrum", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
+    {.chain = "optimism", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
+    {.chain = "base", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
+    {.chain = "avalanche", .native = 1, .symbol = "AVAX", .base_unit = "wei", .decimals = 18},
 };
 
 const struct cs_asset *cs_asset_native(const char *chain)

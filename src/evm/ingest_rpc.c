@@ -1,0 +1,651 @@
+/* ingest_rpc.c — an EVM node's JSON-RPC into the store (see ingest.h).
+ *
+ * Per window of blocks: the eth_getBlockByNumber calls in flight together,
+ * then the receipts calls, then the trace calls; every reply is parsed into
+ * the block input, the transfers are booked by evm/ledger.h, and the blocks
+ * are appended in order.  Every field read from a reply is checked (type,
+ * hex form, range); a bad one fails the ingest with the method and the block
+ * named, after committing what came before. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evm/ingest.h"
+#include "evm/ledger.h"
+#include "evm/store.h"
+#include "util/codec.h"
+#include "util/http.h"
+#include "util/json.h"
+
+void cs_evm_rpc_opts_default(struct cs_evm_rpc_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->chain = "eth";
+    o->from = o->to = -1;
+    o->window = 16;
+    o->timeout_ms = 60000;
+    o->max_reorg = 100;
+    o->commit_blocks = 1000;
+    o->poll_seconds = 5;
+}
+
+/* ---- reply fields ---- */
+
+struct where {
+    const char *method;
+    uint64_t block;
+};
+
+static int fbad(const struct where *w, const char *field, const char *what)
+{
+    return cs_error(CS_EFORMAT, "%s (block %llu): field %s: %s", w->method,
+                    (unsigned long long)w->block, field, what);
+}
+
+static int j_str(const struct where *w, const struct cs_json *o, const char *k, const char **s,
+                 size_t *n)
+{
+    const struct cs_json *v = cs_json_get(o, k);
+    if (!v || cs_json_get_str(v, s, n)) return fbad(w, k, "missing or not a string");
+    return 0;
+}
+
+static int j_u256(const struct where *w, const struct cs_json *o, const char *k,
+                  struct cs_u256 *out)
+{
+    const char *s;
+    size_t n;
+    int rc = j_str(w, o, k, &s, &n);
+    if (rc) return rc;
+    if (n < 3 || strncmp(s, "0x", 2) || cs_u256_from_hex(out, s, n))
+        return fbad(w, k, "not a 0x quantity below 2^256");
+    return 0;
+}
+
+static int j_u64(const struct where *w, const struct cs_json *o, const char *k, uint64_t *out)
+{
+    struct cs_u256 v;
+    int rc = j_u256(w, o, k, &v);
+    if (rc) return rc;
+    if (cs_u256_to_u64(out, &v)) return fbad(w, k, "above 2^64");
+    return 0;
+}
+
+static int j_hash(const struct where *w, const struct cs_json *o, const char *k, uint8_t out[32])
+{
+    const char *s;
+    size_t n;
+    int rc = j_str(w, o, k, &s, &n);
+    if (rc) return rc;
+    if (n != 66 || strncmp(s, "0x", 2) || cs_unhex(out, 32, s + 2, 64))
+        return fbad(w, k, "not a 32-byte 0x hash");
+    return 0;
+}
+
+/* 1 and the address; 0 for JSON null or a missing key (when optional) */
+static int j_addr(const struct where *w, const struct cs_json *o, const char *k, uint8_t out[20],
+                  int optional, int *present)
+{
+    const struct cs_json *v = cs_json_get(o, k);
+    *present = 0;
+    if (!v || v->type == CS_JSON_NULL) return optional ? 0 : fbad(w, k, "missing");
+    const char *s;
+    size_t n;
+    char buf[48];
+    if (cs_json_get_str(v, &s, &n) || n >= sizeof buf) return fbad(w, k, "not an address");
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (cs_evm_addr_parse(buf, out)) return fbad(w, k, cs_errmsg());
+    *present = 1;
+    return 0;
+}
+
+/* ---- callTracer ---- */
+
+static int frames_rec(const struct cs_json *c, int depth, struct cs_evm_frame **out, size_t *n,
+                      size_t *cap)
+{
+    static const struct where W = {"debug_traceBlockByNumber", 0};
+    if (!c || c->type != CS_JSON_OBJECT) return fbad(&W, "calls", "not an object");
+    if (cs_json_get(c, "error")) return 0; /* reverted, with everything under it */
+    const char *type;
+    size_t tn;
+    int rc = j_str(&W, c, "type", &type, &tn);
+    if (rc) return rc;
+    int call = !strcmp(type, "CALL"), create = !strcmp(type, "CREATE") || !strcmp(type, "CREATE2");
+    int sd = !strcmp(type, "SELFDESTRUCT");
+    const struct cs_json *val = cs_json_get(c, "value");
+    if (depth > 0 && (call || create || sd) && val && val->type != CS_JSON_NULL) {
+        struct cs_evm_frame f;
+        memset(&f, 0, sizeof f);
+        int hf, ht;
+        if ((rc = j_u256(&W, c, "value", &f.value)) ||
+            (rc = j_addr(&W, c, "from", f.from, 0, &hf)) ||
+            (rc = j_addr(&W, c, "to", f.to, 0, &ht)))
+            return rc;
+        if (!cs_u256_is_zero(&f.value)) {
+            f.kind = sd ? CS_XK_SELFDESTRUCT : CS_XK_INTERNAL;
+            if (*n == *cap) {
+                *cap = *cap ? 2 * *cap : 16;
+                *out = cs_xrealloc(*out, *cap * sizeof **out);
+            }
+            (*out)[(*n)++] = f;
+        }
+    }
+    const struct cs_json *calls = cs_json_get(c, "calls");
+    if (calls && calls->type != CS_JSON_ARRAY) return fbad(&W, "calls", "not an array");
+    for (size_t i = 0; calls && i < calls->len; i++)
+        if ((rc = frames_rec(cs_json_at(calls, i), depth + 1, out, n, cap))) return rc;
+    return 0;
+}
+
+int cs_evm_calltracer_frames(const struct cs_json *call, struct cs_evm_frame **out, size_t *n,
+                             size_t *cap)
+{
+    return frames_rec(call, 0, out, n, cap);
+}
+
+/* ---- one block ---- */
+
+struct rblock {
+    struct cs_evm_block_in b;
+    struct cs_evm_tx_in *tx;
+    size_t ntx;
+    int *has_receipt;
+    struct cs_evm_log *logs; /* of all its receipts, in log order */
+    size_t nlogs, caplogs;
+    struct cs_evm_frame **frames; /* per tx */
+    size_t *nframes, *capframes;
+    struct {
+        uint8_t to[20];
+        struct cs_u256 wei;
+    } * wd;
+    size_t nwd;
+};
+
+static void rblock_free(struct rblock *r)
+{
+    for (size_t i = 0; r->frames && i < r->ntx; i++)
+        free(r->frames[i]);
+    free(r->frames);
+    free(r->nframes);
+    free(r->capframes);
+    free(r->tx);
+    free(r->has_receipt);
+    free(r->logs);
+    free(r->wd);
+    memset(r, 0, sizeof *r);
+}
+
+static int parse_block(const struct cs_json *res, uint64_t want, struct rblock *r)
+{
+    struct where w = {"eth_getBlockByNumber", want};
+    if (!res || res->type != CS_JSON_OBJECT)
+        return cs_error(CS_ERPC, "eth_getBlockByNumber (block %llu): no such block on the node",
+                        (unsigned long long)want);
+    int rc, has;
+    if ((rc = j_u64(&w, res, "number", &r->b.number)) ||
+        (rc = j_hash(&w, res, "hash", r->b.hash)) ||
+        (rc = j_hash(&w, res, "parentHash", r->b.parent)) ||
+        (rc = j_addr(&w, res, "miner", r->b.miner, 0, &has)) ||
+        (rc = j_u64(&w, res, "timestamp", &r->b.timestamp)) ||
+        (rc = j_u64(&w, res, "gasUsed", &r->b.gas_used)))
+        return rc;
+    if (r->b.number != want) return fbad(&w, "number", "not the block asked for");
+    const struct cs_json *bf = cs_json_get(res, "baseFeePerGas");
+    if (bf && bf->type != CS_JSON_NULL) {
+        if ((rc = j_u64(&w, res, "baseFeePerGas", &r->b.base_fee))) return rc;
+        r->b.flags |= CS_EB_BASEFEE;
+    }
+    const struct cs_json *txs = cs_json_get(res, "transactions");
+    if (!txs || txs->type != CS_JSON_ARRAY) return fbad(&w, "transactions", "not an array");
+    r->ntx = txs->len;
+    r->tx = cs_xcalloc(r->ntx ? r->ntx : 1, sizeof *r->tx);
+    r->has_receipt = cs_xcalloc(r->ntx ? r->ntx : 1, sizeof *r->has_receipt);
+    r->frames = cs_xcalloc(r->ntx ? r->ntx : 1, sizeof *r->frames);
+    r->nframes = cs_xcalloc(r->ntx ? r->ntx : 1, sizeof *r->nframes);
+    r->capframes = cs_xcalloc(r->ntx ? r->ntx : 1, sizeof *r->capframes);
+    for (size_t i = 0; i < r->ntx; i++) {
+        const struct cs_json *t = cs_json_at(txs, i);
+        struct cs_evm_tx_in *x = &r->tx[i];
+        uint64_t type = 0, idx;
+        if (!t || t->type != CS_JSON_OBJECT)
+            return fbad(&w, "transactions", "not transaction objects (full transactions asked)");
+        if ((rc = j_hash(&w, t, "hash", x->hash)) || (rc = j_u64(&w, t, "nonce", &x->nonce)) ||
+            (rc = j_addr(&w, t, "from", x->from, 0, &has)) ||
+            (rc = j_addr(&w, t, "to", x->to, 1, &has)) ||
+            (rc = j_u256(&w, t, "value", &x->value)) ||
+            (rc = j_u64(&w, t, "transactionIndex", &idx)))
+            return rc;
+        x->has_to = (uint8_t)has;
+        if (idx != i) return fbad(&w, "transactionIndex", "out of order");
+        if (cs_json_get(t, "type") && (rc = j_u64(&w, t, "type", &type))) return rc;
+        if (type > 255) return fbad(&w, "type", "above 255");
+        x->type = (uint8_t)type;
+        x->status = CS_ETX_UNKNOWN;
+        const struct cs_json *gp = cs_json_get(t, "gasPrice");
+        if (gp && gp->type != CS_JSON_NULL && (rc = j_u64(&w, t, "gasPrice", &x->gas_price)))
+            return rc;
+    }
+    const struct cs_json *wds = cs_json_get(res, "withdrawals");
+    if (wds && wds->type == CS_JSON_ARRAY && wds->len) {
+        r->wd = cs_xcalloc(wds->len, sizeof *r->wd);
+        for (size_t i = 0; i < wds->len; i++) {
+            const struct cs_json *x = cs_json_at(wds, i);
+            uint64_t gwei;
+            if ((rc = j_addr(&w, x, "address", r->wd[i].to, 0, &has)) ||
+                (rc = j_u64(&w, x, "amount", &gwei)))
+                return rc;
+            struct cs_u256 g = cs_u256_from_u64(gwei), k = cs_u256_from_u64(1000000000);
+            if (cs_u256_mul(&r->wd[i].wei, &g, &k)) BUG("Gwei times 10^9 overflows");
+        }
+        r->nwd = wds->len;
+    }
+    return 0;
+}
+
+static int parse_receipt(const struct cs_json *res, struct rblock *r, size_t i, const char *method)
+{
+    struct where w = {method, r->b.number};
+    if (!res || res->type != CS_JSON_OBJECT) return fbad(&w, "result", "no receipt");
+    struct cs_evm_tx_in *x = &r->tx[i];
+    uint8_t h[32];
+    int rc, has;
+    if ((rc = j_hash(&w, res, "transactionHash", h))) return rc;
+    if (memcmp(h, x->hash, 32)) return fbad(&w, "transactionHash", "not the block's tx in order");
+    if ((rc = j_u64(&w, res, "gasUsed", &x->gas_used))) return rc;
+    const struct cs_json *eg = cs_json_get(res, "effectiveGasPrice");
+    if (eg && eg->type != CS_JSON_NULL && (rc = j_u64(&w, res, "effectiveGasPrice", &x->gas_price)))
+        return rc;
+    const struct cs_json *st = cs_json_get(res, "status");
+    if (st && st->type != CS_JSON_NULL) {
+        uint64_t v;
+        if ((rc = j_u64(&w, res, "status", &v))) return rc;
+        if (v > 1) return fbad(&w, "status", "neither 0x0 nor 0x1");
+        x->status = (uint8_t)v;
+    } else {
+        x->status = CS_ETX_UNKNOWN; /* before Byzantium: a state root instead */
+    }
+    if ((rc = j_addr(&w, res, "contractAddress", x->created, 1, &has))) return rc;
+    x->has_created = (uint8_t)has;
+    r->has_receipt[i] = 1;
+    const struct cs_json *logs = cs_json_get(res, "logs");
+    if (!logs || logs->type != CS_JSON_ARRAY) return fbad(&w, "logs", "not an array");
+    for (size_t k = 0; k < logs->len; k++) {
+        const struct cs_json *l = cs_json_at(logs, k);
+        if (r->nlogs == r->caplogs) {
+            r->caplogs = r->caplogs ? 2 * r->caplogs : 64;
+            r->logs = cs_xrealloc(r->logs, r->caplogs * sizeof *r->logs);
+        }
+        struct cs_evm_log *g = &r->logs[r->nlogs];
+        memset(g, 0, sizeof *g);
+        memcpy(g->tx_hash, x->hash, 32);
+        g->block = r->b.number;
+        if ((rc = j_addr(&w, l, "address", g->addr, 0, &has)) ||
+            (rc = j_u64(&w, l, "logIndex", &g->log_index)))
+            return rc;
+        const struct cs_json *tp = cs_json_get(l, "topics");
+        if (!tp || tp->type != CS_JSON_ARRAY) return fbad(&w, "topics", "not an array");
+        g->ntopics = (unsigned)tp->len;
+        for (size_t t = 0; t < tp->len && t < 4; t++) {
+            const char *s;
+            size_t n;
+            if (cs_json_get_str(cs_json_at(tp, t), &s, &n) || n != 66 ||
+                cs_unhex(g->topic[t], 32, s + 2, 64))
+                return fbad(&w, "topics", "not 32-byte 0x words");
+        }
+        const char *d;
+        size_t dn;
+        if ((rc = j_str(&w, l, "data", &d, &dn))) return rc;
+        if (dn < 2 || strncmp(d, "0x", 2) || dn % 2) return fbad(&w, "data", "not 0x hex");
+        if (dn >= 66) {
+            uint8_t word[32];
+            if (cs_unhex(word, 32, d + 2, 64) || cs_u256_from_be_var(&g->word0, word, 32))
+                return fbad(&w, "data", "not hex");
+            g->has_word0 = 1;
+        }
+        r->nlogs++;
+    }
+    return 0;
+}
+
+/* ---- the node ---- */
+
+struct node {
+    struct cs_rpc_client c;
+    unsigned window;
+    int receipts; /* 2: eth_getBlockReceipts, 1: eth_getTransactionReceipt */
+    int traces;   /* 2: debug_traceBlockByNumber callTracer, 1: trace_block, 0: none */
+    uint64_t calls;
+};
+
+static void qhex(char *out, size_t cap, uint64_t v)
+{
+    snprintf(out, cap, "0x%llx", (unsigned long long)v);
+}
+
+/* 1 if the method exists (a reply, or an error other than "method not found"
+ * or "not supported"), else 0. */
+static int probe(struct node *n, const char *method, const char *params)
+{
+    struct cs_json_doc doc = {0};
+    const struct cs_json *res;
+    int rc = cs_jsonrpc_call(&n->c, method, params, &doc, &res);
+    n->calls++;
+    cs_json_doc_free(&doc);
+    if (!rc) return 1;
+    const char *m = cs_errmsg();
+    return !(strstr(m, "-32601") || strstr(m, "not found") || strstr(m, "does not exist") ||
+             strstr(m, "not supported") || strstr(m, "not available") || rc == CS_ENET);
+}
+
+/* n calls of one method with params[i]; docs/results as cs_jsonrpc_calls. */
+static int calls(struct node *n, size_t k, const char *method, char **params,
+                 struct cs_json_doc *docs, const struct cs_json **res)
+{
+    const char **m = cs_xmalloc((k ? k : 1) * sizeof *m);
+    for (size_t i = 0; i < k; i++)
+        m[i] = method;
+    int rc = cs_jsonrpc_calls(&n->c, k, m, (const char *const *)params, docs, res, n->window);
+    n->calls += k;
+    free(m);
+    return rc;
+}
+
+static void free_docs(struct cs_json_doc *d, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        cs_json_doc_free(&d[i]);
+}
+
+/* Fetches blocks [first, first + k) into r[]. */
+static int fetch(struct node *n, uint64_t first, size_t k, struct rblock *r)
+{
+    char **p = cs_xcalloc(k, sizeof *p);
+    struct cs_json_doc *d = cs_xcalloc(k, sizeof *d);
+    const struct cs_json **res = cs_xcalloc(k, sizeof *res);
+    int rc;
+    for (size_t i = 0; i < k; i++) {
+        char q[32];
+        qhex(q, sizeof q, first + i);
+        p[i] = cs_xmalloc(64);
+        snprintf(p[i], 64, "[\"%s\",true]", q);
+    }
+    rc = calls(n, k, "eth_getBlockByNumber", p, d, res);
+    for (size_t i = 0; !rc && i < k; i++)
+        rc = parse_block(res[i], first + i, &r[i]);
+    if (!rc) free_docs(d, k);
+    /* receipts */
+    if (!rc && n->receipts == 2) {
+        for (size_t i = 0; i < k; i++)
+            snprintf(p[i], 64, "[\"0x%llx\"]", (unsigned long long)(first + i));
+        rc = calls(n, k, "eth_getBlockReceipts", p, d, res);
+        for (size_t i = 0; !rc && i < k; i++) {
+            if (!res[i] || res[i]->type != CS_JSON_ARRAY || res[i]->len != r[i].ntx)
+                rc = cs_error(CS_EFORMAT,
+                              "eth_getBlockReceipts (block %llu): not one receipt per "
+                              "transaction",
+                              (unsigned long long)(first + i));
+            for (size_t t = 0; !rc && t < r[i].ntx; t++)
+                rc = parse_receipt(cs_json_at(res[i], t), &r[i], t, "eth_getBlockReceipts");
+        }
+        if (!rc) free_docs(d, k);
+    } else if (!rc) {
+        for (size_t i = 0; !rc && i < k; i++) {
+            size_t m = r[i].ntx;
+            if (!m) continue;
+            char **tp = cs_xcalloc(m, sizeof *tp);
+            struct cs_json_doc *td = cs_xcalloc(m, sizeof *td);
+            const struct cs_json **tr = cs_xcalloc(m, sizeof *tr);
+            for (size_t t = 0; t < m; t++) {
+                char hex[65];
+                cs_hex(hex, r[i].tx[t].hash, 32);
+                tp[t] = cs_xmalloc(80);
+                snprintf(tp[t], 80, "[\"0x%s\"]", hex);
+            }
+            rc = calls(n, m, "eth_getTransactionReceipt", tp, td, tr);
+            for (size_t t = 0; !rc && t < m; t++)
+                rc = parse_receipt(tr[t], &r[i], t, "eth_getTransactionReceipt");
+            if (!rc) free_docs(td, m);
+            for (size_t t = 0; t < m; t++)
+                free(tp[t]);
+            free(tp);
+            free(td);
+            free(tr);
+        }
+    }
+    /* traces */
+    if (!rc && n->traces == 2) {
+        for (size_t i = 0; i < k; i++) {
+            free(p[i]);
+            p[i] = cs_xmalloc(96);
+            snprintf(p[i], 96, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]",
+                     (unsigned long long)(first + i));
+        }
+        rc = calls(n, k, "debug_traceBlockByNumber", p, d, res);
+        for (size_t i = 0; !rc && i < k; i++) {
+            if (!res[i] || res[i]->type != CS_JSON_ARRAY || res[i]->len != r[i].ntx) {
+                rc = cs_error(CS_EFORMAT,
+                              "debug_traceBlockByNumber (block %llu): not one trace "
+                              "per transaction",
+                              (unsigned long long)(first + i));
+                break;
+            }
+            for (size_t t = 0; !rc && t < r[i].ntx; t++) {
+                const struct cs_json *e = cs_json_at(res[i], t), *c = cs_json_get(e, "result");
+                rc = cs_evm_calltracer_frames(c ? c : e, &r[i].frames[t], &r[i].nframes[t],
+                                              &r[i].capframes[t]);
+            }
+            r[i].b.flags |= CS_EB_INTERNAL;
+        }
+        if (!rc) free_docs(d, k);
+    }
+    for (size_t i = 0; i < k; i++)
+        free(p[i]);
+    free(p);
+    free(d);
+    free(res);
+    return rc;
+}
+
+/* Books the transfers of a fetched block and appends it. */
+static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
+                  struct cs_evm_builder *bld, struct cs_evm_move **mv, size_t *capmv,
+                  struct cs_evm_rpc_stats *st)
+{
+    bld->n = 0;
+    int all = 1;
+    for (size_t t = 0; t < r->ntx; t++)
+        all &= r->has_receipt[t];
+    if (all) r->b.flags |= CS_EB_RECEIPTS | CS_EB_TOKENS;
+    size_t li = 0;
+    for (size_t t = 0; t < r->ntx; t++) {
+        size_t nm = 0;
+        for (; li < r->nlogs && !memcmp(r->logs[li].tx_hash, r->tx[t].hash, 32); li++) {
+            if (nm == *capmv) {
+                *capmv = *capmv ? 2 * *capmv : 64;
+                *mv = cs_xrealloc(*mv, *capmv * sizeof **mv);
+            }
+            if (cs_evm_log_move(&r->logs[li], weth, 1, &(*mv)[nm])) nm++;
+        }
+        int rc = cs_evm_tx_transfers(bld, &r->b, &r->tx[t], r->has_receipt[t], (uint32_t)t,
+                                     r->frames[t], r->nframes[t], *mv, nm);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < r->nwd; i++)
+        cs_evm_block_transfer(bld, CS_XK_WITHDRAWAL, r->wd[i].to, &r->wd[i].wei);
+    r->b.tx = r->tx;
+    r->b.n_tx = r->ntx;
+    r->b.xfer = bld->x;
+    r->b.n_xfer = bld->n;
+    int rc = cs_evm_append_block(s, &r->b);
+    if (rc) return rc;
+    st->blocks++;
+    st->txs += r->ntx;
+    st->xfers += bld->n;
+    if (st->first < 0) st->first = (int64_t)r->b.number;
+    st->last = (int64_t)r->b.number;
+    return 0;
+}
+
+static int node_u64(struct node *n, const char *method, uint64_t *out)
+{
+    struct cs_json_doc doc = {0};
+    const struct cs_json *res;
+    int rc = cs_jsonrpc_call(&n->c, method, NULL, &doc, &res);
+    n->calls++;
+    if (rc) return rc;
+    struct where w = {method, 0};
+    const char *s;
+    size_t len;
+    struct cs_u256 v;
+    if (cs_json_get_str(res, &s, &len) || len < 3 || cs_u256_from_hex(&v, s, len) ||
+        cs_u256_to_u64(out, &v))
+        rc = fbad(&w, "result", "not a 0x quantity");
+    cs_json_doc_free(&doc);
+    return rc;
+}
+
+/* The node's hash of block number h, for the fork search. */
+static int node_hash(struct node *n, uint64_t h, uint8_t out[32])
+{
+    char p[64];
+    snprintf(p, sizeof p, "[\"0x%llx\",false]", (unsigned long long)h);
+    struct cs_json_doc doc = {0};
+    const struct cs_json *res;
+    int rc = cs_jsonrpc_call(&n->c, "eth_getBlockByNumber", p, &doc, &res);
+    n->calls++;
+    struct where w = {"eth_getBlockByNumber", h};
+    if (!rc)
+        rc = res && res->type == CS_JSON_OBJECT ? j_hash(&w, res, "hash", out)
+                                                : fbad(&w, "result", "no such block");
+    cs_json_doc_free(&doc);
+    return rc;
+}
+
+int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *st)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(st, 0, sizeof *st);
+    st->first = st->last = -1;
+    const struct cs_evm_chain *ch = cs_evm_chain_find(o->chain);
+    uint8_t weth[20];
+    if (!ch || cs_evm_addr_parse(ch->wrapped, weth))
+        return cs_error(CS_EUSAGE, "chain '%s' is not an EVM chain this build knows", o->chain);
+    struct node n;
+    memset(&n, 0, sizeof n);
+    n.window = o->window ? o->window : 16;
+    struct cs_evm *s = NULL;
+    struct cs_evm_builder bld = {0};
+    struct cs_evm_move *mv = NULL;
+    size_t capmv = 0, k = 0;
+    struct rblock *r = NULL;
+    int rc = cs_rpc_client_init(&n.c, o->url, o->user, o->password);
+    if (rc) goto done;
+    if (o->cacert) cs_rpc_client_set_cacert(&n.c, o->cacert);
+    if (o->timeout_ms) n.c.timeout_ms = (int)o->timeout_ms;
+    uint64_t id, tip;
+    if ((rc = node_u64(&n, "eth_chainId", &id))) goto done;
+    if (id != ch->chain_id) {
+        rc = cs_error(CS_ERPC, "%s: the node's chain id is %llu, %s is %llu", o->url,
+                      (unsigned long long)id, ch->name, (unsigned long long)ch->chain_id);
+        goto done;
+    }
+    if ((rc = cs_evm_open(&s, o->db, ch->name, CS_EVM_WRITE))) goto done;
+    const struct cs_evm_counts *kc = cs_evm_counts(s);
+    uint64_t next = kc->blocks ? cs_evm_block(s, kc->blocks - 1)->number + 1
+                               : (o->from >= 0 ? (uint64_t)o->from : 0);
+    char q[64];
+    snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)next);
+    n.receipts = probe(&n, "eth_getBlockReceipts", q) ? 2 : 1;
+    snprintf(q, sizeof q, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]", (unsigned long long)next);
+    n.traces = probe(&n, "debug_traceBlockByNumber", q) ? 2 : 0;
+    snprintf(st->receipts_method, sizeof st->receipts_method, "%s",
+             n.receipts == 2 ? "eth_getBlockReceipts" : "eth_getTransactionReceipt");
+    snprintf(st->trace_method, sizeof st->trace_method, "%s",
+             n.traces == 2 ? "debug_traceBlockByNumber" : "");
+    if (o->progress)
+        fprintf(stderr, "ingest evm: %s chain id %llu; receipts by %s; internal transfers %s\n",
+                o->url, (unsigned long long)id, st->receipts_method,
+                n.traces ? "by debug_traceBlockByNumber (callTracer)"
+                         : "unavailable (the node has no tracer)");
+    r = cs_xcalloc(n.window, sizeof *r);
+    unsigned since = 0;
+    for (;;) {
+        if (o->to >= 0)
+            tip = (uint64_t)o->to;
+        else if ((rc = node_u64(&n, "eth_blockNumber", &tip)))
+            goto done;
+        while (next <= tip) {
+            k = tip - next + 1 < n.window ? (size_t)(tip - next + 1) : n.window;
+            if ((rc = fetch(&n, next, k, r))) goto done;
+            for (size_t i = 0; i < k; i++) {
+                kc = cs_evm_counts(s);
+                if (kc->blocks &&
+                    memcmp(r[i].b.parent, cs_evm_block(s, kc->blocks - 1)->hash, 32)) {
+                    /* a reorg: back to the last stored block the node still has */
+                    uint64_t keep = kc->blocks, depth = 0;
+                    uint8_t h[32];
+                    while (keep > 0) {
+                        const struct cs_evm_blockrec *sb = cs_evm_block(s, keep - 1);
+                        if ((rc = node_hash(&n, sb->number, h))) goto done;
+                        if (!memcmp(h, sb->hash, 32)) break;
+                        keep--;
+                        if (++depth > o->max_reorg) {
+                            rc = cs_error(CS_ECONSENSUS, "reorg deeper than %u blocks at %llu",
+                                          o->max_reorg, (unsigned long long)sb->number);
+                            goto done;
+                        }
+                    }
+                    if ((rc = cs_evm_truncate(s, keep))) goto done;
+                    st->rolled_back += kc->blocks - keep;
+                    next = keep ? cs_evm_block(s, keep - 1)->number + 1 : next - depth;
+                    break;
+                }
+                if ((rc = append(s, &r[i], weth, &bld, &mv, &capmv, st))) goto done;
+                next++;
+                if (o->commit_blocks && ++since >= o->commit_blocks) {
+                    if ((rc = cs_evm_commit(s))) goto done;
+                    since = 0;
+                }
+            }
+            for (size_t i = 0; i < k; i++)
+                rblock_free(&r[i]);
+            k = 0;
+            if (o->progress)
+                fprintf(stderr, "ingest evm: block %llu, %llu transfers\n",
+                        (unsigned long long)(next - 1), (unsigned long long)st->xfers);
+            if (o->stop && *o->stop) {
+                rc = CS_EINTERRUPTED;
+                goto done;
+            }
+        }
+        if ((rc = cs_evm_commit(s))) goto done;
+        if (!o->follow || (o->stop && *o->stop)) break;
+        for (double slept = 0; slept < o->poll_seconds && !(o->stop && *o->stop); slept += 0.1)
+            usleep(100000);
+        if (o->stop && *o->stop) {
+            rc = CS_EINTERRUPTED;
+            break;
+        }
+    }
+done:
+    if (s && (!rc || rc == CS_EINTERRUPTED || rc == CS_EFORMAT || rc == CS_ERPC || rc == CS_ENET)) {
+        int crc = cs_evm_commit(s); /* what came before the failure stays */
+        if (crc && !rc) rc = crc;
+    }
+    for (size_t i = 0; r && i < n.window; i++)
+        rblock_free(&r[i]);
+    free(r);
+    free(mv);
+    cs_evm_builder_free(&bld);
+    cs_evm_close(s);
+    st->calls = n.calls;
+    cs_rpc_client_close(&n.c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return rc;
+}
