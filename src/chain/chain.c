@@ -16,6 +16,7 @@ NATIVE(arbitrum)
 NATIVE(optimism)
 NATIVE(base)
 NATIVE(avalanche)
+NATIVE(devnet)
 
 static const struct cs_chain CHAINS[] = {
     {"btc", "Bitcoin", 1, 0, cs_btc_asset, cs_addr_format, cs_addr_parse},
@@ -28,6 +29,7 @@ static const struct cs_chain CHAINS[] = {
     {"optimism", "OP Mainnet", 1, 1, optimism_asset, NULL, NULL},
     {"base", "Base", 1, 1, base_asset, NULL, NULL},
     {"avalanche", "Avalanche C-Chain", 1, 1, avalanche_asset, NULL, NULL},
+    {"devnet", "local development node", 1, 1, devnet_asset, NULL, NULL},
 };
 #define NCHAINS (sizeof CHAINS / sizeof CHAINS[0])
 
@@ -55,7 +57,7 @@ const struct cs_chain *cs_chain_at(size_t i)
 
 const char *cs_chain_names(void)
 {
-    return "btc, eth, sepolia, bsc, polygon, arbitrum, optimism, base, avalanche";
+    return "btc, eth, sepolia, bsc, polygon, arbitrum, optimism, base, avalanche, devnet";
 }
 
 int cs_chain_storable(const char *name, const struct cs_chain **out)

@@ -63,7 +63,7 @@ const char *cli_btc(uint64_t sat, char buf[32]);
 /* Help line of every --db option. */
 #define CLI_HELP_CHAIN                                                                             \
     "chain to read (default btc; known: btc and the EVM chains eth, sepolia,\n"                    \
-    "bsc, polygon, arbitrum, optimism, base, avalanche)"
+    "bsc, polygon, arbitrum, optimism, base, avalanche, devnet)"
 #define CLI_HELP_DB "store directory (default $CHAINSLEUTH_DB or ./chainsleuth.db)"
 /* Default database directory: $CHAINSLEUTH_DB or ./chainsleuth.db */
 const char *cli_default_db(void);

@@ -13,6 +13,8 @@ static const struct cs_evm_chain CHAINS[] = {
     {"optimism", "OP Mainnet", 10, "ETH", "0x4200000000000000000000000000000000000006"},
     {"base", "Base", 8453, "ETH", "0x4200000000000000000000000000000000000006"},
     {"avalanche", "Avalanche C-Chain", 43114, "AVAX", "0xb31f66aa3c1e785363f0875a1b74e27b85fd66c7"},
+    /* a local development node (anvil's and hardhat's default chain id); no wrapper */
+    {"devnet", "local development node", 31337, "ETH", NULL},
 };
 
 const struct cs_evm_chain *cs_evm_chain_find(const char *name)

@@ -23,7 +23,7 @@ struct cs_evm_chain {
     uint64_t chain_id;   /* EIP-155 */
     const char *symbol;  /* native asset: "ETH" */
     const char *wrapped; /* the canonical WETH9-style wrapper (lower case), whose
-                            Deposit/Withdrawal events are wraps and unwraps */
+                            Deposit/Withdrawal events are wraps and unwraps; NULL: none */
 };
 
 /* The chain with this --chain name, or NULL. */

@@ -610,7 +610,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     int have_tx = 0, have_rc = 0, have_tok = 0, have_tr = 0, have_tokd = 0, have_logs = 0;
     const struct cs_evm_chain *ch = cs_evm_chain_find(chain);
     uint8_t weth[20] = {0};
-    if (!ch || cs_evm_addr_parse(ch->wrapped, weth))
+    if (!ch || (ch->wrapped && cs_evm_addr_parse(ch->wrapped, weth)))
         return cs_error(CS_EUSAGE, "chain '%s' is not an EVM chain this build knows", chain);
     struct cs_evm *s = NULL;
     int rc = read_blocks(dir, &blks, &st->bytes);

@@ -532,8 +532,8 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
     memset(st, 0, sizeof *st);
     st->first = st->last = -1;
     const struct cs_evm_chain *ch = cs_evm_chain_find(o->chain);
-    uint8_t weth[20];
-    if (!ch || cs_evm_addr_parse(ch->wrapped, weth))
+    uint8_t weth[20] = {0}; /* zero: no wrapper (no log comes from address 0) */
+    if (!ch || (ch->wrapped && cs_evm_addr_parse(ch->wrapped, weth)))
         return cs_error(CS_EUSAGE, "chain '%s' is not an EVM chain this build knows", o->chain);
     struct node n;
     memset(&n, 0, sizeof n);

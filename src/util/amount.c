@@ -19,6 +19,7 @@ static const struct cs_asset native_assets[] = {
     {.chain = "optimism", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
     {.chain = "base", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
     {.chain = "avalanche", .native = 1, .symbol = "AVAX", .base_unit = "wei", .decimals = 18},
+    {.chain = "devnet", .native = 1, .symbol = "ETH", .base_unit = "wei", .decimals = 18},
 };
 
 const struct cs_asset *cs_asset_native(const char *chain)

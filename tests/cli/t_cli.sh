@@ -76,7 +76,7 @@ for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $
     "$BIN" $c --db "$T/db" --chain doge >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 2 "$c --chain doge exit code"
     eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "$c --chain doge: stderr lines ($(cat "$T/err"))"
-    grep -q "unknown chain 'doge' (known: btc, eth, sepolia, bsc, polygon, arbitrum, optimism, base, avalanche)" "$T/err" || fail "$c --chain doge: $(cat "$T/err")"
+    grep -q "unknown chain 'doge' (known: btc, eth, sepolia, bsc, polygon, arbitrum, optimism, base, avalanche, devnet)" "$T/err" || fail "$c --chain doge: $(cat "$T/err")"
     "$BIN" $c --db "$T/db" --chain eth >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 1 "$c --chain eth exit code"
     case ${c%% *} in # eth is stored in its own schema: no such store here, or not an

@@ -57,7 +57,7 @@ static void test_storable(void **state)
     assert_int_equal(cs_chain_storable("doge", &c), CS_EUSAGE);
     assert_null(c);
     assert_string_equal(cs_errmsg(), "unknown chain 'doge' (known: btc, eth, sepolia, bsc, "
-                                     "polygon, arbitrum, optimism, base, avalanche)");
+                                     "polygon, arbitrum, optimism, base, avalanche, devnet)");
     assert_int_equal(cs_chain_storable("eth", &c), 0);
     assert_ptr_equal(c, cs_chain_find("eth"));
 }
