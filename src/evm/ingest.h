@@ -99,5 +99,15 @@ struct cs_evm_frame;
  * field.  Depth is bounded by the JSON parser's limit. */
 int cs_evm_calltracer_frames(const struct cs_json *call, struct cs_evm_frame **out, size_t *n,
                              size_t *cap) CS_MUST_CHECK;
+/* The same from a trace_block reply (OpenEthereum/Erigon "parity" traces, the
+ * array for a whole block): per tx position t < ntx, its frames appended to
+ * (frames[t], nframes[t], capframes[t]); reward traces to (*rew, *nrew,
+ * *caprew) as CS_XK_REWARD frames (from unset).  call frames of callType
+ * "call", create (to = the created address) and suicide (from the contract
+ * to the refund address, the balance); a trace with "error" is reverted with
+ * every trace under its traceAddress.  Returns 0 or CS_EFORMAT. */
+int cs_evm_parity_frames(const struct cs_json *traces, size_t ntx, struct cs_evm_frame **frames,
+                         size_t *nframes, size_t *capframes, struct cs_evm_frame **rew,
+                         size_t *nrew, size_t *caprew) CS_MUST_CHECK;
 
 #endif

@@ -147,6 +147,98 @@ int cs_evm_calltracer_frames(const struct cs_json *call, struct cs_evm_frame **o
     return frames_rec(call, 0, out, n, cap);
 }
 
+static void frame_push(struct cs_evm_frame **out, size_t *n, size_t *cap,
+                       const struct cs_evm_frame *f)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *out = cs_xrealloc(*out, *cap * sizeof **out);
+    }
+    (*out)[(*n)++] = *f;
+}
+
+/* 1 if traceAddress a starts with p */
+static int has_prefix(const struct cs_json *a, const struct cs_json *p)
+{
+    if (p->len > a->len) return 0;
+    for (size_t i = 0; i < p->len; i++) {
+        uint64_t x, y;
+        if (cs_json_get_u64(cs_json_at(a, i), &x) || cs_json_get_u64(cs_json_at(p, i), &y) ||
+            x != y)
+            return 0;
+    }
+    return 1;
+}
+
+int cs_evm_parity_frames(const struct cs_json *traces, size_t ntx, struct cs_evm_frame **frames,
+                         size_t *nframes, size_t *capframes, struct cs_evm_frame **rew,
+                         size_t *nrew, size_t *caprew)
+{
+    static const struct where W = {"trace_block", 0};
+    if (!traces || traces->type != CS_JSON_ARRAY) return fbad(&W, "result", "not an array");
+    const struct cs_json *failed = NULL; /* traceAddress of the latest failed frame */
+    uint64_t failed_tx = UINT64_MAX;
+    for (size_t i = 0; i < traces->len; i++) {
+        const struct cs_json *t = cs_json_at(traces, i), *a = cs_json_get(t, "action");
+        const struct cs_json *pos = cs_json_get(t, "transactionPosition");
+        const struct cs_json *ta = cs_json_get(t, "traceAddress");
+        const char *type;
+        size_t tn;
+        int rc, has;
+        if (!a || a->type != CS_JSON_OBJECT) return fbad(&W, "action", "not an object");
+        if ((rc = j_str(&W, t, "type", &type, &tn))) return rc;
+        struct cs_evm_frame f;
+        memset(&f, 0, sizeof f);
+        if (!strcmp(type, "reward")) {
+            if ((rc = j_addr(&W, a, "author", f.to, 0, &has)) ||
+                (rc = j_u256(&W, a, "value", &f.value)))
+                return rc;
+            f.kind = CS_XK_REWARD;
+            if (!cs_u256_is_zero(&f.value)) frame_push(rew, nrew, caprew, &f);
+            continue;
+        }
+        uint64_t p;
+        if (!pos || cs_json_get_u64(pos, &p) || p >= ntx)
+            return fbad(&W, "transactionPosition", "not a transaction of the block");
+        if (!ta || ta->type != CS_JSON_ARRAY) return fbad(&W, "traceAddress", "not an array");
+        if (failed && failed_tx == p && has_prefix(ta, failed)) continue; /* under a revert */
+        if (cs_json_get(t, "error")) {
+            failed = ta;
+            failed_tx = p;
+            continue;
+        }
+        if (ta->len == 0) continue; /* the top-level frame: the tx's own value */
+        if (!strcmp(type, "call")) {
+            const char *ct;
+            size_t cn;
+            if ((rc = j_str(&W, a, "callType", &ct, &cn))) return rc;
+            if (strcmp(ct, "call")) continue; /* delegatecall, callcode, staticcall */
+            if ((rc = j_addr(&W, a, "from", f.from, 0, &has)) ||
+                (rc = j_addr(&W, a, "to", f.to, 0, &has)) ||
+                (rc = j_u256(&W, a, "value", &f.value)))
+                return rc;
+            f.kind = CS_XK_INTERNAL;
+        } else if (!strcmp(type, "create")) {
+            const struct cs_json *res = cs_json_get(t, "result");
+            if ((rc = j_addr(&W, a, "from", f.from, 0, &has)) ||
+                (rc = j_u256(&W, a, "value", &f.value)) ||
+                (rc = j_addr(&W, res, "address", f.to, 0, &has)))
+                return rc;
+            f.kind = CS_XK_INTERNAL;
+        } else if (!strcmp(type, "suicide")) {
+            if ((rc = j_addr(&W, a, "address", f.from, 0, &has)) ||
+                (rc = j_addr(&W, a, "refundAddress", f.to, 0, &has)) ||
+                (rc = j_u256(&W, a, "balance", &f.value)))
+                return rc;
+            f.kind = CS_XK_SELFDESTRUCT;
+        } else {
+            continue;
+        }
+        if (!cs_u256_is_zero(&f.value)) frame_push(&frames[p], &nframes[p], &capframes[p], &f);
+    }
+    return 0;
+}
+
 /* ---- one block ---- */
 
 struct rblock {
@@ -163,6 +255,8 @@ struct rblock {
         struct cs_u256 wei;
     } * wd;
     size_t nwd;
+    struct cs_evm_frame *rew; /* trace_block rewards */
+    size_t nrew, caprew;
 };
 
 static void rblock_free(struct rblock *r)
@@ -176,6 +270,7 @@ static void rblock_free(struct rblock *r)
     free(r->has_receipt);
     free(r->logs);
     free(r->wd);
+    free(r->rew);
     memset(r, 0, sizeof *r);
 }
 
@@ -441,6 +536,16 @@ static int fetch(struct node *n, uint64_t first, size_t k, struct rblock *r)
             r[i].b.flags |= CS_EB_INTERNAL;
         }
         if (!rc) free_docs(d, k);
+    } else if (!rc && n->traces == 1) {
+        for (size_t i = 0; i < k; i++)
+            snprintf(p[i], 64, "[\"0x%llx\"]", (unsigned long long)(first + i));
+        rc = calls(n, k, "trace_block", p, d, res);
+        for (size_t i = 0; !rc && i < k; i++) {
+            rc = cs_evm_parity_frames(res[i], r[i].ntx, r[i].frames, r[i].nframes, r[i].capframes,
+                                      &r[i].rew, &r[i].nrew, &r[i].caprew);
+            r[i].b.flags |= CS_EB_INTERNAL;
+        }
+        if (!rc) free_docs(d, k);
     }
     for (size_t i = 0; i < k; i++)
         free(p[i]);
@@ -474,6 +579,8 @@ static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
                                      r->frames[t], r->nframes[t], *mv, nm);
         if (rc) return rc;
     }
+    for (size_t i = 0; i < r->nrew; i++)
+        cs_evm_block_transfer(bld, CS_XK_REWARD, r->rew[i].to, &r->rew[i].value);
     for (size_t i = 0; i < r->nwd; i++)
         cs_evm_block_transfer(bld, CS_XK_WITHDRAWAL, r->wd[i].to, &r->wd[i].wei);
     r->b.tx = r->tx;
@@ -563,15 +670,22 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
     n.receipts = probe(&n, "eth_getBlockReceipts", q) ? 2 : 1;
     snprintf(q, sizeof q, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]", (unsigned long long)next);
     n.traces = probe(&n, "debug_traceBlockByNumber", q) ? 2 : 0;
+    if (!n.traces) {
+        snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)next);
+        n.traces = probe(&n, "trace_block", q) ? 1 : 0;
+    }
     snprintf(st->receipts_method, sizeof st->receipts_method, "%s",
              n.receipts == 2 ? "eth_getBlockReceipts" : "eth_getTransactionReceipt");
     snprintf(st->trace_method, sizeof st->trace_method, "%s",
-             n.traces == 2 ? "debug_traceBlockByNumber" : "");
+             n.traces == 2   ? "debug_traceBlockByNumber"
+             : n.traces == 1 ? "trace_block"
+                             : "");
     if (o->progress)
         fprintf(stderr, "ingest evm: %s chain id %llu; receipts by %s; internal transfers %s\n",
                 o->url, (unsigned long long)id, st->receipts_method,
-                n.traces ? "by debug_traceBlockByNumber (callTracer)"
-                         : "unavailable (the node has no tracer)");
+                n.traces == 2   ? "by debug_traceBlockByNumber (callTracer)"
+                : n.traces == 1 ? "by trace_block"
+                                : "unavailable (the node has no tracer)");
     r = cs_xcalloc(n.window, sizeof *r);
     unsigned since = 0;
     for (;;) {
