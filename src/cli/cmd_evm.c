@@ -97,6 +97,13 @@ static void json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_
         cs_json_writer_key(w, "symbol");
         cs_json_writer_string(w, t->symbol);
     }
+    if (t && t->marks) {
+        cs_json_writer_key(w, "token_marks");
+        cs_json_writer_begin_array(w);
+        if (t->marks & CS_TOK_IMITATES) cs_json_writer_string(w, "imitates-major-asset");
+        if (t->marks & CS_TOK_NONASCII) cs_json_writer_string(w, "non-ascii-name");
+        cs_json_writer_end_array(w);
+    }
     if (t && t->has_decimals) {
         cs_json_writer_key(w, "decimals");
         cs_json_writer_u64(w, t->decimals);
@@ -393,6 +400,10 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_key(&w, "log_index");
                 cs_json_writer_u64(&w, xr->aux);
             }
+            if (xr->flags & CS_XF_ZERO) { /* an address-poisoning mark */
+                cs_json_writer_key(&w, "zero_value");
+                cs_json_writer_bool(&w, 1);
+            }
             if (xr->flags & CS_XF_KIND_GUESS) {
                 cs_json_writer_key(&w, "kind_uncertain");
                 cs_json_writer_bool(&w, 1);
@@ -425,8 +436,12 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
         for (uint64_t x = r->first_xfer; x < r->first_xfer + r->n_xfer; x++) {
             const struct cs_evm_xferrec *xr = cs_evm_xfer(s, x);
             cs_evm_xfer_amount(s, x, &v);
-            printf("  %-15s %s -> %s  %s\n", cs_evm_kind_name(xr->kind), text_addr(s, xr->from, a1),
-                   text_addr(s, xr->to, a2), text_amount(s, xr->asset, &v, amt));
+            const struct cs_evm_tokrec *tk = xr->asset ? cs_evm_token(s, xr->asset) : NULL;
+            printf("  %-15s %s -> %s  %s%s%s\n", cs_evm_kind_name(xr->kind),
+                   text_addr(s, xr->from, a1), text_addr(s, xr->to, a2),
+                   text_amount(s, xr->asset, &v, amt),
+                   xr->flags & CS_XF_ZERO ? "  [zero value: an address-poisoning mark]" : "",
+                   tk && tk->marks ? "  [token looks like another asset]" : "");
         }
     }
     cs_evm_close(s);

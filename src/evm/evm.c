@@ -121,3 +121,43 @@ int cs_evm_kind_is_native(int kind)
 {
     return kind >= CS_XK_NATIVE && kind <= CS_XK_WITHDRAWAL;
 }
+
+/* ---- token marks ---- */
+
+static int ascii_upper_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+        if (x != *b) return 0;
+    }
+    return !*a && !*b;
+}
+
+uint8_t cs_evm_token_marks(const struct cs_evm_chain *chain, const uint8_t contract[20],
+                           const char *symbol, const char *name)
+{
+    /* canonical contracts on Ethereum mainnet */
+    static const struct {
+        const char *symbol, *contract;
+    } MAJOR[] = {
+        {"USDT", "0xdac17f958d2ee523a2206206994597c13d831ec7"},
+        {"USDC", "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"},
+        {"DAI", "0x6b175474e89094c44da98b954eedeac495271d0f"},
+        {"WETH", "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"},
+        {"WBTC", "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599"},
+    };
+    uint8_t m = 0;
+    for (const char *p = symbol; *p; p++)
+        if ((unsigned char)*p >= 0x80) m |= CS_TOK_NONASCII;
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p >= 0x80) m |= CS_TOK_NONASCII;
+    if (ascii_upper_eq(symbol, chain->symbol)) m |= CS_TOK_IMITATES;
+    if (!strcmp(chain->name, "eth"))
+        for (size_t i = 0; i < sizeof MAJOR / sizeof MAJOR[0]; i++) {
+            uint8_t c[20];
+            if (ascii_upper_eq(symbol, MAJOR[i].symbol) &&
+                !cs_evm_addr_parse(MAJOR[i].contract, c) && memcmp(c, contract, 20))
+                m |= CS_TOK_IMITATES;
+        }
+    return m;
+}

@@ -31,6 +31,17 @@ const struct cs_evm_chain *cs_evm_chain_find(const char *name);
 size_t cs_evm_chain_count(void);
 const struct cs_evm_chain *cs_evm_chain_at(size_t i);
 
+/* token marks (address poisoning), set when a token is first stored */
+enum {
+    CS_TOK_IMITATES = 1, /* its symbol is a major asset's, at a contract that is not that asset */
+    CS_TOK_NONASCII = 2, /* its symbol or name holds non-ASCII bytes (look-alike letters) */
+};
+/* The marks a token with this symbol and name at contract gets on chain
+ * (the canonical contracts of USDT, USDC, DAI, WETH, WBTC on eth; the native
+ * symbol anywhere, since the native asset is never a token). */
+uint8_t cs_evm_token_marks(const struct cs_evm_chain *chain, const uint8_t contract[20],
+                           const char *symbol, const char *name);
+
 #define CS_EVM_ADDR_STR 43 /* "0x" + 40 + NUL */
 
 /* Parses "0x" + 40 hex digits (see the invariants for case).  Returns 0, or

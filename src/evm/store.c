@@ -495,6 +495,7 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         tr.kind = ti->kind;
         tr.decimals = ti->decimals;
         tr.has_decimals = ti->has_decimals;
+        tr.marks = cs_evm_token_marks(s->chain, ti->addr, ti->symbol, ti->name);
         memcpy(tr.symbol, ti->symbol, sizeof tr.symbol - 1);
         memcpy(tr.name, ti->name, sizeof tr.name - 1);
         memcpy(row(s, C_TOK, s->cur.tok++), &tr, sizeof tr);

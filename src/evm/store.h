@@ -110,7 +110,8 @@ struct cs_evm_tokrec {
     uint64_t acct;    /* the contract's account row */
     uint8_t kind;     /* CS_XK_ERC20, _ERC721, _ERC1155 */
     uint8_t decimals; /* valid when has_decimals */
-    uint8_t has_decimals, pad;
+    uint8_t has_decimals;
+    uint8_t marks; /* CS_TOK_*: address-poisoning marks set at ingest */
     uint32_t pad2;
     char symbol[24], name[24]; /* NUL-terminated, cut to fit */
 };

@@ -73,6 +73,27 @@ done
 eq "$(jq_ "(j['blocks'], j['txs'], j['missing'])" <"$T/blocks_17173049_17173050.json")" \
     "(2, 298, ['traces.csv', 'tokens.csv'])" "ingest 17173049 summary"
 
+# tokens.csv: a contract calling itself USDT that is not Tether's gets the
+# imitation mark, a real-looking one does not; zero-value transfers are marked
+cp -r "$T/blocks_17173049_17173050" "$T/tok"
+$py - "$T/tok" <<'PY' || fail "writing tokens.csv"
+import csv, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/token_transfers.csv")))
+a, b = rows[0]["token_address"], next(r["token_address"] for r in rows if r["token_address"] != rows[0]["token_address"])
+w = csv.writer(open(d + "/tokens.csv", "w", newline=""))
+w.writerow(["address", "symbol", "name", "decimals", "total_supply"])
+w.writerow([a, "USDT", "Tether USD", 6, ""])
+w.writerow([b, "GOOD", "A token", 18, ""])
+open(d + "/marked", "w").write(a + "\n" + b + "\n" + rows[0]["transaction_hash"] + "\n")
+PY
+"$BIN" ingest evm --csv "$T/tok" --db "$T/dbtok" --quiet || fail "ingest with tokens.csv"
+set -- $(cat "$T/tok/marked")
+"$BIN" tx "$3" --chain eth --db "$T/dbtok" --json >"$T/tok.json" || fail "tx with tokens"
+eq "$(jq_ "[x.get('token_marks') for x in j['transfers'] if x['asset'] == '$1'][0]" <"$T/tok.json")" "['imitates-major-asset']" "fake USDT marked"
+eq "$(jq_ "[x.get('symbol') for x in j['transfers'] if x['asset'] == '$1'][0]" <"$T/tok.json")" "USDT" "fake USDT symbol"
+"$BIN" info --db "$T/dbtok" --json | grep -q '"tokens":2' || fail "two tokens stored"
+
 # ---- 3. resume and bad input ----
 D="$T/db-blocks_17173049_17173050"
 "$BIN" info --db "$D" --json >"$T/before.json" || fail "info"

@@ -53,6 +53,25 @@ static void test_eip55(void **st)
     assert_null(cs_evm_chain_find("btc"));
 }
 
+static void test_token_marks(void **st)
+{
+    (void)st;
+    const struct cs_evm_chain *eth = cs_evm_chain_find("eth"), *sep = cs_evm_chain_find("sepolia");
+    uint8_t usdt[20], other[20];
+    assert_int_equal(cs_evm_addr_parse("0xdAC17F958D2ee523a2206206994597C13D831ec7", usdt), 0);
+    assert_int_equal(cs_evm_addr_parse("0x00000000000000000000000000000000000000aa", other), 0);
+    assert_int_equal(cs_evm_token_marks(eth, usdt, "USDT", "Tether USD"), 0);
+    assert_int_equal(cs_evm_token_marks(eth, other, "USDT", "Tether USD"), CS_TOK_IMITATES);
+    assert_int_equal(cs_evm_token_marks(eth, other, "usdt", "x"), CS_TOK_IMITATES);
+    assert_int_equal(cs_evm_token_marks(eth, other, "ETH", "Ether"), CS_TOK_IMITATES);
+    assert_int_equal(cs_evm_token_marks(eth, other, "UNI", "Uniswap"), 0);
+    /* a Cyrillic Te (U+0422) in place of the T */
+    assert_int_equal(cs_evm_token_marks(eth, other, "USD\xd0\xa2", "Tether"), CS_TOK_NONASCII);
+    /* no canonical list for sepolia: only its native symbol and non-ASCII */
+    assert_int_equal(cs_evm_token_marks(sep, other, "USDT", "x"), 0);
+    assert_int_equal(cs_evm_token_marks(sep, other, "ETH", "x"), CS_TOK_IMITATES);
+}
+
 static void addr_of(uint8_t a[20], int n)
 {
     memset(a, 0, 20);
@@ -315,6 +334,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eip55),
+        cmocka_unit_test(test_token_marks),
         cmocka_unit_test(test_append_read_verify),
     };
     return cmocka_run_group_tests_name("evm_store", tests, NULL, NULL);
