@@ -211,11 +211,11 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
             }
             nx++;
         }
-    qsort(txs, ntx, sizeof *txs, cmp_u64);
+    if (ntx > 1) qsort(txs, ntx, sizeof *txs, cmp_u64);
     size_t distinct = 0;
     for (size_t i = 0; i < ntx; i++)
         if (!i || txs[i] != txs[i - 1]) distinct++;
-    qsort(cps, ncp, sizeof *cps, cmp_cp);
+    if (ncp > 1) qsort(cps, ncp, sizeof *cps, cmp_cp);
     size_t shown = limit && ncp > limit ? (size_t)limit : ncp;
     if (json) {
         struct cs_json_writer w;
