@@ -238,7 +238,8 @@ int bench_evm(int argc, char **argv)
     }
     const struct cs_evm_counts *k = cs_evm_counts(s);
     uint8_t h[32];
-    cs_sha256(k->xfer ? (const void *)cs_evm_xfer(s, 0) : "", k->xfer * 48, h);
+    cs_sha256(k->xfer ? (const void *)cs_evm_xfer(s, 0) : "",
+              k->xfer * sizeof(struct cs_evm_xferrec), h);
     char hex[65], cdir[400];
     cs_hex(hex, h, 32);
     snprintf(cdir, sizeof cdir, "%s/eth", db);

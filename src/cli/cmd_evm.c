@@ -202,12 +202,13 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
             uint64_t b = cs_evm_block(s, cs_evm_xfer_block(s, x))->number;
             if (b < first) first = b;
             if (b > last) last = b;
-            if (r->tx != CS_EVM_NONE) {
+            uint64_t tx = cs_evm_xfer_tx(s, x);
+            if (tx != CS_EVM_NONE) {
                 if (ntx == captx) {
                     captx = captx ? 2 * captx : 64;
                     txs = cs_xrealloc(txs, captx * sizeof *txs);
                 }
-                txs[ntx++] = r->tx;
+                txs[ntx++] = tx;
             }
             nx++;
         }

@@ -34,7 +34,7 @@ static const struct cs_colspec COLS[NC] = {
 enum { I_TX, I_ACCT };
 static const char *const IDX_NAMES[] = {"txhash.idx", "acct.idx"};
 
-_Static_assert(sizeof(struct cs_evm_xferrec) == 48, "transfer rows are 48 bytes");
+_Static_assert(sizeof(struct cs_evm_xferrec) == 40, "transfer rows are 40 bytes");
 _Static_assert(sizeof(struct cs_evm_acctrec) == 24, "account rows are 24 bytes");
 
 struct cs_evm {
@@ -545,7 +545,6 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         xr.kind = xi->kind;
         xr.flags = xi->flags & (CS_XF_NOSTATUS | CS_XF_KIND_GUESS);
         xr.aux = xi->aux;
-        xr.tx = xi->tx == UINT32_MAX ? CS_EVM_NONE : tx0 + xi->tx;
         if (xi->has_from && (rc = acct_get(s, xi->from, h, &xr.from))) return rc;
         if (xi->has_to && (rc = acct_get(s, xi->to, h, &xr.to))) return rc;
         if (!xi->native && (rc = acct_get(s, xi->asset, h, &xr.asset))) return rc;
@@ -554,11 +553,20 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         memcpy(row(s, C_XFER, x), &xr, sizeof xr);
         link_xfer(s, x, xr.from, xr.to);
         s->cur.xfer++;
-        if (xr.tx != CS_EVM_NONE) {
-            struct cs_evm_txrec *tr = (struct cs_evm_txrec *)row(s, C_TX, xr.tx);
+        if (xi->tx != UINT32_MAX) {
+            struct cs_evm_txrec *tr = (struct cs_evm_txrec *)row(s, C_TX, tx0 + xi->tx);
             if (tr->n_xfer == 0) tr->first_xfer = x;
             tr->n_xfer++;
         }
+    }
+    /* a tx without transfers sits where its transfers would be, so that
+     * first_xfer never decreases and cs_evm_xfer_tx can search it */
+    for (uint64_t t = tx0, pos = br.first_xfer; t < s->cur.tx; t++) {
+        struct cs_evm_txrec *tr = (struct cs_evm_txrec *)row(s, C_TX, t);
+        if (tr->n_xfer == 0)
+            tr->first_xfer = pos;
+        else
+            pos = tr->first_xfer + tr->n_xfer;
     }
     br.acct_end = s->cur.acct;
     br.big_end = s->cur.big;
@@ -672,8 +680,8 @@ void cs_evm_tx_value(const struct cs_evm *s, uint64_t t, struct cs_u256 *out)
 
 uint64_t cs_evm_xfer_block(const struct cs_evm *s, uint64_t x)
 {
-    const struct cs_evm_xferrec *r = cs_evm_xfer(s, x);
-    if (r->tx != CS_EVM_NONE) return cs_evm_tx(s, r->tx)->block;
+    uint64_t t = cs_evm_xfer_tx(s, x);
+    if (t != CS_EVM_NONE) return cs_evm_tx(s, t)->block;
     uint64_t lo = 0, hi = s->vis->blocks; /* the last block whose first_xfer <= x */
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
@@ -683,6 +691,22 @@ uint64_t cs_evm_xfer_block(const struct cs_evm *s, uint64_t x)
             hi = mid;
     }
     return lo;
+}
+
+uint64_t cs_evm_xfer_tx(const struct cs_evm *s, uint64_t x)
+{
+    check_row(s, C_XFER, x, s->vis->xfer);
+    uint64_t lo = 0, hi = s->vis->tx; /* the last tx whose first_xfer <= x */
+    if (!hi || cs_evm_tx(s, 0)->first_xfer > x) return CS_EVM_NONE;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (cs_evm_tx(s, mid)->first_xfer <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const struct cs_evm_txrec *r = cs_evm_tx(s, lo);
+    return x < r->first_xfer + r->n_xfer ? lo : CS_EVM_NONE;
 }
 
 /* A list link or head (x + 1, 0 = end) followed back until it lies in this
@@ -743,6 +767,15 @@ int cs_evm_verify(const struct cs_evm *s)
     rows_of(&s->committed, rows);
     int rc = cs_engine_check_sums(&s->e, rows, -1, &rng);
     if (rc) return rc;
+    for (uint64_t t = 0, end = 0; t < k->tx; t++) {
+        const struct cs_evm_txrec *tr = cs_evm_tx(s, t);
+        if (tr->first_xfer < end || tr->first_xfer + tr->n_xfer > k->xfer || tr->block >= k->blocks)
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/tx.col row %llu: its transfers or block are out "
+                            "of order",
+                            s->e.dir, (unsigned long long)t);
+        end = tr->first_xfer + tr->n_xfer;
+    }
     for (uint64_t t = 0; t < k->tx; t++) {
         uint64_t f;
         if (cs_evm_find_tx(s, cs_evm_txhash(s, t), &f) || f < t)
@@ -759,8 +792,7 @@ int cs_evm_verify(const struct cs_evm *s)
     uint64_t nout = 0, nin = 0, want_out = 0, want_in = 0;
     for (uint64_t x = 0; x < k->xfer; x++) {
         const struct cs_evm_xferrec *r = cs_evm_xfer(s, x);
-        if (r->from >= k->acct || r->to >= k->acct || r->asset >= k->acct ||
-            (r->tx != CS_EVM_NONE && r->tx >= k->tx))
+        if (r->from >= k->acct || r->to >= k->acct || r->asset >= k->acct || !r->kind)
             return cs_error(CS_ECORRUPT, "store corrupt: %s/xfer.col row %llu: id out of range",
                             s->e.dir, (unsigned long long)x);
         want_out += r->from != 0;

@@ -10,7 +10,7 @@
  *                                        is reserved: "no account"
  *   aout.col     u64 (in place)          per account: newest transfer it sent + 1
  *   ain.col      u64 (in place)          per account: newest transfer it received + 1
- *   xfer.col     struct cs_evm_xferrec   per value transfer (METHODS §1.4)
+ *   xfer.col     struct cs_evm_xferrec   per value transfer (METHODS §1.4), 40 bytes
  *   xnout.col    u64                     per transfer: the sender's previous one + 1
  *   xnin.col     u64                     per transfer: the receiver's previous one + 1
  *   big.col      32 bytes                amounts of 2^64 wei or more (u256, LE limbs)
@@ -84,7 +84,7 @@ struct cs_evm_txrec {
     uint64_t gas_used;   /* 0 when unknown */
     uint64_t gas_price;  /* effective gas price, wei (0 when unknown) */
     uint64_t value;      /* wei, or a big.col row with CS_XF_BIG in flags */
-    uint64_t first_xfer; /* its transfers are rows first_xfer .. + n_xfer */
+    uint64_t first_xfer; /* its transfers are rows first_xfer .. + n_xfer; non-decreasing */
     uint32_t n_xfer;
     uint32_t index; /* position in its block */
     uint8_t type, status, flags, pad;
@@ -96,8 +96,11 @@ struct cs_evm_acctrec {
     uint32_t first_block; /* block row + 1 where first seen (saturates at 2^32-1) */
 };
 
+/* A transfer row does not name its tx: a tx's transfers are the rows
+ * first_xfer .. first_xfer + n_xfer of its tx row (first_xfer non-decreasing
+ * over the chain), and cs_evm_xfer_tx finds it in O(log txs); the rows after
+ * a block's last tx transfer are block-level. */
 struct cs_evm_xferrec {
-    uint64_t tx;         /* tx row, or CS_EVM_NONE for block-level (reward, withdrawal) */
     uint64_t from, to;   /* account rows; 0 = none (mint, burn, reward) */
     uint64_t asset;      /* 0 = the native asset, else the token contract's account row */
     uint64_t amount;     /* or a big.col row (CS_XF_BIG); token id for ERC-721 */
@@ -188,6 +191,9 @@ void cs_evm_xfer_amount(const struct cs_evm *s, uint64_t x, struct cs_u256 *out)
 void cs_evm_tx_value(const struct cs_evm *s, uint64_t t, struct cs_u256 *out);
 /* The block row of a transfer (block-level ones included). O(log blocks). */
 uint64_t cs_evm_xfer_block(const struct cs_evm *s, uint64_t x);
+/* The tx row of a transfer, or CS_EVM_NONE for a block-level one (reward,
+ * withdrawal).  O(log txs). */
+uint64_t cs_evm_xfer_tx(const struct cs_evm *s, uint64_t x);
 /* Newest transfer account a sent (out) or received (in), and the one before
  * transfer x of the same account; CS_EVM_NONE at the end.  Only transfers of
  * this snapshot are returned. */

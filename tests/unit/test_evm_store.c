@@ -196,13 +196,13 @@ static void view_hash(const struct cs_evm *r, uint8_t out[32])
         memcpy(buf + n, cs_evm_tx(r, i), sizeof(struct cs_evm_txrec));
         memcpy(buf + n + sizeof(struct cs_evm_txrec), cs_evm_txhash(r, i), 32);
     }
-    for (uint64_t x = 0; x < k->xfer; x++, n += 48 + 32 + 16) {
+    for (uint64_t x = 0; x < k->xfer; x++, n += 40 + 32 + 16) {
         struct cs_u256 v;
         cs_evm_xfer_amount(r, x, &v);
-        memcpy(buf + n, cs_evm_xfer(r, x), 48);
-        memcpy(buf + n + 48, &v, 32);
+        memcpy(buf + n, cs_evm_xfer(r, x), 40);
+        memcpy(buf + n + 40, &v, 32);
         uint64_t l[2] = {cs_evm_out_next(r, x), cs_evm_in_next(r, x)};
-        memcpy(buf + n + 80, l, 16);
+        memcpy(buf + n + 72, l, 16);
     }
     for (uint64_t a = 1; a < k->acct; a++, n += 36) {
         uint64_t h[2] = {cs_evm_out_head(r, a), cs_evm_in_head(r, a)};
@@ -287,7 +287,13 @@ static void test_append_read_verify(void **st)
     addr_of(a, 9);
     assert_int_equal(cs_evm_find_acct(r, a, &acct), 0);
     x = cs_evm_in_head(r, acct);
-    assert_int_equal(cs_evm_xfer(r, x)->tx, CS_EVM_NONE);
+    assert_int_equal(cs_evm_xfer_tx(r, x), CS_EVM_NONE);
+    /* every tx's transfers map back to it */
+    for (uint64_t q = 0; q < k->tx; q++) {
+        const struct cs_evm_txrec *tr = cs_evm_tx(r, q);
+        for (uint64_t y = tr->first_xfer; y < tr->first_xfer + tr->n_xfer; y++)
+            assert_int_equal(cs_evm_xfer_tx(r, y), q);
+    }
     assert_int_equal(cs_evm_xfer_block(r, x), 29);
     assert_int_equal(cs_evm_acct_first_block(r, acct), 0);
     assert_int_equal(cs_evm_find_tx(r, cs_evm_txhash(r, 41), &t1), 0);
