@@ -166,8 +166,9 @@ int cs_snappy_frame_decode(uint8_t *out, size_t out_cap, size_t *out_len, const 
 
 size_t cs_snappy_frame_bound(size_t len)
 {
-    size_t chunks = len / CS_SNAPPY_CHUNK_MAX + 1;
-    return 10 + chunks * (8 + snappy_max_compressed_length(CS_SNAPPY_CHUNK_MAX));
+    size_t full = len / CS_SNAPPY_CHUNK_MAX, rest = len % CS_SNAPPY_CHUNK_MAX;
+    size_t n = 10 + full * (8 + snappy_max_compressed_length(CS_SNAPPY_CHUNK_MAX));
+    return rest ? n + 8 + snappy_max_compressed_length(rest) : n;
 }
 
 int cs_snappy_frame_encode(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *in,

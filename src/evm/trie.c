@@ -44,21 +44,6 @@ static size_t hex_prefix(uint8_t *out, const struct cs_trie_entry *e, size_t fro
     return n;
 }
 
-/* Finishes a node whose RLP was fed to ctx (total bytes len): embedded if
- * short (then the bytes are in small), else hashed. */
-static void make_ref(struct ref *r, struct cs_keccak_ctx *ctx, const uint8_t *small, size_t len)
-{
-    if (len < 32) {
-        memcpy(r->b, small, len);
-        r->len = (uint8_t)len;
-        r->is_hash = 0;
-    } else {
-        cs_keccak_final(ctx, r->b);
-        r->len = 32;
-        r->is_hash = 1;
-    }
-}
-
 static size_t put_ref(uint8_t *out, const struct ref *r)
 {
     if (r->is_hash) {
@@ -74,58 +59,61 @@ static size_t put_ref(uint8_t *out, const struct ref *r)
     return r->len;
 }
 
-/* RLP of a small node into buf (<= 17 * 33 + 3 bytes), then its reference. */
-static void finish_small(struct ref *r, const uint8_t *body, size_t body_len)
+/* Hex-prefixed path as an RLP string into out (at most 2 + CS_TRIE_KEY_MAX bytes). */
+static size_t put_path(uint8_t *out, const struct cs_trie_entry *e, size_t from, size_t to,
+                       int leaf)
 {
-    uint8_t node[17 * 33 + 16];
-    size_t n = cs_rlp_put_header(node, body_len, 1);
-    memcpy(node + n, body, body_len);
-    n += body_len;
-    struct cs_keccak_ctx ctx;
-    cs_keccak_init(&ctx, 0);
-    cs_keccak_add(&ctx, node, n);
-    make_ref(r, &ctx, node, n);
+    uint8_t hp[CS_TRIE_KEY_MAX + 1];
+    size_t n = hex_prefix(hp, e, from, to, leaf);
+    if (n == 1 && hp[0] < 0x80) {
+        out[0] = hp[0];
+        return 1;
+    }
+    out[0] = (uint8_t)(0x80 + n);
+    memcpy(out + 1, hp, n);
+    return 1 + n;
 }
 
-static void leaf(struct ref *r, const struct cs_trie_entry *e, size_t depth)
+/* The node RLP-list(head || string(value)) (value omitted when !value),
+ * streamed into keccak; materialised only when shorter than 32 bytes, as
+ * it must then be embedded in its parent. */
+static void finish(struct ref *r, const uint8_t *head, size_t head_len, const uint8_t *value,
+                   size_t value_len)
 {
-    uint8_t hp[CS_TRIE_KEY_MAX + 1 + 9], vh[9], lh[9];
-    size_t hp_len = hex_prefix(hp + 1, e, depth, (size_t)e->key_len * 2, 1);
-    size_t hp_enc;
-    if (hp_len == 1 && hp[1] < 0x80) {
-        hp_enc = 1;
-        memmove(hp, hp + 1, 1);
-    } else {
-        hp[0] = (uint8_t)(0x80 + hp_len);
-        hp_enc = 1 + hp_len;
-    }
+    uint8_t lh[9], vh[9];
     size_t vh_len = 0;
-    if (!(e->value_len == 1 && e->value[0] < 0x80)) vh_len = cs_rlp_put_header(vh, e->value_len, 0);
-    size_t payload = hp_enc + vh_len + e->value_len;
-    size_t lh_len = cs_rlp_put_header(lh, payload, 1);
+    if (value && !(value_len == 1 && value[0] < 0x80)) vh_len = cs_rlp_put_header(vh, value_len, 0);
+    if (!value) value_len = 0;
+    size_t payload = head_len + vh_len + value_len;
+    size_t lh_len = cs_rlp_put_header(lh, payload, 1), total = lh_len + payload;
+    if (total < 32) {
+        size_t k = 0;
+        memcpy(r->b + k, lh, lh_len), k += lh_len;
+        memcpy(r->b + k, head, head_len), k += head_len;
+        memcpy(r->b + k, vh, vh_len), k += vh_len;
+        if (value_len) memcpy(r->b + k, value, value_len);
+        r->len = (uint8_t)total;
+        r->is_hash = 0;
+        return;
+    }
     struct cs_keccak_ctx ctx;
     cs_keccak_init(&ctx, 0);
     cs_keccak_add(&ctx, lh, lh_len);
-    cs_keccak_add(&ctx, hp, hp_enc);
+    cs_keccak_add(&ctx, head, head_len);
     cs_keccak_add(&ctx, vh, vh_len);
-    cs_keccak_add(&ctx, e->value, e->value_len);
-    size_t total = lh_len + payload;
-    uint8_t small[32];
-    if (total < 32) {
-        size_t k = 0;
-        memcpy(small + k, lh, lh_len), k += lh_len;
-        memcpy(small + k, hp, hp_enc), k += hp_enc;
-        memcpy(small + k, vh, vh_len), k += vh_len;
-        memcpy(small + k, e->value, e->value_len);
-    }
-    make_ref(r, &ctx, small, total);
+    if (value_len) cs_keccak_add(&ctx, value, value_len);
+    cs_keccak_final(&ctx, r->b);
+    r->len = 32;
+    r->is_hash = 1;
 }
 
 /* Subtree over entries [lo, hi) that share their first depth nibbles. */
 static void build(struct ref *r, const struct cs_trie_entry *es, size_t lo, size_t hi, size_t depth)
 {
-    if (hi - lo == 1) {
-        leaf(r, &es[lo], depth);
+    uint8_t head[16 * 33 + 2 + CS_TRIE_KEY_MAX];
+    if (hi - lo == 1) { /* leaf: [path, value] */
+        size_t n = put_path(head, &es[lo], depth, (size_t)es[lo].key_len * 2, 1);
+        finish(r, head, n, es[lo].value, es[lo].value_len);
         return;
     }
     /* sorted: the common prefix of the run is that of its first and last keys */
@@ -133,38 +121,33 @@ static void build(struct ref *r, const struct cs_trie_entry *es, size_t lo, size
     if ((size_t)es[hi - 1].key_len * 2 < max) max = (size_t)es[hi - 1].key_len * 2;
     while (end < max && nibble(&es[lo], end) == nibble(&es[hi - 1], end))
         end++;
-    if (end > depth) { /* extension node */
+    if (end > depth) { /* extension: [path, child] */
         struct ref child;
-        uint8_t body[2 + CS_TRIE_KEY_MAX + 33];
         build(&child, es, lo, hi, end);
-        uint8_t hp[CS_TRIE_KEY_MAX + 1];
-        size_t hp_len = hex_prefix(hp, &es[lo], depth, end, 0), n = 0;
-        if (hp_len == 1 && hp[0] < 0x80) {
-            body[n++] = hp[0];
-        } else {
-            body[n++] = (uint8_t)(0x80 + hp_len);
-            memcpy(body + n, hp, hp_len);
-            n += hp_len;
-        }
-        n += put_ref(body + n, &child);
-        finish_small(r, body, n);
+        size_t n = put_path(head, &es[lo], depth, end, 0);
+        n += put_ref(head + n, &child);
+        finish(r, head, n, NULL, 0);
         return;
     }
-    /* branch: 16 children by the nibble at depth, then an empty value slot
-     * (keys are prefix-free, checked by the caller) */
-    uint8_t body[17 * 33];
-    size_t n = 0, i = lo;
+    /* branch: [16 children by the nibble at depth, value].  A key that ends
+     * here sorts first in the run and is the branch's value. */
+    const uint8_t *value = (const uint8_t *)"";
+    size_t value_len = 0, n = 0, i = lo;
+    if ((size_t)es[lo].key_len * 2 == depth) {
+        value = es[lo].value;
+        value_len = es[lo].value_len;
+        i++;
+    }
     for (unsigned nib = 0; nib < 16; nib++) {
         size_t j = i;
         while (j < hi && nibble(&es[j], depth) == nib)
             j++;
         struct ref child = {{0}, 0, 0};
         if (j > i) build(&child, es, i, j, depth + 1);
-        n += put_ref(body + n, &child);
+        n += put_ref(head + n, &child);
         i = j;
     }
-    body[n++] = 0x80;
-    finish_small(r, body, n);
+    finish(r, head, n, value, value_len);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -185,12 +168,11 @@ int cs_trie_root(uint8_t root[32], struct cs_trie_entry *entries, size_t n)
     }
     qsort(entries, n, sizeof *entries, key_cmp);
     for (size_t i = 0; i < n; i++) {
-        if (entries[i].key_len == 0 || entries[i].key_len > CS_TRIE_KEY_MAX)
-            return cs_error(CS_EUSAGE, "trie: key %zu has %u bytes (1..%d allowed)", i,
+        if (entries[i].key_len > CS_TRIE_KEY_MAX)
+            return cs_error(CS_EUSAGE, "trie: key %zu has %u bytes (at most %d)", i,
                             entries[i].key_len, CS_TRIE_KEY_MAX);
-        if (i && entries[i - 1].key_len <= entries[i].key_len &&
-            memcmp(entries[i - 1].key, entries[i].key, entries[i - 1].key_len) == 0)
-            return cs_error(CS_EUSAGE, "trie: a key repeats or is a prefix of another");
+        if (i && key_cmp(&entries[i - 1], &entries[i]) == 0)
+            return cs_error(CS_EUSAGE, "trie: a key repeats");
     }
     struct ref r;
     build(&r, entries, 0, n, 0);

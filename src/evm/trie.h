@@ -11,8 +11,10 @@
  *  - Nothing is allocated and values are never copied: a leaf is hashed by
  *    streaming its RLP header, key and value into keccak.  The caller's
  *    entries array doubles as the sort scratch.
- *  - The builder is general (any set of distinct keys up to
- *    CS_TRIE_KEY_MAX bytes); cs_trie_index_root() fills in RLP(index) keys.
+ *  - The builder is general: any set of distinct keys of up to
+ *    CS_TRIE_KEY_MAX bytes, a key that is a prefix of another included (its
+ *    value goes in a branch node's 17th slot); cs_trie_index_root() fills in
+ *    RLP(index) keys.
  *
  * Cost: O(n log n) to sort the keys, then each value is hashed once (plus
  * one keccak per node of 32 bytes or more); recursion depth <= 2 * key bytes. */
@@ -34,9 +36,9 @@ struct cs_trie_entry {
     size_t value_len;
 };
 
-/* Root over entries[0..n): keys must be distinct and no key may be a prefix
- * of another (RLP keys never are; CS_EUSAGE otherwise).  Sorts entries in
- * place.  Returns 0 or CS_EUSAGE. */
+/* Root over entries[0..n): keys must be distinct (CS_EUSAGE otherwise) and
+ * values non-empty (an empty value means "absent" in a trie).  Sorts entries
+ * in place.  Returns 0 or CS_EUSAGE. */
 int cs_trie_root(uint8_t root[32], struct cs_trie_entry *entries, size_t n) CS_MUST_CHECK;
 
 /* Root over the list values: entry i gets key RLP(i) (its value and

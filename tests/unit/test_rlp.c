@@ -129,9 +129,11 @@ static void test_integers(void **state)
 static void enc_strs(struct cs_rlp_enc *e, const char *const *s, size_t n)
 {
     size_t payload = 0;
-    for (size_t i = 0; i < n; i++) payload += cs_rlp_header_len(strlen(s[i])) + strlen(s[i]);
+    for (size_t i = 0; i < n; i++)
+        payload += cs_rlp_header_len(strlen(s[i])) + strlen(s[i]);
     cs_rlp_enc_list(e, payload);
-    for (size_t i = 0; i < n; i++) cs_rlp_enc_bytes(e, s[i], strlen(s[i]));
+    for (size_t i = 0; i < n; i++)
+        cs_rlp_enc_bytes(e, s[i], strlen(s[i]));
 }
 
 static void test_lists(void **state)
@@ -271,8 +273,7 @@ static void test_non_canonical(void **state)
     assert_int_equal(cs_rlp_iter_init(&inner, &x, "inner"), 0);
     assert_int_equal(cs_rlp_next(&inner, &x), 1);
     assert_int_equal(cs_rlp_next(&inner, &x), CS_EFORMAT);
-    assert_string_equal(cs_errmsg(),
-                        "rlp: byte 104: single byte below 0x80 not encoded as itself");
+    assert_string_equal(cs_errmsg(), "rlp: byte 104: single byte below 0x80 not encoded as itself");
 }
 
 static void test_scalars(void **state)
@@ -316,7 +317,7 @@ static void test_header_lengths(void **state)
         for (int is_list = 0; is_list < 2; is_list++) {
             size_t h = cs_rlp_put_header(buf, lens[i], is_list);
             assert_int_equal(h, cs_rlp_header_len(lens[i]));
-            memset(buf + h, 0x80, lens[i]); /* as a list: lens[i] empty strings */
+            memset(buf + h, 0x80, lens[i]);              /* as a list: lens[i] empty strings */
             if (!is_list && lens[i] == 1) buf[h] = 0x80; /* 0x81 0x80 is canonical */
             struct cs_rlp_item it;
             assert_int_equal(cs_rlp_decode_all(&it, buf, h + lens[i], 0), 0);
@@ -328,9 +329,9 @@ static void test_header_lengths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strings),       cmocka_unit_test(test_integers),
-        cmocka_unit_test(test_lists),         cmocka_unit_test(test_non_canonical),
-        cmocka_unit_test(test_scalars),       cmocka_unit_test(test_header_lengths),
+        cmocka_unit_test(test_strings), cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_lists),   cmocka_unit_test(test_non_canonical),
+        cmocka_unit_test(test_scalars), cmocka_unit_test(test_header_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
