@@ -436,6 +436,70 @@ static void test_sepolia_speed(void **state)
     }
 }
 
+/* The synthetic archive that tests/fuzz/make_seeds.py wrote (also a fuzz
+ * seed): one transaction of every supported kind, signed with private key 1,
+ * whose address is public; logs, an uncle, a contract creation.  Every value
+ * asserted here was printed by that script. */
+static void test_synthetic_archive(void **state)
+{
+    (void)state;
+    const char *path = "tests/fuzz/seeds/era1/synthetic3";
+    struct cs_era1 *e;
+    const struct cs_era1_block *b;
+    assert_int_equal(cs_era1_open(&e, path, 0), 0);
+    assert_int_equal(cs_era1_count(e), 3);
+    hex_is(cs_era1_accumulator(e), 32,
+           "b431996bfa2f29de11880c4a73730a86798ab728f01d2abfbd263c50d1673e1f");
+    static const char *const hashes[3] = {
+        "125fa3b032acf5cca42dfb4bbf13578a8e95bb33159846ebb45e6b0a4d6022b2",
+        "53fec6f025778eb1baf1a8e7ce7543e6466989b1623f26e390a135e9390d8cf6",
+        "c658a3926b18458e08f2e5a069df66cc386dddf313f96d1cdc664957e02ad3a8"};
+    for (int i = 0; i < 3; i++) {
+        int rc = cs_era1_next(e, &b);
+        if (rc != 1) print_message("%s\n", cs_errmsg());
+        assert_int_equal(rc, 1);
+        hex_is(b->header.hash, 32, hashes[i]);
+        if (i == 1) {
+            assert_int_equal(b->n_tx, 4);
+            static const uint8_t types[4] = {0, 0, 1, 2};
+            static const uint64_t chains[4] = {0, 11155111, 11155111, 11155111};
+            for (int k = 0; k < 4; k++) {
+                assert_int_equal(b->tx[k].type, types[k]);
+                assert_int_equal(b->tx[k].chain_id, chains[k]);
+                assert_int_equal(b->tx[k].nonce, k);
+                assert_true(b->tx[k].has_from);
+                hex_is(b->tx[k].from, 20, "7e5f4552091a69125d5dfcb7b8c2659029395bdf");
+                assert_int_equal(b->receipt[k].n_logs, k % 3);
+                assert_int_equal(b->receipt[k].status, 1);
+            }
+            assert_false(b->tx[1].has_to);
+            assert_int_equal(b->tx[1].data_len, 4);
+            assert_int_equal(b->tx[2].n_access, 1);
+            char dec[CS_U256_DEC_MAX];
+            cs_u256_to_dec(dec, &b->tx[3].value);
+            assert_string_equal(dec, "1000000000000000000");
+            cs_u256_to_dec(dec, &b->tx[3].max_fee);
+            assert_string_equal(dec, "2000000000");
+            assert_int_equal(b->receipt[3].cumulative_gas, 93064);
+            assert_int_equal(b->receipt[2].gas_used, 30000);
+            assert_int_equal(b->n_log, 3);
+            assert_int_equal(b->log[2].n_topics, 2);
+            assert_int_equal(b->log[2].data_len, 5);
+            assert_memory_equal(b->log[2].data, "hello", 5);
+            hex_is(b->log[0].address, 20, "00000000000000000000000000000000deadbeef");
+        }
+        if (i == 2) assert_int_equal(b->n_uncles, 1);
+    }
+    assert_int_equal(cs_era1_next(e, &b), 0);
+    struct cs_era1_totals t;
+    cs_era1_totals(e, &t);
+    assert_int_equal(t.blocks, 3);
+    assert_int_equal(t.txs, 4);
+    assert_int_equal(t.logs, 3);
+    assert_int_equal(t.uncles, 1);
+    cs_era1_close(e);
+}
+
 /* ---- corrupted copies ---- */
 
 struct rec {
@@ -698,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_snappy_roundtrip),
         cmocka_unit_test(test_snappy_errors),
         cmocka_unit_test(test_trie_vectors),
+        cmocka_unit_test(test_synthetic_archive),
         cmocka_unit_test(test_sepolia_genesis_era),
         cmocka_unit_test(test_sepolia_era_21),
         cmocka_unit_test(test_sepolia_speed),
