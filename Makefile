@@ -116,7 +116,7 @@ fuzz: deps
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "clang -fsanitize=fuzzer $$f"; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) -lsnappy -lsecp256k1 -lcrypto -lm -lpthread || exit 1; done
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(LDLIBS) || exit 1; done
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  s=tests/fuzz/seeds/$${n#fuzz_}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
 	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -rss_limit_mb=2048 \
