@@ -16,32 +16,28 @@ import hashlib
 import os
 import struct
 
+import sys
+
 import ecdsa
 import snappy
-from Cryptodome.Hash import keccak
 from ecdsa.util import sigencode_strings_canonize
 
-
-def k256(b):
-    return keccak.new(digest_bits=256, data=b).digest()
-
-
-def hdr(n, base):
-    if n < 56:
-        return bytes([base + n])
-    nb = n.to_bytes((n.bit_length() + 7) // 8, 'big')
-    return bytes([base + 55 + len(nb)]) + nb
+# the RLP encoder and keccak of the other independent script (tests/unit/)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'unit'))
+from era1_independent import enc as enc_bytes, hdr, k256  # noqa: E402
 
 
 def enc(x):
+    """era1_independent.enc, with integers as well."""
     if isinstance(x, int):
         x = x.to_bytes((x.bit_length() + 7) // 8, 'big')
     if isinstance(x, list):
-        p = b''.join(enc(y) for y in x)
-        return hdr(len(p), 0xc0) + p
-    if len(x) == 1 and x[0] < 0x80:
-        return x
-    return hdr(len(x), 0x80) + x
+        return rlp_list(b''.join(enc(y) for y in x))
+    return enc_bytes(x)
+
+
+def rlp_list(payload):
+    return hdr(len(payload), 0xc0) + payload
 
 
 # ---- Merkle-Patricia trie (dict of bytes keys -> bytes values) ----
@@ -86,8 +82,7 @@ def ref(n):
 
 
 def enc_node(n):
-    parts = b''.join(bytes(x) if isinstance(x, Raw) else enc(x) for x in n)
-    return hdr(len(parts), 0xc0) + parts
+    return rlp_list(b''.join(bytes(x) if isinstance(x, Raw) else enc(x) for x in n))
 
 
 def trie_root(values):
@@ -180,22 +175,16 @@ def build():
     h0 = header(b'\0' * 32, empty_ommers, 0, trie_root([]), trie_root([]), 0, b'synthetic')
     blocks.append((h0, enc([[], []]), enc([]), 0x20000))
     h1 = header(k256(h0), empty_ommers, 1, trie_root(txs), trie_root(rcpts), cum, b'')
-    body1 = hdr(0, 0)  # placeholder
-    tx_items = [t if t[0] >= 0xc0 else enc(t) for t in txs]  # typed txs as strings in the list
-    p = b''.join(tx_items)
-    body1 = enc_raw_list([hdr(len(p), 0xc0) + p, enc([])])
-    r_items = b''.join(r if r[0] >= 0xc0 else enc(r) for r in rcpts)
-    blocks.append((h1, body1, hdr(len(r_items), 0xc0) + r_items, 0x40000))
+    # typed transactions and receipts sit in their lists as byte strings
+    tx_list = rlp_list(b''.join(t if t[0] >= 0xc0 else enc(t) for t in txs))
+    r_list = rlp_list(b''.join(r if r[0] >= 0xc0 else enc(r) for r in rcpts))
+    body1 = rlp_list(tx_list + enc([]))
+    blocks.append((h1, body1, r_list, 0x40000))
     uncle = header(k256(h0), empty_ommers, 1, trie_root([]), trie_root([]), 0, b'uncle')
-    uncles = hdr(len(uncle), 0xc0) + uncle
+    uncles = rlp_list(uncle)
     h2 = header(k256(h1), k256(uncles), 2, trie_root([]), trie_root([]), 0, b'')
-    blocks.append((h2, enc_raw_list([enc([]), uncles]), enc([]), 0x60000))
+    blocks.append((h2, rlp_list(enc([]) + uncles), enc([]), 0x60000))
     return blocks
-
-
-def enc_raw_list(parts):
-    p = b''.join(parts)
-    return hdr(len(p), 0xc0) + p
 
 
 def e2s(t, data):

@@ -331,19 +331,28 @@ static void print_summary(const char *name, const struct summary *s, size_t file
                   file_len / s->seconds / 1e6, s->t.bytes_decompressed / s->seconds / 1e6);
 }
 
+/* Decodes one Sepolia archive end to end (flags as for cs_era1_open),
+ * asserts it verified, and prints its counts and speed. */
+static void decode_sepolia(const char *name, unsigned flags, struct summary *s,
+                           uint64_t sample_block, struct cs_eth_tx *sample)
+{
+    char path[600];
+    struct stat st;
+    path_of(path, sizeof path, name);
+    assert_int_equal(stat(path, &st), 0);
+    run_file(path, flags, s, sample_block, sample);
+    if (s->rc) print_message("%s\n", s->err);
+    assert_int_equal(s->rc, 0);
+    if (flags & CS_ERA1_NO_SENDERS) print_message("no sender recovery: ");
+    print_summary(name, s, (size_t)st.st_size);
+}
+
 static void test_sepolia_genesis_era(void **state)
 {
     (void)state;
     if (!have_data()) skip();
-    char path[600];
-    size_t len;
-    path_of(path, sizeof path, FILE0);
-    free(slurp(path, &len));
     struct summary s;
-    run_file(path, 0, &s, 0, NULL);
-    if (s.rc) print_message("%s\n", s.err);
-    assert_int_equal(s.rc, 0);
-    print_summary(FILE0, &s, len);
+    decode_sepolia(FILE0, 0, &s, 0, NULL);
     hex_is(s.first_hash, 32, "25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9");
     assert_int_equal(s.t.blocks, 8192);
     assert_int_equal(s.t.txs, 0);
@@ -352,6 +361,8 @@ static void test_sepolia_genesis_era(void **state)
     assert_int_equal(s.t.uncles, 0);
     assert_int_equal(s.nonempty_tx_roots, 0);
 
+    char path[600];
+    path_of(path, sizeof path, FILE0);
     struct cs_era1 *e;
     assert_int_equal(cs_era1_open(&e, path, CS_ERA1_NO_SENDERS), 0);
     assert_int_equal(cs_era1_start(e), 0);
@@ -377,16 +388,9 @@ static void test_sepolia_era_21(void **state)
 {
     (void)state;
     if (!have_data()) skip();
-    char path[600];
-    size_t len;
-    path_of(path, sizeof path, FILE21);
-    free(slurp(path, &len));
     struct summary s;
     struct cs_eth_tx tx;
-    run_file(path, 0, &s, 172032 + 1978, &tx);
-    if (s.rc) print_message("%s\n", s.err);
-    assert_int_equal(s.rc, 0);
-    print_summary(FILE21, &s, len);
+    decode_sepolia(FILE21, 0, &s, 172032 + 1978, &tx);
     hex_is(s.first_hash, 32, "eb20db3e285c22f189aae88e1044aed08997b35675cfb5db3e60fe8a0daee218");
     assert_int_equal(s.t.blocks, 8192);
     assert_int_equal(s.t.txs, 93);
@@ -406,6 +410,8 @@ static void test_sepolia_era_21(void **state)
     assert_int_equal(tx.type, 2);
     assert_int_equal(tx.chain_id, 11155111);
 
+    char path[600];
+    path_of(path, sizeof path, FILE21);
     struct cs_era1 *e;
     assert_int_equal(cs_era1_open(&e, path, CS_ERA1_NO_SENDERS), 0);
     assert_int_equal(cs_era1_start(e), 172032);
@@ -423,16 +429,9 @@ static void test_sepolia_speed(void **state)
     if (!have_data()) skip();
     const char *names[2] = {FILE0, FILE21};
     for (int k = 0; k < 2; k++) {
-        char path[600];
-        size_t len;
-        path_of(path, sizeof path, names[k]);
-        free(slurp(path, &len));
         struct summary s;
-        run_file(path, CS_ERA1_NO_SENDERS, &s, 0, NULL);
-        assert_int_equal(s.rc, 0);
+        decode_sepolia(names[k], CS_ERA1_NO_SENDERS, &s, 0, NULL);
         assert_int_equal(s.t.senders, 0);
-        print_message("no sender recovery: ");
-        print_summary(names[k], &s, len);
     }
 }
 
