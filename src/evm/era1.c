@@ -42,7 +42,11 @@ struct cs_era1 {
     uint64_t next; /* index of the next block to decode */
     int failed;
     int done;
-    uint8_t *hbuf, *bbuf, *rbuf;
+    struct buf {
+        uint8_t *p;
+        size_t cap;
+    } hbuf, bbuf, rbuf; /* decompressed entries: grow by doubling up to their caps */
+    uint8_t ommers[32]; /* keccak of the body's uncle list */
     struct cs_eth_tx *tx;
     struct cs_eth_receipt *rcpt;
     size_t tx_cap;
@@ -191,14 +195,7 @@ static int walk(struct cs_era1 *e)
 
 static int setup(struct cs_era1 *e)
 {
-    int rc = walk(e);
-    if (rc) return rc;
-    e->hbuf = malloc(CS_ERA1_HEADER_MAX);
-    e->bbuf = malloc(CS_ERA1_BODY_MAX);
-    e->rbuf = malloc(CS_ERA1_RECEIPTS_MAX);
-    if (!e->hbuf || !e->bbuf || !e->rbuf)
-        return cs_error(CS_ENOMEM, "%s: cannot reserve decompression buffers", e->label);
-    return 0;
+    return walk(e);
 }
 
 int cs_era1_open_mem(struct cs_era1 **out, const uint8_t *data, size_t len, const char *label,
@@ -259,9 +256,9 @@ void cs_era1_close(struct cs_era1 *e)
     if (e->map) munmap(e->map, e->len);
     free(e->tuples);
     free(e->leaves);
-    free(e->hbuf);
-    free(e->bbuf);
-    free(e->rbuf);
+    free(e->hbuf.p);
+    free(e->bbuf.p);
+    free(e->rbuf.p);
     free(e->tx);
     free(e->rcpt);
     free(e->log);
@@ -288,15 +285,32 @@ void cs_era1_totals(const struct cs_era1 *e, struct cs_era1_totals *out)
 
 /* ---- per block ---- */
 
-/* Decompresses the record at off into buf; sets *n.  what and num are
- * added to the framing error ("FILE: byte N: snappy frame: ... (block B
- * header)"). */
-static int inflate(struct cs_era1 *e, uint64_t off, uint8_t *buf, size_t cap, size_t *n,
+/* Decompresses the record at off into buf, growing it by doubling (from
+ * 64 KiB, and decoding again) until the entry fits or cap is reached; sets
+ * *n.  what and num are added to a framing error ("FILE: byte N: snappy
+ * frame: ... (block B header)"). */
+static int inflate(struct cs_era1 *e, uint64_t off, struct buf *buf, size_t cap, size_t *n,
                    uint64_t num, const char *what)
 {
     uint32_t len = cs_le32(e->data + off + 2); /* checked by walk() */
-    int rc =
-        cs_snappy_frame_decode(buf, cap, n, e->data + off + E2S_HDR, len, e->label, off + E2S_HDR);
+    int rc;
+    for (;;) {
+        if (buf->cap == 0) {
+            size_t first = cap < (64u << 10) ? cap : (64u << 10);
+            if (!(buf->p = malloc(first)))
+                return cs_error(CS_ENOMEM, "%s: out of memory for a %s", e->label, what);
+            buf->cap = first;
+        }
+        rc = cs_snappy_frame_decode(buf->p, buf->cap, n, e->data + off + E2S_HDR, len, e->label,
+                                    off + E2S_HDR);
+        if (rc != CS_ERANGE || buf->cap >= cap) break;
+        size_t more = buf->cap * 2 < cap ? buf->cap * 2 : cap;
+        uint8_t *p = realloc(buf->p, more);
+        if (!p)
+            return cs_error(CS_ENOMEM, "%s: out of memory for a %zu-byte %s", e->label, more, what);
+        buf->p = p;
+        buf->cap = more;
+    }
     if (rc) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", cs_errmsg());
@@ -439,7 +453,7 @@ static int decode_body(struct cs_era1 *e, struct cs_era1_block *b, size_t blen)
     struct cs_rlp_iter it;
     size_t n;
     int rc;
-    if ((rc = cs_rlp_decode_all(&top, e->bbuf, blen, 0)) ||
+    if ((rc = cs_rlp_decode_all(&top, e->bbuf.p, blen, 0)) ||
         (rc = cs_rlp_list(&top, parts, 2, 3, &n, "body")) ||
         (rc = cs_rlp_iter_init(&it, &parts[0], "transactions")))
         return rc;
@@ -466,7 +480,7 @@ static int decode_body(struct cs_era1 *e, struct cs_era1_block *b, size_t blen)
         memcpy(b->uncle_hash[b->n_uncles++], uh.hash, 32);
     }
     if (rc < 0) return rc;
-    cs_keccak256(parts[1].raw, parts[1].raw_len, e->hbuf + CS_ERA1_HEADER_MAX - 32);
+    cs_keccak256(parts[1].raw, parts[1].raw_len, e->ommers);
     return 0;
 }
 
@@ -475,7 +489,7 @@ static int decode_receipts(struct cs_era1 *e, struct cs_era1_block *b, size_t rl
     struct cs_rlp_item top, item;
     struct cs_rlp_iter it;
     int rc;
-    if ((rc = cs_rlp_decode_all(&top, e->rbuf, rlen, 0)) ||
+    if ((rc = cs_rlp_decode_all(&top, e->rbuf.p, rlen, 0)) ||
         (rc = cs_rlp_iter_init(&it, &top, "receipts")))
         return rc;
     uint32_t nr = 0, nlog = 0;
@@ -546,9 +560,8 @@ static int next_block(struct cs_era1 *e, struct cs_era1_block *b)
     cs_error_prefix(rc, "%s: byte %llu: block %llu: %s: ", e->label,                               \
                     (unsigned long long)(t->off[k] + E2S_HDR), (unsigned long long)num, what)
     /* header */
-    if ((rc = inflate(e, t->off[0], e->hbuf, CS_ERA1_HEADER_MAX - 32, &hlen, num, "header")))
-        return rc;
-    if ((rc = cs_eth_header_decode(&b->header, e->hbuf, hlen)))
+    if ((rc = inflate(e, t->off[0], &e->hbuf, CS_ERA1_HEADER_MAX, &hlen, num, "header"))) return rc;
+    if ((rc = cs_eth_header_decode(&b->header, e->hbuf.p, hlen)))
         return PREFIX(0, "decompressed header");
     const struct cs_eth_header *h = &b->header;
     if (h->number != num)
@@ -559,9 +572,9 @@ static int next_block(struct cs_era1 *e, struct cs_era1_block *b)
         return root_mismatch(e, t->off[0], num, "parentHash vs keccak(previous header)",
                              h->parent_hash, e->prev_hash);
     /* body */
-    if ((rc = inflate(e, t->off[1], e->bbuf, CS_ERA1_BODY_MAX, &blen, num, "body"))) return rc;
+    if ((rc = inflate(e, t->off[1], &e->bbuf, CS_ERA1_BODY_MAX, &blen, num, "body"))) return rc;
     if ((rc = decode_body(e, b, blen))) return PREFIX(1, "decompressed body");
-    const uint8_t *ommers = e->hbuf + CS_ERA1_HEADER_MAX - 32;
+    const uint8_t *ommers = e->ommers;
     if (memcmp(ommers, h->ommers_hash, 32) != 0)
         return root_mismatch(e, t->off[1], num, "ommersHash", h->ommers_hash, ommers);
     uint8_t root[32];
@@ -573,7 +586,7 @@ static int next_block(struct cs_era1 *e, struct cs_era1_block *b)
     if (memcmp(root, h->tx_root, 32) != 0)
         return root_mismatch(e, t->off[1], num, "transactionsRoot", h->tx_root, root);
     /* receipts */
-    if ((rc = inflate(e, t->off[2], e->rbuf, CS_ERA1_RECEIPTS_MAX, &rlen, num, "receipts")))
+    if ((rc = inflate(e, t->off[2], &e->rbuf, CS_ERA1_RECEIPTS_MAX, &rlen, num, "receipts")))
         return rc;
     if ((rc = decode_receipts(e, b, rlen))) return PREFIX(2, "decompressed receipts");
     uint64_t prev_gas = 0;

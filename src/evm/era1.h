@@ -36,8 +36,8 @@
  *  - Ethereum addresses, hashes and roots are byte arrays in their natural
  *    (big-endian, as-hashed) order; amounts are struct cs_u256.
  *
- * Memory: a handle owns fixed decompression buffers (their caps are
- * reserved as virtual memory, touched only as used) and per-block arrays;
+ * Memory: a handle owns its decompression buffers (grown by doubling from
+ * 64 KiB to the largest entry seen, never past the caps) and per-block arrays;
  * a struct cs_era1_block and everything it points to are borrowed and valid
  * until the next cs_era1_next() or cs_era1_close() on that handle.  A handle
  * is not thread-safe; separate handles are independent. */

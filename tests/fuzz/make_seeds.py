@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """make_seeds.py — writes the small fuzz seeds under tests/fuzz/seeds/,
-among them the tiny synthetic Era1 archive seeds/era1/synthetic3 that
-test_era1 also reads.  Everything is built here from scratch, sharing no code with src/evm:
+among them the tiny synthetic Era1 archives seeds/era1/synthetic3 and
+seeds/era1/big_tx that test_era1 also reads.  Everything is built here from scratch, sharing no code with src/evm:
 own RLP, Merkle-Patricia trie, snappy framing with a bitwise CRC32C (raw
 blocks through python3-snappy), SSZ accumulator (hashlib), Keccak
 (python3-pycryptodome) and ECDSA signing (python3-ecdsa, RFC 6979).
@@ -187,6 +187,17 @@ def build():
     return blocks
 
 
+def big_tx_block():
+    """One block whose body decompresses to over 128 KiB (150,000 bytes of
+    calldata), so the reader's buffers must grow twice from 64 KiB."""
+    tx = legacy(0, b'\x01' * 20, 0, b'\0' * 150000, CHAIN)
+    rc = receipt(0, 21000 + 16 * 150000, [])
+    empty_ommers = k256(enc([]))
+    h = header(b'\0' * 32, empty_ommers, 0, trie_root([tx]), trie_root([rc]), 21000 + 16 * 150000,
+               b'big')
+    return [(h, rlp_list(rlp_list(tx) + enc([])), rlp_list(rc), 0x20000)]
+
+
 def e2s(t, data):
     return struct.pack('<HIH', t, len(data), 0) + data
 
@@ -221,6 +232,8 @@ def main():
     archive, acc = era1(blocks)
     write('tests/fuzz/seeds/era1/synthetic3', archive)
     write('tests/fuzz/seeds/era1/one_block', era1(blocks[:1])[0])
+    big, big_acc = era1(big_tx_block())
+    write('tests/fuzz/seeds/era1/big_tx', big)
     h1, body1 = blocks[1][0], blocks[1][1]
     write('tests/fuzz/seeds/era1/header', h1)
     write('tests/fuzz/seeds/rlp/header', h1)
@@ -233,6 +246,7 @@ def main():
     for i, (h, _, _, _) in enumerate(blocks):
         print('block', i, k256(h).hex())
     print('sender', SENDER.hex())
+    print('big_tx accumulator', big_acc.hex(), 'bytes', len(big))
 
 
 if __name__ == '__main__':

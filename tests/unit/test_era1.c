@@ -499,6 +499,31 @@ static void test_synthetic_archive(void **state)
     cs_era1_close(e);
 }
 
+/* A body of 150,000+ bytes: the handle's 64 KiB buffer grows (twice) and
+ * the entry is decoded again; also made by make_seeds.py. */
+static void test_buffer_growth(void **state)
+{
+    (void)state;
+    struct cs_era1 *e;
+    const struct cs_era1_block *b;
+    assert_int_equal(cs_era1_open(&e, "tests/fuzz/seeds/era1/big_tx", 0), 0);
+    hex_is(cs_era1_accumulator(e), 32,
+           "4939fe292623e3301f66b05d6e081a453ca39b62b411cde534ad65ec1300a904");
+    int rc = cs_era1_next(e, &b);
+    if (rc != 1) print_message("%s\n", cs_errmsg());
+    assert_int_equal(rc, 1);
+    assert_int_equal(b->n_tx, 1);
+    assert_int_equal(b->tx[0].data_len, 150000);
+    assert_int_equal(b->tx[0].chain_id, 11155111);
+    hex_is(b->tx[0].from, 20, "7e5f4552091a69125d5dfcb7b8c2659029395bdf");
+    assert_int_equal(b->receipt[0].gas_used, 2421000);
+    assert_int_equal(cs_era1_next(e, &b), 0);
+    struct cs_era1_totals t;
+    cs_era1_totals(e, &t);
+    assert_true(t.bytes_decompressed > 150000);
+    cs_era1_close(e);
+}
+
 /* ---- corrupted copies ---- */
 
 struct rec {
@@ -762,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_snappy_errors),
         cmocka_unit_test(test_trie_vectors),
         cmocka_unit_test(test_synthetic_archive),
+        cmocka_unit_test(test_buffer_growth),
         cmocka_unit_test(test_sepolia_genesis_era),
         cmocka_unit_test(test_sepolia_era_21),
         cmocka_unit_test(test_sepolia_speed),
