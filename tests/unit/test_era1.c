@@ -347,6 +347,29 @@ static void decode_sepolia(const char *name, unsigned flags, struct summary *s,
     print_summary(name, s, (size_t)st.st_size);
 }
 
+/* The counts era1_independent.py printed. */
+static void expect_counts(const struct summary *s, uint64_t txs, uint64_t logs, uint64_t uncles)
+{
+    assert_int_equal(s->t.blocks, 8192);
+    assert_int_equal(s->t.txs, txs);
+    assert_int_equal(s->t.receipts, txs);
+    assert_int_equal(s->t.logs, logs);
+    assert_int_equal(s->t.uncles, uncles);
+}
+
+/* Opens an archive and checks its index and stored accumulator; returns it open. */
+static struct cs_era1 *open_checked(const char *name, uint64_t start, const char *accumulator)
+{
+    char path[600];
+    struct cs_era1 *e;
+    path_of(path, sizeof path, name);
+    assert_int_equal(cs_era1_open(&e, path, CS_ERA1_NO_SENDERS), 0);
+    assert_int_equal(cs_era1_start(e), start);
+    assert_int_equal(cs_era1_count(e), 8192);
+    hex_is(cs_era1_accumulator(e), 32, accumulator);
+    return e;
+}
+
 static void test_sepolia_genesis_era(void **state)
 {
     (void)state;
@@ -354,21 +377,10 @@ static void test_sepolia_genesis_era(void **state)
     struct summary s;
     decode_sepolia(FILE0, 0, &s, 0, NULL);
     hex_is(s.first_hash, 32, "25a5cc106eea7138acab33231d7160d69cb777ee0c2c553fcddf5138993e6dd9");
-    assert_int_equal(s.t.blocks, 8192);
-    assert_int_equal(s.t.txs, 0);
-    assert_int_equal(s.t.receipts, 0);
-    assert_int_equal(s.t.logs, 0);
-    assert_int_equal(s.t.uncles, 0);
+    expect_counts(&s, 0, 0, 0);
     assert_int_equal(s.nonempty_tx_roots, 0);
-
-    char path[600];
-    path_of(path, sizeof path, FILE0);
-    struct cs_era1 *e;
-    assert_int_equal(cs_era1_open(&e, path, CS_ERA1_NO_SENDERS), 0);
-    assert_int_equal(cs_era1_start(e), 0);
-    assert_int_equal(cs_era1_count(e), 8192);
-    hex_is(cs_era1_accumulator(e), 32,
-           "643a00f78fd6a304a29c80b2f2f946e9e57494597600262b378b2754d34dff41");
+    struct cs_era1 *e =
+        open_checked(FILE0, 0, "643a00f78fd6a304a29c80b2f2f946e9e57494597600262b378b2754d34dff41");
     /* genesis fields (Sepolia's published genesis) */
     const struct cs_era1_block *b;
     assert_int_equal(cs_era1_next(e, &b), 1);
@@ -392,14 +404,10 @@ static void test_sepolia_era_21(void **state)
     struct cs_eth_tx tx;
     decode_sepolia(FILE21, 0, &s, 172032 + 1978, &tx);
     hex_is(s.first_hash, 32, "eb20db3e285c22f189aae88e1044aed08997b35675cfb5db3e60fe8a0daee218");
-    assert_int_equal(s.t.blocks, 8192);
-    assert_int_equal(s.t.txs, 93);
+    expect_counts(&s, 93, 0, 1273);
     assert_int_equal(s.by_type[0], 28);
     assert_int_equal(s.by_type[1], 0);
     assert_int_equal(s.by_type[2], 65);
-    assert_int_equal(s.t.receipts, 93);
-    assert_int_equal(s.t.logs, 0);
-    assert_int_equal(s.t.uncles, 1273);
     assert_int_equal(s.t.senders, 93);
     /* every (tx hash, sender) pair, as era1_independent.py recovered them */
     hex_is(s.senders_digest, 32,
@@ -410,15 +418,8 @@ static void test_sepolia_era_21(void **state)
     assert_int_equal(tx.type, 2);
     assert_int_equal(tx.chain_id, 11155111);
 
-    char path[600];
-    path_of(path, sizeof path, FILE21);
-    struct cs_era1 *e;
-    assert_int_equal(cs_era1_open(&e, path, CS_ERA1_NO_SENDERS), 0);
-    assert_int_equal(cs_era1_start(e), 172032);
-    assert_int_equal(cs_era1_count(e), 8192);
-    hex_is(cs_era1_accumulator(e), 32,
-           "b8814b146889489efd392d80c7ca4e418d39302e25323a55882ca8cc0ef013e3");
-    cs_era1_close(e);
+    cs_era1_close(open_checked(FILE21, 172032,
+                               "b8814b146889489efd392d80c7ca4e418d39302e25323a55882ca8cc0ef013e3"));
 }
 
 /* Decoding is the same with and without sender recovery, and timing both
@@ -628,6 +629,23 @@ static void expect_error(const char *path, int code, const char *want_prefix)
     }
 }
 
+#define MAXREC (4 * 8192 + 8)
+
+/* Record k's second-to-last decompressed byte flipped (and recompressed):
+ * the root named `what` of block num must no longer match. */
+static void expect_root_flip(const uint8_t *orig, size_t len, struct rec *r, size_t k,
+                             const char *path, const char *what, uint64_t num)
+{
+    char want[800];
+    size_t n = parse_recs(orig, len, r, MAXREC);
+    flip_inside(r, k, -2);
+    assemble(r, n, path);
+    snprintf(want, sizeof want, "%s: byte %llu: block %llu: %s: header says ", path,
+             (unsigned long long)r[k].off, (unsigned long long)num, what);
+    expect_error(path, CS_ECORRUPT, want);
+    free(r[k].owned);
+}
+
 static void test_corrupt_copies(void **state)
 {
     (void)state;
@@ -638,7 +656,6 @@ static void test_corrupt_copies(void **state)
     snprintf(path, sizeof path, "%s/bad.era1", dir);
     size_t len;
     uint8_t *orig = slurp(src, &len), *copy = malloc(len);
-    enum { MAXREC = 4 * 8192 + 8 };
     struct rec *r = calloc(MAXREC, sizeof *r);
     size_t n = parse_recs(orig, len, r, MAXREC);
     assert_int_equal(n, 4 * 8192 + 3);
@@ -684,23 +701,11 @@ static void test_corrupt_copies(void **state)
     expect_error(path, CS_ECORRUPT, want);
     free(r[H].owned);
 
-    /* 3. a transaction's last byte (the end of s): transactionsRoot differs */
-    n = parse_recs(orig, len, r, MAXREC);
-    flip_inside(r, B, -2); /* the body ends with the tx, then the empty uncle list 0xc0 */
-    assemble(r, n, path);
-    snprintf(want, sizeof want, "%s: byte %llu: block %llu: transactionsRoot: header says ", path,
-             (unsigned long long)r[B].off, 172032ull + blk);
-    expect_error(path, CS_ECORRUPT, want);
-    free(r[B].owned);
-
+    /* 3. a transaction's last byte (the end of s; the body ends with the tx,
+     *    then the empty uncle list 0xc0): transactionsRoot differs */
+    expect_root_flip(orig, len, r, B, path, "transactionsRoot", 172032ull + blk);
     /* 4. a receipt's bloom (its last byte, before the empty log list) */
-    n = parse_recs(orig, len, r, MAXREC);
-    flip_inside(r, R, -2);
-    assemble(r, n, path);
-    snprintf(want, sizeof want, "%s: byte %llu: block %llu: receiptsRoot: header says ", path,
-             (unsigned long long)r[R].off, 172032ull + blk);
-    expect_error(path, CS_ECORRUPT, want);
-    free(r[R].owned);
+    expect_root_flip(orig, len, r, R, path, "receiptsRoot", 172032ull + blk);
 
     /* 5. total difficulty off by one */
     n = parse_recs(orig, len, r, MAXREC);
