@@ -164,7 +164,7 @@ struct cs_era1_totals {
 
 struct cs_era1;
 
-enum { CS_ERA1_NO_SENDERS = 1 }; /* skip sender recovery (about 3/4 of the decode time) */
+enum { CS_ERA1_NO_SENDERS = 1 }; /* skip sender recovery (one ECDSA recovery per tx) */
 
 /* Opens and maps path; checks the record layout and the block index.
  * Returns 0 with *out owned by the caller (cs_era1_close), or CS_EIO,
@@ -184,9 +184,10 @@ void cs_era1_totals(const struct cs_era1 *e, struct cs_era1_totals *out);
 
 /* Decodes and verifies the next block.  Returns 1 with *out set, 0 after
  * the last block once the accumulator has matched, or a negative code (and
- * then every later call returns CS_EUSAGE).  Cost: decompression, one keccak
- * per header, tx, node of the two tries, and one ECDSA recovery per tx
- * (~40 us) unless CS_ERA1_NO_SENDERS. */
+ * then every later call returns CS_EUSAGE).  Cost: decompression, keccak of
+ * each header, uncle, tx and trie node of 32 bytes or more (keccak is over
+ * half the time), and one ECDSA recovery per tx unless CS_ERA1_NO_SENDERS.
+ * Measured on the two Sepolia archives: 120,000-180,000 blocks/s. */
 int cs_era1_next(struct cs_era1 *e, const struct cs_era1_block **out) CS_MUST_CHECK;
 
 /* ---- decoding on its own (also for blocks from elsewhere) ---- */
