@@ -35,7 +35,7 @@ else
   endif
 endif
 CFLAGS  += $(WARN) -MMD -MP
-LDLIBS  += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lcrypto -lm -lpthread
+LDLIBS  += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lsnappy -lsecp256k1 -lcrypto -lm -lpthread
 VERSION := $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' src/cli/main.c)
 # every src/ .c file is compiled with util/banned.h forced in (strcpy, sprintf,
 # ... become compile errors).  Exempt, until their owners replace the calls:
