@@ -48,6 +48,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json);
 int cli_evm_block(const char *db, const char *chain, const char *arg, int json, int txs);
 void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w);
 struct cs_evm_rpc_opts;
+int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
+                        unsigned commit, int progress, int json, volatile sig_atomic_t *stop);
 int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json);
 int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
                    int progress, int json, volatile sig_atomic_t *stop);

@@ -729,3 +729,45 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
+
+int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
+                        unsigned commit, int progress, int json, volatile sig_atomic_t *stop)
+{
+    struct cs_evm_era1_stats st;
+    int rc = cs_evm_ingest_era1(files, n, db, chain, commit, progress, stop, &st);
+    if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
+    if (json) {
+        struct cs_json_writer w;
+        char secs[32];
+        snprintf(secs, sizeof secs, "%.3f", st.seconds);
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        const struct {
+            const char *key;
+            uint64_t v;
+        } nums[] = {{"files", st.files},
+                    {"blocks", st.blocks},
+                    {"skipped", st.skipped},
+                    {"txs", st.txs},
+                    {"transfers", st.xfers}};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+            cs_json_writer_key(&w, nums[i].key);
+            cs_json_writer_u64(&w, nums[i].v);
+        }
+        cs_json_writer_key(&w, "seconds");
+        cs_json_writer_number_text(&w, secs, strlen(secs));
+        cs_json_writer_key(&w, "interrupted");
+        cs_json_writer_bool(&w, rc == CS_EINTERRUPTED);
+        cs_json_writer_end_object(&w);
+        if (cli_json_end("ingest", &w)) return 1;
+    } else if (progress) {
+        fprintf(stderr,
+                "ingest evm: %llu Era1 files, %llu blocks (%llu already stored), %llu tx, %llu "
+                "transfers in %.2f s%s; internal transfers and rewards are not in Era1\n",
+                (unsigned long long)st.files, (unsigned long long)st.blocks,
+                (unsigned long long)st.skipped, (unsigned long long)st.txs,
+                (unsigned long long)st.xfers, st.seconds,
+                rc == CS_EINTERRUPTED ? ", interrupted" : "");
+    }
+    return rc == CS_EINTERRUPTED ? 130 : 0;
+}

@@ -41,8 +41,11 @@ static const char ABOUT[] =
     "eth_getBlockReceipts (else eth_getTransactionReceipt per tx), internal transfers\n"
     "by debug_traceBlockByNumber with the callTracer (else none, and the blocks say\n"
     "so); --rpc-window blocks are fetched with their calls in flight together;\n"
-    "--follow polls and rolls back to the fork point on a reorg.  Era1 archives are\n"
-    "not read yet.\n";
+    "--follow polls and rolls back to the fork point on a reorg.\n"
+    "`ingest evm --era1 FILE...` reads Era1 archives (pre-merge history), checking\n"
+    "every header hash, the transaction and receipt roots and the accumulator;\n"
+    "senders are recovered from the signatures; Era1 has no traces, so internal\n"
+    "transfers and block rewards are unavailable in those blocks.\n";
 
 static const char EPILOG[] =
     "Interrupting (Ctrl-C, SIGTERM) commits what was ingested; kill -9 at any moment\n"
@@ -54,11 +57,12 @@ int cmd_ingest(int argc, char **argv)
     cs_ingest_opts_default(&o);
     o.db = cli_default_db();
     const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL, *chain = "eth";
-    int json = 0, quiet = 0, npos;
+    int json = 0, quiet = 0, npos, era1 = 0;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
              stop = UINT64_MAX, from = UINT64_MAX, to = UINT64_MAX; /* untouched: not given */
     const struct cli_opt opts[] = {
         CLI_STRING("csv", 0, &csv, "DIR", "evm: an ethereum-etl export directory"),
+        CLI_FLAG("era1", 0, &era1, "evm: read the Era1 archives named after the options"),
         CLI_STRING("chain", 0, &chain, "NAME", "evm: the chain (default eth)"),
         CLI_U64("from", 0, &from, "N", 0, INT64_MAX,
                 "evm --rpc: the first block of an empty store (default 0)"),
@@ -104,7 +108,8 @@ int cmd_ingest(int argc, char **argv)
         "ingest",
         "usage: chainsleuth ingest btc (--blocks DIR | --rpc URL) [options]\n"
         "       chainsleuth ingest evm --csv DIR [--chain NAME] [--db DIR] [--json]\n"
-        "       chainsleuth ingest evm --rpc URL [--chain NAME] [--from N] [--to M] [--follow]\n",
+        "       chainsleuth ingest evm --rpc URL [--chain NAME] [--from N] [--to M] [--follow]\n"
+        "       chainsleuth ingest evm --era1 FILE... [--chain NAME] [--db DIR]\n",
         ABOUT,
         opts,
         EPILOG,
@@ -115,13 +120,15 @@ int cmd_ingest(int argc, char **argv)
         return cli_usage("ingest", "the first argument is the kind: `ingest btc ...` or "
                                    "`ingest evm ...`");
     if (!strcmp(argv[1], "evm")) {
-        if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);
-        if (!csv == !o.rpc_url)
-            return cli_usage("ingest", "ingest evm needs exactly one of --csv DIR or --rpc URL");
+        if (npos > 1 && !era1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);
+        if ((csv != NULL) + (o.rpc_url != NULL) + era1 != 1)
+            return cli_usage(
+                "ingest", "ingest evm needs exactly one of --csv DIR, --rpc URL or --era1 FILE...");
+        if (era1 && npos < 2) return cli_usage("ingest", "--era1 needs the archive files");
         if (blocks || network || o.rpc_cookie || stop != UINT64_MAX)
             return cli_usage("ingest", "--blocks, --network, --rpc-cookie and --stop-height are "
                                        "for `ingest btc`");
-        if (csv && (o.follow || from != UINT64_MAX || to != UINT64_MAX))
+        if (!o.rpc_url && (o.follow || from != UINT64_MAX || to != UINT64_MAX))
             return cli_usage("ingest", "--follow, --from and --to are for --rpc");
         int crc = cli_check_chain("ingest", chain);
         if (crc) return crc;
@@ -132,6 +139,10 @@ int cmd_ingest(int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        if (era1)
+            return cli_evm_ingest_era1((const char *const *)argv + 2, (size_t)(npos - 1), o.db,
+                                       chain, commit ? (unsigned)commit : 1000, !quiet, json,
+                                       &stop_flag);
         if (csv)
             return cli_evm_ingest(csv, o.db, chain, commit ? (unsigned)commit : 1000, !quiet, json,
                                   &stop_flag);

@@ -86,6 +86,26 @@ struct cs_evm_rpc_stats {
 };
 
 void cs_evm_rpc_opts_default(struct cs_evm_rpc_opts *o);
+
+/* ---- from Era1 archives (evm/era1.h: every hash, root and the accumulator
+ * checked while reading) ----
+ * The files are read in the order given; a block already stored with the
+ * same hash is skipped, and the first new one must extend the tip (or start
+ * an empty store).  Value, ERC-20/721 transfers, wraps and fees are booked
+ * by evm/ledger.h from the bodies and receipts; the sender of each tx is
+ * recovered from its signature, the address of a created contract is
+ * keccak(rlp([sender, nonce]))[12:].  Era1 holds no traces, so internal
+ * transfers (and the block rewards, which only traces give) are unavailable
+ * in these blocks (no CS_EB_INTERNAL), as `info` says.  Era1 does not name its
+ * chain: chain is taken as given.  Commits every commit_blocks blocks and at
+ * the end of each file. */
+struct cs_evm_era1_stats {
+    uint64_t files, blocks, skipped, txs, xfers;
+    double seconds;
+};
+int cs_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
+                       unsigned commit_blocks, int progress, volatile sig_atomic_t *stop,
+                       struct cs_evm_era1_stats *st) CS_MUST_CHECK;
 int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *st) CS_MUST_CHECK;
 
 struct cs_json;

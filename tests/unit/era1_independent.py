@@ -8,7 +8,8 @@ Keccak (python3-pycryptodome) and ECDSA public-key recovery (python3-ecdsa).
 Prints, per file: blocks, transactions by type, receipts, logs, uncles, the
 first block's hash, whether the accumulator matches, and the senders of the
 first three transactions of each type (block given as an index into the file),
-the number of distinct senders and a SHA-256 over every (tx hash, sender).  Run: tests/unit/era1_independent.py FILE..."""
+the number of distinct senders and a SHA-256 over every (tx hash, sender).  Run: tests/unit/era1_independent.py [--dump FILE] FILE...
+(--dump writes every "0xtxhash 0xsender" line, for tests/cli/t_evm_era1.sh)."""
 import hashlib
 import struct
 import sys
@@ -103,6 +104,9 @@ def sender(tx):
     return k256(vk.to_string())[12:].hex()
 
 
+DUMP = None  # --dump FILE: one "tx hash sender" line per tx, in chain order
+
+
 def main(path):
     d = open(path, 'rb').read()
     recs, p = [], 0
@@ -130,6 +134,8 @@ def main(path):
                 txs += 1
                 h, frm = k256(enc(tx) if isinstance(tx, list) else tx).hex(), sender(tx)
                 all_senders.update(bytes.fromhex(h + frm))
+                if DUMP:
+                    DUMP.write('0x%s 0x%s\n' % (h, frm))
                 distinct.add(frm)
                 if sum(1 for x in senders if x[0] == typ) < 3:  # three of each type
                     senders.append((typ, blocks - 1, h, frm))
@@ -158,5 +164,9 @@ def main(path):
 
 
 if __name__ == '__main__':
-    for a in sys.argv[1:]:
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[0] == '--dump':
+        DUMP = open(args[1], 'w')
+        args = args[2:]
+    for a in args:
         main(a)
