@@ -29,18 +29,19 @@ static const char ABOUT[] =
     "the same store is refused, naming the pid of the one that holds it.\n"
     "\n"
     "`ingest evm --csv DIR [--chain eth]` reads an ethereum-etl export: blocks.csv\n"
-    "(required), transactions.csv, receipts.csv, token_transfers.csv, traces.csv and\n"
-    "tokens.csv (each used when present; the summary names the missing ones).\n"
-    "Value transfers per tx: its value, successful inner calls, creates and\n"
-    "selfdestructs (traces.csv), ERC-20 transfers, then the fee (gasUsed x\n"
+    "(required), transactions.csv, receipts.csv, token_transfers.csv, traces.csv,\n"
+    "tokens.csv and logs.csv (each used when present; the summary names the missing\n"
+    "ones).  Value transfers per tx: its value, successful inner calls, creates and\n"
+    "selfdestructs (traces.csv), ERC-20 and ERC-721 transfers and WETH wraps (logs.csv\n"
+    "tells ERC-721 from ERC-20), then the fee (gasUsed x\n"
     "effectiveGasPrice: base fee burned, the rest to the fee recipient); per block\n"
     "rewards and withdrawals.  Without receipts.csv a tx's status and fee are\n"
     "unknown and its value is kept as sent, flagged.\n"
     "`ingest evm --rpc URL [--chain eth] [--from N] [--to M] [--follow]` reads a node:\n"
     "eth_chainId must match the chain; blocks by eth_getBlockByNumber, receipts by\n"
     "eth_getBlockReceipts (else eth_getTransactionReceipt per tx), internal transfers\n"
-    "by debug_traceBlockByNumber with the callTracer (else none, and the blocks say\n"
-    "so); --rpc-window blocks are fetched with their calls in flight together;\n"
+    "by debug_traceBlockByNumber with the callTracer, else trace_block, else none\n"
+    "(and the blocks say so); --rpc-window blocks are fetched with their calls in flight together;\n"
     "--follow polls and rolls back to the fork point on a reorg.\n"
     "`ingest evm --era1 FILE...` reads Era1 archives (pre-merge history), checking\n"
     "every header hash, the transaction and receipt roots and the accumulator;\n"
@@ -71,7 +72,8 @@ int cmd_ingest(int argc, char **argv)
         CLI_STRING("blocks", 0, &blocks, "DIR",
                    "directory with blk*.dat files (and xor.dat if present)"),
         CLI_STRING("rpc", 0, &o.rpc_url, "URL",
-                   "Bitcoin Core-compatible JSON-RPC endpoint, http:// or https://,\n"
+                   "Bitcoin Core-compatible JSON-RPC endpoint (an EVM node's with\n"
+                   "`ingest evm`), http:// or https://,\n"
                    "e.g. http://127.0.0.1:8332/ (proxies from http_proxy,\n"
                    "https_proxy and no_proxy in the environment)"),
         CLI_STRING("rpc-user", 0, &o.rpc_user, "USER", "RPC user (with --rpc-password)"),
