@@ -781,7 +781,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
                 if (h->pos != i) break; /* sorted by log index, which follows tx order */
             }
             if ((rc = cs_evm_tx_transfers(&bld, &b->b, &x->t, x->has_receipt, idx, frames.p,
-                                          frames.n, K + k0, kk - k0))) {
+                                          frames.n, kk > k0 ? K + k0 : NULL, kk - k0))) {
                 rc = cs_error(rc, "%s/receipts.csv: %s", dir, cs_errmsg());
                 goto done;
             }
