@@ -633,6 +633,38 @@ int cli_evm_open(const char *cmd, const char *db, const char *chain, struct cs_e
     return open_evm(cmd, db, chain, s);
 }
 
+/* ---------------- ingest summaries ---------------- */
+
+struct count {
+    const char *key;
+    uint64_t v;
+};
+
+/* Starts an ingest's --json summary: the counts and the seconds. */
+static void summary_begin(struct cs_json_writer *w, const struct count *c, size_t n, double seconds)
+{
+    char secs[32];
+    snprintf(secs, sizeof secs, "%.3f", seconds);
+    cli_json_begin(w);
+    cs_json_writer_begin_object(w);
+    for (size_t i = 0; i < n; i++) {
+        cs_json_writer_key(w, c[i].key);
+        cs_json_writer_u64(w, c[i].v);
+    }
+    cs_json_writer_key(w, "seconds");
+    cs_json_writer_number_text(w, secs, strlen(secs));
+}
+
+/* Ends it; returns the exit code of the command. */
+static int summary_end(struct cs_json_writer *w, int rc)
+{
+    cs_json_writer_key(w, "interrupted");
+    cs_json_writer_bool(w, rc == CS_EINTERRUPTED);
+    cs_json_writer_end_object(w);
+    if (cli_json_end("ingest", w)) return 1;
+    return rc == CS_EINTERRUPTED ? 130 : 0;
+}
+
 /* ---------------- ingest evm ---------------- */
 
 int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
@@ -643,21 +675,10 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned 
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
-        char secs[32];
-        snprintf(secs, sizeof secs, "%.3f", st.seconds);
-        cli_json_begin(&w);
-        cs_json_writer_begin_object(&w);
-        const struct {
-            const char *key;
-            uint64_t v;
-        } nums[] = {{"blocks", st.blocks},   {"skipped", st.skipped}, {"txs", st.txs},
-                    {"transfers", st.xfers}, {"tokens", st.tokens},   {"bytes", st.bytes}};
-        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-            cs_json_writer_key(&w, nums[i].key);
-            cs_json_writer_u64(&w, nums[i].v);
-        }
-        cs_json_writer_key(&w, "seconds");
-        cs_json_writer_number_text(&w, secs, strlen(secs));
+        const struct count nums[] = {{"blocks", st.blocks}, {"skipped", st.skipped},
+                                     {"txs", st.txs},       {"transfers", st.xfers},
+                                     {"tokens", st.tokens}, {"bytes", st.bytes}};
+        summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
         cs_json_writer_key(&w, "missing");
         cs_json_writer_begin_array(&w);
         for (char *p = st.missing; *p;) {
@@ -667,10 +688,7 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned 
             p += n + (c != NULL);
         }
         cs_json_writer_end_array(&w);
-        cs_json_writer_key(&w, "interrupted");
-        cs_json_writer_bool(&w, rc == CS_EINTERRUPTED);
-        cs_json_writer_end_object(&w);
-        if (cli_json_end("ingest", &w)) return 1;
+        return summary_end(&w, rc);
     } else if (progress) {
         fprintf(stderr,
                 "ingest evm: %llu blocks (%llu already stored), %llu tx, %llu transfers, %.1f MB "
@@ -692,24 +710,12 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
-        char secs[32];
-        snprintf(secs, sizeof secs, "%.3f", st.seconds);
-        cli_json_begin(&w);
-        cs_json_writer_begin_object(&w);
-        const struct {
-            const char *key;
-            uint64_t v;
-        } nums[] = {{"blocks", st.blocks},
-                    {"txs", st.txs},
-                    {"transfers", st.xfers},
-                    {"rolled_back", st.rolled_back},
-                    {"calls", st.calls}};
-        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-            cs_json_writer_key(&w, nums[i].key);
-            cs_json_writer_u64(&w, nums[i].v);
-        }
-        cs_json_writer_key(&w, "seconds");
-        cs_json_writer_number_text(&w, secs, strlen(secs));
+        const struct count nums[] = {{"blocks", st.blocks},
+                                     {"txs", st.txs},
+                                     {"transfers", st.xfers},
+                                     {"rolled_back", st.rolled_back},
+                                     {"calls", st.calls}};
+        summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
         cs_json_writer_key(&w, "receipts_method");
         cs_json_writer_string(&w, st.receipts_method);
         cs_json_writer_key(&w, "trace_method");
@@ -717,10 +723,7 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
             cs_json_writer_string(&w, st.trace_method);
         else
             cs_json_writer_null(&w);
-        cs_json_writer_key(&w, "interrupted");
-        cs_json_writer_bool(&w, rc == CS_EINTERRUPTED);
-        cs_json_writer_end_object(&w);
-        if (cli_json_end("ingest", &w)) return 1;
+        return summary_end(&w, rc);
     } else if (o->progress) {
         fprintf(
             stderr, "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls)%s\n",
@@ -738,28 +741,13 @@ int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, cons
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
-        char secs[32];
-        snprintf(secs, sizeof secs, "%.3f", st.seconds);
-        cli_json_begin(&w);
-        cs_json_writer_begin_object(&w);
-        const struct {
-            const char *key;
-            uint64_t v;
-        } nums[] = {{"files", st.files},
-                    {"blocks", st.blocks},
-                    {"skipped", st.skipped},
-                    {"txs", st.txs},
-                    {"transfers", st.xfers}};
-        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-            cs_json_writer_key(&w, nums[i].key);
-            cs_json_writer_u64(&w, nums[i].v);
-        }
-        cs_json_writer_key(&w, "seconds");
-        cs_json_writer_number_text(&w, secs, strlen(secs));
-        cs_json_writer_key(&w, "interrupted");
-        cs_json_writer_bool(&w, rc == CS_EINTERRUPTED);
-        cs_json_writer_end_object(&w);
-        if (cli_json_end("ingest", &w)) return 1;
+        const struct count nums[] = {{"files", st.files},
+                                     {"blocks", st.blocks},
+                                     {"skipped", st.skipped},
+                                     {"txs", st.txs},
+                                     {"transfers", st.xfers}};
+        summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
+        return summary_end(&w, rc);
     } else if (progress) {
         fprintf(stderr,
                 "ingest evm: %llu Era1 files, %llu blocks (%llu already stored), %llu tx, %llu "

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "btc/ingest.h"
+#include "evm/evm.h"
 #include "evm/ingest.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -41,7 +42,8 @@ static const char ABOUT[] =
     "eth_chainId must match the chain; blocks by eth_getBlockByNumber, receipts by\n"
     "eth_getBlockReceipts (else eth_getTransactionReceipt per tx), internal transfers\n"
     "by debug_traceBlockByNumber with the callTracer, else trace_block, else none\n"
-    "(and the blocks say so); --rpc-window blocks are fetched with their calls in flight together;\n"
+    "(and the blocks say so); --rpc-window blocks are fetched with their calls in flight "
+    "together;\n"
     "--follow polls and rolls back to the fork point on a reorg.\n"
     "`ingest evm --era1 FILE...` reads Era1 archives (pre-merge history), checking\n"
     "every header hash, the transaction and receipt roots and the accumulator;\n"
@@ -57,7 +59,8 @@ int cmd_ingest(int argc, char **argv)
     struct cs_ingest_opts o;
     cs_ingest_opts_default(&o);
     o.db = cli_default_db();
-    const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL, *chain = "eth";
+    const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL,
+               *chain = cs_evm_chain_at(0)->name;
     int json = 0, quiet = 0, npos, era1 = 0;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
              stop = UINT64_MAX, from = UINT64_MAX, to = UINT64_MAX; /* untouched: not given */
