@@ -632,6 +632,31 @@ static int node_hash(struct node *n, uint64_t h, uint8_t out[32])
     return rc;
 }
 
+/* A reorg: back to the last stored block the node still has; *next becomes
+ * the block after it.  Counts the blocks removed in st->rolled_back. */
+static int to_fork(struct node *n, struct cs_evm *s, unsigned max_reorg, uint64_t *next,
+                   struct cs_evm_rpc_stats *st)
+{
+    uint64_t had = cs_evm_counts(s)->blocks, keep = had;
+    uint64_t first = had ? cs_evm_block(s, 0)->number : *next;
+    uint8_t h[32];
+    while (keep > 0) {
+        const struct cs_evm_blockrec *sb = cs_evm_block(s, keep - 1);
+        int rc = node_hash(n, sb->number, h);
+        if (rc) return rc;
+        if (!memcmp(h, sb->hash, 32)) break;
+        keep--;
+        if (had - keep > max_reorg)
+            return cs_error(CS_ECONSENSUS, "reorg deeper than %u blocks at %llu", max_reorg,
+                            (unsigned long long)sb->number);
+    }
+    int rc = cs_evm_truncate(s, keep);
+    if (rc) return rc;
+    st->rolled_back += had - keep;
+    *next = keep ? cs_evm_block(s, keep - 1)->number + 1 : first;
+    return 0;
+}
+
 int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *st)
 {
     struct timespec t0, t1;
@@ -652,6 +677,7 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
     struct rblock *r = NULL;
     int rc = cs_rpc_client_init(&n.c, o->url, o->user, o->password);
     if (rc) goto done;
+    n.c.jsonrpc = "2.0";
     if (o->cacert) cs_rpc_client_set_cacert(&n.c, o->cacert);
     if (o->timeout_ms) n.c.timeout_ms = (int)o->timeout_ms;
     uint64_t id, tip;
@@ -665,13 +691,18 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
     const struct cs_evm_counts *kc = cs_evm_counts(s);
     uint64_t next = kc->blocks ? cs_evm_block(s, kc->blocks - 1)->number + 1
                                : (o->from >= 0 ? (uint64_t)o->from : 0);
+    /* probe at a block the node has: a block past its tip gets "not found",
+     * which would read as "no such method" */
+    uint64_t node_tip;
+    if ((rc = node_u64(&n, "eth_blockNumber", &node_tip))) goto done;
+    uint64_t pb = next <= node_tip ? next : node_tip;
     char q[64];
-    snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)next);
+    snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)pb);
     n.receipts = probe(&n, "eth_getBlockReceipts", q) ? 2 : 1;
-    snprintf(q, sizeof q, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]", (unsigned long long)next);
+    snprintf(q, sizeof q, "[\"0x%llx\",{\"tracer\":\"callTracer\"}]", (unsigned long long)pb);
     n.traces = probe(&n, "debug_traceBlockByNumber", q) ? 2 : 0;
     if (!n.traces) {
-        snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)next);
+        snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)pb);
         n.traces = probe(&n, "trace_block", q) ? 1 : 0;
     }
     snprintf(st->receipts_method, sizeof st->receipts_method, "%s",
@@ -693,6 +724,16 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
             tip = (uint64_t)o->to;
         else if ((rc = node_u64(&n, "eth_blockNumber", &tip)))
             goto done;
+        /* a reorg that replaced our tip without making the chain longer shows
+         * only as a different hash at our own height */
+        kc = cs_evm_counts(s);
+        if (kc->blocks && cs_evm_block(s, kc->blocks - 1)->number <= tip) {
+            uint8_t h[32];
+            const struct cs_evm_blockrec *sb = cs_evm_block(s, kc->blocks - 1);
+            if ((rc = node_hash(&n, sb->number, h))) goto done;
+            if (memcmp(h, sb->hash, 32) && (rc = to_fork(&n, s, o->max_reorg, &next, st)))
+                goto done;
+        }
         while (next <= tip) {
             k = tip - next + 1 < n.window ? (size_t)(tip - next + 1) : n.window;
             if ((rc = fetch(&n, next, k, r))) goto done;
@@ -700,23 +741,7 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
                 kc = cs_evm_counts(s);
                 if (kc->blocks &&
                     memcmp(r[i].b.parent, cs_evm_block(s, kc->blocks - 1)->hash, 32)) {
-                    /* a reorg: back to the last stored block the node still has */
-                    uint64_t keep = kc->blocks, depth = 0;
-                    uint8_t h[32];
-                    while (keep > 0) {
-                        const struct cs_evm_blockrec *sb = cs_evm_block(s, keep - 1);
-                        if ((rc = node_hash(&n, sb->number, h))) goto done;
-                        if (!memcmp(h, sb->hash, 32)) break;
-                        keep--;
-                        if (++depth > o->max_reorg) {
-                            rc = cs_error(CS_ECONSENSUS, "reorg deeper than %u blocks at %llu",
-                                          o->max_reorg, (unsigned long long)sb->number);
-                            goto done;
-                        }
-                    }
-                    if ((rc = cs_evm_truncate(s, keep))) goto done;
-                    st->rolled_back += kc->blocks - keep;
-                    next = keep ? cs_evm_block(s, keep - 1)->number + 1 : next - depth;
+                    if ((rc = to_fork(&n, s, o->max_reorg, &next, st))) goto done;
                     break;
                 }
                 if ((rc = append(s, &r[i], weth, &bld, &mv, &capmv, st))) goto done;

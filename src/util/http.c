@@ -612,6 +612,7 @@ int cs_rpc_client_init(struct cs_rpc_client *c, const char *url, const char *use
     c->max_response_bytes = DEFAULT_MAX_RESPONSE;
     c->max_depth = 256;
     c->keep_alive = 1;
+    c->jsonrpc = "1.0";
     c->next_id = 1;
     c->max_tries = 5;
     c->retry_base_ms = 250;
@@ -668,9 +669,9 @@ void cs_rpc_client_close(struct cs_rpc_client *c)
     c->cacert = NULL;
 }
 
-/* {"jsonrpc":"1.0","id":N,"method":...,"params":...} */
-static int build_request(const char *method, const char *params_json, uint64_t id, char **body,
-                         size_t *body_len)
+/* {"jsonrpc":V,"id":N,"method":...,"params":...} */
+static int build_request(const char *version, const char *method, const char *params_json,
+                         uint64_t id, char **body, size_t *body_len)
 {
     if (!method || !*method) return cs_error(CS_EUSAGE, "JSON-RPC call without a method name");
     const char *params = params_json ? params_json : "[]";
@@ -683,7 +684,7 @@ static int build_request(const char *method, const char *params_json, uint64_t i
     cs_json_writer_init_buf(&w, 0);
     cs_json_writer_begin_object(&w);
     cs_json_writer_key(&w, "jsonrpc");
-    cs_json_writer_string(&w, "1.0");
+    cs_json_writer_string(&w, version ? version : "1.0");
     cs_json_writer_key(&w, "id");
     cs_json_writer_u64(&w, id);
     cs_json_writer_key(&w, "method");
@@ -1048,7 +1049,7 @@ int cs_jsonrpc_calls(struct cs_rpc_client *c, size_t n, const char *const method
     for (size_t i = 0; i < n && !rc; i++) {
         size_t len;
         uint64_t id = c->next_id;
-        if ((rc = build_request(methods[i], params ? params[i] : NULL, id, &bodies[i], &len)))
+        if ((rc = build_request(c->jsonrpc, methods[i], params ? params[i] : NULL, id, &bodies[i], &len)))
             break;
         c->next_id++;
         xs[i].url = &c->url;
@@ -1104,7 +1105,7 @@ int cs_jsonrpc_batch(struct cs_rpc_client *c, size_t n, const char *const method
     for (size_t i = 0; i < n && !rc; i++) {
         char *one;
         size_t ol;
-        if ((rc = build_request(methods[i], params ? params[i] : NULL, first + i, &one, &ol)))
+        if ((rc = build_request(c->jsonrpc, methods[i], params ? params[i] : NULL, first + i, &one, &ol)))
             break;
         while (len + ol + 2 > cap)
             cap *= 2;

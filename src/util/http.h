@@ -98,6 +98,8 @@ struct cs_rpc_client {
     size_t max_response_bytes; /* settable: 0 or default: 256 MiB */
     size_t max_depth;          /* settable: JSON nesting limit of replies; default 256 */
     int keep_alive;            /* settable: default 1: reuse connections across calls */
+    const char *jsonrpc;       /* settable: the "jsonrpc" member sent; default "1.0" (Bitcoin
+                                * Core's dialect); EVM nodes (anvil) refuse all but "2.0" */
     unsigned max_tries;        /* settable: attempts per call, >= 1; default 5 */
     unsigned retry_base_ms;    /* settable: first backoff; default 250, doubling */
     unsigned retry_max_ms;     /* settable: cap on one backoff and on Retry-After; default 10000 */

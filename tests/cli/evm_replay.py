@@ -10,7 +10,9 @@ when ethereum-etl recorded it.  eth_chainId and eth_blockNumber come from
 --chain-id and --tip unless a recording exists.  A method with no recording
 at all is answered like a node without it (-32601 "the method ... does not
 exist/is not available"); a recorded method with other params gets -32000
-"not recorded".  --garbage METHOD answers that method with a non-JSON body.
+"not recorded"; eth_getBlockByNumber [N, false] is derived from a recorded
+[N, true] (the transactions replaced by their hashes), as a node would answer.
+--garbage METHOD answers that method with a non-JSON body.
 Batch arrays are answered as arrays.  Threaded, keep-alive.
 
 Options: --dir DIR (repeatable), --port-file FILE, --chain-id N, --tip N,
@@ -50,6 +52,13 @@ def answer(req):
     key = '_'.join([method] + [param_key(p) for p in params])
     if key in REC:
         return {'jsonrpc': '2.0', 'id': rid, 'result': REC[key]}
+    if method == 'eth_getBlockByNumber' and len(params) == 2 and params[1] is False:
+        # a node answers the hashes-only form of any block it has in full
+        full = REC.get('_'.join([method, param_key(params[0]), 'true']))
+        if isinstance(full, dict):
+            b = dict(full)
+            b['transactions'] = [t['hash'] if isinstance(t, dict) else t for t in full.get('transactions', [])]
+            return {'jsonrpc': '2.0', 'id': rid, 'result': b}
     if method == 'eth_chainId':
         return {'jsonrpc': '2.0', 'id': rid, 'result': hex(a.chain_id)}
     if method == 'eth_blockNumber':

@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""check.py - compare a chainsleuth devnet store with the anvil node that built it.
+
+Usage:
+  check.py ledger BIN DB FILE        every account of FILE (make-chain.js's chain.json or
+                                     reorg.json): stored ETH balance == eth_getBalance(tip)
+                                     - eth_getBalance(block 0), stored Pebble balance ==
+                                     balanceOf (the zero address, the mint's source: -supply)
+  check.py scenarios BIN DB FILE URL per-scenario checks of chain.json against the store and
+                                     the node's receipts (URL: the node, JSON-RPC 2.0)
+  check.py same BIN DB1 DB2 FILE     `info --json` and `tx --json` of every tx of FILE
+                                     (reorg.json) equal in both stores; its old_txs in neither
+Exit 0 when all hold, 1 with one line per mismatch otherwise; prints counts.
+
+Why the genesis balance is subtracted: anvil's dev accounts are funded by the genesis
+alloc, which is no transfer, so chainsleuth (received - sent over stored transfers) sees
+only what moved since block 0: it must equal the change of eth_getBalance since block 0.
+"""
+import json
+import subprocess
+import sys
+import urllib.request
+
+ZERO = "0x" + "0" * 40
+FEES = ("fee-tip", "fee-burn")
+
+
+def cs(bin_, *args):
+    p = subprocess.run([bin_, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def stored(bin_, db, addr):
+    rc, out, err = cs(bin_, "address", addr, "--chain", "devnet", "--db", db, "--json")
+    if rc:
+        raise SystemExit(f"address {addr}: exit {rc}: {err.strip()}")
+    j = json.loads(out)
+    return {b["asset"]: int(b["amount"]) for b in j.get("balances", [])}
+
+
+def tx(bin_, db, h):
+    rc, out, err = cs(bin_, "tx", h, "--chain", "devnet", "--db", db, "--json")
+    if rc:
+        raise SystemExit(f"tx {h}: exit {rc}: {err.strip()}")
+    return json.loads(out)
+
+
+def rpc(url, method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    j = json.load(urllib.request.urlopen(req, timeout=30))
+    if "error" in j:
+        raise SystemExit(f"{method}: {j['error']}")
+    return j["result"]
+
+
+def ledger(bin_, db, path):
+    c = json.load(open(path))
+    bad = []
+    n_tok = 0
+    for a, v in c["accounts"].items():
+        bal = stored(bin_, db, a)
+        want_eth = int(v["eth"]) - int(v["eth_genesis"])
+        got_eth = bal.get("ETH", 0)
+        if got_eth != want_eth:
+            bad.append(f"account {a}: stored ETH {got_eth}, node {v['eth']} - genesis {v['eth_genesis']} = "
+                       f"{want_eth} (stored - expected = {got_eth - want_eth})")
+        want_tok = int(v["token"]) - (int(c["token_total_supply"]) if a == ZERO else 0)
+        got_tok = bal.get(c["token"], 0)
+        if got_tok != want_tok:
+            bad.append(f"account {a}: stored Pebble {got_tok}, balanceOf says {want_tok}")
+        if want_tok:
+            n_tok += 1
+        other = set(bal) - {"ETH", c["token"]}
+        if other:
+            bad.append(f"account {a}: balances in assets no contract here issues: {sorted(other)}")
+    for b in bad:
+        print("MISMATCH " + b)
+    print(f"ledger {path}: {len(c['accounts'])} accounts (tip {c['tip']}), {n_tok} with Pebble; "
+          f"{len(bad)} mismatches")
+    return not bad
+
+
+def scenarios(bin_, db, path, url):
+    c = json.load(open(path))
+    S, D = c["scenarios"], c["details"]
+    bad = []
+
+    def check(cond, what):
+        if not cond:
+            bad.append(what)
+
+    def nonfee(t):
+        return [x for x in t["transfers"] if x["kind"] not in FEES]
+
+    # every tx: in the store, fee = gasUsed x effectiveGasPrice of the node's receipt,
+    # status and type as the node says, burn = gasUsed x baseFee, tip to the block's miner
+    base = {}
+    for h in c["txs"]:
+        t = tx(bin_, db, h)
+        r = rpc(url, "eth_getTransactionReceipt", [h])
+        n = int(r["blockNumber"], 16)
+        if n not in base:
+            b = rpc(url, "eth_getBlockByNumber", [hex(n), False])
+            base[n] = (int(b["baseFeePerGas"], 16), b["miner"].lower())
+        gas, price = int(r["gasUsed"], 16), int(r["effectiveGasPrice"], 16)
+        check(t["block"] == n, f"tx {h}: block {t['block']}, node {n}")
+        check(int(t["fee"]) == gas * price, f"tx {h}: fee {t['fee']}, node gasUsed*effectiveGasPrice {gas * price}")
+        check(t["status"] == ("success" if r["status"] == "0x1" else "failed"), f"tx {h}: status {t['status']}, node {r['status']}")
+        check(t["type"] == int(r["type"], 16), f"tx {h}: type {t['type']}, node {r['type']}")
+        fees = {x["kind"]: x for x in t["transfers"] if x["kind"] in FEES}
+        burn = gas * base[n][0]
+        check(int(fees.get("fee-burn", {}).get("amount", 0)) == burn, f"tx {h}: burn {fees.get('fee-burn')}, want {burn}")
+        tipx = fees.get("fee-tip")
+        check(tipx is not None and tipx["to"] == base[n][1] and int(tipx["amount"]) == gas * price - burn,
+              f"tx {h}: tip {tipx}, want {gas * price - burn} to {base[n][1]}")
+    print(f"scenarios: {len(c['txs'])} txs: fee, burn, tip, status, type as the node's receipts")
+
+    for name, typ in (("legacy", 0), ("eip2930", 1), ("eip1559", 2)):
+        t = tx(bin_, db, S[name][0])
+        check(t["type"] == typ, f"{name}: type {t['type']}")
+        nf = nonfee(t)
+        check(len(nf) == 1 and nf[0]["kind"] == "native" and nf[0]["amount"] == t["value"], f"{name}: transfers {nf}")
+
+    for h in S["erc20_transfer"] + S["erc20_transferFrom"]:
+        nf = nonfee(tx(bin_, db, h))
+        check(len(nf) == 1 and nf[0]["kind"] == "erc20" and nf[0]["asset"] == c["token"], f"erc20 {h}: transfers {nf}")
+    check(nonfee(tx(bin_, db, S["erc20_approve"][0])) == [], "approve moves nothing")
+
+    for h in S["weth_deposit"]:
+        nf = nonfee(tx(bin_, db, h))
+        check([x["kind"] for x in nf] == ["native"] and nf[0]["to"] == c["weth"], f"weth_deposit {h}: {nf}")
+    nf = nonfee(tx(bin_, db, S["weth_withdraw"][0]))
+    check([x["kind"] for x in nf] == ["internal"] and nf[0]["from"] == c["weth"], f"weth_withdraw: {nf}")
+
+    # Router -> Hop (depth 1) and Hop -> payee (depth 2) for each payee
+    t = tx(bin_, db, S["route"][0])
+    R = D["route"]
+    inner = [x for x in nonfee(t) if x["kind"] == "internal"]
+    each = (int(t["value"]) // len(R["payees"])) - 1000
+    want = []
+    for p in R["payees"]:
+        want += [(R["router"], R["hop"], each), (R["hop"], p, each)]
+    check([(x["from"], x["to"], int(x["amount"])) for x in inner] == want, f"route: internal {inner}, want {want}")
+
+    t = tx(bin_, db, S["create_with_value"][0])
+    nf = nonfee(t)
+    check(t["to"] is None and t["contract_created"] and nf and nf[0]["to"] == t["contract_created"] and
+          nf[0]["amount"] == "2000000000000000000", f"create_with_value: {t['contract_created']} {nf}")
+    nf = nonfee(tx(bin_, db, S["inner_create_with_value"][0]))
+    check([x["kind"] for x in nf] == ["native", "internal"] and nf[1]["amount"] == nf[0]["amount"],
+          f"inner_create_with_value: {nf}")
+
+    # SELFDESTRUCT: kind "selfdestruct", from the Piggy to its owner
+    for h, pig, owner in zip(S["selfdestruct"], D["selfdestruct"]["piggies"], D["selfdestruct"]["owners"]):
+        nf = nonfee(tx(bin_, db, h))
+        check(len(nf) == 1 and nf[0]["kind"] == "selfdestruct" and nf[0]["from"] == pig and nf[0]["to"] == owner
+              and int(nf[0]["amount"]) > 0, f"selfdestruct {h}: {nf}")
+    nf = nonfee(tx(bin_, db, S["create_selfdestruct"][0]))
+    check([x["kind"] for x in nf] == ["native", "internal", "selfdestruct"] and
+          nf[2]["to"] == D["selfdestruct"]["beneficiary_at_creation"], f"create_selfdestruct: {nf}")
+
+    # reverted: status failed, nothing moved but the fee
+    for h in S["reverted"]:
+        t = tx(bin_, db, h)
+        check(t["status"] == "failed", f"reverted {h}: status {t['status']}")
+        check(nonfee(t) == [], f"reverted {h}: moved {nonfee(t)}")
+        check(int(t["fee"]) > 0 and all(x["from"] == t["from"] for x in t["transfers"]), f"reverted {h}: fee {t['transfers']}")
+
+    # inner revert: only the outer payment to the Router; nothing to the Hop or the payee
+    t = tx(bin_, db, S["inner_revert"][0])
+    I = D["inner_revert"]
+    nf = nonfee(t)
+    check(t["status"] == "success", f"inner_revert: status {t['status']}")
+    check([(x["kind"], x["from"], x["to"]) for x in nf] == [("native", t["from"], I["router"])],
+          f"inner_revert: transfers {nf}")
+    check(not any(I["payee"] in (x["from"], x["to"]) or I["hop"] in (x["from"], x["to"]) for x in t["transfers"]),
+          "inner_revert: the reverted inner transfer is in the store")
+
+    # the batch: one block, several senders
+    blocks = {tx(bin_, db, h)["block"] for h in S["batch"]}
+    check(len(blocks) == 1, f"batch: in blocks {blocks}")
+
+    for b in bad:
+        print("MISMATCH " + b)
+    print(f"scenarios: {sum(len(v) for v in S.values())} scenario txs of {len(S)} kinds; {len(bad)} mismatches")
+    return not bad
+
+
+def same(bin_, db1, db2, path):
+    c = json.load(open(path))
+    bad = []
+    i1 = cs(bin_, "info", "--db", db1, "--json")
+    i2 = cs(bin_, "info", "--db", db2, "--json")
+    if i1 != i2:
+        bad.append(f"info --json differs:\n  re-ingested {i1[1]}\n  fresh       {i2[1]}")
+    info = json.loads(i1[1])["chains"]["devnet"]
+    if info["tip"] != c["tip_hash"] or info["height"] != c["tip"]:
+        bad.append(f"store tip {info['height']} {info['tip']}, node {c['tip']} {c['tip_hash']}")
+    for h in c["txs"]:
+        a = cs(bin_, "tx", h, "--chain", "devnet", "--db", db1, "--json")
+        b = cs(bin_, "tx", h, "--chain", "devnet", "--db", db2, "--json")
+        if a != b or a[0]:
+            bad.append(f"tx {h}: re-ingested {a}, fresh {b}")
+    gone = 0
+    for h in c["old_txs"]:
+        for db in (db1, db2):
+            rc, out, err = cs(bin_, "tx", h, "--chain", "devnet", "--db", db, "--json")
+            if rc == 0 or "not in the devnet store" not in err:
+                bad.append(f"old-branch tx {h} in {db}: exit {rc} {out.strip()} {err.strip()}")
+            else:
+                gone += 1
+    for b in bad:
+        print("MISMATCH " + b)
+    print(f"same: info and {len(c['txs'])} txs equal ({len(c['new_txs'])} of the new branch), "
+          f"{len(c['old_txs'])} old-branch txs in neither store ({gone} lookups); {len(bad)} mismatches")
+    return not bad
+
+
+def main():
+    a = sys.argv[1:]
+    if a and a[0] == "ledger" and len(a) == 4:
+        ok = ledger(*a[1:])
+    elif a and a[0] == "scenarios" and len(a) == 5:
+        ok = scenarios(*a[1:])
+    elif a and a[0] == "same" and len(a) == 5:
+        ok = same(*a[1:])
+    else:
+        sys.exit(__doc__)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
