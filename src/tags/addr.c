@@ -45,12 +45,14 @@ static const struct chain chains[] = {
     {"eth", F_EVM, {0}, 0, {NULL, NULL, NULL}},
     {"etc", F_EVM, {0}, 0, {NULL, NULL, NULL}},
     {"bsc", F_EVM, {0}, 0, {NULL, NULL, NULL}},
-    {"arb", F_EVM, {0}, 0, {NULL, NULL, NULL}},
+    {"arbitrum", F_EVM, {0}, 0, {NULL, NULL, NULL}},
     {"polygon", F_EVM, {0}, 0, {NULL, NULL, NULL}},
-    {"avax", F_EVM, {0}, 0, {NULL, NULL, NULL}},
+    {"avalanche", F_EVM, {0}, 0, {NULL, NULL, NULL}},
     {"ftm", F_EVM, {0}, 0, {NULL, NULL, NULL}},
-    {"op", F_EVM, {0}, 0, {NULL, NULL, NULL}},
+    {"optimism", F_EVM, {0}, 0, {NULL, NULL, NULL}},
     {"base", F_EVM, {0}, 0, {NULL, NULL, NULL}},
+    {"sepolia", F_EVM, {0}, 0, {NULL, NULL, NULL}},
+    {"devnet", F_EVM, {0}, 0, {NULL, NULL, NULL}},
 };
 #define NCHAINS (sizeof chains / sizeof chains[0])
 
@@ -78,14 +80,22 @@ int cs_tag_chain_is_evm(const char *chain)
 static const struct {
     const char *name, *chain;
 } names[] = {
-    {"XBT", "btc"},       {"BTC", "btc"},         {"BITCOIN", "btc"}, {"ETH", "eth"},
-    {"ETHEREUM", "eth"},  {"ETC", "etc"},         {"BSC", "bsc"},     {"BEP20", "bsc"},
-    {"LTC", "ltc"},       {"BCH", "bch"},         {"BSV", "bsv"},     {"BTG", "btg"},
-    {"DASH", "dash"},     {"DOGE", "doge"},       {"XVG", "xvg"},     {"ZEC", "zec"},
-    {"TRX", "trx"},       {"TRON", "trx"},        {"XRP", "xrp"},     {"RIPPLE", "xrp"},
-    {"XMR", "xmr"},       {"MONERO", "xmr"},      {"ARB", "arb"},     {"ARBITRUM", "arb"},
-    {"MATIC", "polygon"}, {"POLYGON", "polygon"}, {"AVAX", "avax"},   {"FTM", "ftm"},
-    {"OP", "op"},         {"OPTIMISM", "op"},     {"BASE", "base"},
+    {"XBT", "btc"},           {"BTC", "btc"},
+    {"BITCOIN", "btc"},       {"ETH", "eth"},
+    {"ETHEREUM", "eth"},      {"ETC", "etc"},
+    {"BSC", "bsc"},           {"BEP20", "bsc"},
+    {"LTC", "ltc"},           {"BCH", "bch"},
+    {"BSV", "bsv"},           {"BTG", "btg"},
+    {"DASH", "dash"},         {"DOGE", "doge"},
+    {"XVG", "xvg"},           {"ZEC", "zec"},
+    {"TRX", "trx"},           {"TRON", "trx"},
+    {"XRP", "xrp"},           {"RIPPLE", "xrp"},
+    {"XMR", "xmr"},           {"MONERO", "xmr"},
+    {"ARB", "arbitrum"},      {"ARBITRUM", "arbitrum"},
+    {"MATIC", "polygon"},     {"POLYGON", "polygon"},
+    {"AVAX", "avalanche"},    {"AVALANCHE", "avalanche"},
+    {"FTM", "ftm"},           {"OP", "optimism"},
+    {"OPTIMISM", "optimism"}, {"BASE", "base"},
 };
 
 /* Tickers of tokens that live on several chains: the address decides. */

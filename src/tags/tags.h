@@ -27,7 +27,8 @@
  *      xrp            Ripple alphabet Base58Check, account id (version 0)
  *      xmr            Monero standard, integrated and subaddresses
  *                     (mainnet, testnet, stagenet), Keccak-256 checksum
- *      eth etc bsc arb polygon avax ftm op base   EVM: 0x + 40 hex, EIP-55
+ *      eth etc bsc arbitrum polygon avalanche ftm optimism base sepolia devnet
+ *                                            EVM: 0x + 40 hex, EIP-55
  *    Anything else (EOS, SOL, ADA, XLM, Zcash shielded z-addresses, ...) is
  *    rejected as "unknown chain": we cannot check those addresses, no
  *    ingest module reads those chains, and an unchecked string could never

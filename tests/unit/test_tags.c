@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evm/evm.h"
 #include "tags/tags.h"
 #include "util/yaml.h"
 
@@ -988,6 +989,23 @@ static void test_real_tagpacks(void **state)
     cs_tagdb_close(db);
 }
 
+/* Every EVM chain chainsleuth can store is a tag chain under the same name,
+ * so a tag join with the store's chain name finds its tags; tag-pack names
+ * of those chains map to it. */
+static void test_evm_chain_names(void **state)
+{
+    (void)state;
+    assert_true(cs_evm_chain_count() >= 9);
+    for (size_t i = 0; i < cs_evm_chain_count(); i++) {
+        const char *n = cs_evm_chain_at(i)->name;
+        if (!cs_tag_chain_known(n) || !cs_tag_chain_is_evm(n)) fail_msg("EVM chain %s is no tag chain", n);
+    }
+    assert_string_equal(cs_tag_chain_from_name("ARB", NULL), "arbitrum");
+    assert_string_equal(cs_tag_chain_from_name("Optimism", NULL), "optimism");
+    assert_string_equal(cs_tag_chain_from_name("AVAX", NULL), "avalanche");
+    assert_false(cs_tag_chain_known("arb"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -999,7 +1017,7 @@ int main(void)
         cmocka_unit_test(test_store_files),     cmocka_unit_test(test_real_lazarus_and_idempotence),
         cmocka_unit_test(test_real_ofac_lists), cmocka_unit_test(test_real_sdn_csv),
         cmocka_unit_test(test_real_tagpacks),   cmocka_unit_test(test_bad_text_rejected),
-        cmocka_unit_test(test_ofac_json_list),
+        cmocka_unit_test(test_ofac_json_list),  cmocka_unit_test(test_evm_chain_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
