@@ -225,7 +225,7 @@ int bench_evm(int argc, char **argv)
     long rss0 = bench_peak_rss_kb();
     struct cs_evm_ingest_stats is;
     double t0 = bench_now();
-    int rc = cs_evm_ingest_csv(dir, db, "eth", 0, 0, NULL, &is);
+    int rc = cs_evm_ingest_csv(dir, db, "eth", NULL, 0, 0, NULL, &is);
     double el = bench_now() - t0;
     if (rc) {
         fprintf(stderr, "bench evm: %s\n", cs_errmsg());

@@ -48,11 +48,14 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json);
 int cli_evm_block(const char *db, const char *chain, const char *arg, int json, int txs);
 void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w);
 struct cs_evm_rpc_opts;
+struct cs_evm_logsel;
 int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
-                        unsigned commit, int progress, int json, volatile sig_atomic_t *stop);
+                        const struct cs_evm_logsel *sel, unsigned commit, int progress, int json,
+                        volatile sig_atomic_t *stop);
 int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json);
-int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
-                   int progress, int json, volatile sig_atomic_t *stop);
+int cli_evm_ingest(const char *dir, const char *db, const char *chain,
+                   const struct cs_evm_logsel *sel, unsigned commit, int progress, int json,
+                   volatile sig_atomic_t *stop);
 /* --json output: every JSON document a command prints goes through the writer
  * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
  * hold.  cli_json_begin starts a compact document on stdout (print nothing

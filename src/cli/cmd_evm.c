@@ -319,6 +319,63 @@ static const char *status_name(int st)
     return st == CS_ETX_OK ? "success" : st == CS_ETX_FAILED ? "failed" : "unknown";
 }
 
+/* The token id of an ERC-1155 transfer x of tx t, from its kept raw log
+ * (TransferSingle: data word 0; TransferBatch: entry pos of ids[]). */
+static int erc1155_id(const struct cs_evm *s, uint64_t t, const struct cs_evm_xferrec *xr,
+                      struct cs_u256 *id)
+{
+    uint64_t f, n;
+    cs_evm_tx_logs(s, t, &f, &n);
+    for (uint64_t r = f; r < f + n; r++) {
+        const struct cs_evm_logrec *lr = cs_evm_log(s, r);
+        if (lr->index != xr->aux) continue;
+        const uint8_t *d = cs_evm_log_data(s, r);
+        uint64_t at = 0; /* TransferSingle's data is id, value: 64 bytes; a batch's is more */
+        if (lr->data_len != 64) {
+            uint64_t off = 0;
+            for (int i = 24; i < 32 && lr->data_len >= 32; i++)
+                off = off << 8 | d[i];
+            at = off + 32 + 32ull * xr->pos;
+        }
+        if (at + 32 > lr->data_len) return 0;
+        return cs_u256_from_be_var(id, d + at, 32) == 0;
+    }
+    return 0;
+}
+
+static void json_logs(struct cs_json_writer *w, const struct cs_evm *s, uint64_t t)
+{
+    uint64_t f, n;
+    cs_evm_tx_logs(s, t, &f, &n);
+    cs_json_writer_key(w, "logs");
+    cs_json_writer_begin_array(w);
+    for (uint64_t r = f; r < f + n; r++) {
+        const struct cs_evm_logrec *lr = cs_evm_log(s, r);
+        char hex[67] = "0x";
+        cs_json_writer_begin_object(w);
+        cs_json_writer_key(w, "log_index");
+        cs_json_writer_u64(w, lr->index);
+        json_addr(w, "address", s, lr->acct);
+        cs_json_writer_key(w, "topics");
+        cs_json_writer_begin_array(w);
+        for (unsigned i = 0; i < lr->ntopics; i++) {
+            cs_hex(hex + 2, lr->topic[i], 32);
+            cs_json_writer_string(w, hex);
+        }
+        cs_json_writer_end_array(w);
+        size_t dl = lr->data_len;
+        char *dh = cs_xmalloc(2 * dl + 3);
+        dh[0] = '0';
+        dh[1] = 'x';
+        cs_hex(dh + 2, cs_evm_log_data(s, r), dl);
+        cs_json_writer_key(w, "data");
+        cs_json_writer_string(w, dh);
+        free(dh);
+        cs_json_writer_end_object(w);
+    }
+    cs_json_writer_end_array(w);
+}
+
 int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
 {
     uint8_t hash[32];
@@ -401,6 +458,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_key(&w, "log_index");
                 cs_json_writer_u64(&w, xr->aux);
             }
+            struct cs_u256 id;
+            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id)) json_u256(&w, "token_id", &id);
             if (xr->flags & CS_XF_ZERO) { /* an address-poisoning mark */
                 cs_json_writer_key(&w, "zero_value");
                 cs_json_writer_bool(&w, 1);
@@ -416,6 +475,7 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
             cs_json_writer_end_object(&w);
         }
         cs_json_writer_end_array(&w);
+        json_logs(&w, s, t);
         cs_json_writer_end_object(&w);
         rc = cli_json_end("tx", &w);
     } else {
@@ -438,11 +498,28 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
             const struct cs_evm_xferrec *xr = cs_evm_xfer(s, x);
             cs_evm_xfer_amount(s, x, &v);
             const struct cs_evm_tokrec *tk = xr->asset ? cs_evm_token(s, xr->asset) : NULL;
-            printf("  %-15s %s -> %s  %s%s%s\n", cs_evm_kind_name(xr->kind),
+            char idtxt[CS_U256_DEC_MAX + 8] = "";
+            struct cs_u256 id;
+            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id)) {
+                char d[CS_U256_DEC_MAX];
+                cs_u256_to_dec(d, &id);
+                snprintf(idtxt, sizeof idtxt, " id %s", d);
+            }
+            printf("  %-15s %s -> %s  %s%s%s%s\n", cs_evm_kind_name(xr->kind),
                    text_addr(s, xr->from, a1), text_addr(s, xr->to, a2),
-                   text_amount(s, xr->asset, &v, amt),
+                   text_amount(s, xr->asset, &v, amt), idtxt,
                    xr->flags & CS_XF_ZERO ? "  [zero value: an address-poisoning mark]" : "",
                    tk && tk->marks ? "  [token looks like another asset]" : "");
+        }
+        uint64_t lf, ln;
+        cs_evm_tx_logs(s, t, &lf, &ln);
+        if (ln) printf("logs kept  %llu\n", (unsigned long long)ln);
+        for (uint64_t lr = lf; lr < lf + ln; lr++) {
+            const struct cs_evm_logrec *g = cs_evm_log(s, lr);
+            char tp[65];
+            cs_hex(tp, g->topic[0], 32);
+            printf("  #%-4u %s  topic0 0x%s, %u data bytes\n", g->index,
+                   text_addr(s, g->acct, a1), g->ntopics ? tp : "(none)", g->data_len);
         }
     }
     cs_evm_close(s);
@@ -598,6 +675,7 @@ void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w)
                     {"transfers", k->xfer},
                     {"accounts", k->acct ? k->acct - 1 : 0},
                     {"tokens", k->tok},
+                    {"raw_logs", k->log},
                     {"blocks_without_receipts", lack[0]},
                     {"blocks_without_internal_transfers", lack[1]},
                     {"blocks_without_token_transfers", lack[2]}};
@@ -620,6 +698,8 @@ void cli_evm_info(struct cs_evm *s, struct cs_json_writer *w)
     printf("transfers  %llu\n", (unsigned long long)k->xfer);
     printf("accounts   %llu\n", (unsigned long long)(k->acct ? k->acct - 1 : 0));
     printf("tokens     %llu\n", (unsigned long long)k->tok);
+    printf("raw logs   %llu kept (%llu data bytes)\n", (unsigned long long)k->log,
+           (unsigned long long)k->logd);
     static const char *const WHAT[3] = {"receipts (status and fees unknown)",
                                         "internal transfers (unavailable)",
                                         "token transfers (unavailable)"};
@@ -667,11 +747,12 @@ static int summary_end(struct cs_json_writer *w, int rc)
 
 /* ---------------- ingest evm ---------------- */
 
-int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned commit,
-                   int progress, int json, volatile sig_atomic_t *stop)
+int cli_evm_ingest(const char *dir, const char *db, const char *chain,
+                   const struct cs_evm_logsel *sel, unsigned commit, int progress, int json,
+                   volatile sig_atomic_t *stop)
 {
     struct cs_evm_ingest_stats st;
-    int rc = cs_evm_ingest_csv(dir, db, chain, commit, progress, stop, &st);
+    int rc = cs_evm_ingest_csv(dir, db, chain, sel, commit, progress, stop, &st);
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
@@ -734,10 +815,11 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
 }
 
 int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
-                        unsigned commit, int progress, int json, volatile sig_atomic_t *stop)
+                        const struct cs_evm_logsel *sel, unsigned commit, int progress, int json,
+                        volatile sig_atomic_t *stop)
 {
     struct cs_evm_era1_stats st;
-    int rc = cs_evm_ingest_era1(files, n, db, chain, commit, progress, stop, &st);
+    int rc = cs_evm_ingest_era1(files, n, db, chain, sel, commit, progress, stop, &st);
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;

@@ -12,6 +12,7 @@
 #include "btc/ingest.h"
 #include "evm/evm.h"
 #include "evm/ingest.h"
+#include "evm/ledger.h"
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -64,10 +65,17 @@ int cmd_ingest(int argc, char **argv)
     int json = 0, quiet = 0, npos, era1 = 0;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
              stop = UINT64_MAX, from = UINT64_MAX, to = UINT64_MAX; /* untouched: not given */
+    struct cli_strlist keep = {0};
     const struct cli_opt opts[] = {
         CLI_STRING("csv", 0, &csv, "DIR", "evm: an ethereum-etl export directory"),
         CLI_FLAG("era1", 0, &era1, "evm: read the Era1 archives named after the options"),
         CLI_STRING("chain", 0, &chain, "NAME", "evm: the chain (default eth)"),
+        CLI_LIST("keep-logs", 0, &keep, "EVENT",
+                 "evm: also store the raw logs of EVENT, given as Name(type,...)\n"
+                 "or a 0x topic; repeatable.  Always stored: Tornado Cash\n"
+                 "Deposit/Withdrawal, THORChain router Deposit, WETH\n"
+                 "Deposit/Withdrawal, Approval, ApprovalForAll and ERC-1155\n"
+                 "TransferSingle/TransferBatch"),
         CLI_U64("from", 0, &from, "N", 0, INT64_MAX,
                 "evm --rpc: the first block of an empty store (default 0)"),
         CLI_U64("to", 0, &to, "N", 0, INT64_MAX,
@@ -139,6 +147,14 @@ int cmd_ingest(int argc, char **argv)
         if (crc) return crc;
         if (!cli_chain_is_evm(chain))
             return cli_usage("ingest", "--chain %s is not an EVM chain", chain);
+        static struct cs_evm_logsel sel;
+        cs_evm_logsel_default(&sel);
+        for (size_t i = 0; i < keep.n; i++)
+            if (cs_evm_logsel_add(&sel, keep.v[i])) {
+                free(keep.v);
+                return cli_usage("ingest", "--keep-logs: %s", cs_errmsg());
+            }
+        free(keep.v);
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
@@ -146,11 +162,11 @@ int cmd_ingest(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         if (era1)
             return cli_evm_ingest_era1((const char *const *)argv + 2, (size_t)(npos - 1), o.db,
-                                       chain, commit ? (unsigned)commit : 1000, !quiet, json,
+                                       chain, &sel, commit ? (unsigned)commit : 1000, !quiet, json,
                                        &stop_flag);
         if (csv)
-            return cli_evm_ingest(csv, o.db, chain, commit ? (unsigned)commit : 1000, !quiet, json,
-                                  &stop_flag);
+            return cli_evm_ingest(csv, o.db, chain, &sel, commit ? (unsigned)commit : 1000, !quiet,
+                                  json, &stop_flag);
         struct cs_evm_rpc_opts ro;
         cs_evm_rpc_opts_default(&ro);
         ro.url = o.rpc_url;
@@ -169,6 +185,7 @@ int cmd_ingest(int argc, char **argv)
         ro.progress = !quiet;
         if (poll) ro.poll_seconds = o.poll_seconds;
         ro.stop = &stop_flag;
+        ro.logsel = &sel;
         return cli_evm_ingest_rpc(&ro, json);
     }
     if (csv) return cli_usage("ingest", "--csv is for `ingest evm`");

@@ -37,6 +37,11 @@
 
 #include "util/error.h"
 
+/* Every source keeps the raw logs of the event signatures logsel names
+ * (evm/ledger.h; NULL: the default set) in log.col, and books ERC-1155
+ * TransferSingle/TransferBatch entries as CS_XK_ERC1155 transfers. */
+struct cs_evm_logsel;
+
 struct cs_evm_ingest_stats {
     uint64_t blocks, skipped, txs, xfers, tokens;
     uint64_t bytes; /* CSV bytes read */
@@ -50,9 +55,9 @@ struct cs_evm_ingest_stats {
  * (CS_EINTERRUPTED, the work so far committed).  progress prints to stderr.
  * Errors name the file and line (CS_EFORMAT), or the block (CS_ECONSENSUS);
  * the store then holds its last commit. */
-int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsigned commit_blocks,
-                      int progress, volatile sig_atomic_t *stop,
-                      struct cs_evm_ingest_stats *st) CS_MUST_CHECK;
+int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain,
+                      const struct cs_evm_logsel *logsel, unsigned commit_blocks, int progress,
+                      volatile sig_atomic_t *stop, struct cs_evm_ingest_stats *st) CS_MUST_CHECK;
 
 /* ---- from a node's JSON-RPC (http:// or https://, libcurl) ----
  *
@@ -75,6 +80,7 @@ struct cs_evm_rpc_opts {
     unsigned window, timeout_ms, max_reorg, commit_blocks;
     int follow, progress;
     double poll_seconds;
+    const struct cs_evm_logsel *logsel; /* raw logs kept; NULL: the default set */
     volatile sig_atomic_t *stop;
 };
 
@@ -104,8 +110,8 @@ struct cs_evm_era1_stats {
     double seconds;
 };
 int cs_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
-                       unsigned commit_blocks, int progress, volatile sig_atomic_t *stop,
-                       struct cs_evm_era1_stats *st) CS_MUST_CHECK;
+                       const struct cs_evm_logsel *logsel, unsigned commit_blocks, int progress,
+                       volatile sig_atomic_t *stop, struct cs_evm_era1_stats *st) CS_MUST_CHECK;
 int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *st) CS_MUST_CHECK;
 
 struct cs_json;

@@ -230,7 +230,8 @@ static int cmp_tok(const void *a, const void *b)
 {
     const struct cs_evm_move *x = a, *y = b;
     if (x->block != y->block) return x->block < y->block ? -1 : 1;
-    return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
+    if (x->log_index != y->log_index) return x->log_index < y->log_index ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 static int cmp_log(const void *a, const void *b)
@@ -473,7 +474,8 @@ static int parse_topics(const struct table *t, const char *s, struct cs_evm_log 
     return 0;
 }
 
-static int read_logs(const char *dir, struct vec *out, int *present, uint64_t *bytes)
+static int read_logs(const char *dir, const struct cs_evm_logsel *sel, struct vec *out,
+                     int *present, uint64_t *bytes)
 {
     static const char *const N[] = {
         "log_index", "transaction_hash", "block_number", "address", "data", "topics"};
@@ -497,6 +499,18 @@ static int read_logs(const char *dir, struct vec *out, int *present, uint64_t *b
             if (cs_unhex(w, 32, d + 2, 64) || cs_u256_from_be_var(&l->word0, w, 32))
                 rc = bad(&t, N[4], "not hex");
             l->has_word0 = 1;
+        }
+        l->data = NULL;
+        if (!rc && l->ntopics && cs_evm_log_wants_data(sel, l->ntopics, l->topic[0])) {
+            size_t dl = (n - 2) / 2;
+            uint8_t *buf = cs_xmalloc(dl ? dl : 1);
+            if (cs_unhex(buf, dl, d + 2, n - 2)) {
+                free(buf);
+                rc = bad(&t, N[4], "not hex");
+            } else {
+                l->data = buf;
+                l->data_len = dl;
+            }
         }
     }
     *bytes += t.len;
@@ -522,10 +536,15 @@ static void apply_logs(struct vec *logs, struct vec *toks, int have_tok, const u
         k->flags &= (uint8_t)~CS_XF_KIND_GUESS;
         if (l->ntopics == 4) k->kind = CS_XK_ERC721;
     }
+    struct cs_evm_move *mv = NULL;
+    size_t cap = 0;
     for (size_t i = 0; i < logs->n; i++) {
-        struct cs_evm_move m;
-        if (cs_evm_log_move(&L[i], weth, !have_tok, &m)) *(struct cs_evm_move *)vec_push(toks) = m;
+        size_t nm = 0;
+        cs_evm_log_moves(&L[i], weth, !have_tok, &mv, &nm, &cap);
+        for (size_t j = 0; j < nm; j++)
+            *(struct cs_evm_move *)vec_push(toks) = mv[j];
     }
+    free(mv);
 }
 
 static int read_tokens(const char *dir, struct vec *out, int *present, uint64_t *bytes)
@@ -593,9 +612,11 @@ static int withdrawals(const struct blk *b, const char *dir, struct cs_evm_build
     return rc;
 }
 
-int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsigned commit_blocks,
-                      int progress, volatile sig_atomic_t *stop, struct cs_evm_ingest_stats *st)
+int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain,
+                      const struct cs_evm_logsel *logsel, unsigned commit_blocks, int progress,
+                      volatile sig_atomic_t *stop, struct cs_evm_ingest_stats *st)
 {
+    struct cs_evm_logbuf kb = {0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(st, 0, sizeof *st);
@@ -619,7 +640,7 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
     if (!rc) rc = read_token_transfers(dir, &toks, &have_tok, &st->bytes);
     if (!rc) rc = read_traces(dir, &trs, &have_tr, &st->bytes);
     if (!rc) rc = read_tokens(dir, &tokd, &have_tokd, &st->bytes);
-    if (!rc) rc = read_logs(dir, &logs, &have_logs, &st->bytes);
+    if (!rc) rc = read_logs(dir, logsel, &logs, &have_logs, &st->bytes);
     if (rc) goto done;
     if (have_logs) apply_logs(&logs, &toks, have_tok, weth);
     snprintf(st->missing, sizeof st->missing, "%s%s%s%s%s%s", have_tx ? "" : "transactions.csv,",
@@ -673,7 +694,8 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
         }
     }
     if ((rc = cs_evm_open(&s, db, chain, CS_EVM_WRITE))) goto done;
-    size_t ti = 0, ki = 0, xi = 0;
+    size_t ti = 0, ki = 0, xi = 0, li = 0;
+    const struct cs_evm_log *LG = logs.p;
     unsigned since_commit = 0;
     int tokens_added = 0;
     for (size_t bi = 0; bi < blks.n; bi++) {
@@ -807,6 +829,26 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain, unsign
             if (X[r].f.kind == CS_XK_REWARD)
                 cs_evm_block_transfer(&bld, CS_XK_REWARD, X[r].f.to, &X[r].f.value);
         if (b->withdrawals && (rc = withdrawals(b, dir, &bld))) goto done;
+        /* the kept raw logs of this block's successful txs */
+        kb.n = 0;
+        while (li < logs.n && LG[li].block < n)
+            li++;
+        for (; have_tx && li < logs.n && LG[li].block == n; li++) {
+            const struct hpos *h = find_hash(&hidx, LG[li].tx_hash);
+            if (!h || h->pos < t_first || h->pos >= ti) {
+                char hex[65];
+                cs_hex(hex, LG[li].tx_hash, 32);
+                rc = cs_error(CS_EFORMAT,
+                              "%s/logs.csv: block %llu: a log of 0x%s, not a transaction of "
+                              "this block",
+                              dir, (unsigned long long)n, hex);
+                goto done;
+            }
+            if (T[h->pos].t.status != CS_ETX_FAILED)
+                cs_evm_keep_log(&kb, logsel, (uint32_t)(h->pos - t_first), &LG[li]);
+        }
+        b->b.log = kb.v;
+        b->b.n_log = kb.n;
         b->b.tx = txin.p;
         b->b.n_tx = txin.n;
         b->b.xfer = bld.x;
@@ -850,7 +892,10 @@ done:
     free(trs.p);
     free(tokd.p);
     free(hidx.p);
+    for (size_t i = 0; i < logs.n; i++)
+        free((void *)((struct cs_evm_log *)logs.p)[i].data);
     free(logs.p);
+    cs_evm_logbuf_free(&kb);
     cs_evm_builder_free(&bld);
     free(frames.p);
     free(txin.p);

@@ -46,9 +46,12 @@ static int effective_price(const struct cs_eth_tx *t, const struct cs_eth_header
 }
 
 static int one_block(struct cs_evm *s, const struct cs_era1_block *eb, const char *file,
-                     const uint8_t weth[20], struct cs_evm_builder *bld, struct cs_evm_tx_in **tx,
-                     size_t *captx, struct cs_evm_move **mv, size_t *capmv)
+                     const uint8_t weth[20], const struct cs_evm_logsel *sel,
+                     struct cs_evm_logbuf *kb, struct cs_evm_builder *bld,
+                     struct cs_evm_tx_in **tx, size_t *captx, struct cs_evm_move **mv,
+                     size_t *capmv)
 {
+    kb->n = 0;
     const struct cs_eth_header *h = &eb->header;
     struct cs_evm_block_in b;
     memset(&b, 0, sizeof b);
@@ -107,14 +110,15 @@ static int one_block(struct cs_evm *s, const struct cs_era1_block *eb, const cha
                 if (cs_u256_from_be_var(&lg.word0, g->data, 32)) BUG("32 bytes overflow u256");
                 lg.has_word0 = 1;
             }
+            if (g->n_topics && cs_evm_log_wants_data(sel, g->n_topics, g->topic[0])) {
+                lg.data = g->data; /* lives as long as eb */
+                lg.data_len = g->data_len;
+            }
             lg.block = h->number;
             lg.log_index = l; /* logs are numbered across the block */
             memcpy(lg.tx_hash, t->hash, 32);
-            if (nm == *capmv) {
-                *capmv = *capmv ? 2 * *capmv : 64;
-                *mv = cs_xrealloc(*mv, *capmv * sizeof **mv);
-            }
-            if (cs_evm_log_move(&lg, weth, 1, &(*mv)[nm])) nm++;
+            cs_evm_log_moves(&lg, weth, 1, mv, &nm, capmv);
+            if (x->status != CS_ETX_FAILED) cs_evm_keep_log(kb, sel, i, &lg);
         }
         int rc = cs_evm_tx_transfers(bld, &b, x, 1, i, NULL, 0, *mv, nm);
         if (rc) return cs_error(rc, "%s: %s", file, cs_errmsg());
@@ -123,13 +127,16 @@ static int one_block(struct cs_evm *s, const struct cs_era1_block *eb, const cha
     b.n_tx = eb->n_tx;
     b.xfer = bld->x;
     b.n_xfer = bld->n;
+    b.log = kb->v;
+    b.n_log = kb->n;
     return cs_evm_append_block(s, &b);
 }
 
 int cs_evm_ingest_era1(const char *const *files, size_t n, const char *db, const char *chain,
-                       unsigned commit_blocks, int progress, volatile sig_atomic_t *stop,
-                       struct cs_evm_era1_stats *st)
+                       const struct cs_evm_logsel *sel, unsigned commit_blocks, int progress,
+                       volatile sig_atomic_t *stop, struct cs_evm_era1_stats *st)
 {
+    struct cs_evm_logbuf kb = {0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(st, 0, sizeof *st);
@@ -161,7 +168,7 @@ int cs_evm_ingest_era1(const char *const *files, size_t n, const char *db, const
                 st->skipped++;
                 continue;
             }
-            if ((rc = one_block(s, eb, files[f], weth, &bld, &tx, &captx, &mv, &capmv))) break;
+            if ((rc = one_block(s, eb, files[f], weth, sel, &kb, &bld, &tx, &captx, &mv, &capmv))) break;
             st->blocks++;
             st->txs += eb->n_tx;
             st->xfers += bld.n;
@@ -189,6 +196,7 @@ int cs_evm_ingest_era1(const char *const *files, size_t n, const char *db, const
     }
     cs_evm_close(s); /* an uncommitted tail (after a failed check) is undone */
     cs_evm_builder_free(&bld);
+    cs_evm_logbuf_free(&kb);
     free(tx);
     free(mv);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -257,6 +257,8 @@ struct rblock {
     size_t nwd;
     struct cs_evm_frame *rew; /* trace_block rewards */
     size_t nrew, caprew;
+    const struct cs_evm_logsel *sel; /* raw logs kept (NULL: default); their data is owned */
+    struct cs_evm_logbuf kb;
 };
 
 static void rblock_free(struct rblock *r)
@@ -268,10 +270,15 @@ static void rblock_free(struct rblock *r)
     free(r->capframes);
     free(r->tx);
     free(r->has_receipt);
+    for (size_t i = 0; r->logs && i < r->nlogs; i++)
+        free((void *)r->logs[i].data);
     free(r->logs);
+    cs_evm_logbuf_free(&r->kb);
     free(r->wd);
     free(r->rew);
+    const struct cs_evm_logsel *sel = r->sel;
     memset(r, 0, sizeof *r);
+    r->sel = sel;
 }
 
 static int parse_block(const struct cs_json *res, uint64_t want, struct rblock *r)
@@ -400,6 +407,16 @@ static int parse_receipt(const struct cs_json *res, struct rblock *r, size_t i, 
             if (cs_unhex(word, 32, d + 2, 64) || cs_u256_from_be_var(&g->word0, word, 32))
                 return fbad(&w, "data", "not hex");
             g->has_word0 = 1;
+        }
+        if (g->ntopics && cs_evm_log_wants_data(r->sel, g->ntopics, g->topic[0])) {
+            size_t dl = (dn - 2) / 2;
+            uint8_t *buf = cs_xmalloc(dl ? dl : 1);
+            if (cs_unhex(buf, dl, d + 2, dn - 2)) {
+                free(buf);
+                return fbad(&w, "data", "not hex");
+            }
+            g->data = buf;
+            g->data_len = dl;
         }
         r->nlogs++;
     }
@@ -566,14 +583,13 @@ static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
         all &= r->has_receipt[t];
     if (all) r->b.flags |= CS_EB_RECEIPTS | CS_EB_TOKENS;
     size_t li = 0;
+    r->kb.n = 0;
     for (size_t t = 0; t < r->ntx; t++) {
         size_t nm = 0;
         for (; li < r->nlogs && !memcmp(r->logs[li].tx_hash, r->tx[t].hash, 32); li++) {
-            if (nm == *capmv) {
-                *capmv = *capmv ? 2 * *capmv : 64;
-                *mv = cs_xrealloc(*mv, *capmv * sizeof **mv);
-            }
-            if (cs_evm_log_move(&r->logs[li], weth, 1, &(*mv)[nm])) nm++;
+            cs_evm_log_moves(&r->logs[li], weth, 1, mv, &nm, capmv);
+            if (r->tx[t].status != CS_ETX_FAILED)
+                cs_evm_keep_log(&r->kb, r->sel, (uint32_t)t, &r->logs[li]);
         }
         int rc = cs_evm_tx_transfers(bld, &r->b, &r->tx[t], r->has_receipt[t], (uint32_t)t,
                                      r->frames[t], r->nframes[t], *mv, nm);
@@ -587,6 +603,8 @@ static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
     r->b.n_tx = r->ntx;
     r->b.xfer = bld->x;
     r->b.n_xfer = bld->n;
+    r->b.log = r->kb.v;
+    r->b.n_log = r->kb.n;
     int rc = cs_evm_append_block(s, &r->b);
     if (rc) return rc;
     st->blocks++;
@@ -718,6 +736,8 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
                 : n.traces == 1 ? "by trace_block"
                                 : "unavailable (the node has no tracer)");
     r = cs_xcalloc(n.window, sizeof *r);
+    for (size_t i = 0; i < n.window; i++)
+        r[i].sel = o->logsel;
     unsigned since = 0;
     for (;;) {
         if (o->to >= 0)

@@ -1,8 +1,11 @@
 /* ledger.c — the transfer rules of ledger.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evm/ledger.h"
+#include "util/codec.h"
+#include "util/keccak.h"
 
 static const uint8_t TOPIC_TRANSFER[32] = {
     0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
@@ -22,10 +25,185 @@ static int topic_is_addr(const uint8_t t[32])
     return 1;
 }
 
-int cs_evm_log_move(const struct cs_evm_log *l, const uint8_t weth[20], int transfers,
-                    struct cs_evm_move *m)
+/* ---- raw logs kept, and ERC-1155 ---- */
+
+static const char *const DEFAULT_SIGS[] = {
+    "Deposit(bytes32,uint32,uint256)",                           /* Tornado Cash pool */
+    "Withdrawal(address,bytes32,address,uint256)",               /* Tornado Cash pool */
+    "Deposit(address,address,uint256,string)",                   /* THORChain router */
+    "Deposit(address,uint256)",                                  /* WETH9 wrap */
+    "Withdrawal(address,uint256)",                               /* WETH9 unwrap */
+    "Approval(address,address,uint256)",                         /* ERC-20 / ERC-721 */
+    "ApprovalForAll(address,address,bool)",                      /* ERC-721 / ERC-1155 */
+    "TransferSingle(address,address,address,uint256,uint256)",   /* ERC-1155 */
+    "TransferBatch(address,address,address,uint256[],uint256[])" /* ERC-1155 */
+};
+
+static void sig_topic(const char *sig, uint8_t out[32])
+{
+    cs_keccak256(sig, strlen(sig), out);
+}
+
+/* topic 0 of ERC-1155 TransferSingle (which = 0) and TransferBatch (1) */
+static const uint8_t *topic_1155(int which)
+{
+    static uint8_t t[2][32];
+    static int ready;
+    if (!ready) {
+        sig_topic(DEFAULT_SIGS[7], t[0]);
+        sig_topic(DEFAULT_SIGS[8], t[1]);
+        ready = 1;
+    }
+    return t[which];
+}
+
+void cs_evm_logsel_default(struct cs_evm_logsel *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    for (size_t i = 0; i < sizeof DEFAULT_SIGS / sizeof DEFAULT_SIGS[0]; i++)
+        if (cs_evm_logsel_add(sel, DEFAULT_SIGS[i])) BUG("default log signature refused");
+}
+
+int cs_evm_logsel_add(struct cs_evm_logsel *sel, const char *sig)
+{
+    uint8_t t[32];
+    size_t n = strlen(sig);
+    if (n == 66 && sig[0] == '0' && (sig[1] == 'x' || sig[1] == 'X')) {
+        if (cs_unhex(t, 32, sig + 2, 64))
+            return cs_error(CS_EUSAGE, "event '%s': not a 32-byte 0x topic", sig);
+    } else {
+        const char *p = strchr(sig, '(');
+        if (!p || p == sig || n < 3 || sig[n - 1] != ')' || strchr(sig, ' '))
+            return cs_error(CS_EUSAGE,
+                            "event '%s': want Name(type,...) without spaces, or a 0x topic", sig);
+        for (const char *q = sig; q < p; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '_'))
+                return cs_error(CS_EUSAGE, "event '%s': the name holds '%c'", sig, *q);
+        sig_topic(sig, t);
+    }
+    if (cs_evm_logsel_has(sel, t)) return 0;
+    if (sel->n == CS_EVM_LOGSEL_MAX)
+        return cs_error(CS_EUSAGE, "more than %d event signatures to keep", CS_EVM_LOGSEL_MAX);
+    memcpy(sel->topic[sel->n], t, 32);
+    snprintf(sel->name[sel->n], sizeof sel->name[0], "%s", sig);
+    sel->n++;
+    return 0;
+}
+
+int cs_evm_logsel_has(const struct cs_evm_logsel *sel, const uint8_t topic0[32])
+{
+    for (size_t i = 0; i < sel->n; i++)
+        if (!memcmp(sel->topic[i], topic0, 32)) return 1;
+    return 0;
+}
+
+int cs_evm_log_wants_data(const struct cs_evm_logsel *sel, unsigned ntopics,
+                          const uint8_t topic0[32])
+{
+    if (!ntopics) return 0;
+    if (!memcmp(topic0, topic_1155(0), 32) || !memcmp(topic0, topic_1155(1), 32)) return 1;
+    if (!sel) {
+        static struct cs_evm_logsel def;
+        if (!def.n) cs_evm_logsel_default(&def);
+        sel = &def;
+    }
+    return cs_evm_logsel_has(sel, topic0);
+}
+
+void cs_evm_keep_log(struct cs_evm_logbuf *kb, const struct cs_evm_logsel *sel, uint32_t tx,
+                     const struct cs_evm_log *l)
+{
+    if (!l->ntopics || !cs_evm_log_wants_data(sel, l->ntopics, l->topic[0])) return;
+    if (kb->n == kb->cap) {
+        kb->cap = kb->cap ? 2 * kb->cap : 16;
+        kb->v = cs_xrealloc(kb->v, kb->cap * sizeof *kb->v);
+    }
+    struct cs_evm_log_in *k = &kb->v[kb->n++];
+    memset(k, 0, sizeof *k);
+    k->tx = tx;
+    k->index = l->log_index > UINT32_MAX ? UINT32_MAX : (uint32_t)l->log_index;
+    memcpy(k->addr, l->addr, 20);
+    k->ntopics = (uint8_t)(l->ntopics > 4 ? 4 : l->ntopics);
+    memcpy(k->topic, l->topic, sizeof k->topic);
+    k->data = l->data;
+    k->data_len = l->data ? l->data_len : 0;
+}
+
+void cs_evm_logbuf_free(struct cs_evm_logbuf *kb)
+{
+    free(kb->v);
+    memset(kb, 0, sizeof *kb);
+}
+
+static struct cs_evm_move *move_push(struct cs_evm_move **mv, size_t *n, size_t *cap)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *mv = cs_xrealloc(*mv, *cap * sizeof **mv);
+    }
+    struct cs_evm_move *m = &(*mv)[(*n)++];
+    memset(m, 0, sizeof *m);
+    return m;
+}
+
+/* The 32-byte word at byte off of data as a u64, or -1 when it does not fit
+ * or lies outside. */
+static int64_t word_u64(const struct cs_evm_log *l, uint64_t off)
+{
+    if (off > l->data_len || l->data_len - off < 32) return -1;
+    for (int i = 0; i < 24; i++)
+        if (l->data[off + i]) return -1;
+    uint64_t v = 0;
+    for (int i = 24; i < 32; i++)
+        v = v << 8 | l->data[off + i];
+    return v > (uint64_t)INT64_MAX ? -1 : (int64_t)v;
+}
+
+/* ERC-1155 TransferSingle(operator, from, to, id, value) and
+ * TransferBatch(operator, from, to, ids[], values[]): the indexed operator,
+ * from and to in topics 1-3; the rest ABI-encoded in data. */
+static size_t moves_1155(const struct cs_evm_log *l, int batch, struct cs_evm_move **mv,
+                         size_t *n, size_t *cap)
+{
+    if (l->ntopics != 4 || !l->data || !topic_is_addr(l->topic[2]) ||
+        !topic_is_addr(l->topic[3]))
+        return 0;
+    uint64_t cnt = 1, vals = 32;
+    if (batch) {
+        int64_t oi = word_u64(l, 0), ov = word_u64(l, 32);
+        if (oi < 0 || ov < 0) return 0;
+        int64_t ni = word_u64(l, (uint64_t)oi), nv = word_u64(l, (uint64_t)ov);
+        if (ni < 0 || ni != nv || ni > UINT16_MAX + 1) return 0;
+        cnt = (uint64_t)ni;
+        if ((uint64_t)ov + 32 + cnt * 32 > l->data_len) return 0;
+        vals = (uint64_t)ov + 32;
+    } else if (l->data_len < 64) {
+        return 0;
+    }
+    for (uint64_t i = 0; i < cnt; i++) {
+        struct cs_evm_move *m = move_push(mv, n, cap);
+        memcpy(m->tx_hash, l->tx_hash, 32);
+        memcpy(m->token, l->addr, 20);
+        m->block = l->block;
+        m->log_index = l->log_index;
+        m->kind = CS_XK_ERC1155;
+        m->pos = (uint16_t)i;
+        m->has_from = m->has_to = 1;
+        memcpy(m->from, l->topic[2] + 12, 20);
+        memcpy(m->to, l->topic[3] + 12, 20);
+        if (cs_u256_from_be_var(&m->value, l->data + vals + 32 * i, 32))
+            BUG("32 bytes overflow u256");
+    }
+    return (size_t)cnt;
+}
+
+size_t cs_evm_log_moves(const struct cs_evm_log *l, const uint8_t weth[20], int transfers,
+                        struct cs_evm_move **mv, size_t *n, size_t *cap)
 {
     if (!l->ntopics) return 0;
+    if (!memcmp(l->topic[0], topic_1155(0), 32)) return moves_1155(l, 0, mv, n, cap);
+    if (!memcmp(l->topic[0], topic_1155(1), 32)) return moves_1155(l, 1, mv, n, cap);
     int dep = !memcmp(l->topic[0], TOPIC_DEPOSIT, 32);
     int wd = !memcmp(l->topic[0], TOPIC_WITHDRAWAL, 32);
     int tr = transfers && !memcmp(l->topic[0], TOPIC_TRANSFER, 32);
@@ -36,7 +214,7 @@ int cs_evm_log_move(const struct cs_evm_log *l, const uint8_t weth[20], int tran
                !topic_is_addr(l->topic[2]) || (l->ntopics == 3 && !l->has_word0)))
         return 0;
     if (!dep && !wd && !tr) return 0;
-    memset(m, 0, sizeof *m);
+    struct cs_evm_move *m = move_push(mv, n, cap);
     memcpy(m->tx_hash, l->tx_hash, 32);
     memcpy(m->token, l->addr, 20);
     m->block = l->block;
@@ -110,6 +288,7 @@ int cs_evm_tx_transfers(struct cs_evm_builder *b, const struct cs_evm_block_in *
         x->flags = nostatus | m->flags;
         x->tx = idx;
         x->aux = m->log_index > UINT32_MAX ? UINT32_MAX : (uint32_t)m->log_index;
+        x->pos = m->pos;
         x->has_from = m->has_from;
         x->has_to = m->has_to;
         memcpy(x->from, m->from, 20);

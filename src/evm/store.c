@@ -17,7 +17,10 @@
 #include "util/codec.h"
 #include "util/hash.h"
 
-enum { C_BLK, C_TX, C_TXHASH, C_ACCT, C_AOUT, C_AIN, C_XFER, C_XNOUT, C_XNIN, C_BIG, C_TOK, NC };
+enum {
+    C_BLK, C_TX, C_TXHASH, C_ACCT, C_AOUT, C_AIN, C_XFER, C_XNOUT, C_XNIN, C_BIG, C_TOK, C_LOG,
+    C_LOGD, NC
+};
 static const struct cs_colspec COLS[NC] = {
     [C_BLK] = {"blk.col", sizeof(struct cs_evm_blockrec), 1},
     [C_TX] = {"tx.col", sizeof(struct cs_evm_txrec), 1},
@@ -30,12 +33,15 @@ static const struct cs_colspec COLS[NC] = {
     [C_XNIN] = {"xnin.col", 8, 1},
     [C_BIG] = {"big.col", 32, 1},
     [C_TOK] = {"tok.col", sizeof(struct cs_evm_tokrec), 1},
+    [C_LOG] = {"log.col", sizeof(struct cs_evm_logrec), 1},
+    [C_LOGD] = {"logd.col", 1, 1},
 };
 enum { I_TX, I_ACCT };
 static const char *const IDX_NAMES[] = {"txhash.idx", "acct.idx"};
 
 _Static_assert(sizeof(struct cs_evm_xferrec) == 40, "transfer rows are 40 bytes");
 _Static_assert(sizeof(struct cs_evm_acctrec) == 24, "account rows are 24 bytes");
+_Static_assert(sizeof(struct cs_evm_logrec) == 168, "log rows are 168 bytes");
 
 struct cs_evm {
     struct cs_engine e;
@@ -64,6 +70,10 @@ static uint64_t *count_of(struct cs_evm_counts *k, int c)
         return &k->xfer;
     case C_BIG:
         return &k->big;
+    case C_LOG:
+        return &k->log;
+    case C_LOGD:
+        return &k->logd;
     default:
         return &k->tok;
     }
@@ -236,10 +246,11 @@ static int manifest_write(struct cs_evm *s, int sync)
     size_t n = (size_t)snprintf(
         buf, sizeof buf,
         "chainsleuth-evm-store %d\nchain %s\nchain_id %llu\nblocks %llu\ntx %llu\nxfer "
-        "%llu\nacct %llu\nbig %llu\ntok %llu\n",
+        "%llu\nacct %llu\nbig %llu\ntok %llu\nlog %llu\nlogd %llu\n",
         CS_EVM_STORE_FORMAT, s->chain->name, (unsigned long long)s->chain_id,
         (unsigned long long)k->blocks, (unsigned long long)k->tx, (unsigned long long)k->xfer,
-        (unsigned long long)k->acct, (unsigned long long)k->big, (unsigned long long)k->tok);
+        (unsigned long long)k->acct, (unsigned long long)k->big, (unsigned long long)k->tok,
+        (unsigned long long)k->log, (unsigned long long)k->logd);
     if (k->blocks) {
         const struct cs_evm_blockrec *b = (const void *)row(s, C_BLK, k->blocks - 1);
         cs_hex(hex, b->hash, 32);
@@ -284,6 +295,10 @@ static int manifest_read(struct cs_evm *s)
             k.big = v;
         else if (sscanf(line, "tok %llu", &v) == 1)
             k.tok = v;
+        else if (sscanf(line, "logd %llu", &v) == 1)
+            k.logd = v;
+        else if (sscanf(line, "log %llu", &v) == 1)
+            k.log = v;
     }
     if (fmt != CS_EVM_STORE_FORMAT)
         return cs_error(CS_ECORRUPT, "%s/MANIFEST: EVM store format %d, this build reads %d",
@@ -291,8 +306,8 @@ static int manifest_read(struct cs_evm *s)
     if (strcmp(chain, s->chain->name))
         return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: holds chain '%s'", s->e.dir,
                         chain);
-    if (s->e.sums_seen != 9)
-        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: %d column checksums, want 9",
+    if (s->e.sums_seen != 11)
+        return cs_error(CS_ECORRUPT, "store corrupt: %s/MANIFEST: %d column checksums, want 11",
                         s->e.dir, s->e.sums_seen);
     s->chain_id = cid;
     s->committed = s->cur = s->high = k;
@@ -311,6 +326,13 @@ static void undo_past(struct cs_evm *s, const struct cs_evm_counts *k)
     uint64_t t_a = cs_engine_tail_rows(e, C_ACCT, k->acct);
     uint64_t t_big = cs_engine_tail_rows(e, C_BIG, k->big);
     uint64_t t_tok = cs_engine_tail_rows(e, C_TOK, k->tok);
+    /* log rows are written before their data, so the tail rows cover it */
+    uint64_t t_log = cs_engine_tail_rows(e, C_LOG, k->log), d_end = k->logd;
+    for (uint64_t r = k->log; r < k->log + t_log; r++) {
+        const struct cs_evm_logrec *lr = (const void *)row(s, C_LOG, r);
+        uint64_t end = lr->data_off + lr->data_len;
+        if (lr->data_off >= k->logd && end > d_end && end <= e->col[C_LOGD].maplen) d_end = end;
+    }
     if (t_th > t_tx) t_tx = t_th;
     uint64_t heads = e->col[C_AOUT].maplen / 8, links = e->col[C_XNOUT].maplen / 8;
     /* newest first, so each head goes back one step at a time */
@@ -332,6 +354,8 @@ static void undo_past(struct cs_evm *s, const struct cs_evm_counts *k)
     cs_engine_zero_rows(e, C_ACCT, k->acct, k->acct + t_a);
     cs_engine_zero_rows(e, C_BIG, k->big, k->big + t_big);
     cs_engine_zero_rows(e, C_TOK, k->tok, k->tok + t_tok);
+    cs_engine_zero_rows(e, C_LOGD, k->logd, d_end);
+    cs_engine_zero_rows(e, C_LOG, k->log, k->log + t_log);
     cs_engine_zero_rows(e, C_TXHASH, k->tx, k->tx + t_tx);
     cs_engine_zero_rows(e, C_TX, k->tx, k->tx + t_tx);
     cs_engine_zero_rows(e, C_BLK, k->blocks, k->blocks + t_blk);
@@ -472,8 +496,19 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         (rc = cs_engine_reserve(&s->e, C_XNOUT, s->cur.xfer + b->n_xfer)) ||
         (rc = cs_engine_reserve(&s->e, C_XNIN, s->cur.xfer + b->n_xfer)) ||
         (rc = cs_engine_reserve(&s->e, C_TOK, s->cur.tok + b->n_tok)) ||
+        (rc = cs_engine_reserve(&s->e, C_LOG, s->cur.log + b->n_log)) ||
         (rc = idx_grow_for(s, I_TX, s->cur.tx + b->n_tx)))
         return rc;
+    uint64_t logd = 0;
+    for (size_t i = 0; i < b->n_log; i++) {
+        const struct cs_evm_log_in *li = &b->log[i];
+        if (li->tx >= b->n_tx || (i && li->tx < b->log[i - 1].tx) || li->ntopics > 4 ||
+            li->data_len > UINT32_MAX || (li->data_len && !li->data))
+            return cs_error(CS_EUSAGE, "block %llu: kept log %zu is malformed or out of order",
+                            (unsigned long long)b->number, i);
+        logd += li->data_len;
+    }
+    if ((rc = cs_engine_reserve(&s->e, C_LOGD, s->cur.logd + logd))) return rc;
     struct cs_evm_blockrec br;
     memset(&br, 0, sizeof br);
     memcpy(br.hash, b->hash, 32);
@@ -545,6 +580,7 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         xr.kind = xi->kind;
         xr.flags = xi->flags & (CS_XF_NOSTATUS | CS_XF_KIND_GUESS);
         xr.aux = xi->aux;
+        xr.pos = xi->pos;
         if (xi->has_from && (rc = acct_get(s, xi->from, h, &xr.from))) return rc;
         if (xi->has_to && (rc = acct_get(s, xi->to, h, &xr.to))) return rc;
         if (!xi->native && (rc = acct_get(s, xi->asset, h, &xr.asset))) return rc;
@@ -567,6 +603,21 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
             tr->first_xfer = pos;
         else
             pos = tr->first_xfer + tr->n_xfer;
+    }
+    for (size_t i = 0; i < b->n_log; i++) {
+        const struct cs_evm_log_in *li = &b->log[i];
+        struct cs_evm_logrec lr;
+        memset(&lr, 0, sizeof lr);
+        lr.tx1 = tx0 + li->tx + 1;
+        if ((rc = acct_get(s, li->addr, h, &lr.acct))) return rc;
+        lr.data_off = s->cur.logd;
+        lr.data_len = (uint32_t)li->data_len;
+        lr.index = li->index;
+        lr.ntopics = li->ntopics;
+        memcpy(lr.topic, li->topic, sizeof lr.topic);
+        memcpy(row(s, C_LOG, s->cur.log++), &lr, sizeof lr); /* the row first: see undo_past */
+        if (li->data_len) memcpy(row(s, C_LOGD, s->cur.logd), li->data, li->data_len);
+        s->cur.logd += li->data_len;
     }
     br.acct_end = s->cur.acct;
     br.big_end = s->cur.big;
@@ -612,6 +663,18 @@ int cs_evm_truncate(struct cs_evm *s, uint64_t keep)
         k.acct = 1;
         k.big = k.tok = 0;
     }
+    /* the kept logs of the txs that stay */
+    uint64_t lo = 0, hi = s->cur.log;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (((const struct cs_evm_logrec *)(const void *)row(s, C_LOG, mid))->tx1 <= k.tx)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    k.log = lo;
+    k.logd = lo < s->cur.log ? ((const struct cs_evm_logrec *)(const void *)row(s, C_LOG, lo))->data_off
+                             : s->cur.logd;
     s->cur = k;
     /* commit the shorter chain; the removed rows are then a tail to undo */
     if (!(rc = cs_evm_commit(s))) undo_past(s, &k);
@@ -751,6 +814,38 @@ uint64_t cs_evm_in_next(const struct cs_evm *s, uint64_t x)
     return in_snapshot(s, C_XNIN, cs_le64(row(s, C_XNIN, x)));
 }
 
+const struct cs_evm_logrec *cs_evm_log(const struct cs_evm *s, uint64_t r)
+{
+    check_row(s, C_LOG, r, s->vis->log);
+    return (const void *)row(s, C_LOG, r);
+}
+
+const uint8_t *cs_evm_log_data(const struct cs_evm *s, uint64_t r)
+{
+    const struct cs_evm_logrec *lr = cs_evm_log(s, r);
+    static const uint8_t none[1];
+    if (!lr->data_len) return none;
+    check_row(s, C_LOGD, lr->data_off + lr->data_len - 1, s->vis->logd);
+    return row(s, C_LOGD, lr->data_off);
+}
+
+void cs_evm_tx_logs(const struct cs_evm *s, uint64_t t, uint64_t *first, uint64_t *n)
+{
+    uint64_t lo = 0, hi = s->vis->log; /* the first row with tx1 > t */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (cs_evm_log(s, mid)->tx1 <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t e = lo;
+    while (e < s->vis->log && cs_evm_log(s, e)->tx1 == t + 1)
+        e++;
+    *first = lo;
+    *n = e - lo;
+}
+
 const struct cs_evm_tokrec *cs_evm_token(const struct cs_evm *s, uint64_t acct)
 {
     for (uint64_t i = s->vis->tok; i-- > 0;) {
@@ -787,6 +882,19 @@ int cs_evm_verify(const struct cs_evm *s)
         if (cs_evm_find_acct(s, cs_evm_acct(s, a), &f) || f != a)
             return cs_error(CS_ECORRUPT, "store corrupt: %s/acct.idx: account %llu not found",
                             s->e.dir, (unsigned long long)a);
+    }
+    for (uint64_t r = 0, tx1 = 0, off = 0; r < k->log; r++) {
+        const struct cs_evm_logrec *lr = cs_evm_log(s, r);
+        if (!lr->tx1 || lr->tx1 < tx1 || lr->tx1 > k->tx || lr->acct >= k->acct ||
+            lr->data_off != off || lr->ntopics > 4 || off + lr->data_len > k->logd)
+            return cs_error(CS_ECORRUPT,
+                            "store corrupt: %s/log.col row %llu: tx, account or data out of order",
+                            s->e.dir, (unsigned long long)r);
+        tx1 = lr->tx1;
+        off += lr->data_len;
+        if (r + 1 == k->log && off != k->logd)
+            return cs_error(CS_ECORRUPT, "store corrupt: %s/logd.col: %llu bytes, the logs use %llu",
+                            s->e.dir, (unsigned long long)k->logd, (unsigned long long)off);
     }
     /* every transfer with a sender is on exactly its sender's list, newest first */
     uint64_t nout = 0, nin = 0, want_out = 0, want_in = 0;

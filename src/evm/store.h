@@ -15,6 +15,9 @@
  *   xnin.col     u64                     per transfer: the receiver's previous one + 1
  *   big.col      32 bytes                amounts of 2^64 wei or more (u256, LE limbs)
  *   tok.col      struct cs_evm_tokrec    tokens: contract, kind, decimals, symbol, name
+ *   log.col      struct cs_evm_logrec    raw logs of the event signatures kept
+ *                                        (evm/ledger.h: cs_evm_logsel), chain order
+ *   logd.col     1 byte                  their data, back to back
  *   txhash.idx, acct.idx                 hash indexes (engine)
  *
  * Amounts are exact: a transfer or a tx value below 2^64 sits in its row;
@@ -41,7 +44,7 @@
 #include "util/error.h"
 #include "util/u256.h"
 
-#define CS_EVM_STORE_FORMAT 1
+#define CS_EVM_STORE_FORMAT 2 /* 2: log.col, logd.col; ERC-1155 entries */
 #define CS_EVM_NONE UINT64_MAX
 
 enum { CS_EVM_READ = 0, CS_EVM_WRITE = 1, CS_EVM_NOCHECK = 2 };
@@ -105,8 +108,19 @@ struct cs_evm_xferrec {
     uint64_t asset;      /* 0 = the native asset, else the token contract's account row */
     uint64_t amount;     /* or a big.col row (CS_XF_BIG); token id for ERC-721 */
     uint8_t kind, flags; /* enum cs_evm_kind, CS_XF_* */
-    uint16_t pad;
+    uint16_t pos; /* ERC-1155: the entry of its TransferBatch (0 for TransferSingle) */
     uint32_t aux; /* log index (tokens), trace position (internal), else 0 */
+};
+
+/* A kept raw log.  Rows are in chain order; tx1 (never 0) is non-decreasing. */
+struct cs_evm_logrec {
+    uint64_t tx1;      /* tx row + 1 */
+    uint64_t acct;     /* the emitting contract's account row */
+    uint64_t data_off; /* its data: logd.col bytes data_off .. + data_len */
+    uint32_t data_len;
+    uint32_t index; /* log index in its block */
+    uint8_t ntopics, pad[7];
+    uint8_t topic[4][32];
 };
 
 struct cs_evm_tokrec {
@@ -120,13 +134,14 @@ struct cs_evm_tokrec {
 };
 
 struct cs_evm_counts {
-    uint64_t blocks, tx, xfer, acct, big, tok;
+    uint64_t blocks, tx, xfer, acct, big, tok, log, logd;
 };
 
 /* ---- what ingest appends: one block, addresses by value ---- */
 struct cs_evm_xfer_in {
     uint8_t kind, flags; /* flags: CS_XF_NOSTATUS, CS_XF_KIND_GUESS; the rest is derived */
     uint8_t has_from, has_to, native;
+    uint16_t pos; /* ERC-1155 batch entry */
     uint32_t tx; /* index into the block's txs, or UINT32_MAX: block-level */
     uint32_t aux;
     uint8_t from[20], to[20], asset[20]; /* asset: token contract unless native */
@@ -146,14 +161,26 @@ struct cs_evm_token_in {
     char symbol[24], name[24];
 };
 
+/* A raw log to keep.  Logs of failed txs are never kept (nodes drop them). */
+struct cs_evm_log_in {
+    uint32_t tx;    /* index into the block's txs */
+    uint32_t index; /* log index in the block */
+    uint8_t addr[20];
+    uint8_t ntopics; /* at most 4 */
+    uint8_t topic[4][32];
+    const uint8_t *data;
+    size_t data_len; /* below 2^32 */
+};
+
 struct cs_evm_block_in {
     uint8_t hash[32], parent[32], miner[20];
     uint64_t number, timestamp, gas_used, base_fee;
     uint32_t flags; /* CS_EB_* */
-    size_t n_tx, n_xfer, n_tok;
+    size_t n_tx, n_xfer, n_tok, n_log;
     const struct cs_evm_tx_in *tx;
     const struct cs_evm_xfer_in *xfer; /* in order: per tx (by tx index), block-level last */
     const struct cs_evm_token_in *tok; /* tokens first described in this block */
+    const struct cs_evm_log_in *log;   /* kept logs, by tx index then log index */
 };
 
 struct cs_evm;
@@ -201,6 +228,10 @@ uint64_t cs_evm_out_head(const struct cs_evm *s, uint64_t a);
 uint64_t cs_evm_in_head(const struct cs_evm *s, uint64_t a);
 uint64_t cs_evm_out_next(const struct cs_evm *s, uint64_t x);
 uint64_t cs_evm_in_next(const struct cs_evm *s, uint64_t x);
+/* Kept raw logs: row r, its data, and the rows of tx t (*first, *n). O(log logs). */
+const struct cs_evm_logrec *cs_evm_log(const struct cs_evm *s, uint64_t r);
+const uint8_t *cs_evm_log_data(const struct cs_evm *s, uint64_t r);
+void cs_evm_tx_logs(const struct cs_evm *s, uint64_t t, uint64_t *first, uint64_t *n);
 /* The token record of a contract account, or NULL.  O(tokens). */
 const struct cs_evm_tokrec *cs_evm_token(const struct cs_evm *s, uint64_t acct);
 /* Every checksum, index entry and adjacency list.  O(store). */

@@ -63,6 +63,9 @@ def check(bin_, db, d):
     TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
     DEPOSIT = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c"
     WITHDRAWAL = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65"
+    # ERC-1155 TransferSingle(address,address,address,uint256,uint256) and TransferBatch(...,uint256[],uint256[])
+    SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
+    BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
     LOGS = {(l["transaction_hash"], int(l["log_index"])): l for l in rd("logs.csv")}
     kinds = collections.Counter()
     txs = 0; burned = 0; withdrawn = 0
@@ -104,6 +107,20 @@ def check(bin_, db, d):
         who, v = "0x" + t[1][-40:], int(l["data"][2:66], 16)
         if t[0] == DEPOSIT: move(None, who, WETH, v); kinds["weth-deposit"] += 1
         else: move(who, None, WETH, v); kinds["weth-withdrawal"] += 1
+    for l in LOGS.values():
+        t = l["topics"].split(",")
+        if len(t) != 4 or t[0] not in (SINGLE, BATCH): continue
+        d = bytes.fromhex(l["data"][2:])
+        word = lambda o: int.from_bytes(d[o:o + 32], "big")
+        if t[0] == SINGLE:
+            vals = [word(32)]
+        else:
+            ids_at, vals_at = word(0), word(32)
+            vals = [word(vals_at + 32 + 32 * i) for i in range(word(vals_at))]
+            assert word(ids_at) == len(vals), l
+        for v in vals:
+            move("0x" + t[2][-40:], "0x" + t[3][-40:], l["address"], v)
+            kinds["erc1155"] += 1
     for b in B.values():
         for w in json.loads("[" + b["withdrawals"] + "]") if b["withdrawals"] else []:
             move(None, w["address"], "ETH", int(w["amount"]) * 10**9)
@@ -120,7 +137,7 @@ def check(bin_, db, d):
         for x in j["balances"]:
             assert int(x["amount"]) == recv.get((a, x["asset"]), 0) - sent.get((a, x["asset"]), 0), (a, x)
         checked += 1
-    for k in ("erc20", "erc721", "weth-deposit", "weth-withdrawal"):
+    for k in ("erc20", "erc721", "erc1155", "weth-deposit", "weth-withdrawal"):
         assert stored[k] == kinds[k], (k, stored[k], kinds[k])
     tot_in = sum(v for (a, s), v in recv.items() if s == "ETH")
     tot_out = sum(v for (a, s), v in sent.items() if s == "ETH")

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     snprintf(p, sizeof p, "%s/in", dir);
     struct cs_evm_ingest_stats st;
-    int rc = cs_evm_ingest_csv(p, db, "eth", 0, 0, NULL, &st);
+    int rc = cs_evm_ingest_csv(p, db, "eth", NULL, 0, 0, NULL, &st);
     struct cs_evm *s;
     if (cs_evm_open(&s, db, "eth", CS_EVM_READ) == 0) {
         const struct cs_evm_counts *k = cs_evm_counts(s);

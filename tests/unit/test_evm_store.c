@@ -87,7 +87,19 @@ struct tblock {
     struct cs_evm_tx_in tx[2];
     struct cs_evm_xfer_in x[5];
     struct cs_evm_token_in tok;
+    struct cs_evm_log_in log;
+    uint8_t data[64];
 };
+
+/* the kept log of block number's tx 1: 1 + number % 40 bytes of data */
+static size_t log_len(uint64_t number)
+{
+    return 1 + (size_t)(number % 40);
+}
+static uint8_t log_byte(uint64_t number, int variant, size_t i)
+{
+    return (uint8_t)(number * 7 + (uint64_t)variant * 13 + i);
+}
 
 static void make_block(struct tblock *t, uint64_t number, const uint8_t parent[32], int variant)
 {
@@ -157,6 +169,18 @@ static void make_block(struct tblock *t, uint64_t number, const uint8_t parent[3
     b->n_tx = 2;
     b->xfer = t->x;
     b->n_xfer = 5;
+    t->log.tx = 1;
+    t->log.index = 3;
+    addr_of(t->log.addr, 50);
+    t->log.ntopics = 2;
+    memset(t->log.topic[0], 0xa5, 32);
+    memcpy(t->log.topic[1], b->hash, 32);
+    t->log.data_len = log_len(number);
+    for (size_t i = 0; i < t->log.data_len; i++)
+        t->data[i] = log_byte(number, variant, i);
+    t->log.data = t->data;
+    b->log = &t->log;
+    b->n_log = 1;
     if (number == 1000) {
         addr_of(t->tok.addr, 50);
         t->tok.kind = CS_XK_ERC20;
@@ -185,7 +209,9 @@ static void build(struct cs_evm *w, uint64_t from, int n, int variant, uint8_t t
 static void view_hash(const struct cs_evm *r, uint8_t out[32])
 {
     const struct cs_evm_counts *k = cs_evm_counts(r);
-    size_t cap = 4096 + (k->blocks * 200 + k->tx * 128 + k->xfer * 100 + k->acct * 40), n = 0;
+    size_t cap = 4096 + (k->blocks * 200 + k->tx * 128 + k->xfer * 100 + k->acct * 40 +
+                         k->log * sizeof(struct cs_evm_logrec) + k->logd),
+           n = 0;
     uint8_t *buf = malloc(cap);
     assert_non_null(buf);
     memcpy(buf, k, sizeof *k);
@@ -208,6 +234,13 @@ static void view_hash(const struct cs_evm *r, uint8_t out[32])
         uint64_t h[2] = {cs_evm_out_head(r, a), cs_evm_in_head(r, a)};
         memcpy(buf + n, cs_evm_acct(r, a), 20);
         memcpy(buf + n + 20, h, 16);
+    }
+    for (uint64_t l = 0; l < k->log; l++) {
+        const struct cs_evm_logrec *lr = cs_evm_log(r, l);
+        memcpy(buf + n, lr, sizeof *lr);
+        n += sizeof *lr;
+        memcpy(buf + n, cs_evm_log_data(r, l), lr->data_len);
+        n += lr->data_len;
     }
     assert_true(n <= cap);
     cs_sha256(buf, n, out);
@@ -248,6 +281,26 @@ static void test_append_read_verify(void **st)
     assert_int_equal(k->xfer, 150);
     assert_int_equal(k->big, 30); /* one token amount of 2^70 + n per block */
     assert_int_equal(k->tok, 1);
+    /* one kept log per block, in tx 1, with 1 + number % 40 data bytes */
+    uint64_t want_d = 0;
+    for (uint64_t q = 1000; q < 1030; q++)
+        want_d += log_len(q);
+    assert_int_equal(k->log, 30);
+    assert_int_equal(k->logd, want_d);
+    for (uint64_t q = 0; q < 60; q++) {
+        uint64_t lf, ln;
+        cs_evm_tx_logs(r, q, &lf, &ln);
+        assert_int_equal(ln, q % 2);
+        if (!ln) continue;
+        const struct cs_evm_logrec *lr = cs_evm_log(r, lf);
+        uint64_t num = 1000 + q / 2;
+        assert_int_equal(lr->index, 3);
+        assert_int_equal(lr->ntopics, 2);
+        assert_int_equal(lr->data_len, log_len(num));
+        assert_memory_equal(lr->topic[1], cs_evm_block(r, q / 2)->hash, 32);
+        for (size_t i = 0; i < lr->data_len; i++)
+            assert_int_equal(cs_evm_log_data(r, lf)[i], log_byte(num, 0, i));
+    }
     /* accounts: 1, 2, 3, 4 (to), 50 (token), 100 (miner), 9 (withdrawal) + row 0 */
     assert_int_equal(k->acct, 8);
     uint64_t row;

@@ -234,12 +234,118 @@ static void test_parity_fixtures(void **st)
     }
 }
 
+static void hex32(uint8_t out[32], const char *h)
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void put_word(uint8_t *d, uint64_t v)
+{
+    memset(d, 0, 32);
+    for (int i = 0; i < 8; i++)
+        d[31 - i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ERC-1155 events as movements, and the kept-log selection.  The topic
+ * hashes are the published ones (EIP-1155; Etherscan's event signatures). */
+static void test_erc1155_and_logsel(void **st)
+{
+    (void)st;
+    struct cs_evm_logsel sel;
+    cs_evm_logsel_default(&sel);
+    assert_int_equal(sel.n, 9);
+    uint8_t single[32], batch[32], weth_dep[32], approval[32], tornado_dep[32];
+    hex32(single, "c3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62");
+    hex32(batch, "4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb");
+    hex32(weth_dep, "e1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c");
+    hex32(approval, "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925");
+    hex32(tornado_dep, "a945e51eec50ab98c161376f0db4cf2aeba3ec92755fe2fcd388bdbbb80ff196");
+    assert_true(cs_evm_logsel_has(&sel, single));
+    assert_true(cs_evm_logsel_has(&sel, batch));
+    assert_true(cs_evm_logsel_has(&sel, weth_dep));
+    assert_true(cs_evm_logsel_has(&sel, approval));
+    assert_true(cs_evm_logsel_has(&sel, tornado_dep));
+    uint8_t transfer[32];
+    hex32(transfer, "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+    assert_false(cs_evm_logsel_has(&sel, transfer));
+    assert_int_equal(cs_evm_logsel_add(&sel, "Transfer(address,address,uint256)"), 0);
+    assert_true(cs_evm_logsel_has(&sel, transfer));
+    assert_int_equal(cs_evm_logsel_add(&sel, "Transfer(address,address,uint256)"), 0);
+    assert_int_equal(sel.n, 10); /* not twice */
+    assert_int_equal(cs_evm_logsel_add(&sel, "Transfer (address)"), CS_EUSAGE);
+    assert_int_equal(cs_evm_logsel_add(&sel, "0x12"), CS_EUSAGE);
+    assert_int_equal(cs_evm_logsel_add(&sel, "no-parens"), CS_EUSAGE);
+
+    /* TransferBatch(operator, from 0xf1, to 0xf2, ids [7, 2^64], values [5, 9]) */
+    struct cs_evm_log l;
+    memset(&l, 0, sizeof l);
+    l.ntopics = 4;
+    memcpy(l.topic[0], batch, 32);
+    l.topic[2][31] = 0xf1;
+    l.topic[3][31] = 0xf2;
+    l.addr[0] = 0xcc;
+    l.log_index = 12;
+    uint8_t d[32 * 8];
+    put_word(d, 64);       /* ids at 64 */
+    put_word(d + 32, 160); /* values at 160 */
+    put_word(d + 64, 2);
+    put_word(d + 96, 7);
+    memset(d + 128, 0, 32);
+    d[128 + 23] = 1; /* 2^64 */
+    put_word(d + 160, 2);
+    put_word(d + 192, 5);
+    put_word(d + 224, 9);
+    l.data = d;
+    l.data_len = sizeof d;
+    struct cs_evm_move *mv = NULL;
+    size_t n = 0, cap = 0;
+    uint8_t weth[20] = {0};
+    assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 2);
+    assert_int_equal(n, 2);
+    assert_int_equal(mv[0].kind, CS_XK_ERC1155);
+    assert_int_equal(mv[0].pos, 0);
+    assert_int_equal(mv[1].pos, 1);
+    assert_int_equal(mv[0].value.w[0], 5);
+    assert_int_equal(mv[1].value.w[0], 9);
+    assert_int_equal(mv[0].from[19], 0xf1);
+    assert_int_equal(mv[1].to[19], 0xf2);
+    assert_int_equal(mv[1].token[0], 0xcc);
+    assert_int_equal(mv[1].log_index, 12);
+    /* lengths that disagree, an array past the data, no data: no movement */
+    put_word(d + 160, 3);
+    assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 0);
+    put_word(d + 160, 2);
+    l.data_len = sizeof d - 1;
+    assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 0);
+    l.data = NULL;
+    assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 0);
+    /* TransferSingle(id 7, value 2^64) */
+    memcpy(l.topic[0], single, 32);
+    put_word(d, 7);
+    memset(d + 32, 0, 32);
+    d[32 + 23] = 1;
+    l.data = d;
+    l.data_len = 64;
+    n = 0;
+    assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 1);
+    assert_int_equal(mv[0].value.w[0], 0);
+    assert_int_equal(mv[0].value.w[1], 1);
+    assert_true(cs_evm_log_wants_data(NULL, 4, single));
+    assert_false(cs_evm_log_wants_data(NULL, 3, transfer));
+    free(mv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_geth_fixtures),
         cmocka_unit_test(test_parity_fixtures),
         cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_erc1155_and_logsel),
     };
     return cmocka_run_group_tests_name("evm_trace", tests, NULL, NULL);
 }
