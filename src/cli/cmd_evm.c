@@ -464,6 +464,10 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_key(&w, "zero_value");
                 cs_json_writer_bool(&w, 1);
             }
+            if (xr->flags & CS_XF_LOOKALIKE) { /* an address-poisoning mark */
+                cs_json_writer_key(&w, "lookalike");
+                cs_json_writer_bool(&w, 1);
+            }
             if (xr->flags & CS_XF_KIND_GUESS) {
                 cs_json_writer_key(&w, "kind_uncertain");
                 cs_json_writer_bool(&w, 1);
@@ -505,10 +509,13 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_u256_to_dec(d, &id);
                 snprintf(idtxt, sizeof idtxt, " id %s", d);
             }
-            printf("  %-15s %s -> %s  %s%s%s%s\n", cs_evm_kind_name(xr->kind),
+            printf("  %-15s %s -> %s  %s%s%s%s%s\n", cs_evm_kind_name(xr->kind),
                    text_addr(s, xr->from, a1), text_addr(s, xr->to, a2),
                    text_amount(s, xr->asset, &v, amt), idtxt,
                    xr->flags & CS_XF_ZERO ? "  [zero value: an address-poisoning mark]" : "",
+                   xr->flags & CS_XF_LOOKALIKE
+                       ? "  [look-alike of an earlier counterparty: an address-poisoning mark]"
+                       : "",
                    tk && tk->marks ? "  [token looks like another asset]" : "");
         }
         uint64_t lf, ln;

@@ -259,6 +259,8 @@ struct rblock {
     size_t nrew, caprew;
     const struct cs_evm_logsel *sel; /* raw logs kept (NULL: default); their data is owned */
     struct cs_evm_logbuf kb;
+    struct cs_evm_token_in *tok; /* tokens described in this block (eth_call) */
+    size_t ntok, captok;
 };
 
 static void rblock_free(struct rblock *r)
@@ -274,6 +276,7 @@ static void rblock_free(struct rblock *r)
         free((void *)r->logs[i].data);
     free(r->logs);
     cs_evm_logbuf_free(&r->kb);
+    free(r->tok);
     free(r->wd);
     free(r->rew);
     const struct cs_evm_logsel *sel = r->sel;
@@ -430,6 +433,7 @@ struct node {
     unsigned window;
     int receipts; /* 2: eth_getBlockReceipts, 1: eth_getTransactionReceipt */
     int traces;   /* 2: debug_traceBlockByNumber callTracer, 1: trace_block, 0: none */
+    int no_call;  /* the node has no eth_call: no token metadata */
     uint64_t calls;
 };
 
@@ -573,7 +577,138 @@ static int fetch(struct node *n, uint64_t first, size_t k, struct rblock *r)
 }
 
 /* Books the transfers of a fetched block and appends it. */
-static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
+/* An ABI-encoded string result (or a bytes32 one, as old tokens return),
+ * cut to fit out; "" when it is neither. */
+static void abi_string(const uint8_t *d, size_t n, char *out, size_t cap)
+{
+    out[0] = 0;
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    if (n >= 64) {
+        uint64_t off = 0, l = 0;
+        for (int i = 0; i < 32; i++)
+            if (i < 24 && d[i]) return;
+        for (int i = 24; i < 32; i++)
+            off = off << 8 | d[i];
+        if (off > n || n - off < 32) return;
+        for (int i = 0; i < 24; i++)
+            if (d[off + i]) return;
+        for (int i = 24; i < 32; i++)
+            l = l << 8 | d[off + i];
+        if (l > n - off - 32) return;
+        p = d + off + 32;
+        len = (size_t)l;
+    } else if (n == 32) {
+        p = d;
+        len = 32;
+    } else {
+        return;
+    }
+    size_t k = 0;
+    while (k < len && k + 1 < cap && p[k])
+        k++;
+    memcpy(out, p, k);
+    out[k] = 0;
+}
+
+/* eth_call of a no-argument view function (4-byte selector) at block; its
+ * return data in out (*n bytes, at most cap).  1 when it answered, 0 when it
+ * reverted or the node refused; a network failure is returned as its error
+ * through *rc. */
+static int view_call(struct node *n, const uint8_t addr[20], const char *selector,
+                     uint64_t block, uint8_t *out, size_t cap, size_t *len, int *rc)
+{
+    char a[CS_EVM_ADDR_STR], p[160];
+    cs_evm_addr_lower(addr, a);
+    snprintf(p, sizeof p, "[{\"to\":\"%s\",\"data\":\"%s\"},\"0x%llx\"]", a, selector,
+             (unsigned long long)block);
+    struct cs_json_doc doc = {0};
+    const struct cs_json *res;
+    int r = cs_jsonrpc_call(&n->c, "eth_call", p, &doc, &res);
+    n->calls++;
+    int ok = 0;
+    if (r == 0) {
+        const char *h;
+        size_t hl;
+        if (!cs_json_get_str(res, &h, &hl) && hl >= 2 && !strncmp(h, "0x", 2) && hl % 2 == 0 &&
+            (hl - 2) / 2 <= cap && !cs_unhex(out, (hl - 2) / 2, h + 2, hl - 2)) {
+            *len = (hl - 2) / 2;
+            ok = 1;
+        }
+    } else if (r == CS_ERPC) {
+        const char *m = cs_errmsg();
+        if (strstr(m, "-32601") || strstr(m, "does not exist") || strstr(m, "not available"))
+            n->no_call = 1;
+    } else {
+        *rc = r;
+    }
+    cs_json_doc_free(&doc);
+    return ok;
+}
+
+/* symbol(), name() and decimals() of a token contract first moved in this
+ * block.  1 when any of them answered. */
+static int token_meta(struct node *n, const uint8_t addr[20], uint8_t kind, uint64_t block,
+                      struct cs_evm_token_in *t, int *rc)
+{
+    uint8_t buf[4096];
+    size_t len;
+    memset(t, 0, sizeof *t);
+    memcpy(t->addr, addr, 20);
+    t->kind = kind;
+    int any = 0;
+    if (view_call(n, addr, "0x95d89b41", block, buf, sizeof buf, &len, rc)) {
+        abi_string(buf, len, t->symbol, sizeof t->symbol);
+        any |= t->symbol[0] != 0;
+    }
+    if (!*rc && !n->no_call && view_call(n, addr, "0x06fdde03", block, buf, sizeof buf, &len, rc)) {
+        abi_string(buf, len, t->name, sizeof t->name);
+        any |= t->name[0] != 0;
+    }
+    if (!*rc && !n->no_call && kind == CS_XK_ERC20 &&
+        view_call(n, addr, "0x313ce567", block, buf, sizeof buf, &len, rc) && len == 32) {
+        int small = 1;
+        for (int i = 0; i < 31; i++)
+            small &= buf[i] == 0;
+        if (small) {
+            t->decimals = buf[31];
+            t->has_decimals = 1;
+            any = 1;
+        }
+    }
+    return any && !*rc;
+}
+
+/* Token records for the contracts whose tokens move for the first time in
+ * this block (none when the node has no eth_call). */
+static int new_tokens(struct node *n, const struct cs_evm *s, struct rblock *r,
+                      const struct cs_evm_builder *bld)
+{
+    r->ntok = 0;
+    for (size_t i = 0; !n->no_call && i < bld->n; i++) {
+        const struct cs_evm_xfer_in *x = &bld->x[i];
+        if (x->native || x->kind == CS_XK_WETH_DEPOSIT || x->kind == CS_XK_WETH_WITHDRAWAL)
+            continue;
+        uint64_t acct;
+        if (!cs_evm_find_acct(s, x->asset, &acct) && cs_evm_token(s, acct)) continue;
+        size_t j = 0;
+        while (j < r->ntok && memcmp(r->tok[j].addr, x->asset, 20))
+            j++;
+        if (j < r->ntok) continue;
+        if (r->ntok == r->captok) {
+            r->captok = r->captok ? 2 * r->captok : 8;
+            r->tok = cs_xrealloc(r->tok, r->captok * sizeof *r->tok);
+        }
+        int rc = 0;
+        if (token_meta(n, x->asset, x->kind, r->b.number, &r->tok[r->ntok], &rc)) r->ntok++;
+        if (rc) return rc;
+    }
+    r->b.tok = r->tok;
+    r->b.n_tok = r->ntok;
+    return 0;
+}
+
+static int append(struct node *n, struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
                   struct cs_evm_builder *bld, struct cs_evm_move **mv, size_t *capmv,
                   struct cs_evm_rpc_stats *st)
 {
@@ -605,7 +740,9 @@ static int append(struct cs_evm *s, struct rblock *r, const uint8_t weth[20],
     r->b.n_xfer = bld->n;
     r->b.log = r->kb.v;
     r->b.n_log = r->kb.n;
-    int rc = cs_evm_append_block(s, &r->b);
+    int rc = new_tokens(n, s, r, bld);
+    if (rc) return rc;
+    rc = cs_evm_append_block(s, &r->b);
     if (rc) return rc;
     st->blocks++;
     st->txs += r->ntx;
@@ -764,7 +901,7 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
                     if ((rc = to_fork(&n, s, o->max_reorg, &next, st))) goto done;
                     break;
                 }
-                if ((rc = append(s, &r[i], weth, &bld, &mv, &capmv, st))) goto done;
+                if ((rc = append(&n, s, &r[i], weth, &bld, &mv, &capmv, st))) goto done;
                 next++;
                 if (o->commit_blocks && ++since >= o->commit_blocks) {
                     if ((rc = cs_evm_commit(s))) goto done;

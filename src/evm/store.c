@@ -470,10 +470,34 @@ static int link_xfer(struct cs_evm *s, uint64_t x, uint64_t from, uint64_t to)
     return 0;
 }
 
+static int same_key(const uint8_t *a, const uint8_t *b)
+{
+    return a[0] == b[0] && a[1] == b[1] && a[18] == b[18] && a[19] == b[19];
+}
+
+/* 1 when account a dealt, in its newest transfers, with an account other
+ * than r whose address looks like r's (see CS_EVM_LOOKALIKE_SCAN). */
+static int lookalike_of(const struct cs_evm *s, uint64_t a, uint64_t r)
+{
+    const uint8_t *ra = row(s, C_ACCT, r);
+    for (int dir = 0; dir < 2; dir++) {
+        uint64_t v = cs_le64(row(s, dir ? C_AIN : C_AOUT, a));
+        for (int k = 0; v && k < CS_EVM_LOOKALIKE_SCAN; k++) {
+            uint64_t x = v - 1;
+            const struct cs_evm_xferrec *xr = (const void *)row(s, C_XFER, x);
+            uint64_t c = dir ? xr->from : xr->to;
+            if (c && c != r && same_key(row(s, C_ACCT, c), ra)) return 1;
+            v = cs_le64(row(s, dir ? C_XNIN : C_XNOUT, x));
+        }
+    }
+    return 0;
+}
+
 static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
 {
     int rc;
     uint64_t h = s->cur.blocks;
+    uint64_t fresh = s->cur.acct; /* accounts from here on are first seen in this block */
     if (h) {
         const struct cs_evm_blockrec *tip = (const void *)row(s, C_BLK, h - 1);
         if (b->number != tip->number + 1 || memcmp(b->parent, tip->hash, 32)) {
@@ -586,6 +610,13 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
         if (!xi->native && (rc = acct_get(s, xi->asset, h, &xr.asset))) return rc;
         if (cs_u256_is_zero(&xi->amount)) xr.flags |= CS_XF_ZERO;
         if ((rc = amount_put(s, &xi->amount, &xr.amount, &xr.flags))) return rc;
+        int party = xr.kind == CS_XK_NATIVE || xr.kind == CS_XK_INTERNAL ||
+                    xr.kind == CS_XK_SELFDESTRUCT || xr.kind == CS_XK_ERC20 ||
+                    xr.kind == CS_XK_ERC721 || xr.kind == CS_XK_ERC1155;
+        if (party && xr.from && xr.to && xr.from != xr.to &&
+            ((xr.to >= fresh && xr.from < fresh && lookalike_of(s, xr.from, xr.to)) ||
+             (xr.from >= fresh && xr.to < fresh && lookalike_of(s, xr.to, xr.from))))
+            xr.flags |= CS_XF_LOOKALIKE;
         memcpy(row(s, C_XFER, x), &xr, sizeof xr);
         link_xfer(s, x, xr.from, xr.to);
         s->cur.xfer++;

@@ -62,8 +62,18 @@ enum {
     CS_XF_BIG = 1,       /* amount is a row of big.col */
     CS_XF_ZERO = 2,      /* zero amount (an address-poisoning mark) */
     CS_XF_NOSTATUS = 4,  /* the tx's status is unknown (no receipt): value as sent */
-    CS_XF_KIND_GUESS = 8 /* ERC-20 by default: no logs.csv to tell it from ERC-721 */
+    CS_XF_KIND_GUESS = 8, /* ERC-20 by default: no logs.csv to tell it from ERC-721 */
+    CS_XF_LOOKALIKE = 16  /* to or from a look-alike address (an address-poisoning mark):
+                           * see CS_EVM_LOOKALIKE_SCAN */
 };
+
+/* The look-alike mark, set at append: a value or token transfer between A
+ * and an account R first seen in this block, where R has the same first 4
+ * and last 4 hex digits as another account C that A already dealt with,
+ * among A's CS_EVM_LOOKALIKE_SCAN newest sent and as many newest received
+ * transfers.  Bounded, so a hot wallet costs the same as any account; a
+ * look-alike reused after its first block is not marked again. */
+#define CS_EVM_LOOKALIKE_SCAN 64
 
 struct cs_evm_blockrec {
     uint8_t hash[32], parent[32];

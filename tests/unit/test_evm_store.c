@@ -389,12 +389,73 @@ static void test_append_read_verify(void **st)
     rm_rf(d2);
 }
 
+/* The look-alike mark (CS_EVM_LOOKALIKE_SCAN): A pays C; later a fresh R
+ * with C's first and last 4 hex digits is paid by A (marked), a fresh U is
+ * paid by A (not marked), A pays R again (not fresh: not marked), and a
+ * fresh R2 (also like C) sends to A (marked). */
+static void test_lookalike(void **st)
+{
+    (void)st;
+    char d[300];
+    snprintf(d, sizeof d, "/tmp/cs-test-evm-look.%d", (int)getpid());
+    rm_rf(d);
+    struct cs_evm *w;
+    assert_int_equal(cs_evm_open(&w, d, "eth", CS_EVM_WRITE), 0);
+    uint8_t A[20], C[20], R[20], U[20], R2[20], tip[32] = {0};
+    memset(A, 0x11, 20);
+    memset(C, 0x22, 20);
+    C[0] = 0xab, C[1] = 0xcd, C[18] = 0x12, C[19] = 0x34;
+    memcpy(R, C, 20);
+    R[7] = 0x99;
+    memcpy(R2, C, 20);
+    R2[9] = 0x77;
+    memset(U, 0x33, 20);
+    const uint8_t *pairs[5][2] = {{A, C}, {A, R}, {A, U}, {A, R}, {R2, A}};
+    for (int i = 0; i < 5; i++) {
+        struct cs_evm_block_in b;
+        struct cs_evm_tx_in tx;
+        struct cs_evm_xfer_in x;
+        memset(&b, 0, sizeof b);
+        memset(&tx, 0, sizeof tx);
+        memset(&x, 0, sizeof x);
+        b.number = 500 + (uint64_t)i;
+        memcpy(b.parent, tip, 32);
+        memset(b.hash, 0x40 + i, 32);
+        memset(b.miner, 0x55, 20);
+        memset(tx.hash, 0x60 + i, 32);
+        memcpy(tx.from, pairs[i][0], 20);
+        memcpy(tx.to, pairs[i][1], 20);
+        tx.has_to = 1;
+        tx.status = CS_ETX_OK;
+        tx.value = cs_u256_from_u64(1);
+        x.kind = CS_XK_NATIVE;
+        x.native = x.has_from = x.has_to = 1;
+        memcpy(x.from, tx.from, 20);
+        memcpy(x.to, tx.to, 20);
+        x.amount = tx.value;
+        b.tx = &tx;
+        b.n_tx = 1;
+        b.xfer = &x;
+        b.n_xfer = 1;
+        assert_int_equal(cs_evm_append_block(w, &b), 0);
+        memcpy(tip, b.hash, 32);
+    }
+    const int want[5] = {0, 1, 0, 0, 1};
+    for (uint64_t i = 0; i < 5; i++)
+        if (!!(cs_evm_xfer(w, i)->flags & CS_XF_LOOKALIKE) != want[i])
+            fail_msg("transfer %llu: look-alike mark %d, want %d", (unsigned long long)i,
+                     !want[i], want[i]);
+    assert_int_equal(cs_evm_commit(w), 0);
+    cs_evm_close(w);
+    rm_rf(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eip55),
         cmocka_unit_test(test_token_marks),
-        cmocka_unit_test(test_append_read_verify),
+        cmocka_unit_test(test_append_read_verify), cmocka_unit_test(test_lookalike),
     };
     return cmocka_run_group_tests_name("evm_store", tests, NULL, NULL);
 }

@@ -71,7 +71,12 @@ def ledger(bin_, db, path):
             bad.append(f"account {a}: stored Pebble {got_tok}, balanceOf says {want_tok}")
         if want_tok:
             n_tok += 1
-        other = set(bal) - {"ETH", c["token"]}
+        # ERC-1155 Gem: units of all ids (the zero address, the mints' source, at -minted)
+        want_gem = int(v["gem"]) - (int(c["gem_minted"]) if a == ZERO else 0)
+        got_gem = bal.get(c["gem"], 0)
+        if got_gem != want_gem:
+            bad.append(f"account {a}: stored Gem units {got_gem}, balanceOf over the ids says {want_gem}")
+        other = set(bal) - {"ETH", c["token"], c["gem"]}
         if other:
             bad.append(f"account {a}: balances in assets no contract here issues: {sorted(other)}")
     for b in bad:
@@ -176,6 +181,46 @@ def scenarios(bin_, db, path, url):
           f"inner_revert: transfers {nf}")
     check(not any(I["payee"] in (x["from"], x["to"]) or I["hop"] in (x["from"], x["to"]) for x in t["transfers"]),
           "inner_revert: the reverted inner transfer is in the store")
+
+    # ERC-1155: one erc1155 transfer per entry, with its token id from the kept raw log
+    E = D["erc1155"]
+    single = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
+    batch = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
+    for h, want in ((S["erc1155_single"][0], [E["single"]]), (S["erc1155_batch"][0], E["batch"])):
+        t = tx(bin_, db, h)
+        got = [[x["from"], x["to"], x.get("token_id"), x["amount"]] for x in nonfee(t)]
+        check(got == want and all(x["kind"] == "erc1155" and x["asset"] == E["gem"] for x in nonfee(t)),
+              f"erc1155 {h}: transfers {got}, want {want}")
+        r = rpc(url, "eth_getTransactionReceipt", [h])
+        kept = [(l["address"], l["topics"], l["data"]) for l in t["logs"]]
+        node = [(l["address"].lower(), [x.lower() for x in l["topics"]], l["data"].lower()) for l in r["logs"]]
+        check(kept == node and node and node[0][1][0] in (single, batch), f"erc1155 {h}: kept logs {kept}, node {node}")
+    # raw logs kept by default: Approval and WETH Deposit, exactly as the node's receipt
+    for h in S["erc20_approve"] + S["weth_deposit"][:1]:
+        t = tx(bin_, db, h)
+        r = rpc(url, "eth_getTransactionReceipt", [h])
+        node = [(l["address"].lower(), [x.lower() for x in l["topics"]], l["data"].lower()) for l in r["logs"]]
+        kept = [(l["address"], l["topics"], l["data"]) for l in t["logs"]]
+        check(kept == node and len(node) == 1, f"kept logs of {h}: {kept}, node {node}")
+    # Pebble Transfer events are not in the default set: booked, not kept
+    check(tx(bin_, db, S["erc20_transfer"][0])["logs"] == [], "a Transfer log was kept by default")
+
+    # token metadata by eth_call: Pebble's symbol, name and decimals
+    rc, out, err = cs(bin_, "address", c["contracts"]["Pebble"] if "contracts" in c else c["token"], "--chain", "devnet", "--db", db, "--json")
+    j = json.loads(out) if not rc else {}
+    holder = json.loads(cs(bin_, "address", D["lookalike"]["real"], "--chain", "devnet", "--db", db, "--json")[1])
+    peb = [b for b in holder["balances"] if b["asset"] == c["token"]]
+    check(peb and peb[0].get("symbol") == "PBL" and peb[0].get("decimals") == 18,
+          f"Pebble metadata by eth_call: {peb}")
+
+    # address poisoning: the payment to the look-alike of an earlier counterparty is marked
+    L = D["lookalike"]
+    nf = nonfee(tx(bin_, db, S["lookalike"][0]))
+    check(len(nf) == 1 and nf[0]["to"] == L["fake"] and nf[0].get("lookalike") is True, f"lookalike: {nf}")
+    nf = nonfee(tx(bin_, db, S["not_lookalike"][0]))
+    check(len(nf) == 1 and nf[0]["to"] == L["real"] and "lookalike" not in nf[0], f"not_lookalike: {nf}")
+    check(all("lookalike" not in x for h in c["txs"] if h != S["lookalike"][0] for x in tx(bin_, db, h)["transfers"]),
+          "a transfer other than the look-alike payment is marked")
 
     # the batch: one block, several senders
     blocks = {tx(bin_, db, h)["block"] for h in S["batch"]}

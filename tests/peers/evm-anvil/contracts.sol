@@ -158,3 +158,38 @@ contract Factory {
         emit Spawned(p, msg.value);
     }
 }
+
+// A minimal ERC-1155 (no receiver hooks): fungible amounts per token id, moved
+// by TransferSingle and TransferBatch events; mint() is open, for the test.
+contract Gem {
+    string public constant name = "Gem";
+    mapping(uint256 => mapping(address => uint256)) public balanceOf_;
+
+    event TransferSingle(address indexed operator, address indexed from, address indexed to, uint256 id, uint256 value);
+    event TransferBatch(address indexed operator, address indexed from, address indexed to, uint256[] ids, uint256[] values);
+
+    function balanceOf(address account, uint256 id) external view returns (uint256) {
+        return balanceOf_[id][account];
+    }
+
+    function mint(address to, uint256 id, uint256 amount) external {
+        balanceOf_[id][to] += amount;
+        emit TransferSingle(msg.sender, address(0), to, id, amount);
+    }
+
+    function safeTransferFrom(address from, address to, uint256 id, uint256 amount, bytes calldata) external {
+        require(from == msg.sender, "not owner");
+        balanceOf_[id][from] -= amount;
+        balanceOf_[id][to] += amount;
+        emit TransferSingle(msg.sender, from, to, id, amount);
+    }
+
+    function safeBatchTransferFrom(address from, address to, uint256[] calldata ids, uint256[] calldata amounts, bytes calldata) external {
+        require(from == msg.sender && ids.length == amounts.length, "bad batch");
+        for (uint256 i = 0; i < ids.length; i++) {
+            balanceOf_[ids[i]][from] -= amounts[i];
+            balanceOf_[ids[i]][to] += amounts[i];
+        }
+        emit TransferBatch(msg.sender, from, to, ids, amounts);
+    }
+}

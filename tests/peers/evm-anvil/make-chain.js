@@ -151,6 +151,8 @@ async function mined(hp, want = '0x1') {
 // frame's from/to, Transfer/Deposit/Withdrawal log parties, the miner.
 async function walk(from, to, seen, txs) {
   const transfer = ethers.id('Transfer(address,address,uint256)');
+  const single = ethers.id('TransferSingle(address,address,address,uint256,uint256)');
+  const batch = ethers.id('TransferBatch(address,address,address,uint256[],uint256[])');
   const topicAddr = (t) => lower('0x' + t.slice(26));
   const visit = (f) => {
     if (f.from) seen.add(lower(f.from));
@@ -172,13 +174,14 @@ async function walk(from, to, seen, txs) {
       for (const l of r.logs) {
         seen.add(lower(l.address));
         if (l.topics[0] === transfer && l.topics.length === 3) { seen.add(topicAddr(l.topics[1])); seen.add(topicAddr(l.topics[2])); }
+        if ((l.topics[0] === single || l.topics[0] === batch) && l.topics.length === 4) { seen.add(topicAddr(l.topics[2])); seen.add(topicAddr(l.topics[3])); }
       }
     }
     for (const t of tr) visit(t.result);
   }
 }
 
-async function balances(seen, token, weth, C, tipTag) {
+async function balances(seen, token, weth, C, tipTag, gem, ids) {
   const call = async (addr, iface, fn, args) =>
     iface.decodeFunctionResult(fn, await rpc('eth_call', [{to: addr, data: iface.encodeFunctionData(fn, args)}, tipTag]))[0];
   const accounts = {};
@@ -189,6 +192,12 @@ async function balances(seen, token, weth, C, tipTag) {
       token: (await call(token, C.Pebble.iface, 'balanceOf', [a])).toString(),
       weth: (await call(weth, C.Wrapped.iface, 'balanceOf', [a])).toString(),
     };
+    // ERC-1155 units of all ids together (the store keeps one balance per contract)
+    if (gem) {
+      let g = 0n;
+      for (const id of ids) g += await call(gem, C.Gem.iface, 'balanceOf', [a, BigInt(id)]);
+      accounts[a].gem = g.toString();
+    }
   }
   return accounts;
 }
@@ -281,7 +290,23 @@ async function build(C, ws, S) {
   await rpc('evm_setAutomine', [true]);
   for (const h of batch) { await mined(Promise.resolve(h)); note('batch', h); }
 
-  return {scen, details, token, weth, miner, contracts: {Pebble: token, Wrapped: weth, Hop: hop, Router: router, Factory: factory}};
+  // ERC-1155: mints (TransferSingle from the zero address), a single and a batch transfer
+  const gem = (await deploy(w0, 'Gem', [])).addr;
+  note('erc1155_mint', (await mined(tx(w0, gem, 'Gem', 'mint', [A[0], 1n, 100n]))).transactionHash);
+  note('erc1155_mint', (await mined(tx(w0, gem, 'Gem', 'mint', [A[0], 2n ** 200n, 50n]))).transactionHash);
+  note('erc1155_single', (await mined(tx(w0, gem, 'Gem', 'safeTransferFrom', [A[0], A[1], 1n, 7n, '0x']))).transactionHash);
+  note('erc1155_batch', (await mined(tx(w0, gem, 'Gem', 'safeBatchTransferFrom', [A[0], payee(20), [1n, 2n ** 200n], [3n, 4n], '0x']))).transactionHash);
+  details.erc1155 = {gem, ids: ['1', (2n ** 200n).toString()], single: [A[0], A[1], '1', '7'],
+    batch: [[A[0], payee(20), '1', '3'], [A[0], payee(20), (2n ** 200n).toString(), '4']]};
+
+  // address poisoning: w0 pays an address with the first and last 4 hex digits of
+  // A[1] (w0 paid A[1] in 'legacy'), then pays A[1] itself again (no mark)
+  const look = lower('0x' + A[1].slice(2, 6) + 'dead000000000000000000000000beef' + A[1].slice(-4));
+  note('lookalike', (await mined(S.send(w0, {to: look, value: 1n, gasLimit: 21000n}))).transactionHash);
+  note('not_lookalike', (await mined(S.send(w0, {to: A[1], value: 2n, gasLimit: 21000n}))).transactionHash);
+  details.lookalike = {victim: A[0], real: A[1], fake: look};
+
+  return {scen, details, token, weth, miner, gem, contracts: {Pebble: token, Wrapped: weth, Hop: hop, Router: router, Factory: factory, Gem: gem}};
 }
 
 async function reorg(C, ws, S, prev) {
@@ -334,7 +359,9 @@ async function reorg(C, ws, S, prev) {
     res = {chain_id: chainId, tip, tip_hash: tipBlock.hash, miner: b.miner, token: b.token, weth: b.weth,
       contracts: b.contracts, scenarios: b.scen, details: b.details, txs};
     res.token_total_supply = (10n ** 24n).toString();
-    res.accounts = await balances(seen, b.token, b.weth, C, hex(tip));
+    res.gem = b.gem;
+    res.gem_minted = '150';
+    res.accounts = await balances(seen, b.token, b.weth, C, hex(tip), b.gem, b.details.erc1155.ids);
     fs.writeFileSync(path.join(OUT, 'chain.json'), JSON.stringify(res, null, 1) + '\n');
     console.log(`make-chain: solc ${solc.version().split('+')[0]} (${tCompile}s), chain id ${chainId}, tip ${tip}, ` +
       `${txs.length} txs, ${Object.keys(res.accounts).length} accounts, ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -346,8 +373,9 @@ async function reorg(C, ws, S, prev) {
     await walk(0, r.newTip, seen, txs);
     const tipBlock = await rpc('eth_getBlockByNumber', [hex(r.newTip), false]);
     res = {chain_id: chainId, tip: r.newTip, tip_hash: tipBlock.hash, fork_point: r.forkPoint, miner: prev.miner,
-      token: prev.token, weth: prev.weth, old_txs: r.old, new_txs: r.txsNew, txs, token_total_supply: prev.token_total_supply};
-    res.accounts = await balances(seen, prev.token, prev.weth, C, hex(r.newTip));
+      token: prev.token, weth: prev.weth, gem_minted: prev.gem_minted, old_txs: r.old, new_txs: r.txsNew, txs, token_total_supply: prev.token_total_supply};
+    res.gem = prev.gem;
+    res.accounts = await balances(seen, prev.token, prev.weth, C, hex(r.newTip), prev.gem, prev.details.erc1155.ids);
     fs.writeFileSync(path.join(OUT, SAME ? 'reorg-same.json' : 'reorg.json'), JSON.stringify(res, null, 1) + '\n');
     console.log(`make-chain: reorg of ${REORG} blocks at fork point ${r.forkPoint}: ${r.old.length} old txs dropped, ` +
       `${r.txsNew.length} new txs, new tip ${r.newTip}, ${((Date.now() - t0) / 1000).toFixed(1)}s`);
