@@ -124,6 +124,7 @@ fuzz: deps
 
 bench: all
 	$(BENCHBIN) all
+	bench/evm_node.sh
 
 demo: all
 	scripts/demo

@@ -50,6 +50,11 @@ struct cs_evm {
     uint64_t chain_id;
     struct cs_evm_counts committed, cur, high;
     const struct cs_evm_counts *vis;
+    /* writer: a filter of the look-alike keys (first and last 2 bytes) of the
+     * accounts before the current block; 16 bits per account, rebuilt from
+     * acct.col when it fills; a set bit may be a false positive, never the
+     * other way round */
+    uint64_t *lk_bits, lk_nbits, lk_upto;
 };
 
 static uint64_t *count_of(struct cs_evm_counts *k, int c)
@@ -443,6 +448,7 @@ void cs_evm_close(struct cs_evm *s)
     uint64_t high[NC];
     rows_of(&s->high, high);
     cs_engine_close(&s->e, wrote ? high : NULL);
+    free(s->lk_bits);
     free(s);
 }
 
@@ -493,11 +499,45 @@ static int lookalike_of(const struct cs_evm *s, uint64_t a, uint64_t r)
     return 0;
 }
 
+static uint64_t lk_bit(const struct cs_evm *s, const uint8_t *a)
+{
+    uint64_t k = (uint64_t)a[0] << 24 | (uint64_t)a[1] << 16 | (uint64_t)a[18] << 8 | a[19];
+    return (k * 0x9e3779b97f4a7c15ULL >> 20) & (s->lk_nbits - 1);
+}
+
+/* Brings the filter up to accounts [1, upto). */
+static void lk_update(struct cs_evm *s, uint64_t upto)
+{
+    if (!s->lk_bits || upto * 16 > s->lk_nbits) {
+        uint64_t nb = 1u << 16;
+        while (nb < upto * 32 && nb < (1ull << 32))
+            nb <<= 1;
+        free(s->lk_bits);
+        s->lk_bits = cs_xcalloc(nb / 64, 8);
+        s->lk_nbits = nb;
+        s->lk_upto = 1;
+    }
+    for (uint64_t a = s->lk_upto; a < upto; a++) {
+        uint64_t i = lk_bit(s, row(s, C_ACCT, a));
+        s->lk_bits[i / 64] |= 1ull << (i % 64);
+    }
+    if (upto > s->lk_upto) s->lk_upto = upto;
+}
+
+/* 0 when no account before this block has r's look-alike key. */
+static int lk_maybe(const struct cs_evm *s, uint64_t r)
+{
+    uint64_t i = lk_bit(s, row(s, C_ACCT, r));
+    return (s->lk_bits[i / 64] >> (i % 64)) & 1;
+}
+
 static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
 {
     int rc;
     uint64_t h = s->cur.blocks;
     uint64_t fresh = s->cur.acct; /* accounts from here on are first seen in this block */
+    if (s->lk_upto > fresh) s->lk_upto = fresh; /* after a rollback: bits stay, harmless */
+    lk_update(s, fresh);
     if (h) {
         const struct cs_evm_blockrec *tip = (const void *)row(s, C_BLK, h - 1);
         if (b->number != tip->number + 1 || memcmp(b->parent, tip->hash, 32)) {
@@ -614,8 +654,10 @@ static int append_block(struct cs_evm *s, const struct cs_evm_block_in *b)
                     xr.kind == CS_XK_SELFDESTRUCT || xr.kind == CS_XK_ERC20 ||
                     xr.kind == CS_XK_ERC721 || xr.kind == CS_XK_ERC1155;
         if (party && xr.from && xr.to && xr.from != xr.to &&
-            ((xr.to >= fresh && xr.from < fresh && lookalike_of(s, xr.from, xr.to)) ||
-             (xr.from >= fresh && xr.to < fresh && lookalike_of(s, xr.to, xr.from))))
+            ((xr.to >= fresh && xr.from < fresh && lk_maybe(s, xr.to) &&
+              lookalike_of(s, xr.from, xr.to)) ||
+             (xr.from >= fresh && xr.to < fresh && lk_maybe(s, xr.from) &&
+              lookalike_of(s, xr.to, xr.from))))
             xr.flags |= CS_XF_LOOKALIKE;
         memcpy(row(s, C_XFER, x), &xr, sizeof xr);
         link_xfer(s, x, xr.from, xr.to);
