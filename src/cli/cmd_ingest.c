@@ -45,11 +45,17 @@ static const char ABOUT[] =
     "by debug_traceBlockByNumber with the callTracer, else trace_block, else none\n"
     "(and the blocks say so); --rpc-window blocks are fetched with their calls in flight "
     "together;\n"
-    "--follow polls and rolls back to the fork point on a reorg.\n"
+    "--follow polls and rolls back to the fork point on a reorg (a changed tip hash at\n"
+    "the same height counts).\n"
     "`ingest evm --era1 FILE...` reads Era1 archives (pre-merge history), checking\n"
     "every header hash, the transaction and receipt roots and the accumulator;\n"
     "senders are recovered from the signatures; Era1 has no traces, so internal\n"
-    "transfers and block rewards are unavailable in those blocks.\n";
+    "transfers and block rewards are unavailable in those blocks.\n"
+    "Every EVM source books ERC-1155 TransferSingle/TransferBatch entries, keeps the\n"
+    "raw logs of the events --keep-logs lists (and the default set), and marks\n"
+    "zero-value transfers, look-alike tokens and transfers to or from a fresh\n"
+    "look-alike of an earlier counterparty (address poisoning).  From a node, a\n"
+    "token's symbol, name and decimals come from eth_call when it first moves.\n";
 
 static const char EPILOG[] =
     "Interrupting (Ctrl-C, SIGTERM) commits what was ingested; kill -9 at any moment\n"
@@ -189,6 +195,10 @@ int cmd_ingest(int argc, char **argv)
         return cli_evm_ingest_rpc(&ro, json);
     }
     if (csv) return cli_usage("ingest", "--csv is for `ingest evm`");
+    if (keep.n) {
+        free(keep.v);
+        return cli_usage("ingest", "--keep-logs is for `ingest evm`");
+    }
     int crc = cli_check_chain("ingest", argv[1]);
     if (crc) return crc;
     if (npos > 1) return cli_usage("ingest", "unexpected argument '%s'", argv[2]);

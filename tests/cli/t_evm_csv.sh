@@ -73,6 +73,37 @@ done
 eq "$(jq_ "(j['blocks'], j['txs'], j['missing'])" <"$T/blocks_17173049_17173050.json")" \
     "(2, 298, ['traces.csv', 'tokens.csv'])" "ingest 17173049 summary"
 
+# raw logs kept: the default set, then Transfer added by --keep-logs; every kept
+# log equals its line of logs.csv (an independent count of the CSV by topic 0)
+$py - "$T/blocks_17173049_17173050/logs.csv" >"$T/logcount" <<'PY' || fail "counting logs.csv"
+import csv, sys
+want = {"0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62",  # ERC-1155 TransferSingle
+        "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb",  # TransferBatch
+        "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c",  # Deposit(address,uint256)
+        "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65",  # Withdrawal(address,uint256)
+        "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925",  # Approval
+        "0x17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c31",  # ApprovalForAll
+        "0xa945e51eec50ab98c161376f0db4cf2aeba3ec92755fe2fcd388bdbbb80ff196",  # Tornado Deposit
+        "0xe9e508bad6d4c3227e881ca19068f099da81b5164dd6d62b2eaf1e8bc6c34931",  # Tornado Withdrawal
+        "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395"}  # THORChain Deposit
+transfer = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+rows = list(csv.DictReader(open(sys.argv[1])))
+d = sum(1 for r in rows if r["topics"] and r["topics"].split(",")[0] in want)
+t = sum(1 for r in rows if r["topics"] and r["topics"].split(",")[0] == transfer)
+print(d, d + t)
+PY
+read -r n_def n_all <"$T/logcount"
+eq "$("$BIN" info --db "$T/db-blocks_17173049_17173050" --json | jq_ "j['chains']['eth']['raw_logs']")" "$n_def" "raw logs kept by default"
+"$BIN" ingest evm --csv "$T/blocks_17173049_17173050" --db "$T/dbkeep" --quiet \
+    --keep-logs 'Transfer(address,address,uint256)' || fail "ingest --keep-logs"
+eq "$("$BIN" info --db "$T/dbkeep" --json | jq_ "j['chains']['eth']['raw_logs']")" "$n_all" "raw logs kept with Transfer added"
+[ "$n_all" -gt "$n_def" ] && [ "$n_def" -gt 0 ] || fail "log counts $n_def $n_all prove nothing"
+"$BIN" verify --chain eth --db "$T/dbkeep" >/dev/null || fail "verify with kept logs"
+"$BIN" ingest evm --csv "$T/blocks_17173049_17173050" --db "$T/dbkeep2" --keep-logs 'Transfer (x)' 2>"$T/err"; r=$?
+eq "$r $(wc -l <"$T/err" | tr -d ' ')" "2 1" "--keep-logs with a bad signature: exit 2, one line"
+"$BIN" ingest btc --blocks /nonexistent --keep-logs 'A(uint256)' 2>"$T/err"; r=$?
+eq "$r" 2 "--keep-logs on ingest btc"
+
 # tokens.csv: a contract calling itself USDT that is not Tether's gets the
 # imitation mark, a real-looking one does not; zero-value transfers are marked
 cp -r "$T/blocks_17173049_17173050" "$T/tok"
