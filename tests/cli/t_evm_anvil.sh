@@ -22,9 +22,10 @@
 #     point and ingest the new branch: the store then equals a fresh ingest of the node
 #     (info --json and tx --json of every tx), the old branch's txs are in neither, and the
 #     ledger invariant holds again at the new tip.
-#  4. A reorg that keeps the height (the last 2 blocks replaced, none added): the next
-#     `ingest evm` compares its stored tip's hash with the node's at that height, rolls
-#     back 2 blocks and ingests the 2 new ones; again equal to a fresh ingest, ledger holds.
+#  4. A reorg that keeps the height (the last 2 blocks replaced, none added) while an
+#     `ingest evm --follow` runs: its next poll compares the stored tip's hash with the
+#     node's at that height, rolls back 2 blocks and ingests the 2 new ones; after SIGINT
+#     (exit 130) the store equals a fresh ingest and the ledger holds.
 # Skips (77) without node/npm, or when the peer packages are not installed and the npm
 # registry does not answer (tests/cli/expected-skips accepts only that, after checking it).
 # Under 10 s here once installed (setup from nothing: ~5 s).
@@ -125,13 +126,20 @@ $py "$P/check.py" ledger "$BIN" "$T/db" "$T/chain/reorg.json" || fail "ledger in
 eq "$(jq_ "(j['blocks'], j['rolled_back'])" <"$T/reorg.json")" "($((REORG_DEPTH + 1)), $REORG_DEPTH)" \
     "ingest after the reorg: (blocks ingested, blocks rolled back)"
 
-# ---- a reorg that keeps the height: the last 2 blocks replaced, no block more ----
+# ---- a reorg that keeps the height, seen by a running --follow ----
+"$BIN" ingest evm --rpc "$URL" --chain devnet --db "$T/db" --follow --poll 0.2 --json >"$T/same.json" 2>"$T/same.err" &
+FPID=$!
+tip_of() { "$BIN" info --db "$1" --json 2>/dev/null | $py -c 'import json,sys; print(json.load(sys.stdin)["chains"]["devnet"]["tip"])'; }
+sleep 1
 node "$P/make-chain.js" "$URL" "$T/chain" --mnemonic "$MNEMONIC" --reorg 2 --same-height || fail "make-chain.js --reorg 2 --same-height"
-"$BIN" ingest evm --rpc "$URL" --chain devnet --db "$T/db" --json >"$T/same.json" 2>"$T/same.err" ||
-    fail "ingest after the same-height reorg: $(cat "$T/same.err")"
-echo "ingest after the same-height reorg: $(cat "$T/same.json")"
+want_tip=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["tip_hash"])' "$T/chain/reorg-same.json")
+for _ in $(seq 100); do [ "$(tip_of "$T/db")" = "$want_tip" ] && break; sleep 0.1; done
+kill -INT "$FPID"; wait "$FPID"; frc=$?
+[ "$frc" = 130 ] || fail "ingest --follow after SIGINT: exit $frc: $(cat "$T/same.err")"
+echo "ingest --follow across the same-height reorg: $(cat "$T/same.json")"
+eq "$(tip_of "$T/db")" "$want_tip" "the following store's tip after the same-height reorg"
 eq "$(jq_ "(j['blocks'], j['rolled_back'])" <"$T/same.json")" "(2, 2)" \
-    "ingest after the same-height reorg: (blocks ingested, blocks rolled back)"
+    "ingest --follow across the same-height reorg: (blocks ingested, blocks rolled back)"
 rm -rf "$T/db2"
 "$BIN" ingest evm --rpc "$URL" --chain devnet --from 0 --db "$T/db2" --json --quiet >"$T/fresh2.json" ||
     fail "fresh ingest after the same-height reorg"
