@@ -1304,7 +1304,15 @@ static void setup_entities(struct evm_gen *g)
     contract_row(g, g->tok[EA_WETH], 1);
     contract_row(g, g->tok[EA_USDC], 1);
     contract_row(g, g->tok[EA_USDT], 1);
-    /* block 0's withdrawals (booked after its (no) transactions) */
+    (void)dep;
+    (void)bent;
+    (void)vent;
+}
+
+/* block 0's withdrawals (booked after its (no) transactions) fund the big actors */
+static void setup_withdrawals(struct evm_gen *g)
+{
+    struct econ *e = EC(g);
     for (int x = 0; x < X_N; x++)
         evm_withdrawal(g, e->hot[x], 3000000ull * GWEI);
     evm_withdrawal(g, e->hot[X_N], 900000ull * GWEI);
@@ -1323,9 +1331,6 @@ static void setup_entities(struct evm_gen *g)
         evm_withdrawal(g, e->farmer[f], 100ull * GWEI);
     for (int k = 0; k < 2; k++)
         evm_withdrawal(g, e->poisoner[k], 200ull * GWEI);
-    (void)dep;
-    (void)bent;
-    (void)vent;
 }
 
 static void setup_contracts(struct evm_gen *g)
@@ -1740,7 +1745,8 @@ int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
     while (e->neoa + nsyb < 1100)
         user_add_eoa(g, new_user(g));
     evm_block_open(g);
-    evm_block_close(g); /* block 0: the withdrawals of setup_entities */
+    setup_withdrawals(g);
+    evm_block_close(g);
     evm_block_open(g);
     setup_contracts(g);
     setup_funds(g);
