@@ -235,6 +235,14 @@ static void ensure_eth(struct evm_gen *g, uint32_t a, u128 cost)
     if (bal(g, a, EA_ETH) < cost) fund(g, a, EA_ETH, cost - bal(g, a, EA_ETH));
 }
 
+/* the most a rebuilt tx of the same shape can cost: evm_tx_init draws the tip
+ * anew (up to 2 gwei) and a type-2 max fee is 2 x base + tip */
+static u128 cost_max(struct evm_gen *g, const struct evm_tx *t)
+{
+    u128 a = evm_tx_cost(t), b = t->value + (u128)t->gas_limit * (2 * g->base_fee + 2 * GWEI);
+    return a > b ? a : b;
+}
+
 static uint32_t pick_eoa(struct evm_gen *g)
 {
     struct econ *e = EC(g);
@@ -316,9 +324,10 @@ static void act_eth_pay(struct evm_gen *g)
     uint32_t a = pick_eoa(g), b = pick_eoa(g);
     if (a == b) return;
     u128 v = amount_between(g, MILLI(5), E(3));
-    evm_tx_init(g, &TX, a, b, v, 21000, cs_gen_chance(&g->rng, 0.15));
-    ensure_eth(g, a, evm_tx_cost(&TX));
-    evm_tx_init(g, &TX, a, b, v, 21000, cs_gen_chance(&g->rng, 0.15));
+    int legacy = cs_gen_chance(&g->rng, 0.15);
+    evm_tx_init(g, &TX, a, b, v, 21000, legacy);
+    ensure_eth(g, a, cost_max(g, &TX));
+    evm_tx_init(g, &TX, a, b, v, 21000, legacy);
     evm_tx_commit(g, &TX);
     if (cs_gen_chance(&g->rng, 0.06))
         ev_push(g, g->block + cs_gen_range(&g->rng, 1, 4), EV_POISON, a, b, 0, v);
@@ -355,7 +364,7 @@ static void act_deposit(struct evm_gen *g, int token)
     if (!token) {
         u128 v = amount_between(g, MILLI(50), E(8));
         evm_tx_init(g, &TX, a, d, v, 21000, 0);
-        ensure_eth(g, a, evm_tx_cost(&TX));
+        ensure_eth(g, a, cost_max(g, &TX));
         evm_tx_init(g, &TX, a, d, v, 21000, 0);
         evm_tx_commit(g, &TX);
     } else {
@@ -428,7 +437,7 @@ static void act_wrap(struct evm_gen *g, int unwrap)
     uint32_t weth = g->tok[EA_WETH];
     if (!unwrap) {
         evm_tx_init(g, &TX, a, weth, v, 45000, 0);
-        ensure_eth(g, a, evm_tx_cost(&TX));
+        ensure_eth(g, a, cost_max(g, &TX));
         evm_tx_init(g, &TX, a, weth, v, 45000, 0);
         evm_tx_sel(&TX, g->S_WDEPOSIT);
         struct evm_log *l = evm_tx_log(&TX, weth, g->T_WDEPOSIT);
@@ -652,7 +661,7 @@ static void ev_tc_withdraw(struct evm_gen *g, uint32_t ni)
     uint64_t price = n->dep_price < g->base_fee ? g->base_fee + GWEI : n->dep_price;
     evm_tx_init(g, &TX, sender, n->pool, 0, gas, !n->relayer);
     if (!n->relayer) TX.price = price;
-    ensure_eth(g, sender, evm_tx_cost(&TX));
+    ensure_eth(g, sender, cost_max(g, &TX));
     evm_tx_init(g, &TX, sender, n->pool, 0, gas, !n->relayer);
     if (!n->relayer) TX.price = price;
     uint8_t proof[256], root[32], nullifier[32];
@@ -930,7 +939,7 @@ static void ev_poison_fall(struct evm_gen *g, uint32_t victim, uint32_t look, in
         token_transfer(g, victim, look, asset, amt);
     } else {
         evm_tx_init(g, &TX, victim, look, amt, 21000, 0);
-        ensure_eth(g, victim, evm_tx_cost(&TX));
+        ensure_eth(g, victim, cost_max(g, &TX));
         evm_tx_init(g, &TX, victim, look, amt, 21000, 0);
     }
     evm_tx_commit(g, &TX);
@@ -984,7 +993,7 @@ static void ev_air_forward(struct evm_gen *g, uint32_t s, uint32_t agg, u128 amt
     if (bal(g, s, EA_ETH) < need) {
         evm_tx_init(g, &TX, agg, s, need - bal(g, s, EA_ETH), 21000, 1);
         TX.price = price;
-        ensure_eth(g, agg, evm_tx_cost(&TX));
+        ensure_eth(g, agg, cost_max(g, &TX));
         evm_tx_init(g, &TX, agg, s, need - bal(g, s, EA_ETH), 21000, 1);
         TX.price = price;
         evm_tx_commit(g, &TX);
@@ -1382,7 +1391,7 @@ static void setup_funds(struct evm_gen *g)
     }
     mint(g, e->issuer_usdc, EA_USDC, w, USD(800000000));
     mint(g, e->issuer_usdt, EA_USDT, w, USD(800000000));
-    mint(g, e->distributor, EA_AIR, e->distributor, E(5000000));
+    mint(g, e->distributor, EA_AIR, e->distributor, E(10000000));
     stake(g, w, EA_STETH, E(2100000));
     stake(g, w, EA_METH, E(800000));
     stake(g, w, EA_CMETH, E(250000));
