@@ -103,10 +103,17 @@ assert drained == {"ETH": 401347 * 10**18, "stETH": 90375 * 10**18, "mETH": 8000
 fates = collections.Counter(w["fate"] for w in fl["wallets"])
 cats = {s["category"] for s in fl["poison"]["sinks"]}
 assert len(fl["wallets"]) == 50 and cats == {"exchange", "mixer", "bridge"}, (fates, cats)
+ok = {r["transaction_hash"] for r in csv.DictReader(open(d + "/receipts.csv")) if r["status"] == "1"}
+failed = sum(1 for r in csv.DictReader(open(d + "/receipts.csv")) if r["status"] == "0")
+tr = list(csv.DictReader(open(d + "/traces.csv")))
+inner_rev = sum(1 for t in tr if t["trace_address"] and t["status"] == "0" and t["transaction_hash"] in ok and int(t["value"]))
+deleg = sum(1 for t in tr if t["call_type"] == "delegatecall")
+assert inner_rev > 0 and failed > 0 and deleg >= 4, (inner_rev, failed, deleg)
 memo = sum(1 for l in csv.DictReader(open(d + "/logs.csv")) if "53574150" in l["data"])  # "SWAP"
 print("ok: economy: %d deposit addresses, %d look-alikes, %d zero-value transfers, airdrop of %d, "
-      "%d Tornado links %s, %d SWAP memos, drain %s, fates %s" %
-      (roles["deposit"], roles["lookalike"], zero, dist[1], len(links), dict(habits), memo,
+      "%d Tornado links %s, %d SWAP memos, %d failed txs, %d reverted inner frames with value in "
+      "successful txs, drain %s, fates %s" %
+      (roles["deposit"], roles["lookalike"], zero, dist[1], len(links), dict(habits), memo, failed, inner_rev,
        {k: v // 10**18 for k, v in drained.items()}, dict(fates)))
 PY
 echo "ok: t_evm_gen"

@@ -173,7 +173,8 @@ int evm_files_open(struct evm_gen *g)
             : out_open(&g->o_contracts, g->out, "contracts.csv",
                        "address,bytecode,function_sighashes,is_erc20,is_erc721,block_number\n");
     rc = rc ? rc
-            : out_open(&g->o_owners, truth, "owners.csv", "address,entity,entity_kind,role,customer\n");
+            : out_open(&g->o_owners, truth, "owners.csv",
+                       "address,entity,entity_kind,role,customer\n");
     rc = rc ? rc
             : out_open(&g->o_tags, truth, "tags.csv",
                        "address,label,category,source,confidence,chain\n");
@@ -183,9 +184,8 @@ int evm_files_open(struct evm_gen *g)
 
 int evm_files_close(struct evm_gen *g)
 {
-    struct evm_out *all[] = {&g->o_blocks, &g->o_txs,    &g->o_rcpt,      &g->o_logs,
-                             &g->o_tt,     &g->o_traces, &g->o_contracts, &g->o_owners,
-                             &g->o_tags,   &g->o_flows};
+    struct evm_out *all[] = {&g->o_blocks, &g->o_txs,       &g->o_rcpt,   &g->o_logs, &g->o_tt,
+                             &g->o_traces, &g->o_contracts, &g->o_owners, &g->o_tags, &g->o_flows};
     int rc = 0;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         int r = out_close(all[i]);
@@ -215,13 +215,22 @@ uint32_t evm_entity_new(struct evm_gen *g, const char *kind, uint8_t sink, const
     return g->nent++;
 }
 
-static const char *const ROLE[R_N] = {
-    [R_EOA] = "eoa",         [R_HOT] = "hot_wallet",    [R_DEPOSIT] = "deposit",
-    [R_COLD] = "cold_wallet", [R_CONTRACT] = "contract",  [R_TOKEN] = "token",
-    [R_POOL] = "dex_pool",   [R_MIXER] = "mixer_pool",  [R_ROUTER] = "router",
-    [R_VAULT] = "vault",     [R_BRIDGE] = "bridge",     [R_RELAYER] = "relayer",
-    [R_LOOKALIKE] = "lookalike", [R_HEIST] = "heist_wallet", [R_EXPLOITER] = "exploiter",
-    [R_VALIDATOR] = "fee_recipient"};
+static const char *const ROLE[R_N] = {[R_EOA] = "eoa",
+                                      [R_HOT] = "hot_wallet",
+                                      [R_DEPOSIT] = "deposit",
+                                      [R_COLD] = "cold_wallet",
+                                      [R_CONTRACT] = "contract",
+                                      [R_TOKEN] = "token",
+                                      [R_POOL] = "dex_pool",
+                                      [R_MIXER] = "mixer_pool",
+                                      [R_ROUTER] = "router",
+                                      [R_VAULT] = "vault",
+                                      [R_BRIDGE] = "bridge",
+                                      [R_RELAYER] = "relayer",
+                                      [R_LOOKALIKE] = "lookalike",
+                                      [R_HEIST] = "heist_wallet",
+                                      [R_EXPLOITER] = "exploiter",
+                                      [R_VALIDATOR] = "fee_recipient"};
 
 uint32_t evm_acct_new(struct evm_gen *g, uint32_t entity, int role, const uint8_t *addr)
 {
@@ -250,8 +259,8 @@ uint32_t evm_acct_new(struct evm_gen *g, uint32_t entity, int role, const uint8_
     a->entity = entity;
     a->role = (uint8_t)role;
     a->sink = g->ent[entity].sink;
-    a->is_contract = role == R_CONTRACT || role == R_TOKEN || role == R_POOL ||
-                     role == R_MIXER || role == R_ROUTER || role == R_BRIDGE || role == R_COLD;
+    a->is_contract = role == R_CONTRACT || role == R_TOKEN || role == R_POOL || role == R_MIXER ||
+                     role == R_ROUTER || role == R_BRIDGE || role == R_COLD;
     if (id) {
         out_addr(&g->o_owners, g, id);
         evm_out_ch(&g->o_owners, ',');
@@ -479,7 +488,7 @@ static void flow_amount(struct evm_out *o, u128 v)
     evm_out_ch(o, '"');
 }
 
-static const char *const ASSET_KEY[EA_N] = {"ETH",  "WETH", "stETH", "mETH", "cmETH",
+static const char *const ASSET_KEY[EA_N] = {"ETH",  "WETH", "stETH", "mETH",  "cmETH",
                                             "USDC", "USDT", "AIR",   "fUSDT", "fUSDC"};
 
 void evm_flow_edge(struct evm_gen *g, const struct evm_tx *t, const char *kind, uint32_t from,
@@ -529,8 +538,8 @@ void evm_flow_edge(struct evm_gen *g, const struct evm_tx *t, const char *kind, 
  * from a tainted holder outside a swap's pool legs; a tainted holder paying
  * a sink (exchange, mixer, bridge account) books the amount to that sink's
  * entity and stops there. */
-static void move(struct evm_gen *g, const struct evm_tx *t, uint32_t from, uint32_t to,
-                 int asset, u128 amount)
+static void move(struct evm_gen *g, const struct evm_tx *t, uint32_t from, uint32_t to, int asset,
+                 u128 amount)
 {
     if (!amount) return;
     if (from) {
@@ -567,7 +576,8 @@ static void move(struct evm_gen *g, const struct evm_tx *t, uint32_t from, uint3
             evm_flow_edge(g, t, t && t->label ? t->label : "transfer", from, to, asset, amount);
         }
     } else if (d && d->tainted == 1) {
-        evm_flow_edge(g, t, t && t->swap_pool && from == t->swap_pool ? "swap_received" : "clean_in",
+        evm_flow_edge(g, t,
+                      t && t->swap_pool && from == t->swap_pool ? "swap_received" : "clean_in",
                       from, to, asset, amount);
     }
 }
@@ -583,8 +593,7 @@ void evm_tx_commit(struct evm_gen *g, struct evm_tx *t)
     if (t->from == 0 || fa->is_contract) BUG("a transaction from a contract or from nobody");
     if (t->price < g->base_fee) BUG("gas price below the base fee");
     if (t->type == 2 && t->price > t->max_fee) BUG("effective price above the max fee");
-    if (fa->bal[EA_ETH] < evm_tx_cost(t))
-        BUG("%s cannot pay value + gas limit x max fee", fa->hex);
+    if (fa->bal[EA_ETH] < evm_tx_cost(t)) BUG("%s cannot pay value + gas limit x max fee", fa->hex);
     uint8_t hin[24];
     memcpy(hin, "csgenevm", 8);
     memcpy(hin + 8, &g->seed, 8);
@@ -602,10 +611,11 @@ void evm_tx_commit(struct evm_gen *g, struct evm_tx *t)
         move(g, t, t->from, dest, EA_ETH, t->value);
         for (int i = 0; i < t->nfr; i++) {
             const struct evm_frame *f = &t->fr[i];
-            int moves = !f->reverted && (!strcmp(f->trace_type, "create") ||
-                                         !strcmp(f->trace_type, "suicide") ||
-                                         !strcmp(f->call_type, "call"));
-            if (moves) move(g, t, f->from, f->to, EA_ETH, f->value);
+            int moves = !f->reverted &&
+                        (!strcmp(f->trace_type, "create") || !strcmp(f->trace_type, "suicide") ||
+                         !strcmp(f->call_type, "call"));
+            if (moves)
+                move(g, t, f->from, f->to, EA_ETH, f->value);
             else if (f->value && strcmp(f->call_type, "delegatecall") && !f->reverted)
                 BUG("value on a frame that moves nothing");
         }
@@ -798,12 +808,13 @@ void evm_tx_commit(struct evm_gen *g, struct evm_tx *t)
 void evm_withdrawal(struct evm_gen *g, uint32_t to, uint64_t gwei)
 {
     char tmp[200];
-    int n = snprintf(tmp, sizeof tmp,
-                     "%s{\"\"index\"\":%llu,\"\"validator_index\"\":%llu,\"\"address\"\":\"\"%s\"\","
-                     "\"\"amount\"\":%llu}",
-                     g->wd_len ? "," : "", (unsigned long long)g->wd_index,
-                     (unsigned long long)(100000 + g->wd_index % 900000), g->acct[to].hex,
-                     (unsigned long long)gwei);
+    int n =
+        snprintf(tmp, sizeof tmp,
+                 "%s{\"\"index\"\":%llu,\"\"validator_index\"\":%llu,\"\"address\"\":\"\"%s\"\","
+                 "\"\"amount\"\":%llu}",
+                 g->wd_len ? "," : "", (unsigned long long)g->wd_index,
+                 (unsigned long long)(100000 + g->wd_index % 900000), g->acct[to].hex,
+                 (unsigned long long)gwei);
     if (g->wd_len + (size_t)n + 1 > g->wd_cap) {
         g->wd_cap = (g->wd_cap + (size_t)n + 1) * 2;
         g->wd_buf = cs_xrealloc(g->wd_buf, g->wd_cap);

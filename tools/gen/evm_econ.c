@@ -15,9 +15,9 @@
 #include "util/error.h"
 #include "util/keccak.h"
 
-#define E(x) ((u128)(x) * WEI) /* whole ETH (or whole 18-decimal tokens) */
+#define E(x) ((u128)(x)*WEI) /* whole ETH (or whole 18-decimal tokens) */
 #define MILLI(x) ((u128)(x) * (WEI / 1000))
-#define USD(x) ((u128)(x) * 1000000u) /* whole units of a 6-decimal stablecoin */
+#define USD(x) ((u128)(x)*1000000u) /* whole units of a 6-decimal stablecoin */
 
 enum {
     EV_SWEEP = 1,
@@ -36,11 +36,16 @@ enum {
 enum { X_BINANCE, X_OKX, X_EXCH, X_N }; /* X_BINANCE..: exchanges; bybit is the victim */
 enum { P_STETH, P_METH, P_USDC, P_USDT, P_CM_M, P_UC_UT, P_N };
 enum { H_ADDRESS, H_GAS, H_LINKED, H_MULTI, H_TORN, H_CAREFUL, H_ATTACKER, H_N };
-static const char *const HABIT[H_N] = {"address_match", "unique_gas_price", "linked_addresses",
-                                       "multi_denomination", "torn_mining", "careful",
+static const char *const HABIT[H_N] = {"address_match",      "unique_gas_price", "linked_addresses",
+                                       "multi_denomination", "torn_mining",      "careful",
                                        "careful_attacker"};
-static const char *const HEUR[H_N] = {"address_match", "unique_gas_price", "linked_addresses",
-                                      "multi_denomination", "torn_mining", "", ""};
+static const char *const HEUR[H_N] = {"address_match",
+                                      "unique_gas_price",
+                                      "linked_addresses",
+                                      "multi_denomination",
+                                      "torn_mining",
+                                      "",
+                                      ""};
 enum { F_ROUTER, F_EXCHANGE, F_TORNADO, F_DORMANT, F_MIXED, F_N };
 static const char *const FATE[F_N] = {"router", "exchange_deposits", "tornado_then_router",
                                       "dormant", "mixed_with_clean"};
@@ -57,19 +62,20 @@ struct hwallet {
 
 struct econ {
     uint32_t nusers;
-    uint32_t *user_ent;     /* per user: entity */
+    uint32_t *user_ent; /* per user: entity */
     uint32_t (*user_eoa)[3];
     uint8_t *user_neoa;
-    uint32_t *eoa;          /* every user EOA */
-    uint32_t *eoa_user;     /* per EOA index: user */
+    uint32_t *eoa;      /* every user EOA */
+    uint32_t *eoa_user; /* per EOA index: user */
     uint32_t neoa, capeoa;
-    uint32_t *dep;          /* nusers x X_N deposit addresses (0 = none yet) */
+    uint32_t *dep;                        /* nusers x X_N deposit addresses (0 = none yet) */
     uint32_t xent[X_N + 1], hot[X_N + 1]; /* [X_N] = bybit-like, the victim */
     struct pool pool[P_N];
-    uint32_t tc[4];         /* Tornado pools: 0.1, 1, 10, 100 ETH */
+    uint32_t tc[4]; /* Tornado pools: 0.1, 1, 10, 100 ETH */
     uint32_t tc_ent, relayer[4], reward_swap;
     uint32_t router, vault, th_ent;
     uint32_t bridge, bridge_op;
+    uint32_t disperse; /* a batch-payout contract the exchanges use */
     uint64_t bridge_nonce;
     uint32_t deployer, whale, issuer_usdc, issuer_usdt, otc;
     uint32_t distributor, farmer[3], sybil_first[3], sybil_n[3];
@@ -90,8 +96,8 @@ static int ev_less(const struct evm_event *a, const struct evm_event *b)
     return a->block != b->block ? a->block < b->block : a->seq < b->seq;
 }
 
-static void ev_push(struct evm_gen *g, uint64_t block, int type, uint32_t a, uint32_t b,
-                    uint32_t c, u128 amt)
+static void ev_push(struct evm_gen *g, uint64_t block, int type, uint32_t a, uint32_t b, uint32_t c,
+                    u128 amt)
 {
     if (g->nev == g->capev) {
         g->capev = g->capev ? 2 * g->capev : 1024;
@@ -179,8 +185,7 @@ static void contract_row(struct evm_gen *g, uint32_t a, int erc20)
 }
 
 /* a contract created by a transaction of from */
-static uint32_t deploy(struct evm_gen *g, uint32_t from, uint32_t entity, int role,
-                       uint64_t gas)
+static uint32_t deploy(struct evm_gen *g, uint32_t from, uint32_t entity, int role, uint64_t gas)
 {
     uint8_t addr[20];
     evm_create_addr(g->acct[from].addr, g->acct[from].nonce, addr);
@@ -219,7 +224,7 @@ static void fund(struct evm_gen *g, uint32_t to, int asset, u128 need)
         return;
     }
     u128 v = need + (asset == EA_USDC || asset == EA_USDT ? amount_between(g, USD(50), USD(20000))
-                                                           : amount_between(g, MILLI(100), E(10)));
+                                                          : amount_between(g, MILLI(100), E(10)));
     if (bal(g, hot, asset) < v) BUG("exchange hot wallet out of %s", g->tok_symbol[asset]);
     evm_tx_init(g, &TX, hot, g->tok[asset], 0, 52000, 0);
     evm_tx_sel(&TX, g->S_TRANSFER);
@@ -431,8 +436,10 @@ static void act_wrap(struct evm_gen *g, int unwrap)
     uint32_t a = pick_eoa(g);
     u128 v = amount_between(g, MILLI(10), E(5));
     if (unwrap && bal(g, a, EA_WETH) < v) {
-        if (bal(g, a, EA_WETH) == 0) unwrap = 0;
-        else v = bal(g, a, EA_WETH);
+        if (bal(g, a, EA_WETH) == 0)
+            unwrap = 0;
+        else
+            v = bal(g, a, EA_WETH);
     }
     uint32_t weth = g->tok[EA_WETH];
     if (!unwrap) {
@@ -618,8 +625,12 @@ static void act_tornado(struct evm_gen *g)
     struct econ *e = EC(g);
     uint32_t a = pick_eoa(g), u = eoa_user(g, a);
     uint64_t r = cs_gen_below(&g->rng, 100);
-    int habit = r < 15 ? H_ADDRESS : r < 25 ? H_GAS : r < 40 ? H_LINKED : r < 50 ? H_MULTI
-                : r < 60 ? H_TORN : H_CAREFUL;
+    int habit = r < 15   ? H_ADDRESS
+                : r < 25 ? H_GAS
+                : r < 40 ? H_LINKED
+                : r < 50 ? H_MULTI
+                : r < 60 ? H_TORN
+                         : H_CAREFUL;
     int d = (int)cs_gen_range(&g->rng, 0, 2); /* 0.1 .. 10 ETH for users */
     int nd = 1, dd[4] = {d, d, d, d};
     if (habit == H_MULTI) { /* a portfolio: 3 x d and 1 x d+1 */
@@ -640,7 +651,8 @@ static void act_tornado(struct evm_gen *g)
     for (int i = 0; i < nd; i++) {
         struct evm_note *n = note_new(g);
         uint64_t price = 0;
-        if (habit == H_GAS) price = (61 + cs_gen_below(&g->rng, 9)) * GWEI + 100000 + e->unique_gas_ctr++ * 7919;
+        if (habit == H_GAS)
+            price = (61 + cs_gen_below(&g->rng, 9)) * GWEI + 100000 + e->unique_gas_ctr++ * 7919;
         tc_deposit_tx(g, a, dd[i], price, n);
         n->habit = habit;
         n->recipient = rcpt;
@@ -691,7 +703,8 @@ static void ev_tc_withdraw(struct evm_gen *g, uint32_t ni)
     memcpy(n->wd_tx, TX.hash, 32);
     n->withdrawn = 1;
     n->wd_block = g->block;
-    if (n->habit == H_TORN) ev_push(g, g->block + cs_gen_range(&g->rng, 1, 50), EV_TC_CLAIM, ni, 0, 0, 0);
+    if (n->habit == H_TORN)
+        ev_push(g, g->block + cs_gen_range(&g->rng, 1, 50), EV_TC_CLAIM, ni, 0, 0, 0);
     (void)e;
 }
 
@@ -844,6 +857,40 @@ static void act_bridge(struct evm_gen *g, int inbound)
 /* ---- self-authorization (Victor): O approves its owner's other EOA S,
  * which later pulls with transferFrom ---- */
 
+/* An exchange pays 3-6 users in one tx through a disperse contract; now and
+ * then one recipient is a contract that rejects ETH: that inner call
+ * reverts (status 0, moves nothing) while the tx succeeds, and the contract
+ * refunds the hot wallet in a last inner call. */
+static void act_batch_payout(struct evm_gen *g)
+{
+    struct econ *e = EC(g);
+    uint32_t hot = e->hot[cs_gen_below(&g->rng, X_N)];
+    int n = (int)cs_gen_range(&g->rng, 3, 6),
+        bad = cs_gen_chance(&g->rng, 0.3) ? (int)cs_gen_below(&g->rng, (uint64_t)n) : -1;
+    u128 v[6], total = 0, refund = 0;
+    uint32_t to[6];
+    for (int i = 0; i < n; i++) {
+        v[i] = amount_between(g, MILLI(50), E(5));
+        to[i] = i == bad ? e->pool[P_STETH].acct : pick_eoa(g);
+        total += v[i];
+    }
+    evm_tx_init(g, &TX, hot, e->disperse, total, 40000 + 12000ull * (uint64_t)n, 0);
+    evm_tx_sel(&TX, g->S_MULTISEND);
+    evm_tx_word_u128(&TX, 64);
+    evm_tx_word_u128(&TX, 0);
+    evm_tx_word_u128(&TX, (u128)n);
+    for (int i = 0; i < n; i++) {
+        evm_tx_word_addr(&TX, to[i], g);
+        struct evm_frame *f = evm_tx_frame(&TX, e->disperse, to[i], v[i], "call");
+        if (i == bad) {
+            f->reverted = 1;
+            refund = v[i];
+        }
+    }
+    if (refund) evm_tx_frame(&TX, e->disperse, hot, refund, "call");
+    evm_tx_commit(g, &TX);
+}
+
 static void act_approve(struct evm_gen *g)
 {
     struct econ *e = EC(g);
@@ -923,7 +970,8 @@ static void ev_poison(struct evm_gen *g, uint32_t victim, uint32_t real, int ass
     } else { /* dust ETH from the look-alike */
         evm_tx_init(g, &TX, pz, look, MILLI(3), 21000, 0);
         evm_tx_commit(g, &TX);
-        evm_tx_init(g, &TX, look, victim, (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull, 21000, 0);
+        evm_tx_init(g, &TX, look, victim, (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull,
+                    21000, 0);
     }
     evm_tx_commit(g, &TX);
     if (cs_gen_chance(&g->rng, 0.05)) /* the victim copies the wrong address */
@@ -973,8 +1021,8 @@ static void ev_airdrop(struct evm_gen *g, uint32_t batch)
                 f++;
             }
             to = e->sybil_first[f] + k;
-            ev_push(g, g->block + cs_gen_range(&g->rng, 5, 600), EV_AIR_FORWARD, to,
-                    e->farmer[f], 0, amt);
+            ev_push(g, g->block + cs_gen_range(&g->rng, 5, 600), EV_AIR_FORWARD, to, e->farmer[f],
+                    0, amt);
         } else {
             to = e->eoa[k - nsyb];
         }
@@ -982,7 +1030,8 @@ static void ev_airdrop(struct evm_gen *g, uint32_t batch)
         evm_tx_transfer(g, &TX, EA_AIR, e->distributor, to, amt);
     }
     evm_tx_commit(g, &TX);
-    if (first + n < total) ev_push(g, g->block + cs_gen_range(&g->rng, 1, 2), EV_AIRDROP, batch + 1, 0, 0, 0);
+    if (first + n < total)
+        ev_push(g, g->block + cs_gen_range(&g->rng, 1, 2), EV_AIRDROP, batch + 1, 0, 0, 0);
 }
 
 static void ev_air_forward(struct evm_gen *g, uint32_t s, uint32_t agg, u128 amt)
@@ -1091,7 +1140,11 @@ static void ev_heist(struct evm_gen *g, uint32_t stage)
         for (int i = 0; i < 50; i++) {
             struct hwallet *w = &e->hw[i];
             w->acct = evm_acct_new(g, e->attacker_ent, R_HEIST, NULL);
-            w->fate = i < 30 ? F_ROUTER : i < 36 ? F_EXCHANGE : i < 40 ? F_TORNADO : i < 45 ? F_DORMANT : F_MIXED;
+            w->fate = i < 30   ? F_ROUTER
+                      : i < 36 ? F_EXCHANGE
+                      : i < 40 ? F_TORNADO
+                      : i < 45 ? F_DORMANT
+                               : F_MIXED;
             heist_wallet_dep(g, w);
             u128 v = share - share / 100 * cs_gen_below(&g->rng, 4);
             ev_push(g, g->block + 1 + (uint64_t)i * 11, EV_HEIST, 100 + (uint32_t)i, 0, 0, v);
@@ -1149,7 +1202,8 @@ static void ev_heist_step(struct evm_gen *g, uint32_t i, uint32_t what)
             chunk = b - floor_ - gas;
             last = 1;
         }
-        int to_exchange = w->fate == F_EXCHANGE || (w->fate == F_MIXED && cs_gen_chance(&g->rng, 0.4));
+        int to_exchange =
+            w->fate == F_EXCHANGE || (w->fate == F_MIXED && cs_gen_chance(&g->rng, 0.4));
         if (to_exchange) {
             int k = (int)cs_gen_below(&g->rng, 2);
             evm_tx_init(g, &TX, a, w->dep[k], chunk, 21000, 0);
@@ -1259,12 +1313,12 @@ static void setup_entities(struct evm_gen *g)
 {
     struct econ *e = EC(g);
     evm_entity_new(g, "none", SINK_NONE, "none"); /* entity 0: the zero address */
-    evm_acct_new(g, 0, R_CONTRACT, NULL);          /* account 0: 0x000...0 */
+    evm_acct_new(g, 0, R_CONTRACT, NULL);         /* account 0: 0x000...0 */
     static const char *const XN[X_N + 1] = {"exchange_binance-like_1", "exchange_okx-like_2",
                                             "exchange_exch-like_3", "exchange_bybit-like_4"};
     for (int x = 0; x <= X_N; x++) {
-        e->xent[x] = evm_entity_new(g, x == X_N && g->bybit ? "victim" : "exchange",
-                                    SINK_EXCHANGE, "%s", XN[x]);
+        e->xent[x] = evm_entity_new(g, x == X_N && g->bybit ? "victim" : "exchange", SINK_EXCHANGE,
+                                    "%s", XN[x]);
         e->hot[x] = evm_acct_new(g, e->xent[x], R_HOT, NULL);
     }
     uint32_t vent[16];
@@ -1274,7 +1328,8 @@ static void setup_entities(struct evm_gen *g)
     }
     uint32_t dep = evm_entity_new(g, "deployer", SINK_NONE, "deployer_1");
     e->deployer = evm_acct_new(g, dep, R_EOA, NULL);
-    e->whale = evm_acct_new(g, evm_entity_new(g, "market_maker", SINK_NONE, "market_maker_1"), R_EOA, NULL);
+    e->whale = evm_acct_new(g, evm_entity_new(g, "market_maker", SINK_NONE, "market_maker_1"),
+                            R_EOA, NULL);
     uint32_t circle = evm_entity_new(g, "issuer", SINK_NONE, "issuer_circle-like");
     uint32_t tether = evm_entity_new(g, "issuer", SINK_NONE, "issuer_tether-like");
     e->issuer_usdc = evm_acct_new(g, circle, R_EOA, NULL);
@@ -1282,11 +1337,13 @@ static void setup_entities(struct evm_gen *g)
     e->otc = evm_acct_new(g, evm_entity_new(g, "otc", SINK_NONE, "otc_desk_1"), R_EOA, NULL);
     e->tc_ent = evm_entity_new(g, "mixer", SINK_MIXER, "mixer_tornado-like");
     for (int i = 0; i < 4; i++)
-        e->relayer[i] = evm_acct_new(g, evm_entity_new(g, "relayer", SINK_NONE, "relayer_%d", i + 1), R_RELAYER, NULL);
+        e->relayer[i] = evm_acct_new(
+            g, evm_entity_new(g, "relayer", SINK_NONE, "relayer_%d", i + 1), R_RELAYER, NULL);
     e->th_ent = evm_entity_new(g, "bridge", SINK_BRIDGE, "bridge_thorchain-like");
     e->vault = evm_acct_new(g, e->th_ent, R_VAULT, NULL);
     uint32_t bent = evm_entity_new(g, "bridge", SINK_BRIDGE, "bridge_across-like");
-    e->bridge_op = evm_acct_new(g, evm_entity_new(g, "relayer", SINK_NONE, "bridge_relayer_1"), R_RELAYER, NULL);
+    e->bridge_op = evm_acct_new(g, evm_entity_new(g, "relayer", SINK_NONE, "bridge_relayer_1"),
+                                R_RELAYER, NULL);
     uint32_t airent = evm_entity_new(g, "airdrop", SINK_NONE, "airdrop_distributor");
     e->distributor = evm_acct_new(g, airent, R_EOA, NULL);
     for (int f = 0; f < 3; f++) {
@@ -1298,7 +1355,8 @@ static void setup_entities(struct evm_gen *g)
             evm_acct_new(g, fe, R_EOA, NULL);
     }
     for (int k = 0; k < 2; k++)
-        e->poisoner[k] = evm_acct_new(g, evm_entity_new(g, "scam", SINK_NONE, "poisoner_%d", k + 1), R_EOA, NULL);
+        e->poisoner[k] = evm_acct_new(g, evm_entity_new(g, "scam", SINK_NONE, "poisoner_%d", k + 1),
+                                      R_EOA, NULL);
     e->attacker_ent = evm_entity_new(g, "attacker", SINK_NONE, "attacker_lazarus-like_1");
     if (g->bybit) {
         e->exploiter = evm_acct_new(g, e->attacker_ent, R_EXPLOITER, NULL);
@@ -1346,8 +1404,11 @@ static void setup_contracts(struct evm_gen *g)
 {
     struct econ *e = EC(g);
     uint32_t d = e->deployer, dent = g->acct[d].entity;
-    static const char *const SYM[EA_N] = {"ETH", "WETH", "stETH", "mETH", "cmETH", "USDC", "USDT", "AIR", "USDT", "USD\xd0\xa1"};
-    static const char *const NAME[EA_N] = {"Ether", "Wrapped Ether", "Liquid staked Ether 2.0", "mETH", "cmETH", "USD Coin", "Tether USD", "Airdrop Token", "Tether USD", "USD Coin"};
+    static const char *const SYM[EA_N] = {"ETH",  "WETH", "stETH", "mETH", "cmETH",
+                                          "USDC", "USDT", "AIR",   "USDT", "USD\xd0\xa1"};
+    static const char *const NAME[EA_N] = {
+        "Ether",    "Wrapped Ether", "Liquid staked Ether 2.0", "mETH",       "cmETH",
+        "USD Coin", "Tether USD",    "Airdrop Token",           "Tether USD", "USD Coin"};
     static const uint8_t DEC[EA_N] = {18, 18, 18, 18, 18, 6, 6, 18, 6, 6};
     for (int a = 0; a < EA_N; a++) {
         g->tok_symbol[a] = SYM[a];
@@ -1360,11 +1421,13 @@ static void setup_contracts(struct evm_gen *g)
     g->tok[EA_METH] = deploy(g, d, mantle, R_TOKEN, 2100000);
     g->tok[EA_CMETH] = deploy(g, d, mantle, R_TOKEN, 2100000);
     g->tok[EA_AIR] = deploy(g, e->distributor, g->acct[e->distributor].entity, R_TOKEN, 1200000);
-    g->tok[EA_FAKE_USDT] = deploy(g, e->poisoner[0], g->acct[e->poisoner[0]].entity, R_TOKEN, 900000);
-    g->tok[EA_FAKE_USDC] = deploy(g, e->poisoner[1], g->acct[e->poisoner[1]].entity, R_TOKEN, 900000);
+    g->tok[EA_FAKE_USDT] =
+        deploy(g, e->poisoner[0], g->acct[e->poisoner[0]].entity, R_TOKEN, 900000);
+    g->tok[EA_FAKE_USDC] =
+        deploy(g, e->poisoner[1], g->acct[e->poisoner[1]].entity, R_TOKEN, 900000);
     uint32_t dex = evm_entity_new(g, "dex", SINK_NONE, "dex_uniswap-like");
-    static const int PA[P_N][2] = {{EA_ETH, EA_STETH}, {EA_ETH, EA_METH}, {EA_ETH, EA_USDC},
-                                   {EA_ETH, EA_USDT}, {EA_CMETH, EA_METH}, {EA_USDC, EA_USDT}};
+    static const int PA[P_N][2] = {{EA_ETH, EA_STETH}, {EA_ETH, EA_METH},   {EA_ETH, EA_USDC},
+                                   {EA_ETH, EA_USDT},  {EA_CMETH, EA_METH}, {EA_USDC, EA_USDT}};
     for (int p = 0; p < P_N; p++) {
         e->pool[p].a = PA[p][0];
         e->pool[p].b = PA[p][1];
@@ -1378,6 +1441,8 @@ static void setup_contracts(struct evm_gen *g)
     for (uint32_t i = 0; i < g->nent; i++)
         if (!strcmp(g->ent[i].name, "bridge_across-like")) bent = i;
     e->bridge = deploy(g, d, bent, R_BRIDGE, 2800000);
+    e->disperse = deploy(g, d, evm_entity_new(g, "dapp", SINK_NONE, "dapp_disperse-like"),
+                         R_CONTRACT, 700000);
     (void)dent;
 }
 
@@ -1675,45 +1740,83 @@ static int write_chain(struct evm_gen *g)
 static void run_event(struct evm_gen *g, const struct evm_event *ev)
 {
     switch (ev->type) {
-    case EV_SWEEP: ev_sweep(g, ev->a, (int)ev->b); break;
-    case EV_TC_WITHDRAW: ev_tc_withdraw(g, ev->a); break;
-    case EV_TC_CLAIM: ev_tc_claim(g, ev->a); break;
-    case EV_POISON: ev_poison(g, ev->a, ev->b, (int)ev->c, ev->amt); break;
-    case EV_POISON_FALL: ev_poison_fall(g, ev->a, ev->b, (int)ev->c, ev->amt); break;
-    case EV_SELFAUTH: ev_selfauth(g, ev->a, ev->b, ev->amt); break;
-    case EV_AIRDROP: ev_airdrop(g, ev->a); break;
-    case EV_AIR_FORWARD: ev_air_forward(g, ev->a, ev->b, ev->amt); break;
+    case EV_SWEEP:
+        ev_sweep(g, ev->a, (int)ev->b);
+        break;
+    case EV_TC_WITHDRAW:
+        ev_tc_withdraw(g, ev->a);
+        break;
+    case EV_TC_CLAIM:
+        ev_tc_claim(g, ev->a);
+        break;
+    case EV_POISON:
+        ev_poison(g, ev->a, ev->b, (int)ev->c, ev->amt);
+        break;
+    case EV_POISON_FALL:
+        ev_poison_fall(g, ev->a, ev->b, (int)ev->c, ev->amt);
+        break;
+    case EV_SELFAUTH:
+        ev_selfauth(g, ev->a, ev->b, ev->amt);
+        break;
+    case EV_AIRDROP:
+        ev_airdrop(g, ev->a);
+        break;
+    case EV_AIR_FORWARD:
+        ev_air_forward(g, ev->a, ev->b, ev->amt);
+        break;
     case EV_HEIST:
         if (ev->a >= 100 && ev->a < 150)
             ev_heist_split(g, ev->a - 100, ev->amt);
         else
             ev_heist(g, ev->a);
         break;
-    case EV_HEIST_STEP: ev_heist_step(g, ev->a, ev->b); break;
-    default: BUG("event type %d", ev->type);
+    case EV_HEIST_STEP:
+        ev_heist_step(g, ev->a, ev->b);
+        break;
+    default:
+        BUG("event type %d", ev->type);
     }
 }
 
 static void random_action(struct evm_gen *g)
 {
     uint64_t r = cs_gen_below(&g->rng, 1000);
-    if (r < 260) act_eth_pay(g);
-    else if (r < 370) act_token_pay(g, 0);
-    else if (r < 460) act_deposit(g, 0);
-    else if (r < 500) act_deposit(g, 1);
-    else if (r < 600) act_withdraw(g);
-    else if (r < 630) act_wrap(g, 0);
-    else if (r < 655) act_wrap(g, 1);
-    else if (r < 680) act_stake(g);
-    else if (r < 780) act_swap(g);
-    else if (r < 805) act_tornado(g);
-    else if (r < 825) act_router_in(g);
-    else if (r < 840) act_router_out(g);
-    else if (r < 860) act_bridge(g, 0);
-    else if (r < 875) act_bridge(g, 1);
-    else if (r < 890) act_approve(g);
-    else if (r < 900) act_token_pay(g, 1);
-    else act_eth_pay(g);
+    if (r < 260)
+        act_eth_pay(g);
+    else if (r < 370)
+        act_token_pay(g, 0);
+    else if (r < 460)
+        act_deposit(g, 0);
+    else if (r < 500)
+        act_deposit(g, 1);
+    else if (r < 600)
+        act_withdraw(g);
+    else if (r < 630)
+        act_wrap(g, 0);
+    else if (r < 655)
+        act_wrap(g, 1);
+    else if (r < 680)
+        act_stake(g);
+    else if (r < 780)
+        act_swap(g);
+    else if (r < 805)
+        act_tornado(g);
+    else if (r < 825)
+        act_router_in(g);
+    else if (r < 840)
+        act_router_out(g);
+    else if (r < 860)
+        act_bridge(g, 0);
+    else if (r < 875)
+        act_bridge(g, 1);
+    else if (r < 890)
+        act_approve(g);
+    else if (r < 900)
+        act_token_pay(g, 1);
+    else if (r < 910)
+        act_batch_payout(g);
+    else
+        act_eth_pay(g);
 }
 
 int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
@@ -1808,7 +1911,8 @@ int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
         /* consensus-layer withdrawals: a few small skims per block */
         uint64_t nw = cs_gen_below(&g->rng, 4);
         for (uint64_t i = 0; i < nw; i++)
-            evm_withdrawal(g, e->eoa[cs_gen_below(&g->rng, e->neoa)], cs_gen_range(&g->rng, 10000000, 60000000));
+            evm_withdrawal(g, e->eoa[cs_gen_below(&g->rng, e->neoa)],
+                           cs_gen_range(&g->rng, 10000000, 60000000));
         evm_block_close(g);
         if (!g->quiet && (g->block - g->first_block) % 2000 == 0)
             fprintf(stderr, "chainsleuth-gen: block %llu, %llu txs\n", (unsigned long long)g->block,
@@ -1821,9 +1925,11 @@ int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
     int rc2 = evm_files_close(g);
     if (!rc) rc = rc2;
     if (!rc && !g->quiet)
-        fprintf(stderr, "chainsleuth-gen: %llu blocks, %llu txs, %u accounts, %zu Tornado notes, %zu events left\n",
-                (unsigned long long)(g->block - g->first_block), (unsigned long long)g->txs, g->nacct - 1,
-                g->nnote, g->nev);
+        fprintf(stderr,
+                "chainsleuth-gen: %llu blocks, %llu txs, %u accounts, %zu Tornado notes, %zu "
+                "events left\n",
+                (unsigned long long)(g->block - g->first_block), (unsigned long long)g->txs,
+                g->nacct - 1, g->nnote, g->nev);
     free(g->acct);
     free(g->ent);
     free(g->sink_by_ent);

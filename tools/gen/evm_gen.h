@@ -111,7 +111,7 @@ struct evm_log {
     uint16_t dlen;
     /* the movement it is, for the ledger: EA_* asset or -1 */
     int asset;
-    int kind; /* 1 Transfer, 2 WETH Deposit (mint), 3 WETH Withdrawal (burn) */
+    int kind;          /* 1 Transfer, 2 WETH Deposit (mint), 3 WETH Withdrawal (burn) */
     uint32_t from, to; /* 0 = the zero address (mint/burn) */
     u128 value;
 };
@@ -236,26 +236,25 @@ struct evm_gen {
     char *wd_buf; /* this block's withdrawals column */
     size_t wd_len, wd_cap;
     /* output */
-    struct evm_out o_blocks, o_txs, o_rcpt, o_logs, o_tt, o_traces, o_owners, o_tags,
-        o_flows, o_contracts;
+    struct evm_out o_blocks, o_txs, o_rcpt, o_logs, o_tt, o_traces, o_owners, o_tags, o_flows,
+        o_contracts;
     uint64_t cum_gas;
     int flows_first;
     /* heist bookkeeping */
     int heist_on;
     uint64_t heist_block;
-    u128 *sink_by_ent;           /* nent x EA_N, grown with entities */
+    u128 *sink_by_ent; /* nent x EA_N, grown with entities */
     uint32_t sink_cap;
     u128 poison_fees;
     uint64_t heist_edges, heist_txs;
     /* topics and selectors */
     uint8_t T_TRANSFER[32], T_APPROVAL[32], T_WDEPOSIT[32], T_WWITHDRAWAL[32], T_TC_DEPOSIT[32],
-        T_TC_WITHDRAWAL[32], T_TH_DEPOSIT[32], T_TH_OUT[32], T_TOKENPURCHASE[32],
-        T_ETHPURCHASE[32], T_SWAP2[32], T_MSG_SENT[32], T_MSG_EXEC[32], T_REWARDSWAP[32],
-        T_EXEC_OK[32];
+        T_TC_WITHDRAWAL[32], T_TH_DEPOSIT[32], T_TH_OUT[32], T_TOKENPURCHASE[32], T_ETHPURCHASE[32],
+        T_SWAP2[32], T_MSG_SENT[32], T_MSG_EXEC[32], T_REWARDSWAP[32], T_EXEC_OK[32];
     uint8_t S_TRANSFER[4], S_TRANSFERFROM[4], S_APPROVE[4], S_WDEPOSIT[4], S_WWITHDRAW[4],
-        S_TC_DEPOSIT[4], S_TC_WITHDRAW[4], S_TH_DEPOSIT[4], S_TH_OUT[4], S_ETH2TOK[4],
-        S_TOK2ETH[4], S_TOK2TOK[4], S_SUBMIT[4], S_BRIDGE[4], S_BRIDGE_FILL[4], S_EXEC[4],
-        S_MULTISEND[4], S_MINT[4], S_CLAIM[4], S_ADDLIQ[4];
+        S_TC_DEPOSIT[4], S_TC_WITHDRAW[4], S_TH_DEPOSIT[4], S_TH_OUT[4], S_ETH2TOK[4], S_TOK2ETH[4],
+        S_TOK2TOK[4], S_SUBMIT[4], S_BRIDGE[4], S_BRIDGE_FILL[4], S_EXEC[4], S_MULTISEND[4],
+        S_MINT[4], S_CLAIM[4], S_ADDLIQ[4];
     /* scheduler */
     struct evm_event *ev;
     size_t nev, capev;
