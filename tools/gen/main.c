@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evm_gen.h"
 #include "gen.h"
 #include "util/error.h"
 
 static const char usage[] =
     "usage: chainsleuth-gen --out DIR --txs N --seed S [--scenario heist|none]\n"
     "                       [--network main|regtest] [--quiet]\n"
+    "       chainsleuth-gen --chain eth --out DIR --txs N --seed S [--scenario bybit|none]\n"
+    "                       [--quiet]\n"
     "\n"
     "Writes a synthetic Bitcoin economy with ground truth:\n"
     "  DIR/blocks/blk00000.dat ...  Bitcoin Core block files (128 MiB each at most;\n"
@@ -33,7 +36,22 @@ static const char usage[] =
     "  --network X      main (default; magic f9beb4d9, 1/3/bc1 addresses) or\n"
     "                   regtest (magic fabfb5da, m/n/2/bcrt1 addresses)\n"
     "  --quiet          no progress or summary on stderr\n"
-    "  --help           this text\n";
+    "  --help           this text\n"
+    "\n"
+    "With --chain eth (default: btc) it writes a synthetic Ethereum economy as an\n"
+    "ethereum-etl CSV export that `chainsleuth ingest evm --csv DIR` reads:\n"
+    "  DIR/blocks.csv transactions.csv receipts.csv logs.csv token_transfers.csv\n"
+    "      traces.csv tokens.csv contracts.csv\n"
+    "  DIR/truth/owners.csv         address,entity,entity_kind,role,customer of every account\n"
+    "  DIR/truth/tags.csv           hot wallets, mixer pools, router, vault, bridge, cold wallet\n"
+    "  DIR/truth/links.json         the true Tornado-style deposit -> withdrawal pairs\n"
+    "  DIR/truth/heist-flows.json   with --scenario bybit: every wei moved along the heist\n"
+    "                               and the poison policy's truth per sink\n"
+    "  DIR/truth/chain.json         blocks, txs, accounts, tip\n"
+    "  --txs N          5000 .. 10^8 transactions (met exactly unless scripted steps\n"
+    "                   in the last blocks overshoot; chain.json has the real count)\n"
+    "  --scenario X     bybit (default): a Bybit-style drain of a cold-wallet contract;\n"
+    "                   none: the economy only\n";
 
 static int bad(const char *fmt, const char *arg)
 {
@@ -57,7 +75,7 @@ static int parse_u64(const char *s, uint64_t *out)
 int main(int argc, char **argv)
 {
     struct cs_gen_opts o = {0};
-    int have_txs = 0, have_seed = 0;
+    int have_txs = 0, have_seed = 0, eth = 0, bybit = 1, have_net = 0, have_scen = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -69,11 +87,18 @@ int main(int argc, char **argv)
             continue;
         }
         if (strcmp(a, "--out") && strcmp(a, "--txs") && strcmp(a, "--seed") &&
-            strcmp(a, "--scenario") && strcmp(a, "--network"))
+            strcmp(a, "--scenario") && strcmp(a, "--network") && strcmp(a, "--chain"))
             return bad("unknown argument '%s'", a);
         if (!v) return bad("%s needs a value", a);
         i++;
-        if (!strcmp(a, "--out")) {
+        if (!strcmp(a, "--chain")) {
+            if (!strcmp(v, "eth"))
+                eth = 1;
+            else if (!strcmp(v, "btc"))
+                eth = 0;
+            else
+                return bad("--chain: unknown chain '%s' (btc, eth)", v);
+        } else if (!strcmp(a, "--out")) {
             if (!*v) return bad("--out: empty path%s", "");
             o.out = v;
         } else if (!strcmp(a, "--txs")) {
@@ -84,13 +109,17 @@ int main(int argc, char **argv)
             if (parse_u64(v, &o.seed)) return bad("--seed: '%s' is not an unsigned integer", v);
             have_seed = 1;
         } else if (!strcmp(a, "--scenario")) {
+            have_scen = 1;
             if (!strcmp(v, "heist"))
-                o.heist = 1;
+                o.heist = 1, bybit = 2;
+            else if (!strcmp(v, "bybit"))
+                bybit = 3;
             else if (!strcmp(v, "none"))
-                o.heist = 0;
+                o.heist = 0, bybit = 0;
             else
-                return bad("--scenario: unknown scenario '%s' (heist, none)", v);
+                return bad("--scenario: unknown scenario '%s' (heist, bybit, none)", v);
         } else {
+            have_net = 1;
             if (!strcmp(v, "main"))
                 o.regtest = 0;
             else if (!strcmp(v, "regtest"))
@@ -102,7 +131,12 @@ int main(int argc, char **argv)
     if (!o.out) return bad("--out DIR is required%s", "");
     if (!have_txs) return bad("--txs N is required%s", "");
     if (!have_seed) return bad("--seed S is required%s", "");
-    int rc = cs_gen_run(&o);
+    if (eth && have_net) return bad("--network is for --chain btc%s", "");
+    if (eth && bybit == 2) return bad("--scenario heist is for --chain btc (eth: bybit)%s", "");
+    if (!eth && bybit == 3) return bad("--scenario bybit is for --chain eth (btc: heist)%s", "");
+    if (eth && o.txs < 5000) return bad("--txs: '%s' is below 5000 for --chain eth", "N");
+    (void)have_scen;
+    int rc = eth ? cs_gen_evm_run(&o, bybit != 0) : cs_gen_run(&o);
     if (rc) {
         fprintf(stderr, "chainsleuth-gen: %s\n", cs_errmsg());
         return rc == CS_EUSAGE ? 2 : 1;

@@ -1,0 +1,119 @@
+#!/bin/sh
+# t_evm_gen.sh — `chainsleuth-gen --chain eth` end to end:
+#  1. arguments: --help names the EVM files; mixing the chains' options and
+#     too few transactions are usage errors (exit 2, one message);
+#  2. determinism: the same arguments twice give byte-identical files
+#     (sha256sum of every file), another seed gives other files;
+#  3. `chainsleuth ingest evm --csv` reads the export with nothing missing
+#     and the tx count of truth/chain.json;
+#  4. tests/cli/evm_gen_check.py, an independent Python ledger: the export is
+#     consistent (receipts, nonces, gas, logs <-> token_transfers), no
+#     balance ever goes negative in the ingest's booking order, owners.csv
+#     names every address, tags.csv parses, the poison truth of
+#     heist-flows.json equals a recomputation from the CSV, and every
+#     account's balance per asset equals `chainsleuth address --json`;
+#  5. `chainsleuth tags import` accepts truth/tags.csv, every row;
+#  6. the economy holds what the issue lists (counted from the files).
+. "$(dirname "$0")/lib.sh"
+: "${GENBIN:?}" "${BIN:?}"
+py=/usr/bin/python3
+CHECK="$(dirname "$0")/evm_gen_check.py"
+
+# 1. arguments
+"$GENBIN" --help >"$T/help" || fail "--help exit $?"
+grep -q -- '--chain eth' "$T/help" && grep -q 'heist-flows.json' "$T/help" || fail "--help text"
+for bad in "--chain eth --txs 100 --seed 1 --out $T/x" "--chain eth --txs 9000 --seed 1 --out $T/x --network regtest" \
+    "--chain eth --txs 9000 --seed 1 --out $T/x --scenario heist" "--chain sol --txs 9000 --seed 1 --out $T/x" \
+    "--txs 9000 --seed 1 --out $T/x --scenario bybit"; do
+    # shellcheck disable=SC2086 # word splitting of the argument list is intended
+    "$GENBIN" $bad >/dev/null 2>"$T/err"
+    r=$?
+    [ $r = 2 ] || fail "'$bad' exited $r, want 2"
+    [ "$(wc -l <"$T/err")" -ge 1 ] || fail "'$bad' printed no message"
+done
+
+# 2. determinism
+"$GENBIN" --chain eth --scenario bybit --txs 16000 --seed 7 --out "$T/a" --quiet || fail "gen a"
+"$GENBIN" --chain eth --scenario bybit --txs 16000 --seed 7 --out "$T/b" --quiet || fail "gen b"
+"$GENBIN" --chain eth --scenario bybit --txs 16000 --seed 8 --out "$T/c" --quiet || fail "gen c"
+(cd "$T/a" && find . -type f | sort | xargs sha256sum) >"$T/a.sum"
+(cd "$T/b" && find . -type f | sort | xargs sha256sum) >"$T/b.sum"
+(cd "$T/c" && find . -type f | sort | xargs sha256sum) >"$T/c.sum"
+eq "$(wc -l <"$T/a.sum")" 13 "files written"
+cmp -s "$T/a.sum" "$T/b.sum" || fail "same arguments, different files: $(diff "$T/a.sum" "$T/b.sum" | head -4)"
+[ "$(cut -c1-64 "$T/a.sum" | sort -u | wc -l)" = 13 ] || fail "two files with the same bytes"
+same=$(cut -c1-64 "$T/a.sum" "$T/c.sum" | sort | uniq -d | wc -l)
+[ "$same" -le 1 ] || fail "seed 8 repeats $same files of seed 7" # contracts.csv may coincide
+echo "ok: deterministic ($(cut -c1-16 "$T/a.sum" | head -1)… for blocks.csv), another seed differs"
+
+# 3. ingest
+"$BIN" ingest evm --csv "$T/a" --db "$T/db" --json >"$T/ing.json" 2>"$T/ing.err" || fail "ingest: $(tail -3 "$T/ing.err")"
+want=$(jq_ "j['txs']" <"$T/a/truth/chain.json")
+eq "$(jq_ "(j['txs'], j['blocks'], j['missing'])" <"$T/ing.json")" "($want, 12000, [])" "ingest summary"
+[ "$want" -ge 16000 ] && [ "$want" -le 16100 ] || fail "chain.json txs $want for --txs 16000"
+
+# 4. the independent ledger against the store
+out=$($py "$CHECK" "$T/a" --bin "$BIN" --db "$T/db") || fail "evm_gen_check: $out"
+echo "$out"
+
+# 5. tags import
+"$BIN" tags import "$T/a/truth/tags.csv" --db "$T/db" --json >"$T/tags.json" 2>"$T/tags.err" || fail "tags import: $(cat "$T/tags.err")"
+rows=$(($(wc -l <"$T/a/truth/tags.csv") - 1))
+$py - "$T/tags.json" "$rows" <<'PY' || fail "tags import summary: $(cat "$T/tags.json")"
+import json, sys
+j = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+n = int(sys.argv[2])
+f = j["files"][0]
+assert j["tags"] == n and f["rows"] == n and f["added"] == n and f["rejected"] == 0, (j, n)
+PY
+
+# 6. what the economy holds, counted from the files
+$py - "$T/a" <<'PY' || fail "economy contents"
+import collections, csv, json, sys
+d = sys.argv[1]
+own = list(csv.DictReader(open(d + "/truth/owners.csv")))
+roles = collections.Counter(r["role"] for r in own)
+kinds = collections.Counter(r["entity_kind"] for r in own)
+ex = {r["entity"] for r in own if r["role"] == "hot_wallet"}
+assert len(ex) == 4 and roles["deposit"] > 300, (ex, roles)           # 3 exchanges + the victim
+assert roles["dex_pool"] == 6 and roles["mixer_pool"] == 4 and roles["router"] == 1, roles
+assert roles["lookalike"] > 20 and roles["heist_wallet"] == 50, roles
+toks = {r["address"]: r for r in csv.DictReader(open(d + "/tokens.csv"))}
+sym = collections.Counter(t["symbol"] for t in toks.values())
+assert sym["USDT"] == 2 and toks["0xdac17f958d2ee523a2206206994597c13d831ec7"]["decimals"] == "6", sym
+assert toks["0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"]["decimals"] == "6"
+tt = list(csv.DictReader(open(d + "/token_transfers.csv")))
+zero = sum(1 for t in tt if t["value"] == "0")
+air = [t for t in tt if toks[t["token_address"]]["symbol"] == "AIR" and t["from_address"] != "0x" + "0" * 40]
+dist = collections.Counter((t["from_address"], t["value"]) for t in air).most_common(1)[0]
+assert zero > 5 and dist[1] >= 1000, (zero, dist)                     # poisoning; the airdrop signature
+links = json.load(open(d + "/truth/links.json"))["links"]
+habits = collections.Counter(l["habit"] for l in links)
+assert all(habits[h] > 0 for h in ("address_match", "unique_gas_price", "linked_addresses",
+                                   "multi_denomination", "torn_mining", "careful")), habits
+for l in links:
+    if l["habit"] == "address_match": assert l["recipient"] == l["depositor"], l
+    if l["habit"] == "unique_gas_price": assert l["relayer"] is None, l
+fl = json.load(open(d + "/truth/heist-flows.json"))
+drained = collections.Counter()
+for e in fl["edges"]:
+    if e["kind"] == "drain": drained[e["symbol"]] += int(e["amount"])
+assert drained == {"ETH": 401347 * 10**18, "stETH": 90375 * 10**18, "mETH": 8000 * 10**18,
+                   "cmETH": 15000 * 10**18}, drained
+fates = collections.Counter(w["fate"] for w in fl["wallets"])
+cats = {s["category"] for s in fl["poison"]["sinks"]}
+assert len(fl["wallets"]) == 50 and cats == {"exchange", "mixer", "bridge"}, (fates, cats)
+ok = {r["transaction_hash"] for r in csv.DictReader(open(d + "/receipts.csv")) if r["status"] == "1"}
+failed = sum(1 for r in csv.DictReader(open(d + "/receipts.csv")) if r["status"] == "0")
+tr = list(csv.DictReader(open(d + "/traces.csv")))
+inner_rev = sum(1 for t in tr if t["trace_address"] and t["status"] == "0" and t["transaction_hash"] in ok and int(t["value"]))
+deleg = sum(1 for t in tr if t["call_type"] == "delegatecall")
+assert inner_rev > 0 and failed > 0 and deleg >= 4, (inner_rev, failed, deleg)
+memo = sum(1 for l in csv.DictReader(open(d + "/logs.csv")) if "53574150" in l["data"])  # "SWAP"
+print("ok: economy: %d deposit addresses, %d look-alikes, %d zero-value transfers, airdrop of %d, "
+      "%d Tornado links %s, %d SWAP memos, %d failed txs, %d reverted inner frames with value in "
+      "successful txs, drain %s, fates %s" %
+      (roles["deposit"], roles["lookalike"], zero, dist[1], len(links), dict(habits), memo, failed, inner_rev,
+       {k: v // 10**18 for k, v in drained.items()}, dict(fates)))
+PY
+echo "ok: t_evm_gen"
