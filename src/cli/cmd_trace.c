@@ -41,7 +41,9 @@ static const char EPILOG[] =
     "an output spent by a multi-input transaction that pays only one stopping\n"
     "entity (an exchange sweeping its deposit addresses) ends at that entity.\n"
     "Fees: tainted value paid as a fee is reported in \"fees\" and not followed into\n"
-    "the miner's coinbase.  Poison is not conservative: totals may exceed the seed.\n"
+    "the miner's coinbase.  Poison is not conservative: totals may exceed the seed,\n"
+    "so its share column is \"max share\" = min(amount, seed) / seed, the most of\n"
+    "the seed's value that can have gone to (come from) that entity.\n"
     "For the other policies seed = sinks + frontier + fees + dropped, exactly.\n"
     "Exit codes: 0 ok, 1 error, 2 usage.\n";
 

@@ -110,6 +110,23 @@ const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c);
  * follows: "12.34567890 BTC".  Returns buf. */
 const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
                              char buf[CS_AMOUNT_STR_MAX]);
+/* The "share" column of the text and HTML reports: part of the seed, in
+ * percent, floored to two decimals ("40.00%"; "-" for an empty seed).
+ *  - Conservative policies (haircut, FIFO, LIFO, TIHO): part / seed_amount.
+ *    Sinks, frontier, fees and dropped add up to 100% (less the flooring).
+ *  - Poison is not conservative: a sink's amount is the whole value of the
+ *    entity's outputs the poison touched (forward: paid to it; backward: the
+ *    outputs it funded the path with), which can be many times the seed.
+ *    What the target's own value can owe to that entity is at most
+ *    min(amount, seed_amount) under any conservative split, so for poison
+ *    the column is min(part, seed) / seed: an upper bound, at most 100%,
+ *    titled "max share" (cs_report_share_title).  The amount column keeps
+ *    the touched value.  Rows of a poison report do not add up to 100%.
+ * Worked example (METHODS.md): target output 590 sat, backward poison, its
+ * inputs 300 and 700 sat: max shares 50.84% and 100.00%. */
+const char *cs_report_share(const struct cs_report_ctx *c, uint64_t part, char buf[16]);
+/* "share" or, for poison, "max share". Static. */
+const char *cs_report_share_title(const struct cs_report_ctx *c);
 /* "txid:vout" of output id out into buf (80 bytes); returns buf. */
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
 

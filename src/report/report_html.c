@@ -243,20 +243,6 @@ static const char *category_name(int cat)
     return n ? n : "unknown";
 }
 
-__extension__ typedef unsigned __int128 u128;
-
-static const char *pct(uint64_t part, uint64_t whole, char buf[16])
-{
-    if (!whole) {
-        snprintf(buf, 16, "-");
-        return buf;
-    }
-    u128 x = (u128)part * 10000u / whole;
-    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
-             (unsigned long long)(x % 100));
-    return buf;
-}
-
 static void param_rows(FILE *f, const char *params)
 {
     struct cs_json_doc doc = {0};
@@ -345,7 +331,8 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             cs_feeconv_name(r->feeconv),
             r->conservative ? ""
                             : " &mdash; poison is not conservative: every output touched by "
-                              "taint counts in full, so totals can exceed the seed");
+                              "taint counts in full, so totals can exceed the seed; each share shown is the "
+                              "upper bound min(amount, seed) / seed");
     fprintf(f, "<tr><th>Seed</th><td class=\"n\">%s in %zu output%s</td></tr>\n",
             cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
     uint64_t cat_amount[CS_TAG_NCATEGORIES] = {0};
@@ -357,7 +344,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             fprintf(f, "<tr class=\"cat-%s\"><th>%s %s</th><td class=\"n\">%s (%s)</td></tr>\n",
                     category_name(k), r->backward ? "Came from" : "Reached", category_name(k),
                     cs_report_amount(c, cat_amount[k], 1, b),
-                    pct(cat_amount[k], r->seed_amount, p));
+                    cs_report_share(c, cat_amount[k], p));
     uint64_t unspent = 0, other = 0;
     for (size_t i = 0; i < r->n_frontier; i++) {
         if (r->frontier[i].reason == CS_TRACE_UNSPENT)
@@ -367,15 +354,15 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     }
     if (!r->backward)
         fprintf(f, "<tr><th>Unspent (still held)</th><td class=\"n\">%s (%s)</td></tr>\n",
-                cs_report_amount(c, unspent, 1, b), pct(unspent, r->seed_amount, p));
+                cs_report_amount(c, unspent, 1, b), cs_report_share(c, unspent, p));
     fprintf(f, "<tr><th>%s</th><td class=\"n\">%s (%s)</td></tr>\n",
             r->backward ? "Not followed further (coinbase, hop or height limit)"
                         : "Not followed further (hop or height limit)",
-            cs_report_amount(c, other, 1, b), pct(other, r->seed_amount, p));
+            cs_report_amount(c, other, 1, b), cs_report_share(c, other, p));
     fprintf(f, "<tr><th>Paid as fees (not followed)</th><td class=\"n\">%s (%s)</td></tr>\n",
-            cs_report_amount(c, r->fees, 1, b), pct(r->fees, r->seed_amount, p));
+            cs_report_amount(c, r->fees, 1, b), cs_report_share(c, r->fees, p));
     fprintf(f, "<tr><th>Dropped (below the minimum)</th><td class=\"n\">%s (%s)</td></tr>\n",
-            cs_report_amount(c, r->dropped, 1, b), pct(r->dropped, r->seed_amount, p));
+            cs_report_amount(c, r->dropped, 1, b), cs_report_share(c, r->dropped, p));
     fprintf(f, "<tr><th>Transactions examined</th><td class=\"n\">%llu</td></tr>\n",
             (unsigned long long)r->txs_visited);
     fputs("<tr><th>Attribution</th><td>", f);
@@ -393,9 +380,9 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
         fputs("<p>No attributed entity was reached.</p>\n", f);
     } else {
         fprintf(f,
-                "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>Share</th>"
+                "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>%s</th>"
                 "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
-                sym);
+                sym, r->conservative ? "Share" : "Max share");
         for (size_t i = 0; i < r->n_sinks; i++) {
             const struct cs_trace_sink *k = &r->sinks[i];
             fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
@@ -404,7 +391,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
                     "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
                     "class=\"n\">%u</td><td class=\"n\">%llu</td><td class=\"mono\">",
                     category_name(k->category), cs_report_amount(c, k->amount, 0, b),
-                    pct(k->amount, r->seed_amount, p), k->hops, (unsigned long long)k->outputs);
+                    cs_report_share(c, k->amount, p), k->hops, (unsigned long long)k->outputs);
             for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
                 cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
                 fprintf(f, "%s%s", q ? "<br>" : "", id);

@@ -32,6 +32,27 @@ const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[
     return buf;
 }
 
+__extension__ typedef unsigned __int128 u128;
+
+const char *cs_report_share_title(const struct cs_report_ctx *c)
+{
+    return c->r->conservative ? "share" : "max share";
+}
+
+const char *cs_report_share(const struct cs_report_ctx *c, uint64_t part, char buf[16])
+{
+    uint64_t whole = c->r->seed_amount;
+    if (!whole) {
+        snprintf(buf, 16, "-");
+        return buf;
+    }
+    if (!c->r->conservative && part > whole) part = whole; /* poison: the bound min(part, seed) */
+    u128 x = (u128)part * 10000u / whole;
+    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
+             (unsigned long long)(x % 100));
+    return buf;
+}
+
 static void w_txid(struct cs_json_writer *w, const struct cs_store *s, uint64_t tx)
 {
     char id[65];

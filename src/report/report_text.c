@@ -7,25 +7,10 @@
 #include "tags/tags.h"
 #include "util/codec.h"
 
-__extension__ typedef unsigned __int128 u128;
-
 static const char *category_name(int cat)
 {
     const char *n = cs_tag_category_name(cat);
     return n ? n : "unknown";
-}
-
-/* share of the seed in percent with two decimals, as text */
-static const char *share(uint64_t part, uint64_t whole, char buf[16])
-{
-    if (!whole) {
-        snprintf(buf, 16, "-");
-        return buf;
-    }
-    u128 x = (u128)part * 10000u / whole;
-    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
-             (unsigned long long)(x % 100));
-    return buf;
 }
 
 int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
@@ -40,7 +25,7 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
     if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
     fprintf(f, "trace      %s, %s, %s%s\n", cs_policy_name(r->policy),
             r->backward ? "backward" : "forward", cs_feeconv_name(r->feeconv),
-            r->conservative ? "" : " (poison: not conservative, amounts may exceed the seed)");
+            r->conservative ? "" : " (poison: not conservative, amounts may exceed the seed; max share = min(amount, seed) / seed)");
     fprintf(f, "chain tip  %lld %s\n", (long long)h, tip);
     fprintf(f, "seed       %zu output%s, %s\n", r->n_seeds, r->n_seeds == 1 ? "" : "s",
             cs_report_amount(c, r->seed_amount, 1, b1));
@@ -49,22 +34,22 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
             c->attribution_note ? c->attribution_note : "");
     fprintf(f, "visited    %llu transactions\n\n", (unsigned long long)r->txs_visited);
 
-    fprintf(f, "%-36s %-11s %20s %8s %5s %6s\n", r->backward ? "came from" : "reached", "category",
-            head, "share", "hops", "txs");
+    fprintf(f, "%-36s %-11s %20s %9s %5s %6s\n", r->backward ? "came from" : "reached", "category",
+            head, cs_report_share_title(c), "hops", "txs");
     for (size_t i = 0; i < r->n_sinks; i++) {
         const struct cs_trace_sink *k = &r->sinks[i];
-        fprintf(f, "%-36.36s %-11s %20s %8s %5u %6zu\n", k->label, category_name(k->category),
-                cs_report_amount(c, k->amount, 0, b1), share(k->amount, r->seed_amount, b2),
+        fprintf(f, "%-36.36s %-11s %20s %9s %5u %6zu\n", k->label, category_name(k->category),
+                cs_report_amount(c, k->amount, 0, b1), cs_report_share(c, k->amount, b2),
                 k->hops, k->n_txs);
     }
     if (!r->n_sinks) fprintf(f, "(no known entity reached)\n");
     uint64_t ft = cs_trace_frontier_total(r);
-    fprintf(f, "%-36s %-11s %20s %8s\n", "frontier (see below)", "", cs_report_amount(c, ft, 0, b1),
-            share(ft, r->seed_amount, b2));
-    fprintf(f, "%-36s %-11s %20s %8s\n", "fees (not followed)", "",
-            cs_report_amount(c, r->fees, 0, b1), share(r->fees, r->seed_amount, b2));
-    fprintf(f, "%-36s %-11s %20s %8s\n", "dropped (below --min-amount)", "",
-            cs_report_amount(c, r->dropped, 0, b1), share(r->dropped, r->seed_amount, b2));
+    fprintf(f, "%-36s %-11s %20s %9s\n", "frontier (see below)", "", cs_report_amount(c, ft, 0, b1),
+            cs_report_share(c, ft, b2));
+    fprintf(f, "%-36s %-11s %20s %9s\n", "fees (not followed)", "",
+            cs_report_amount(c, r->fees, 0, b1), cs_report_share(c, r->fees, b2));
+    fprintf(f, "%-36s %-11s %20s %9s\n", "dropped (below --min-amount)", "",
+            cs_report_amount(c, r->dropped, 0, b1), cs_report_share(c, r->dropped, b2));
 
     if (r->n_frontier) {
         fprintf(f, "\nfrontier: %zu output%s", r->n_frontier, r->n_frontier == 1 ? "" : "s");
