@@ -60,6 +60,32 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned 
  * newline and returns 0, or 1 after printing the error (I/O, misuse). */
 void cli_json_begin(struct cs_json_writer *w);
 int cli_json_end(const char *cmd, struct cs_json_writer *w);
+/* What is known about an address (who.c), for `address` and `tx`: the
+ * entity attributed to it by the trace's rules (trace/attrib.h: cluster-level
+ * when a clustering matches the store, else the address's own tags) and its
+ * cluster id (the smallest address id of its cluster, as `entity` takes it;
+ * none without a matching clustering). */
+struct cs_attrib;
+struct cs_attrib_entity;
+struct cs_clusterdb;
+struct cli_who {
+    struct cs_attrib *a;
+    struct cs_clusterdb *c;
+};
+/* Reads the tags and maps the clustering of db.  Returns 0, or 1 after
+ * printing the error (a damaged tag table); a missing or stale clustering is
+ * not an error (no cluster ids). */
+int cli_who_open(struct cli_who *w, const char *cmd, const struct cs_store *s, const char *db);
+void cli_who_close(struct cli_who *w);
+/* Entity of address id addr, or NULL. */
+const struct cs_attrib_entity *cli_who_entity(const struct cli_who *w, uint64_t addr);
+/* Cluster id of address id addr, or -1. */
+int64_t cli_who_cluster(const struct cli_who *w, uint64_t addr);
+/* "[LABEL; CATEGORY; confidence N; source S; cluster C]", "[cluster C]" or "". */
+const char *cli_who_text(const struct cli_who *w, uint64_t addr, char *buf, size_t cap);
+/* Members "entity": {label, category, confidence, source} or null, and
+ * "cluster": id or null, into the open object of jw. */
+void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t addr);
 /* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
 /* Help line of every --db option. */

@@ -8,13 +8,20 @@
  *    forms present the same numbers.
  *  - JSON layout (compact, one line, "\n" at the end; keys in this order):
  *      policy, direction, fee_convention, conservative, seed_amount,
- *      sinks[{entity, category, amount, hops, first_tx, outputs, txs[]}],
- *      frontier[{address, outpoint, amount, reason, hops, height[, ranges]}],
- *      fees, dropped, txs_visited, tip{height, hash}, seeds[{outpoint,
- *      address, amount}], per_hop[{hop, txs, amount_in, to_sinks,
- *      to_frontier, fees, dropped}], attribution{mode, tags_used, note},
- *      parameters{...as given by the caller}
- *    Amounts are integer satoshi; txids are in the usual (reversed) hex.
+ *      sinks[{entity, category, amount, hops, first_tx, height, time,
+ *      timestamp, outputs, txs[]}],
+ *      frontier[{address, outpoint, amount, reason, hops, height, time,
+ *      timestamp[, ranges]}],
+ *      fees, dropped, txs_visited, tip{height, hash, time, timestamp},
+ *      seeds[{outpoint, address, amount, height, time, timestamp}],
+ *      per_hop[{hop, txs, amount_in, to_sinks, to_frontier, fees, dropped}],
+ *      attribution{mode, tags_used, note}, parameters{...as given by the caller}
+ *    Amounts are integer satoshi (base units); txids are in the usual
+ *    (reversed) hex.  Every block-bound record carries its block's height,
+ *    "time" (UTC ISO 8601, "2025-01-01T19:46:32Z", util/timefmt.h) and
+ *    "timestamp" (the header's nTime, seconds since 1970): a sink's are
+ *    those of its first_tx (null when it has none), a frontier output's and
+ *    a seed's those of the transaction that created it, the tip's its own.
  *    "ranges" ([[offset, amount], ...], tainted satoshi positions) appears
  *    for the ordered policies on frontier outputs that are only partly
  *    tainted.  Order: as in the trace result (sinks by amount descending then
@@ -38,6 +45,8 @@
 #include "trace/trace.h"
 #include "util/amount.h"
 #include "util/error.h"
+#include "util/json.h"
+#include "util/timefmt.h"
 
 #define CS_REPORT_GRAPH_NODES 300
 #define CS_REPORT_FANOUT 8
@@ -127,6 +136,14 @@ const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int
 const char *cs_report_share(const struct cs_report_ctx *c, uint64_t part, char buf[16]);
 /* "share" or, for poison, "max share". Static. */
 const char *cs_report_share_title(const struct cs_report_ctx *c);
+/* nTime of the block at height (which must exist), from its stored header. */
+uint32_t cs_report_block_time(const struct cs_store *s, uint64_t height);
+/* cs_time_iso of that block's time; returns buf. */
+const char *cs_report_height_time(const struct cs_store *s, uint64_t height,
+                                  char buf[CS_TIME_ISO_MAX]);
+/* Writes the two members "time": ISO string, "timestamp": t into the open
+ * object of w (the convention of every --json document for a block time). */
+void cs_report_json_time(struct cs_json_writer *w, uint32_t t);
 /* "txid:vout" of output id out into buf (80 bytes); returns buf. */
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
 

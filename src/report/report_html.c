@@ -24,6 +24,7 @@
 #include "util/codec.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 extern char **environ;
 
@@ -300,8 +301,11 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     cs_sha256(json, json_len, digest);
     cs_hex(hex, digest, 32);
     int64_t h = cs_store_height(s);
-    char tip[65] = "-";
-    if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
+    char tip[65] = "-", tipt[CS_TIME_ISO_MAX] = "-", t1[CS_TIME_ISO_MAX];
+    if (h >= 0) {
+        cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
+        cs_report_height_time(s, (uint64_t)h, tipt);
+    }
 
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -313,11 +317,11 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             r->backward ? "(backward)" : "(forward)");
     fprintf(f,
             "<p class=\"note\">Produced by chainsleuth from its own copy of the Bitcoin chain "
-            "(tip height %lld, block <code>%s</code>). Amounts are exact counts of the "
+            "(tip height %lld, block <code>%s</code>, mined %s). Times are UTC. Amounts are exact counts of the "
             "smallest unit (%s), shown in %s. The result can be re-checked by anyone: rerun the "
             "command below with "
             "<code>--json</code> and compare the SHA-256.</p>\n",
-            (long long)h, tip, cs_report_asset(c)->base_unit, sym);
+            (long long)h, tip, tipt, cs_report_asset(c)->base_unit, sym);
     fprintf(f, "<p class=\"hash\">SHA-256 of the JSON result: <code>%s</code></p>\n", hex);
     if (command_line) {
         fputs("<p>Command: <code>", f);
@@ -381,17 +385,22 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     } else {
         fprintf(f,
                 "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>%s</th>"
-                "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
-                sym, r->conservative ? "Share" : "Max share");
+                "<th>First hop</th><th>%s (UTC)</th><th>Outputs</th><th>Transactions</th></tr>\n",
+                sym, r->conservative ? "Share" : "Max share", r->backward ? "Latest" : "First");
         for (size_t i = 0; i < r->n_sinks; i++) {
             const struct cs_trace_sink *k = &r->sinks[i];
             fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
             escs(f, k->label);
             fprintf(f,
                     "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
-                    "class=\"n\">%u</td><td class=\"n\">%llu</td><td class=\"mono\">",
+                    "class=\"n\">%u</td><td class=\"n\">%s</td><td class=\"n\">%llu</td><td "
+                    "class=\"mono\">",
                     category_name(k->category), cs_report_amount(c, k->amount, 0, b),
-                    cs_report_share(c, k->amount, p), k->hops, (unsigned long long)k->outputs);
+                    cs_report_share(c, k->amount, p), k->hops,
+                    k->first_tx == CS_NONE64
+                        ? "-"
+                        : cs_report_height_time(s, cs_store_tx(s, k->first_tx)->height, t1),
+                    (unsigned long long)k->outputs);
             for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
                 cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
                 fprintf(f, "%s%s", q ? "<br>" : "", id);
@@ -448,18 +457,19 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     if (r->n_frontier) {
         fprintf(f,
                 "<table><tr><th>Address</th><th>Outpoint</th><th>Amount (%s)</th><th>Reason</th>"
-                "<th>Hops</th></tr>\n",
+                "<th>Hops</th><th>Height</th><th>Created (UTC)</th></tr>\n",
                 sym);
         for (size_t i = 0; i < r->n_frontier && i < CS_REPORT_HTML_ROWS; i++) {
             const struct cs_trace_front *fr = &r->frontier[i];
+            uint32_t ht = cs_store_tx(s, cs_store_out_tx(s, fr->out))->height;
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
             fputs("<tr><td class=\"mono\">", f);
             escs(f, addr);
             fprintf(f,
                     "</td><td class=\"mono\">%s</td><td class=\"n\">%s</td><td>%s</td><td "
-                    "class=\"n\">%u</td></tr>\n",
+                    "class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",
                     cs_report_outpoint(s, fr->out, op), cs_report_amount(c, fr->amount, 0, b),
-                    cs_trace_reason_name(fr->reason), fr->hops);
+                    cs_trace_reason_name(fr->reason), fr->hops, ht, cs_report_height_time(s, ht, t1));
         }
         fputs("</table>\n", f);
         if (r->n_frontier > CS_REPORT_HTML_ROWS)

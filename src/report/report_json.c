@@ -9,6 +9,7 @@
 #include "tags/tags.h"
 #include "util/codec.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c)
 {
@@ -20,6 +21,34 @@ const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int
 {
     cs_amount_format_u64(buf, cs_report_asset(c), amount, unit ? CS_AMOUNT_UNIT : 0);
     return buf;
+}
+
+uint32_t cs_report_block_time(const struct cs_store *s, uint64_t height)
+{
+    const uint8_t *p = cs_store_block(s, height)->header + 68; /* nTime, little-endian */
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const char *cs_report_height_time(const struct cs_store *s, uint64_t height,
+                                  char buf[CS_TIME_ISO_MAX])
+{
+    return cs_time_iso(buf, cs_report_block_time(s, height));
+}
+
+void cs_report_json_time(struct cs_json_writer *w, uint32_t t)
+{
+    char b[CS_TIME_ISO_MAX];
+    cs_json_writer_key(w, "time");
+    cs_json_writer_string(w, cs_time_iso(b, t));
+    cs_json_writer_key(w, "timestamp");
+    cs_json_writer_u64(w, t);
+}
+
+static void w_height_time(struct cs_json_writer *w, const struct cs_store *s, uint64_t height)
+{
+    cs_json_writer_key(w, "height");
+    cs_json_writer_u64(w, height);
+    cs_report_json_time(w, cs_report_block_time(s, height));
 }
 
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80])
@@ -110,10 +139,17 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         cs_json_writer_key(&w, "hops");
         cs_json_writer_u64(&w, k->hops);
         cs_json_writer_key(&w, "first_tx");
-        if (k->first_tx == CS_NONE64)
+        if (k->first_tx == CS_NONE64) {
             cs_json_writer_null(&w);
-        else
+            const char *keys[] = {"height", "time", "timestamp"};
+            for (int q = 0; q < 3; q++) {
+                cs_json_writer_key(&w, keys[q]);
+                cs_json_writer_null(&w);
+            }
+        } else {
             w_txid(&w, s, k->first_tx);
+            w_height_time(&w, s, cs_store_tx(s, k->first_tx)->height);
+        }
         cs_json_writer_key(&w, "outputs");
         cs_json_writer_u64(&w, k->outputs);
         cs_json_writer_key(&w, "txs");
@@ -140,8 +176,7 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         cs_json_writer_string(&w, cs_trace_reason_name(f->reason));
         cs_json_writer_key(&w, "hops");
         cs_json_writer_u64(&w, f->hops);
-        cs_json_writer_key(&w, "height");
-        cs_json_writer_u64(&w, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
+        w_height_time(&w, s, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
         if (f->nruns && f->amount != cs_store_out(s, f->out)->value) {
             cs_json_writer_key(&w, "ranges");
             cs_json_writer_begin_array(&w);
@@ -179,7 +214,12 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         char hash[65];
         cs_hex_rev(hash, cs_store_block(s, (uint64_t)h)->hash);
         cs_json_writer_string(&w, hash);
+        cs_report_json_time(&w, cs_report_block_time(s, (uint64_t)h));
     } else {
+        cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "time");
+        cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "timestamp");
         cs_json_writer_null(&w);
     }
     cs_json_writer_end_object(&w);
@@ -194,6 +234,7 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         w_address(&w, s, r->seeds[i].out);
         cs_json_writer_key(&w, "amount");
         cs_json_writer_u64(&w, r->seeds[i].amount);
+        w_height_time(&w, s, cs_store_tx(s, cs_store_out_tx(s, r->seeds[i].out))->height);
         cs_json_writer_end_object(&w);
     }
     cs_json_writer_end_array(&w);

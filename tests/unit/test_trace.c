@@ -1466,10 +1466,16 @@ static void test_reports(void **state)
     assert_int_equal(cs_report_csv(f, &c), 0);
     fclose(f);
     assert_non_null(
-        strstr(buf, "kind,entity,category,address,outpoint,amount,hops,reason,first_tx\n"));
-    assert_non_null(strstr(buf, "sink,\"Exchange \"\"X\"\", Ltd\",exchange,,,120,1,,"));
-    char row[200];
-    snprintf(row, sizeof row, ",%s,177,1,unspent,\n", want_op);
+        strstr(buf, "kind,entity,category,address,outpoint,amount_sat,hops,reason,first_tx,height,"
+                    "time,timestamp\n"));
+    char row[300];
+    snprintf(row, sizeof row,
+             "sink,\"Exchange \"\"X\"\", Ltd\",exchange,,,120,1,,%s,1,2020-09-13T12:36:40Z,"
+             "1600000600\n",
+             txv);
+    assert_non_null(strstr(buf, row));
+    /* tx_v is in block 1, whose nTime is 1600000000 + 600 (model_store) */
+    snprintf(row, sizeof row, ",%s,177,1,unspent,,1,2020-09-13T12:36:40Z,1600000600\n", want_op);
     assert_non_null(strstr(buf, row));
     free(buf);
     f = open_memstream(&buf, &blen);
@@ -1547,18 +1553,18 @@ static void test_report_shares(void **state)
     char *text, *html;
     share_report(s, a, CS_POLICY_HAIRCUT, v.o2, &text, &html);
     assert_non_null(strstr(text, "came from                            category            "
-                                 "amount (BTC)     share  hops    txs\n"));
+                                 "amount (BTC)     share  hops    txs  latest (UTC)\n"));
     assert_non_null(strstr(text, "Ex                                   exchange              "
-                                 "0.00000413    70.00%     1      1\n"));
+                                 "0.00000413    70.00%     1      1  2020-09-13T12:26:40Z\n"));
     assert_non_null(strstr(text, "frontier (see below)                                       "
                                  "0.00000177    30.00%\n"));
     assert_non_null(strstr(html, "<th>Share</th>"));
     free(text);
     free(html);
     share_report(s, a, CS_POLICY_POISON, v.o2, &text, &html);
-    assert_non_null(strstr(text, "amount (BTC) max share  hops    txs\n"));
+    assert_non_null(strstr(text, "amount (BTC) max share  hops    txs  latest (UTC)\n"));
     assert_non_null(strstr(text, "Ex                                   exchange              "
-                                 "0.00000700   100.00%     1      1\n"));
+                                 "0.00000700   100.00%     1      1  2020-09-13T12:26:40Z\n"));
     assert_non_null(strstr(text, "frontier (see below)                                       "
                                  "0.00000300    50.84%\n"));
     assert_null(strstr(text, "118.64%"));

@@ -1,0 +1,133 @@
+# t_ux.sh — what an investigator reads, on the demo chain (scripts/demo's
+# chain-gen --txs 30000 --seed 5 --scenario heist, clustered, its tags
+# imported): golden text of `address`, `tx`, `block` and `trace`, byte for
+# byte (tests/cli/golden/; UPDATE_GOLDEN=1 rewrites them), and independent
+# checks of what the golden files claim:
+#  - every ISO time printed beside a height is that block's header nTime, read
+#    by Python straight from the blk file and converted with datetime;
+#  - the tag label, category and source shown for an address are its row of
+#    the generator's tags.csv; the cluster id is the one `entity` reports;
+#  - amounts in the text are BTC and equal the --json integer satoshi;
+#  - poison shares never exceed 100% and equal min(amount, seed) / seed.
+. "$(dirname "$0")/lib.sh"
+G=$(cd "$(dirname "$0")" && pwd)/golden
+PY=/usr/bin/python3
+"$GENBIN" --out "$T/chain" --txs 30000 --seed 5 --scenario heist --quiet || fail "chainsleuth-gen"
+"$BIN" ingest btc --blocks "$T/chain/blocks" --db "$T/db" >/dev/null 2>&1 || fail "ingest"
+"$BIN" cluster --db "$T/db" >/dev/null 2>&1 || fail "cluster"
+"$BIN" tags import "$T/chain/truth/tags.csv" --db "$T/db" >/dev/null 2>&1 || fail "tags import"
+DRAIN=$(jq_ "j['drain_txid']" <"$T/chain/truth/heist.json")
+# an exchange hot wallet from the generator's tags
+HOT=$($PY -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["label"] == "exchange_binance-like_1": print(r["address"]); break' "$T/chain/truth/tags.csv")
+[ -n "$HOT" ] || fail "no binance-like tag in tags.csv"
+
+golden() { # golden NAME CMD...: stdout of CMD equals golden/NAME.txt
+    name=$1; shift
+    "$@" >"$T/$name.txt" 2>"$T/$name.err" || fail "$name: $* failed: $(cat "$T/$name.err")"
+    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then cp "$T/$name.txt" "$G/$name.txt"; return; fi
+    cmp -s "$T/$name.txt" "$G/$name.txt" || {
+        diff -u "$G/$name.txt" "$T/$name.txt" | head -40
+        fail "$name: output differs from tests/cli/golden/$name.txt"
+    }
+}
+golden address "$BIN" address "$HOT" --db "$T/db" --txs --limit 5
+golden tx "$BIN" tx "$DRAIN" --db "$T/db"
+golden block "$BIN" block 121 --db "$T/db"
+golden trace "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut
+golden poison "$BIN" trace --db "$T/db" --label mixer_cryptomixer-like_1 --policy poison \
+    --backward --max-hops 2
+"$BIN" address "$HOT" --db "$T/db" --txs --limit 5 --json >"$T/address.json" || fail "address --json"
+"$BIN" tx "$DRAIN" --db "$T/db" --json >"$T/tx.json" || fail "tx --json"
+"$BIN" trace --db "$T/db" --label mixer_cryptomixer-like_1 --policy poison --backward \
+    --max-hops 2 --json >"$T/poison.json" || fail "poison --json"
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --json >"$T/trace.json" || fail "trace --json"
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --csv >"$T/trace.csv" || fail "trace --csv"
+"$BIN" entity "$HOT" --db "$T/db" --json >"$T/entity.json" || fail "entity --json"
+
+$PY - "$T" "$HOT" <<'PY' || fail "independent checks"
+import csv, datetime, glob, hashlib, json, re, struct, sys
+T, hot = sys.argv[1:3]
+# block times straight from the blk files: every header by its hash, then the
+# best chain walked back from the tip the store reports (the files also hold a
+# stale block, so file order is not height order)
+hdr = {}
+for p in sorted(glob.glob(T + '/chain/blocks/blk*.dat')):
+    d = open(p, 'rb').read(); off = 0
+    while off + 8 <= len(d) and d[off:off + 4] != b'\0\0\0\0':
+        n = struct.unpack_from('<I', d, off + 4)[0]; h = d[off + 8:off + 88]
+        hdr[hashlib.sha256(hashlib.sha256(h).digest()).digest()[::-1].hex()] = (h[4:36][::-1].hex(), struct.unpack_from('<I', h, 68)[0])
+        off += 8 + n
+times, cur = [], json.load(open(T + '/trace.json'))['tip']['hash']
+while cur in hdr:
+    times.append(hdr[cur][1]); cur = hdr[cur][0]
+times.reverse()
+assert len(times) == json.load(open(T + '/trace.json'))['tip']['height'] + 1, 'best chain length'
+iso = lambda t: datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+bad = []
+def check(c, msg):
+    if not c: bad.append(msg)
+def txt(n): return open('%s/%s.txt' % (T, n)).read()
+# address: "seen height A (ISO) .. B (ISO)" and the rows "HEIGHT  ISO  TXID  +BTC"
+a = txt('address')
+m = re.search(r'seen       height (\d+) \((\S+)\) \.\. (\d+) \((\S+)\)', a)
+check(m and iso(times[int(m[1])]) == m[2] and iso(times[int(m[3])]) == m[4], 'address seen times')
+rows = re.findall(r'^ +(\d+)  (\S+Z)  ([0-9a-f]{64}) +([+-][0-9.]+)$', a, re.M)
+check(len(rows) == 5, 'address: 5 tx rows, got %d' % len(rows))
+aj = json.load(open(T + '/address.json'))
+for (h, t, txid, btc), js in zip(rows, aj['txs']):
+    check(iso(times[int(h)]) == t, 'address row time %s %s' % (h, t))
+    check(js['txid'] == txid and js['time'] == t and js['timestamp'] == times[int(h)], 'address json row')
+    whole, frac = btc[1:].split('.')
+    sat = int(whole) * 10**8 + int(frac)
+    check(len(frac) == 8 and (sat if btc[0] == '+' else -sat) == js['delta'], 'address BTC vs sat')
+tag = next(r for r in csv.DictReader(open(T + '/chain/truth/tags.csv')) if r['address'] == hot)
+check('entity     %s (%s; confidence 50; source %s)' % (tag['label'], tag['category'], tag['source']) in a,
+      'address entity line')
+ej = json.load(open(T + '/entity.json'))
+cid = ej.get('cluster', ej.get('id'))
+check(aj['cluster'] == cid and ('cluster    %d ' % cid) in a, 'address cluster id %s vs entity %s' % (aj['cluster'], cid))
+check(aj['entity']['label'] == tag['label'] and aj['entity']['category'] == tag['category'], 'address json entity')
+check(' sat' not in a, 'address text mixes sat into a BTC view')
+# tx: the block time; totals equal the sum of the rows; every BTC amount equals the JSON value
+x = txt('tx'); xj = json.load(open(T + '/tx.json'))
+check(('time     %s\n' % iso(times[xj['height']])) in x and xj['time'] == iso(times[xj['height']]), 'tx time')
+ins = re.search(r'inputs \((\d+)\)\n.*?\n((?:  +\d+  .*\n)+)\s+total\s+([0-9.]+)\n', x)
+outs = re.search(r'outputs \((\d+)\)\n.*?\n((?:  +\d+  .*\n)+)\s+total\s+([0-9.]+)\n', x)
+tosat = lambda b: int(b.replace('.', ''))
+for sect, key in ((ins, 'inputs'), (outs, 'outputs')):
+    check(sect is not None, 'tx %s table' % key)
+    if not sect: continue
+    vals = [tosat(re.split(r'\s{2,}', l.strip())[3]) for l in sect[2].splitlines()]
+    check(vals == [i['value'] for i in xj[key]], 'tx %s amounts' % key)
+    check(tosat(sect[3]) == sum(vals), 'tx %s total' % key)
+check(xj['fee'] == sum(i['value'] for i in xj['inputs']) - sum(o['value'] for o in xj['outputs']), 'tx fee')
+labelled = [i for i in xj['inputs'] if i['entity']]
+check(labelled and all('[%s; %s;' % (i['entity']['label'], i['entity']['category']) in x for i in labelled),
+      'tx: the drain spends the labelled victim wallet and shows its label')
+# block 121
+b = txt('block')
+check(('time     %s (%d)\n' % (iso(times[121]), times[121])) in b, 'block time')
+# trace: tip time; every frontier row's ISO time is its height's
+tr = txt('trace')
+check(('chain tip  %d ' % (len(times) - 1)) in tr and tr.split('\n')[1].endswith(iso(times[-1])), 'trace tip time')
+fr = re.findall(r'^[0-9a-f]{64}:\d+ +\S+ +[0-9.]+ \S+ +\d+ +(\d+)  (\S+)$', tr, re.M)
+check(len(fr) > 0 and all(iso(times[int(h)]) == t for h, t in fr), 'trace frontier times (%d rows)' % len(fr))
+tj = json.load(open(T + '/trace.json'))
+check(all(f['time'] == iso(times[f['height']]) and f['timestamp'] == times[f['height']] for f in tj['frontier']), 'trace json frontier times')
+check(tj['tip']['time'] == iso(times[-1]), 'trace json tip time')
+rows = list(csv.DictReader(open(T + '/trace.csv')))
+check('amount_sat' in rows[0] and all(r['time'] == iso(int(r['timestamp'])) for r in rows if r['timestamp']), 'trace csv time and unit header')
+# poison: max share = min(amount, seed) / seed, floored to 2 decimals, never above 100%
+pj = json.load(open(T + '/poison.json')); p = txt('poison'); seed = pj['seed_amount']
+check('max share' in p, 'poison column title')
+for s in pj['sinks']:
+    want = min(s['amount'], seed) * 10000 // seed
+    m = re.search(r'^%s +\S+ +[0-9.]+ +(\d+)\.(\d\d)%%' % re.escape(s['entity'][:36]), p, re.M)
+    check(m and int(m[1]) * 100 + int(m[2]) == want, 'poison share of %s' % s['entity'])
+check(not re.search(r'\b(\d{4,}|[2-9]\d\d|1\d[1-9]|10[1-9])\.\d\d%', p), 'a poison share above 100%')
+if bad:
+    print('\n'.join(bad)); sys.exit(1)
+PY
+echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked"
