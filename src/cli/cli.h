@@ -60,6 +60,28 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain, unsigned 
  * newline and returns 0, or 1 after printing the error (I/O, misuse). */
 void cli_json_begin(struct cs_json_writer *w);
 int cli_json_end(const char *cmd, struct cs_json_writer *w);
+/* Investigator names and notes of entities (names.c; file format there):
+ * one record per cluster id given, resolved through the current clustering. */
+#define CLI_NAME_MAX 200
+#define CLI_NOTE_MAX 4000
+struct cli_name_rec {
+    uint32_t cid; /* the cluster id the record was given for (an address id) */
+    char *name, *note;
+};
+struct cli_names {
+    struct cli_name_rec *v; /* ascending cid */
+    size_t n;
+};
+/* Reads DB/CHAIN/names.tsv (missing: no records).  Returns 0, CS_EIO, or
+ * CS_ECORRUPT naming the file and line. */
+int cli_names_load(struct cli_names *nm, const char *db, const char *chain);
+void cli_names_free(struct cli_names *nm);
+/* NULL when text is acceptable as a name (field 'n') or note ('t'), else why not. */
+const char *cli_names_check(int field, const char *text);
+/* Sets (text "" clears) the name or note of cluster cid, atomically, under
+ * the names lock.  Returns 0 or the error (recorded). */
+int cli_names_set(const char *db, const char *chain, uint32_t cid, int field, const char *text);
+
 /* What is known about an address (who.c), for `address` and `tx`: the
  * entity attributed to it by the trace's rules (trace/attrib.h: cluster-level
  * when a clustering matches the store, else the address's own tags) and its
@@ -71,6 +93,13 @@ struct cs_clusterdb;
 struct cli_who {
     struct cs_attrib *a;
     struct cs_clusterdb *c;
+    struct cli_names names;
+    /* the names resolved through the clustering: (current cluster id, record) */
+    struct cli_who_name {
+        uint32_t cid;
+        const struct cli_name_rec *rec;
+    } *byc;
+    size_t n_byc;
 };
 /* Reads the tags and maps the clustering of db.  Returns 0, or 1 after
  * printing the error (a damaged tag table); a missing or stale clustering is
@@ -81,11 +110,23 @@ void cli_who_close(struct cli_who *w);
 const struct cs_attrib_entity *cli_who_entity(const struct cli_who *w, uint64_t addr);
 /* Cluster id of address id addr, or -1. */
 int64_t cli_who_cluster(const struct cli_who *w, uint64_t addr);
-/* "[LABEL; CATEGORY; confidence N; source S; cluster C]", "[cluster C]" or "". */
+/* Name and note of cluster cid (" / "-joined when several records land on
+ * it) into name/note (empty when none). */
+void cli_who_names(const struct cli_who *w, int64_t cid, char *name, size_t ncap, char *note,
+                   size_t tcap);
+/* "[LABEL; CATEGORY; confidence N; source S; cluster C "NAME"]", "[cluster C]" or "". */
 const char *cli_who_text(const struct cli_who *w, uint64_t addr, char *buf, size_t cap);
-/* Members "entity": {label, category, confidence, source} or null, and
- * "cluster": id or null, into the open object of jw. */
-void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t addr);
+/* Members "entity": {label, category, confidence, source} or null,
+ * "cluster": id or null (unless with_cluster is 0), "cluster_name" and
+ * "cluster_note": strings or null, into the open object of jw. */
+void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t addr,
+                  int with_cluster);
+/* Members first_seen, last_seen (heights), first_seen_time, last_seen_time
+ * (ISO 8601 UTC), first_seen_timestamp, last_seen_timestamp (seconds), all
+ * null when first < 0. */
+void cli_json_seen(struct cs_json_writer *w, const struct cs_store *s, int64_t first, int64_t last);
+/* Prints head and the note, continuation lines indented under the first. */
+void cli_print_note(const char *head, const char *note);
 /* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
 /* Help line of every --db option. */

@@ -112,12 +112,15 @@ int cmd_address(int argc, char **argv)
         cs_json_writer_key(&w, "type");
         cs_json_writer_string(&w, cs_addr_type_name(a.type));
         if (found)
-            cli_who_json(&wh, &w, id);
+            cli_who_json(&wh, &w, id, 1);
         else {
             cs_json_writer_key(&w, "entity");
             cs_json_writer_null(&w);
-            cs_json_writer_key(&w, "cluster");
-            cs_json_writer_null(&w);
+            const char *keys[] = {"cluster", "cluster_name", "cluster_note"};
+            for (int k = 0; k < 3; k++) {
+                cs_json_writer_key(&w, keys[k]);
+                cs_json_writer_null(&w);
+            }
         }
         const struct {
             const char *key;
@@ -128,21 +131,7 @@ int cmd_address(int argc, char **argv)
             cs_json_writer_key(&w, nums[i].key);
             cs_json_writer_u64(&w, nums[i].v);
         }
-        /* first_seen / last_seen: {height, time, timestamp} or null */
-        const char *seen_keys[] = {"first_seen", "last_seen"};
-        for (int k = 0; k < 2; k++) {
-            cs_json_writer_key(&w, seen_keys[k]);
-            if (first < 0) {
-                cs_json_writer_null(&w);
-                continue;
-            }
-            int64_t hh = k ? last : first;
-            cs_json_writer_begin_object(&w);
-            cs_json_writer_key(&w, "height");
-            cs_json_writer_i64(&w, hh);
-            cs_report_json_time(&w, cs_report_block_time(s, (uint64_t)hh));
-            cs_json_writer_end_object(&w);
-        }
+        cli_json_seen(&w, s, first, last);
         if (txs) {
             cs_json_writer_key(&w, "txs");
             cs_json_writer_begin_array(&w);
@@ -180,7 +169,16 @@ int cmd_address(int argc, char **argv)
         printf("entity     (no tag on it%s)\n", wh.c ? " or its cluster" : "");
     }
     int64_t cid = found ? cli_who_cluster(&wh, id) : -1;
-    if (cid >= 0) printf("cluster    %lld (chainsleuth entity %lld)\n", (long long)cid, (long long)cid);
+    if (cid >= 0) {
+        char name[CLI_NAME_MAX * 4 + 8], note[CLI_NOTE_MAX * 2 + 8];
+        cli_who_names(&wh, cid, name, sizeof name, note, sizeof note);
+        if (name[0])
+            printf("cluster    %lld \"%s\" (chainsleuth entity %lld)\n", (long long)cid, name,
+                   (long long)cid);
+        else
+            printf("cluster    %lld (chainsleuth entity %lld)\n", (long long)cid, (long long)cid);
+        if (note[0]) cli_print_note("note       ", note);
+    }
     printf("balance    %s BTC\n", cli_btc(recv - sent, btc));
     printf("received   %s BTC in %llu output%s\n", cli_btc(recv, btc), (unsigned long long)nout,
            nout == 1 ? "" : "s");

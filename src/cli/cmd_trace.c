@@ -451,7 +451,8 @@ int cmd_trace(int argc, char **argv)
                                 .parameters_json = params,
                                 .attribution_mode = cs_attrib_mode_name(cs_attrib_mode(attrib)),
                                 .attribution_note = note,
-                                .tags_used = tags_used};
+                                .tags_used = tags_used,
+                                .attrib = attrib};
     switch (mode) {
     case 'j':
         if ((rc = cs_report_json(&ctx, &json, &json_len))) break;

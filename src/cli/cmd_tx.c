@@ -167,7 +167,7 @@ int cmd_tx(int argc, char **argv)
             cs_json_writer_u64(&w, o->value);
             cs_json_writer_key(&w, "sequence");
             cs_json_writer_u64(&w, seq);
-            cli_who_json(&wh, &w, o->addr);
+            cli_who_json(&wh, &w, o->addr, 1);
             cs_json_writer_end_object(&w);
         } else {
             struct row *rw = &rows[i - fi];
@@ -206,7 +206,7 @@ int cmd_tx(int argc, char **argv)
                 cs_json_writer_null(&w);
             else
                 cs_json_writer_string(&w, hex);
-            cli_who_json(&wh, &w, r2->addr);
+            cli_who_json(&wh, &w, r2->addr, 1);
             cs_json_writer_end_object(&w);
         } else {
             struct row *rw = &rows[o - fo];

@@ -9,7 +9,9 @@
  *  - JSON layout (compact, one line, "\n" at the end; keys in this order):
  *      policy, direction, fee_convention, conservative, seed_amount,
  *      sinks[{entity, category, amount, hops, first_tx, height, time,
- *      timestamp, outputs, txs[]}],
+ *      timestamp, outputs, txs[][, source, confidence]}] (source and
+ *      confidence of the tag chosen, when the context carries the attribution
+ *      and the sink is not the CoinJoin pseudo-entity),
  *      frontier[{address, outpoint, amount, reason, hops, height, time,
  *      timestamp[, ranges]}],
  *      fees, dropped, txs_visited, tip{height, hash, time, timestamp},
@@ -62,7 +64,13 @@ struct cs_report_ctx {
     size_t tags_used;
     const struct cs_asset *asset; /* what amounts are in; NULL: cs_btc_asset() (a store
                                      holds one chain today) */
+    const struct cs_attrib *attrib; /* the attribution the trace used (sink entity numbers
+                                       index it): adds each sink's tag source and confidence;
+                                       NULL: not shown */
 };
+/* The tag behind sink k (NULL for the CoinJoin pseudo-entity or without c->attrib). */
+const struct cs_attrib_entity *cs_report_sink_tag(const struct cs_report_ctx *c,
+                                                  const struct cs_trace_sink *k);
 
 /* The JSON result.  *out is malloc'd, NUL-terminated, ends with "\n"; the
  * caller frees it.  Returns 0, CS_EFORMAT (parameters_json is not a JSON

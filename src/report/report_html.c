@@ -391,6 +391,12 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             const struct cs_trace_sink *k = &r->sinks[i];
             fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
             escs(f, k->label);
+            const struct cs_attrib_entity *tag = cs_report_sink_tag(c, k);
+            if (tag) {
+                fprintf(f, "<br><span class=\"note\">tag confidence %d, source ", tag->confidence);
+                escs(f, tag->source && *tag->source ? tag->source : "-");
+                fputs("</span>", f);
+            }
             fprintf(f,
                     "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
                     "class=\"n\">%u</td><td class=\"n\">%s</td><td class=\"n\">%llu</td><td "

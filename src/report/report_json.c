@@ -82,6 +82,13 @@ const char *cs_report_share(const struct cs_report_ctx *c, uint64_t part, char b
     return buf;
 }
 
+const struct cs_attrib_entity *cs_report_sink_tag(const struct cs_report_ctx *c,
+                                                  const struct cs_trace_sink *k)
+{
+    if (!c->attrib || k->entity < 0 || (size_t)k->entity >= cs_attrib_count(c->attrib)) return NULL;
+    return cs_attrib_entity(c->attrib, (uint32_t)k->entity);
+}
+
 static void w_txid(struct cs_json_writer *w, const struct cs_store *s, uint64_t tx)
 {
     char id[65];
@@ -157,6 +164,13 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         for (size_t q = 0; q < k->n_txs; q++)
             w_txid(&w, s, k->txs[q]);
         cs_json_writer_end_array(&w);
+        const struct cs_attrib_entity *tag = cs_report_sink_tag(c, k);
+        if (tag) {
+            cs_json_writer_key(&w, "source");
+            cs_json_writer_string(&w, tag->source ? tag->source : "");
+            cs_json_writer_key(&w, "confidence");
+            cs_json_writer_i64(&w, tag->confidence);
+        }
         cs_json_writer_end_object(&w);
     }
     cs_json_writer_end_array(&w);

@@ -36,17 +36,24 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
             c->attribution_note ? c->attribution_note : "");
     fprintf(f, "visited    %llu transactions\n\n", (unsigned long long)r->txs_visited);
 
-    fprintf(f, "%-36s %-11s %20s %9s %5s %6s  %s\n", r->backward ? "came from" : "reached",
+    fprintf(f, "%-36s %-11s %20s %9s %5s %6s  %-20s  %s\n", r->backward ? "came from" : "reached",
             "category", head, cs_report_share_title(c), "hops", "txs",
-            r->backward ? "latest (UTC)" : "first (UTC)");
+            r->backward ? "latest (UTC)" : "first (UTC)", "tag (confidence, source)");
     for (size_t i = 0; i < r->n_sinks; i++) {
         const struct cs_trace_sink *k = &r->sinks[i];
         char t1[CS_TIME_ISO_MAX] = "-";
         if (k->first_tx != CS_NONE64)
             cs_report_height_time(s, cs_store_tx(s, k->first_tx)->height, t1);
-        fprintf(f, "%-36.36s %-11s %20s %9s %5u %6zu  %s\n", k->label, category_name(k->category),
-                cs_report_amount(c, k->amount, 0, b1), cs_report_share(c, k->amount, b2),
-                k->hops, k->n_txs, t1);
+        const struct cs_attrib_entity *tag = cs_report_sink_tag(c, k);
+        char tg[200] = "-";
+        if (tag)
+            snprintf(tg, sizeof tg, "%d, %s", tag->confidence,
+                     tag->source && *tag->source ? tag->source : "-");
+        else if (k->entity == CS_TRACE_COINJOIN)
+            snprintf(tg, sizeof tg, "detected CoinJoin");
+        fprintf(f, "%-36.36s %-11s %20s %9s %5u %6zu  %-20s  %s\n", k->label,
+                category_name(k->category), cs_report_amount(c, k->amount, 0, b1),
+                cs_report_share(c, k->amount, b2), k->hops, k->n_txs, t1, tg);
     }
     if (!r->n_sinks) fprintf(f, "(no known entity reached)\n");
     uint64_t ft = cs_trace_frontier_total(r);

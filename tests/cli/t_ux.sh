@@ -130,4 +130,39 @@ check(not re.search(r'\b(\d{4,}|[2-9]\d\d|1\d[1-9]|10[1-9])\.\d\d%', p), 'a pois
 if bad:
     print('\n'.join(bad)); sys.exit(1)
 PY
+# entity golden, then names and notes: stored, shown by address, tx and entity,
+# refused when malformed (one line, exit 2), a damaged file named with its line
+golden entity "$BIN" entity "$HOT" --db "$T/db" --limit 3
+CID=$(jq_ "j['cluster']" <"$T/address.json")
+out=$("$BIN" cluster name "$CID" "Binance-like hot wallet (case 7)" --db "$T/db") || fail "cluster name"
+eq "$out" "cluster $CID: name set" "cluster name output"
+"$BIN" cluster note "$HOT" "$(printf 'seen in a subpoena reply\nsecond line')" --db "$T/db" >/dev/null ||
+    fail "cluster note by address"
+eq "$(jq_ "(j['cluster_name'], j['cluster_note'])" < <("$BIN" address "$HOT" --db "$T/db" --json))" \
+    "('Binance-like hot wallet (case 7)', 'seen in a subpoena reply\\nsecond line')" "address --json name and note"
+"$BIN" address "$HOT" --db "$T/db" | grep -qxF "cluster    $CID \"Binance-like hot wallet (case 7)\" (chainsleuth entity $CID)" ||
+    fail "address text: cluster name"
+"$BIN" address "$HOT" --db "$T/db" | grep -qxF "           second line" || fail "address text: note continuation"
+"$BIN" entity "$CID" --db "$T/db" | grep -q "^cluster      $CID \"Binance-like hot wallet (case 7)\"" ||
+    fail "entity text: name"
+eq "$(jq_ "j['cluster_name']" < <("$BIN" entity "$CID" --db "$T/db" --json))" "Binance-like hot wallet (case 7)" \
+    "entity --json name"
+# a tx paying that cluster shows the name on its output
+PAY=$(jq_ "j['txs'][0]['txid']" <"$T/address.json")
+"$BIN" tx "$PAY" --db "$T/db" | grep -qF "cluster $CID \"Binance-like hot wallet (case 7)\"]" || fail "tx text: name"
+eq "$(printf '%s\n' "$(sed -n 2p "$T/db/btc/names.tsv")")" \
+    "$CID	Binance-like hot wallet (case 7)	seen in a subpoena reply\\nsecond line" "names.tsv record"
+err=$("$BIN" cluster name "$CID" "$(printf 'a\tb')" --db "$T/db" 2>&1); r=$?
+eq "$r" 2 "name with a tab: exit"
+eq "$(echo "$err" | wc -l)" 1 "name with a tab: one line"
+eq "$(rc "$BIN" cluster name "$CID" "$(head -c 201 /dev/zero | tr '\0' x)" --db "$T/db")" 2 "201-byte name"
+eq "$(rc "$BIN" cluster name 999999999 x --db "$T/db")" 1 "unknown cluster id"
+"$BIN" cluster name "$CID" "" --db "$T/db" >/dev/null || fail "remove name"
+eq "$(jq_ "(j['cluster_name'], j['cluster_note'] is not None)" < <("$BIN" address "$HOT" --db "$T/db" --json))" \
+    "(None, True)" "name removed, note kept"
+printf '# chainsleuth entity names v1\n12x\tbad\t\n' >"$T/db/btc/names.tsv"
+err=$("$BIN" address "$HOT" --db "$T/db" 2>&1); r=$?
+eq "$r" 1 "damaged names.tsv: exit"
+echo "$err" | grep -q "names.tsv:2: want CLUSTER_ID<TAB>NAME<TAB>NOTE" || fail "damaged names.tsv message: $err"
+
 echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked"
