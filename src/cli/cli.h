@@ -127,8 +127,24 @@ void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t a
 void cli_json_seen(struct cs_json_writer *w, const struct cs_store *s, int64_t first, int64_t last);
 /* Prints head and the note, continuation lines indented under the first. */
 void cli_print_note(const char *head, const char *note);
-/* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
+/* Unit of human output (--unit btc|base, CLI_UNIT_OPT): 0 BTC with all
+ * eight decimals (default), 1 integer satoshi.  JSON is always satoshi. */
+extern int cli_unit_base;
+extern const char *const cli_unit_words[];
+#define CLI_UNIT_OPT                                                                               \
+    CLI_ENUM("unit", 0, &cli_unit_base, "U", cli_unit_words,                                       \
+             "unit of amounts in text output: btc (default, 8 decimals) or\n"                      \
+             "base (integer satoshi); --json is always integer satoshi")
+/* "BTC" or "sat", as cli_unit_base says. Static. */
+const char *cli_unit_name(void);
+/* A satoshi amount in the unit of cli_unit_base, through the one formatter
+ * (util/amount.h): "12.34567890" or "1234567890"; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
+/* Parses an amount option (util/amount.h cs_amount_parse_u64: "0.001BTC",
+ * "100000sat", a bare number in BTC) into satoshi.  Returns 0, or 2 after
+ * printing the usage error naming --opt. */
+#define CLI_HELP_AMOUNT "AMOUNT is 0.001BTC, 100000sat, or a bare number in BTC"
+int cli_parse_amount(const char *cmd, const char *opt, const char *text, uint64_t *out);
 /* Help line of every --db option. */
 #define CLI_HELP_CHAIN                                                                             \
     "chain to read (default btc; known: btc and the EVM chains eth, sepolia,\n"                    \

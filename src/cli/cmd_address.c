@@ -40,6 +40,7 @@ int cmd_address(int argc, char **argv)
         CLI_FLAG("txs", 0, &txs, "list its transactions, newest first, with the net change"),
         CLI_U64("limit", 0, &limit, "N", 0, UINT64_MAX,
                 "at most N transactions (default 100, 0 = all)"),
+        CLI_UNIT_OPT,
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
@@ -179,17 +180,20 @@ int cmd_address(int argc, char **argv)
             printf("cluster    %lld (chainsleuth entity %lld)\n", (long long)cid, (long long)cid);
         if (note[0]) cli_print_note("note       ", note);
     }
-    printf("balance    %s BTC\n", cli_btc(recv - sent, btc));
-    printf("received   %s BTC in %llu output%s\n", cli_btc(recv, btc), (unsigned long long)nout,
+    const char *u = cli_unit_name();
+    printf("balance    %s %s\n", cli_btc(recv - sent, btc), u);
+    printf("received   %s %s in %llu output%s\n", cli_btc(recv, btc), u, (unsigned long long)nout,
            nout == 1 ? "" : "s");
-    printf("sent       %s BTC\n", cli_btc(sent, btc));
+    printf("sent       %s %s\n", cli_btc(sent, btc), u);
     printf("txs        %zu\n", m);
     if (first >= 0)
         printf("seen       height %lld (%s) .. %lld (%s)\n", (long long)first,
                cs_report_height_time(s, (uint64_t)first, t1), (long long)last,
                cs_report_height_time(s, (uint64_t)last, t2));
     if (txs && m) {
-        printf("  %7s  %-20s  %-64s  %20s\n", "height", "time (UTC)", "txid", "change (BTC)");
+        char ch[32];
+        snprintf(ch, sizeof ch, "change (%s)", u);
+        printf("  %7s  %-20s  %-64s  %20s\n", "height", "time (UTC)", "txid", ch);
         size_t shown = 0;
         for (size_t i = m; i-- > 0 && (!limit || shown < limit); shown++) {
             cs_hex_rev(hex, cs_store_txid(s, e[i].tx));

@@ -342,9 +342,9 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
                    cat ? cat : "unknown", ae->confidence,
                    ae->source && *ae->source ? ae->source : "-");
         }
-        printf("balance      %s BTC in %llu unspent output%s\n", cli_btc(e.balance, btc),
+        printf("balance      %s %s in %llu unspent output%s\n", cli_btc(e.balance, btc), cli_unit_name(),
                (unsigned long long)e.utxos, e.utxos == 1 ? "" : "s");
-        printf("received     %s BTC in %llu output%s\n", cli_btc(e.received, btc),
+        printf("received     %s %s in %llu output%s\n", cli_btc(e.received, btc), cli_unit_name(),
                (unsigned long long)e.outputs, e.outputs == 1 ? "" : "s");
         if (e.first_height >= 0)
             printf("seen         height %lld (%s) .. %lld (%s)\n", (long long)e.first_height,
@@ -372,8 +372,9 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
             printf("largest members by value received:\n");
             for (size_t i = 0; i < e.n_top; i++) {
                 fmt_addr(s, e.top[i].addr, a);
-                printf("  %-62s %20s BTC received %20s BTC balance\n", a,
-                       cli_btc(e.top[i].received, btc), cli_btc(e.top[i].balance, btc2));
+                printf("  %-62s %20s %s received %20s %s balance\n", a,
+                       cli_btc(e.top[i].received, btc), cli_unit_name(),
+                       cli_btc(e.top[i].balance, btc2), cli_unit_name());
             }
             if (e.n_top < e.size) printf("  ... %zu more\n", e.size - e.n_top);
         }
@@ -393,6 +394,7 @@ int cmd_entity(int argc, char **argv)
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
         CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "machine-readable output"),
+        CLI_UNIT_OPT,
         CLI_U64("limit", 0, &limit, "N", 0, UINT32_MAX,
                 "largest members to list (default 10, 0 = none)"),
         CLI_STRING("why", 0, &why, "ADDR2",

@@ -141,6 +141,7 @@ int cmd_trace(int argc, char **argv)
     int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
+    const char *min_amount_s = NULL;
     uint64_t min_amount = 0, max_hops = CS_TRACE_UNLIMITED, v;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
@@ -169,9 +170,10 @@ int cmd_trace(int argc, char **argv)
                  "tiho cannot run backward (its order needs the answer)."),
         CLI_U64("max-hops", 0, &max_hops, "N", 0, CS_TRACE_UNLIMITED - 1,
                 "stop after N transactions from the seed (default: none)"),
-        CLI_U64("min-amount", 0, &min_amount, "SAT", 0, UINT64_MAX,
-                "do not follow outputs carrying less taint; their taint is\n"
-                "reported as \"dropped\" (default 0)"),
+        CLI_STRING("min-amount", 0, &min_amount_s, "AMOUNT",
+                   "do not follow outputs carrying less taint; their taint is\n"
+                   "reported as \"dropped\" (default 0).  " CLI_HELP_AMOUNT),
+        CLI_UNIT_OPT,
         CLI_U64("until-height", 0, &until_v, "H", 0, INT64_MAX,
                 "forward: do not follow into blocks above H; backward: not\n"
                 "below H (default: the whole store)"),
@@ -218,6 +220,10 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--json, --csv, --dot and --html exclude each other");
     mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
     if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
+    if (min_amount_s) {
+        int arc = cli_parse_amount("trace", "min-amount", min_amount_s, &min_amount);
+        if (arc) return arc;
+    }
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
     struct cs_trace_opts o;
     cs_trace_opts_default(&o);
@@ -452,7 +458,8 @@ int cmd_trace(int argc, char **argv)
                                 .attribution_mode = cs_attrib_mode_name(cs_attrib_mode(attrib)),
                                 .attribution_note = note,
                                 .tags_used = tags_used,
-                                .attrib = attrib};
+                                .attrib = attrib,
+                                .unit_base = cli_unit_base};
     switch (mode) {
     case 'j':
         if ((rc = cs_report_json(&ctx, &json, &json_len))) break;

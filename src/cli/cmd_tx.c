@@ -14,7 +14,7 @@ static const char ABOUT[] =
     "input (the output it spends, address, value) and every output (address,\n"
     "value, spending transaction), with totals, and for every address the entity\n"
     "its tags (or its cluster's) attribute it to and its cluster id.  Amounts in\n"
-    "BTC; --json gives integer satoshi.\n";
+    "BTC (--unit base: satoshi); --json gives integer satoshi.\n";
 
 /* one row of the input or output table, formatted before printing so the
  * columns can be as wide as their widest value */
@@ -37,8 +37,9 @@ static void print_rows(const char *title, const char *refhead, const struct row 
         if (c > wm) wm = c;
     }
     printf("%s (%zu)\n", title, n);
-    printf("  %4s  %-*s  %-*s  %*s  %s\n", "#", wr, refhead, wa, "address", wm, "amount (BTC)",
-           "entity");
+    char head[32];
+    snprintf(head, sizeof head, "amount (%s)", cli_unit_name());
+    printf("  %4s  %-*s  %-*s  %*s  %s\n", "#", wr, refhead, wa, "address", wm, head, "entity");
     for (size_t i = 0; i < n; i++)
         printf("  %4zu  %-*s  %-*s  %*s  %s\n", i, wr, v[i].ref, wa, v[i].addr, wm, v[i].amount,
                v[i].who);
@@ -54,6 +55,7 @@ int cmd_tx(int argc, char **argv)
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
         CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "print the transaction as JSON"),
+        CLI_UNIT_OPT,
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
@@ -130,7 +132,8 @@ int cmd_tx(int argc, char **argv)
                "%u bytes, weight %u, vsize %u\n",
                argv[1], r->height, bh, when, r->version, r->locktime, r->size, r->weight,
                (r->weight + 3) / 4);
-        printf("fee      %s BTC%s\n\n", cli_btc(fee, btc), coinbase ? " (coinbase)" : "");
+        printf("fee      %s %s%s\n\n", cli_btc(fee, btc), cli_unit_name(),
+               coinbase ? " (coinbase)" : "");
     }
     for (uint64_t i = fi; i < fi + ni; i++) {
         uint64_t p = cs_store_in_prevout(s, i);

@@ -123,13 +123,30 @@ int cli_json_end(const char *cmd, struct cs_json_writer *w)
     return 0;
 }
 
+int cli_unit_base;
+const char *const cli_unit_words[] = {"btc", "base", NULL};
+
+const char *cli_unit_name(void)
+{
+    return cli_unit_base ? cs_btc_asset()->base_unit : cs_btc_asset()->symbol;
+}
+
 const char *cli_btc(uint64_t sat, char buf[32])
 {
     /* the one amount formatter; a u64 of satoshi needs at most 21 bytes */
     char t[CS_AMOUNT_STR_MAX];
-    size_t n = cs_amount_format_u64(t, cs_btc_asset(), sat, 0);
+    struct cs_u256 v = cs_u256_from_u64(sat);
+    size_t n = cli_unit_base ? cs_amount_format_base(t, cs_btc_asset(), &v, 0)
+                             : cs_amount_format_u64(t, cs_btc_asset(), sat, 0);
     memcpy(buf, t, n + 1);
     return buf;
+}
+
+int cli_parse_amount(const char *cmd, const char *opt, const char *text, uint64_t *out)
+{
+    int rc = cs_amount_parse_u64(out, cs_btc_asset(), text);
+    if (rc) return cli_usage(cmd, "--%s: %s", opt, cs_errmsg());
+    return 0;
 }
 
 const char *cli_default_db(void)

@@ -67,7 +67,11 @@ struct cs_report_ctx {
     const struct cs_attrib *attrib; /* the attribution the trace used (sink entity numbers
                                        index it): adds each sink's tag source and confidence;
                                        NULL: not shown */
+    int unit_base; /* text, DOT and HTML amounts as integer base units (--unit base) */
 };
+/* The unit text amounts are shown in: the asset's symbol, or its base unit
+ * with c->unit_base ("base" when it has no name). */
+const char *cs_report_unit(const struct cs_report_ctx *c);
 /* The tag behind sink k (NULL for the CoinJoin pseudo-entity or without c->attrib). */
 const struct cs_attrib_entity *cs_report_sink_tag(const struct cs_report_ctx *c,
                                                   const struct cs_trace_sink *k);
@@ -124,7 +128,8 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
 const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c);
 /* amount (base units) in whole units with every decimal, through the one
  * formatter cs_amount_format_u64: "12.34567890"; with unit != 0 the symbol
- * follows: "12.34567890 BTC".  Returns buf. */
+ * follows: "12.34567890 BTC".  With c->unit_base the base-unit count
+ * instead: "1234567890", "1234567890 sat".  Returns buf. */
 const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
                              char buf[CS_AMOUNT_STR_MAX]);
 /* The "share" column of the text and HTML reports: part of the seed, in

@@ -295,7 +295,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     const struct cs_trace_result *r = c->r;
     const struct cs_store *s = c->s;
     char b[CS_AMOUNT_STR_MAX], p[16], op[80], addr[96], id[65];
-    const char *sym = cs_report_asset(c)->symbol;
+    const char *sym = cs_report_unit(c);
     uint8_t digest[32];
     char hex[65];
     cs_sha256(json, json_len, digest);

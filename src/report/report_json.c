@@ -16,9 +16,21 @@ const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c)
     return c->asset ? c->asset : cs_btc_asset(); /* a store holds one chain today: btc */
 }
 
+const char *cs_report_unit(const struct cs_report_ctx *c)
+{
+    const struct cs_asset *a = cs_report_asset(c);
+    return !c->unit_base ? a->symbol : *a->base_unit ? a->base_unit : "base";
+}
+
 const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
                              char buf[CS_AMOUNT_STR_MAX])
 {
+    if (c->unit_base) {
+        struct cs_u256 v = cs_u256_from_u64(amount);
+        size_t n = cs_amount_format_base(buf, cs_report_asset(c), &v, 0);
+        if (unit) snprintf(buf + n, CS_AMOUNT_STR_MAX - n, " %s", cs_report_unit(c));
+        return buf;
+    }
     cs_amount_format_u64(buf, cs_report_asset(c), amount, unit ? CS_AMOUNT_UNIT : 0);
     return buf;
 }

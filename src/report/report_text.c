@@ -18,7 +18,7 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
     const struct cs_trace_result *r = c->r;
     const struct cs_store *s = c->s;
     char b1[CS_AMOUNT_STR_MAX], b2[16], op[80], addr[96], head[64];
-    const char *sym = cs_report_asset(c)->symbol;
+    const char *sym = cs_report_unit(c);
     snprintf(head, sizeof head, "amount (%s)", sym);
     int64_t h = cs_store_height(s);
     char tip[65] = "-";

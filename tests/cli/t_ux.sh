@@ -164,5 +164,33 @@ printf '# chainsleuth entity names v1\n12x\tbad\t\n' >"$T/db/btc/names.tsv"
 err=$("$BIN" address "$HOT" --db "$T/db" 2>&1); r=$?
 eq "$r" 1 "damaged names.tsv: exit"
 echo "$err" | grep -q "names.tsv:2: want CLUSTER_ID<TAB>NAME<TAB>NOTE" || fail "damaged names.tsv message: $err"
+rm -f "$T/db/btc/names.tsv"
+
+# one unit convention: amount options take BTC (bare or "BTC") or "sat"; --unit base
+for a in 0.001 0.001BTC "0.001 btc" 100000sat 100000SAT; do
+    eq "$(jq_ "j['parameters']['min_amount']" < <("$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut \
+        --min-amount "$a" --json))" 100000 "--min-amount '$a'"
+done
+for a in 1e5 -1 0.000000001 1,000 0.5sat 10ETH ""; do
+    err=$("$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --min-amount "$a" 2>&1); r=$?
+    eq "$r" 2 "--min-amount '$a': exit"
+    eq "$(printf '%s\n' "$err" | wc -l)" 1 "--min-amount '$a': one line"
+    case $err in "chainsleuth trace: --min-amount: "*) ;; *) fail "--min-amount '$a' message: $err" ;; esac
+done
+"$BIN" trace --help | grep -q "0.001BTC, 100000sat, or a bare number in BTC" || fail "trace --help: amount forms"
+# --unit base: the same numbers in satoshi, the header says so
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --unit base >"$T/trace-sat.txt" || fail "--unit base"
+$PY - "$T" <<'PY' || fail "--unit base agrees with --json"
+import json, re, sys
+T = sys.argv[1]
+j = json.load(open(T + '/trace.json')); t = open(T + '/trace-sat.txt').read()
+assert 'amount (sat)' in t and 'BTC' not in t, 'unit header'
+assert ('seed       %d outputs, %d sat\n' % (len(j['seeds']), j['seed_amount'])) in t, 'seed line'
+for s in j['sinks']:
+    assert re.search(r'^%s +\S+ +%d ' % (re.escape(s['entity'][:36]), s['amount']), t, re.M), s['entity']
+PY
+eq "$("$BIN" address "$HOT" --db "$T/db" --unit base | sed -n 's/^balance    //p')" \
+    "$(jq_ "'%d sat' % j['balance']" <"$T/address.json")" "address --unit base balance"
+eq "$(rc "$BIN" address "$HOT" --db "$T/db" --unit satoshi)" 2 "--unit satoshi refused"
 
 echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked"
