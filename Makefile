@@ -4,7 +4,7 @@
 #   make check      the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer targets (clang); FUZZ_SECONDS=N runs each for N s
 #   make bench      benchmarks (never fail on timing)
-#   make demo       the end-to-end story on built-in data
+#   make demo       the end-to-end story on built-in data (KEEP=1 keeps its store)
 #   make install    PREFIX=/usr/local (DESTDIR too): binaries, libchainsleuth.a, headers
 #                   as <chainsleuth/util/json.h>, lib/pkgconfig/chainsleuth.pc
 # Plain `make` never installs packages; `make test`, `make check` and `make demo`
@@ -125,8 +125,9 @@ fuzz: deps
 bench: all
 	$(BENCHBIN) all
 
+# KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)
 demo: all
-	scripts/demo
+	KEEP="$(KEEP)" scripts/demo
 
 # Headers go to include/chainsleuth/<module>/; chainsleuth.pc's Cflags name both
 # include/ (for <chainsleuth/util/json.h>) and include/chainsleuth/ (so the

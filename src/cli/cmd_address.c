@@ -62,6 +62,16 @@ int cmd_address(int argc, char **argv)
     uint64_t id;
     if (cs_addr_parse(argv[1], net, &a)) {
         cs_store_close(s);
+        const char *p = argv[1];
+        int evm = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) && strlen(p) == 42;
+        for (size_t i = 2; evm && p[i]; i++)
+            if (!strchr("0123456789abcdefABCDEF", p[i])) evm = 0;
+        if (evm)
+            return cli_fail("address",
+                            "%s is an EVM address, and this is the %s store: EVM chains are "
+                            "read with --chain (eth, base, ...) once ingested (chainsleuth "
+                            "ingest evm)",
+                            p, chain);
         return cli_fail("address", "%s", cs_errmsg());
     }
     int found = cs_store_find_addr(s, &a, &id) == 0;

@@ -1,5 +1,6 @@
 /* main.c — the chainsleuth command table (git-style: one cmd_<name>.c each). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,46 @@ static const struct {
     {"entity", cmd_entity,
      "size, balance, tags and members of a cluster; --why links two addresses"},
 };
+
+/* Edit distance with adjacent transpositions (optimal string alignment) of
+ * two short ASCII words, case-insensitive; words longer than 31 bytes give a
+ * large distance. */
+static size_t osa_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 31 || m > 31) return SIZE_MAX;
+    size_t d[32][32];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
+            size_t v = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+/* The command nearest to a mistyped one: distance at most 2 (1 for words of
+ * up to 4 letters), the first of the table on ties; NULL when none. */
+static const char *closest_command(const char *c)
+{
+    const char *best = NULL;
+    size_t bd = strlen(c) <= 4 ? 1 : 2;
+    if (strlen(c) < 2) return NULL;
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
+        size_t d = osa_distance(c, COMMANDS[i].name);
+        if (d <= bd && (!best || d < osa_distance(c, best))) best = COMMANDS[i].name;
+    }
+    return best;
+}
 
 static void usage(FILE *f)
 {
@@ -70,7 +111,13 @@ int main(int argc, char **argv)
             }
             return rc;
         }
-    fprintf(stderr, "chainsleuth: '%s' is not a command; see chainsleuth --help\n", c);
+    const char *near = closest_command(c);
+    if (near)
+        fprintf(stderr, "chainsleuth: '%s' is not a command; did you mean '%s'? (see chainsleuth "
+                        "--help)\n",
+                c, near);
+    else
+        fprintf(stderr, "chainsleuth: '%s' is not a command; see chainsleuth --help\n", c);
     return 2;
 }
 

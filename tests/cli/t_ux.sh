@@ -193,4 +193,34 @@ eq "$("$BIN" address "$HOT" --db "$T/db" --unit base | sed -n 's/^balance    //p
     "$(jq_ "'%d sat' % j['balance']" <"$T/address.json")" "address --unit base balance"
 eq "$(rc "$BIN" address "$HOT" --db "$T/db" --unit satoshi)" 2 "--unit satoshi refused"
 
+# the small ones: "did you mean", verify --json, an EVM address on the btc
+# store, one line per usage error, make demo's KEEP=1 documented
+for typo in adress:address trcae:trace clustr:cluster entiy:entity; do
+    err=$("$BIN" "${typo%%:*}" 2>&1); r=$?
+    eq "$r" 2 "${typo%%:*}: exit"
+    eq "$err" "chainsleuth: '${typo%%:*}' is not a command; did you mean '${typo#*:}'? (see chainsleuth --help)" "did you mean ${typo#*:}"
+done
+eq "$("$BIN" frobnicate 2>&1)" "chainsleuth: 'frobnicate' is not a command; see chainsleuth --help" "no suggestion"
+"$BIN" verify --json --db "$T/db" >"$T/verify.json" || fail "verify --json"
+"$BIN" verify --db "$T/db" >"$T/verify.txt" || fail "verify"
+$PY - "$T" <<'PY' || fail "verify --json agrees with the text"
+import json, sys
+T = sys.argv[1]
+j = json.load(open(T + '/verify.json'))
+rows = [l.split() for l in open(T + '/verify.txt') if len(l.split()) == 3]
+assert j['consistent'] is True and j['error'] is None and j['checks'] == 'full', j
+assert [[c['name'], str(c['bytes']), c['sha256']] for c in j['columns']] == rows, 'columns'
+PY
+eq "$(jq_ "(j['checks'], j['consistent'])" < <("$BIN" verify --json --quick --db "$T/db"))" "('sampled', True)" "verify --json --quick"
+err=$("$BIN" address 0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f --db "$T/db" 2>&1); r=$?
+eq "$r" 1 "EVM address on btc: exit"
+case $err in *"is an EVM address"*"EVM chains are read with --chain"*) ;; *) fail "EVM address message: $err" ;; esac
+for cmd in "info --db" "address --limit" "trace --min-amount" "verify --bogus" "tx --unit"; do
+    err=$("$BIN" $cmd 2>&1); r=$?
+    eq "$r" 2 "'$cmd': exit"
+    eq "$(printf '%s\n' "$err" | wc -l)" 1 "'$cmd': one line"
+done
+"$(dirname "$0")/../../scripts/demo" --help | grep -q "KEEP=1 keeps" || fail "scripts/demo --help: KEEP=1"
+grep -q "make demo KEEP=1" "$(dirname "$0")/../../README.md" || fail "README: make demo KEEP=1"
+
 echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked"
