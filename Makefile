@@ -87,6 +87,18 @@ $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# the git commit the binary is built from (case reports and --version name it):
+# a generated header, rewritten only when the commit (or the dirty mark) changes,
+# so a new commit rebuilds main.o and nothing else; "unknown" outside git.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git rev-parse HEAD >/dev/null 2>&1 && ! git diff --quiet HEAD -- src 2>/dev/null && echo -dirty)
+$(B)/gen/cs_commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define CS_GIT_COMMIT "$(GIT_COMMIT)"' >$@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(B)/src/cli/main.o: $(B)/gen/cs_commit.h
+$(B)/src/cli/main.o: CPPFLAGS += -I$(B)/gen
+.PHONY: FORCE
+FORCE:
+
 $(BIN): $(CLI_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
 

@@ -127,6 +127,10 @@ void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t a
 void cli_json_seen(struct cs_json_writer *w, const struct cs_store *s, int64_t first, int64_t last);
 /* Prints head and the note, continuation lines indented under the first. */
 void cli_print_note(const char *head, const char *note);
+/* "0.1.0"; the git commit the binary was built from ("1a2b3c4d5e6f",
+ * "...-dirty" with uncommitted changes under src/, "unknown" outside git). */
+const char *cli_version(void);
+const char *cli_git_commit(void);
 /* Unit of human output (--unit btc|base, CLI_UNIT_OPT): 0 BTC with all
  * eight decimals (default), 1 integer satoshi.  JSON is always satoshi. */
 extern int cli_unit_base;

@@ -19,6 +19,7 @@
 #include "util/codec.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 static const char USAGE[] = "usage: chainsleuth trace [--db DIR] [--chain NAME] SEEDS --policy P "
                             "[options] [--json | --csv | --dot |\n"
@@ -93,19 +94,39 @@ static int progress(void *ctx, uint64_t visited, uint64_t pending)
 }
 
 /* the command as it would be run with --json instead of --html/--csv/--dot */
-static char *command_line(int argc, char **argv)
+static int skip_valued(const char *a)
 {
+    static const char *const v[] = {"--html", "--db", "--case-id", "--case-title",
+                                    "--investigator", "--unit"};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        size_t l = strlen(v[k]);
+        if (!strcmp(a, v[k])) return 2;
+        if (!strncmp(a, v[k], l) && a[l] == '=') return 1;
+    }
+    return 0;
+}
+
+/* with --db DB (absolute) first, and without the report-only options, so it
+ * runs as shown from any directory and prints the JSON the report hashes */
+static char *command_line(int argc, char **argv, const char *db)
+{
+    char dbabs[4096];
+    if (!realpath(db, dbabs)) snprintf(dbabs, sizeof dbabs, "%s", db);
+    char *dbv[] = {"--db", dbabs};
     size_t cap = 256, n = 0;
     char *s = cs_xmalloc(cap);
     n += (size_t)snprintf(s, cap, "chainsleuth trace");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--html")) {
-            i++;
-            continue;
+    for (int i = -1; i < argc; i++) {
+        const char *a = i < 1 ? (i < 0 ? dbv[0] : dbv[1]) : argv[i];
+        if (i == 0) a = dbv[1];
+        if (i >= 1) {
+            int sk = skip_valued(a);
+            if (sk) {
+                i += sk - 1;
+                continue;
+            }
         }
-        if (!strncmp(a, "--html=", 7) || !strcmp(a, "--csv") || !strcmp(a, "--dot") ||
-            !strcmp(a, "--json"))
+        if (i >= 1 && (!strcmp(a, "--csv") || !strcmp(a, "--dot") || !strcmp(a, "--json")))
             continue;
         size_t need = n + strlen(a) * 4 + 8;
         if (need > cap) s = cs_xrealloc(s, cap = need * 2);
@@ -135,7 +156,8 @@ static char *command_line(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *address = NULL,
-               *label = NULL, *html = NULL;
+               *label = NULL, *html = NULL, *case_id = NULL, *case_title = NULL,
+               *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
     int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
@@ -188,6 +210,10 @@ int cmd_trace(int argc, char **argv)
         CLI_FLAG("json", 0, &want_json, "the JSON result (stable: same inputs, same bytes)"),
         CLI_FLAG("csv", 0, &want_csv, "one row per sink and per frontier output"),
         CLI_FLAG("dot", 0, &want_dot, "the flow graph for Graphviz"),
+        CLI_STRING("case-id", 0, &case_id, "ID", "case id on the --html title page"),
+        CLI_STRING("case-title", 0, &case_title, "TEXT", "case title on the --html title page"),
+        CLI_STRING("investigator", 0, &investigator, "NAME",
+                   "investigator named on the --html title page"),
         CLI_STRING("html", 0, &html, "FILE",
                    "a self-contained HTML case report (inline SVG graph made\n"
                    "with Graphviz dot when installed, SHA-256 of the JSON);\n"
@@ -483,7 +509,15 @@ int cmd_trace(int argc, char **argv)
             snprintf(svg_note, sizeof svg_note, "%s", cs_errmsg());
             fprintf(stderr, "chainsleuth trace: no flow graph in the HTML: %s\n", svg_note);
         }
-        cmdline = command_line(argc, argv);
+        cmdline = command_line(argc, argv, db);
+        char gen[CS_TIME_ISO_MAX];
+        cs_time_iso(gen, (int64_t)time(NULL));
+        ctx.case_id = case_id;
+        ctx.case_title = case_title;
+        ctx.investigator = investigator;
+        ctx.generated = gen;
+        ctx.tool_version = cli_version();
+        ctx.git_commit = cli_git_commit();
         char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.tmp", html);
         hf = fopen(tmp, "wb");

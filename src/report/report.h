@@ -68,6 +68,12 @@ struct cs_report_ctx {
                                        index it): adds each sink's tag source and confidence;
                                        NULL: not shown */
     int unit_base; /* text, DOT and HTML amounts as integer base units (--unit base) */
+    /* HTML case report header (each may be NULL: "not given" / omitted).  The
+     * writer reads no clock: the caller passes the generation time. */
+    const char *case_id, *case_title, *investigator;
+    const char *generated;    /* UTC ISO 8601 time the report was made */
+    const char *tool_version; /* "0.1.0" */
+    const char *git_commit;   /* "1a2b3c4d5e6f" */
 };
 /* The unit text amounts are shown in: the asset's symbol, or its base unit
  * with c->unit_base ("base" when it has no name). */
@@ -115,10 +121,26 @@ int cs_report_svg(const char *dot, size_t dot_len, char **svg, size_t *svg_len) 
 int cs_report_svg_timeout(const char *dot, size_t dot_len, int timeout_ms, char **svg,
                           size_t *svg_len) CS_MUST_CHECK;
 
-/* The self-contained HTML report.  json/json_len: the exact bytes of
+/* The self-contained HTML case report.  json/json_len: the exact bytes of
  * cs_report_json (their SHA-256 is printed); svg may be NULL, in which case
  * svg_note (e.g. "Graphviz dot is not installed") is shown instead of the
- * graph; command_line (may be NULL) is shown so the trace can be rerun.
+ * graph; command_line (may be NULL) is shown so the trace can be rerun (the
+ * caller gives the --json form, with --db, whose output has that SHA-256).
+ * Layout, in order:
+ *  - a title page: case title, case id, investigator, generation time (UTC),
+ *    tool version and git commit, chain tip (height, hash, UTC time), seed,
+ *    policy, the JSON's SHA-256 (a page break follows it in print);
+ *  - a plain-language summary paragraph (what left or fed the seed, where it
+ *    went or came from, what is still held), then the summary table;
+ *  - the entities table, each row pointing at its exhibit;
+ *  - the flow graph, per-hop and frontier tables, seed, parameters, the
+ *    rerunnable command;
+ *  - numbered exhibits: "Exhibit N: ENTITY", its transactions as a numbered
+ *    list (txid, height, UTC time), one per line, wrapping inside the page;
+ *  - the embedded JSON and a footer citing docs/METHODS.md.
+ * Print: a stylesheet for paper (margins that fit both A4 and Letter, no
+ * forced page size; title page alone on page 1; headings kept with their
+ * tables; long hashes break instead of overflowing).
  * Returns 0 or CS_EIO. */
 int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
                    const char *svg, size_t svg_len, const char *svg_note,
