@@ -154,6 +154,8 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(strip $(LDLIBS))|' \
 	  chainsleuth.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
+	install -d $(DESTDIR)$(PREFIX)/share/doc/chainsleuth
+	install -m 644 docs/METHODS.md $(DESTDIR)$(PREFIX)/share/doc/chainsleuth/
 
 format:
 	clang-format -i $$(find src tools tests bench -name '*.[ch]')

@@ -28,7 +28,8 @@ static const char USAGE[] = "usage: chainsleuth trace [--db DIR] [--chain NAME] 
 static const char ABOUT[] =
     "Follows tainted coins through the chain in the store: forward (where did they\n"
     "go) or, with --backward, where they came from.  Transactions are processed in\n"
-    "chain order (METHODS.md section 1); amounts are exact satoshi.\n"
+    "chain order (docs/METHODS.md section 1, installed in share/doc/chainsleuth);\n"
+    "amounts are exact satoshi.\n"
     "Seeds: --tx, --address, --label in any combination; at least one output must\n"
     "result.  Policy: --policy (required), --fee-convention, --backward.  Limits:\n"
     "--max-hops, --min-amount, --until-height, --stop-at, --no-cluster,\n"
