@@ -247,10 +247,8 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--json, --csv, --dot and --html exclude each other");
     mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
     if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
-    if (min_amount_s) {
-        int arc = cli_parse_amount("trace", "min-amount", min_amount_s, &min_amount);
-        if (arc) return arc;
-    }
+    if (min_amount_s && cs_amount_parse_u64(&min_amount, cs_btc_asset(), min_amount_s))
+        USAGE_ERR("--min-amount: %s", cs_errmsg());
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
     struct cs_trace_opts o;
     cs_trace_opts_default(&o);
