@@ -4,7 +4,7 @@
 #   make check      the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer targets (clang); FUZZ_SECONDS=N runs each for N s
 #   make bench      benchmarks (never fail on timing)
-#   make demo       the end-to-end story on built-in data
+#   make demo       the end-to-end story on built-in data (KEEP=1 keeps its store)
 #   make install    PREFIX=/usr/local (DESTDIR too): binaries, libchainsleuth.a, headers
 #                   as <chainsleuth/util/json.h>, lib/pkgconfig/chainsleuth.pc
 # Plain `make` never installs packages; `make test`, `make check` and `make demo`
@@ -87,6 +87,18 @@ $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# the git commit the binary is built from (case reports and --version name it):
+# a generated header, rewritten only when the commit (or the dirty mark) changes,
+# so a new commit rebuilds main.o and nothing else; "unknown" outside git.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git rev-parse HEAD >/dev/null 2>&1 && ! git diff --quiet HEAD -- src 2>/dev/null && echo -dirty)
+$(B)/gen/cs_commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define CS_GIT_COMMIT "$(GIT_COMMIT)"' >$@.tmp; cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(B)/src/cli/main.o: $(B)/gen/cs_commit.h
+$(B)/src/cli/main.o: CPPFLAGS += -I$(B)/gen
+.PHONY: FORCE
+FORCE:
+
 $(BIN): $(CLI_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
 
@@ -126,8 +138,9 @@ bench: all
 	$(BENCHBIN) all
 	bench/evm_node.sh
 
+# KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)
 demo: all
-	scripts/demo
+	KEEP="$(KEEP)" scripts/demo
 
 # Headers go to include/chainsleuth/<module>/; chainsleuth.pc's Cflags name both
 # include/ (for <chainsleuth/util/json.h>) and include/chainsleuth/ (so the
@@ -142,6 +155,8 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(strip $(LDLIBS))|' \
 	  chainsleuth.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
+	install -d $(DESTDIR)$(PREFIX)/share/doc/chainsleuth
+	install -m 644 docs/METHODS.md $(DESTDIR)$(PREFIX)/share/doc/chainsleuth/
 
 format:
 	clang-format -i $$(find src tools tests bench -name '*.[ch]')

@@ -63,8 +63,95 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain,
  * newline and returns 0, or 1 after printing the error (I/O, misuse). */
 void cli_json_begin(struct cs_json_writer *w);
 int cli_json_end(const char *cmd, struct cs_json_writer *w);
-/* "12.34567890" BTC form of a satoshi amount; buf needs 32 bytes. */
+/* Investigator names and notes of entities (names.c; file format there):
+ * one record per cluster id given, resolved through the current clustering. */
+#define CLI_NAME_MAX 200
+#define CLI_NOTE_MAX 4000
+struct cli_name_rec {
+    uint32_t cid; /* the cluster id the record was given for (an address id) */
+    char *name, *note;
+};
+struct cli_names {
+    struct cli_name_rec *v; /* ascending cid */
+    size_t n;
+};
+/* Reads DB/CHAIN/names.tsv (missing: no records).  Returns 0, CS_EIO, or
+ * CS_ECORRUPT naming the file and line. */
+int cli_names_load(struct cli_names *nm, const char *db, const char *chain);
+void cli_names_free(struct cli_names *nm);
+/* NULL when text is acceptable as a name (field 'n') or note ('t'), else why not. */
+const char *cli_names_check(int field, const char *text);
+/* Sets (text "" clears) the name or note of cluster cid, atomically, under
+ * the names lock.  Returns 0 or the error (recorded). */
+int cli_names_set(const char *db, const char *chain, uint32_t cid, int field, const char *text);
+
+/* What is known about an address (who.c), for `address` and `tx`: the
+ * entity attributed to it by the trace's rules (trace/attrib.h: cluster-level
+ * when a clustering matches the store, else the address's own tags) and its
+ * cluster id (the smallest address id of its cluster, as `entity` takes it;
+ * none without a matching clustering). */
+struct cs_attrib;
+struct cs_attrib_entity;
+struct cs_clusterdb;
+struct cli_who {
+    struct cs_attrib *a;
+    struct cs_clusterdb *c;
+    struct cli_names names;
+    /* the names resolved through the clustering: (current cluster id, record) */
+    struct cli_who_name {
+        uint32_t cid;
+        const struct cli_name_rec *rec;
+    } *byc;
+    size_t n_byc;
+};
+/* Reads the tags and maps the clustering of db.  Returns 0, or 1 after
+ * printing the error (a damaged tag table); a missing or stale clustering is
+ * not an error (no cluster ids). */
+int cli_who_open(struct cli_who *w, const char *cmd, const struct cs_store *s, const char *db);
+void cli_who_close(struct cli_who *w);
+/* Entity of address id addr, or NULL. */
+const struct cs_attrib_entity *cli_who_entity(const struct cli_who *w, uint64_t addr);
+/* Cluster id of address id addr, or -1. */
+int64_t cli_who_cluster(const struct cli_who *w, uint64_t addr);
+/* Name and note of cluster cid (" / "-joined when several records land on
+ * it) into name/note (empty when none). */
+void cli_who_names(const struct cli_who *w, int64_t cid, char *name, size_t ncap, char *note,
+                   size_t tcap);
+/* "[LABEL; CATEGORY; confidence N; source S; cluster C "NAME"]", "[cluster C]" or "". */
+const char *cli_who_text(const struct cli_who *w, uint64_t addr, char *buf, size_t cap);
+/* Members "entity": {label, category, confidence, source} or null,
+ * "cluster": id or null (unless with_cluster is 0), "cluster_name" and
+ * "cluster_note": strings or null, into the open object of jw. */
+void cli_who_json(const struct cli_who *w, struct cs_json_writer *jw, uint64_t addr,
+                  int with_cluster);
+/* Members first_seen, last_seen (heights), first_seen_time, last_seen_time
+ * (ISO 8601 UTC), first_seen_timestamp, last_seen_timestamp (seconds), all
+ * null when first < 0. */
+void cli_json_seen(struct cs_json_writer *w, const struct cs_store *s, int64_t first, int64_t last);
+/* Prints head and the note, continuation lines indented under the first. */
+void cli_print_note(const char *head, const char *note);
+/* "0.1.0"; the git commit the binary was built from ("1a2b3c4d5e6f",
+ * "...-dirty" with uncommitted changes under src/, "unknown" outside git). */
+const char *cli_version(void);
+const char *cli_git_commit(void);
+/* Unit of human output (--unit btc|base, CLI_UNIT_OPT): 0 BTC with all
+ * eight decimals (default), 1 integer satoshi.  JSON is always satoshi. */
+extern int cli_unit_base;
+extern const char *const cli_unit_words[];
+#define CLI_UNIT_OPT                                                                               \
+    CLI_ENUM("unit", 0, &cli_unit_base, "U", cli_unit_words,                                       \
+             "unit of amounts in text output: btc (default, 8 decimals) or\n"                      \
+             "base (integer satoshi); --json is always integer satoshi")
+/* "BTC" or "sat", as cli_unit_base says. Static. */
+const char *cli_unit_name(void);
+/* A satoshi amount in the unit of cli_unit_base, through the one formatter
+ * (util/amount.h): "12.34567890" or "1234567890"; buf needs 32 bytes. */
 const char *cli_btc(uint64_t sat, char buf[32]);
+/* Parses an amount option (util/amount.h cs_amount_parse_u64: "0.001BTC",
+ * "100000sat", a bare number in BTC) into satoshi.  Returns 0, or 2 after
+ * printing the usage error naming --opt. */
+#define CLI_HELP_AMOUNT "AMOUNT is 0.001BTC, 100000sat, or a bare number in BTC"
+int cli_parse_amount(const char *cmd, const char *opt, const char *text, uint64_t *out);
 /* Help line of every --db option. */
 #define CLI_HELP_CHAIN                                                                             \
     "chain to read (default btc; known: btc and the EVM chains eth, sepolia,\n"                    \

@@ -5,7 +5,11 @@
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "report/report.h"
+#include "tags/tags.h"
+#include "trace/attrib.h"
 #include "util/codec.h"
+#include "util/timefmt.h"
 
 static const char ABOUT[] =
     "Balance, total received and sent, number of transactions, first and last\n"
@@ -36,6 +40,7 @@ int cmd_address(int argc, char **argv)
         CLI_FLAG("txs", 0, &txs, "list its transactions, newest first, with the net change"),
         CLI_U64("limit", 0, &limit, "N", 0, UINT64_MAX,
                 "at most N transactions (default 100, 0 = all)"),
+        CLI_UNIT_OPT,
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
@@ -57,6 +62,16 @@ int cmd_address(int argc, char **argv)
     uint64_t id;
     if (cs_addr_parse(argv[1], net, &a)) {
         cs_store_close(s);
+        const char *p = argv[1];
+        int evm = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) && strlen(p) == 42;
+        for (size_t i = 2; evm && p[i]; i++)
+            if (!strchr("0123456789abcdefABCDEF", p[i])) evm = 0;
+        if (evm)
+            return cli_fail("address",
+                            "%s is an EVM address, and this is the %s store: EVM chains are "
+                            "read with --chain (eth, base, ...) once ingested (chainsleuth "
+                            "ingest evm)",
+                            p, chain);
         return cli_fail("address", "%s", cs_errmsg());
     }
     int found = cs_store_find_addr(s, &a, &id) == 0;
@@ -91,8 +106,14 @@ int cmd_address(int argc, char **argv)
         first = cs_store_tx(s, e[0].tx)->height;
         last = cs_store_tx(s, e[m - 1].tx)->height;
     }
-    char canon[96], btc[32], hex[65];
+    char canon[96], btc[32], hex[65], t1[CS_TIME_ISO_MAX], t2[CS_TIME_ISO_MAX];
     cs_addr_format(&a, net, canon);
+    struct cli_who wh;
+    if (cli_who_open(&wh, "address", s, db)) {
+        free(e);
+        cs_store_close(s);
+        return 1;
+    }
     if (json) {
         struct cs_json_writer w;
         cli_json_begin(&w);
@@ -101,6 +122,17 @@ int cmd_address(int argc, char **argv)
         cs_json_writer_string(&w, canon);
         cs_json_writer_key(&w, "type");
         cs_json_writer_string(&w, cs_addr_type_name(a.type));
+        if (found)
+            cli_who_json(&wh, &w, id, 1);
+        else {
+            cs_json_writer_key(&w, "entity");
+            cs_json_writer_null(&w);
+            const char *keys[] = {"cluster", "cluster_name", "cluster_note"};
+            for (int k = 0; k < 3; k++) {
+                cs_json_writer_key(&w, keys[k]);
+                cs_json_writer_null(&w);
+            }
+        }
         const struct {
             const char *key;
             uint64_t v;
@@ -110,16 +142,7 @@ int cmd_address(int argc, char **argv)
             cs_json_writer_key(&w, nums[i].key);
             cs_json_writer_u64(&w, nums[i].v);
         }
-        cs_json_writer_key(&w, "first_seen");
-        if (first < 0)
-            cs_json_writer_null(&w);
-        else
-            cs_json_writer_i64(&w, first);
-        cs_json_writer_key(&w, "last_seen");
-        if (first < 0)
-            cs_json_writer_null(&w);
-        else
-            cs_json_writer_i64(&w, last);
+        cli_json_seen(&w, s, first, last);
         if (txs) {
             cs_json_writer_key(&w, "txs");
             cs_json_writer_begin_array(&w);
@@ -129,8 +152,10 @@ int cmd_address(int argc, char **argv)
                 cs_json_writer_begin_object(&w);
                 cs_json_writer_key(&w, "txid");
                 cs_json_writer_string(&w, hex);
+                uint32_t ht = cs_store_tx(s, e[i].tx)->height;
                 cs_json_writer_key(&w, "height");
-                cs_json_writer_u64(&w, cs_store_tx(s, e[i].tx)->height);
+                cs_json_writer_u64(&w, ht);
+                cs_report_json_time(&w, cs_report_block_time(s, ht));
                 cs_json_writer_key(&w, "delta");
                 cs_json_writer_i64(&w, e[i].delta);
                 cs_json_writer_end_object(&w);
@@ -139,26 +164,57 @@ int cmd_address(int argc, char **argv)
         }
         cs_json_writer_end_object(&w);
         int jrc = cli_json_end("address", &w);
+        cli_who_close(&wh);
         free(e);
         cs_store_close(s);
         return jrc;
     }
     printf("address    %s (%s)%s\n", canon, cs_addr_type_name(a.type),
            found ? "" : " — never seen on this chain");
-    printf("balance    %s BTC (%llu sat)\n", cli_btc(recv - sent, btc),
-           (unsigned long long)(recv - sent));
-    printf("received   %s BTC in %llu outputs\n", cli_btc(recv, btc), (unsigned long long)nout);
-    printf("sent       %s BTC\n", cli_btc(sent, btc));
+    const struct cs_attrib_entity *ent = found ? cli_who_entity(&wh, id) : NULL;
+    if (ent) {
+        const char *cat = cs_tag_category_name(ent->category);
+        printf("entity     %s (%s; confidence %d; source %s)\n", ent->label, cat ? cat : "unknown",
+               ent->confidence, ent->source && *ent->source ? ent->source : "-");
+    } else if (found) {
+        printf("entity     (no tag on it%s)\n", wh.c ? " or its cluster" : "");
+    }
+    int64_t cid = found ? cli_who_cluster(&wh, id) : -1;
+    if (cid >= 0) {
+        char name[CLI_NAME_MAX * 4 + 8], note[CLI_NOTE_MAX * 2 + 8];
+        cli_who_names(&wh, cid, name, sizeof name, note, sizeof note);
+        if (name[0])
+            printf("cluster    %lld \"%s\" (chainsleuth entity %lld)\n", (long long)cid, name,
+                   (long long)cid);
+        else
+            printf("cluster    %lld (chainsleuth entity %lld)\n", (long long)cid, (long long)cid);
+        if (note[0]) cli_print_note("note       ", note);
+    }
+    const char *u = cli_unit_name();
+    printf("balance    %s %s\n", cli_btc(recv - sent, btc), u);
+    printf("received   %s %s in %llu output%s\n", cli_btc(recv, btc), u, (unsigned long long)nout,
+           nout == 1 ? "" : "s");
+    printf("sent       %s %s\n", cli_btc(sent, btc), u);
     printf("txs        %zu\n", m);
-    if (first >= 0) printf("seen       heights %lld .. %lld\n", (long long)first, (long long)last);
-    if (txs) {
+    if (first >= 0)
+        printf("seen       height %lld (%s) .. %lld (%s)\n", (long long)first,
+               cs_report_height_time(s, (uint64_t)first, t1), (long long)last,
+               cs_report_height_time(s, (uint64_t)last, t2));
+    if (txs && m) {
+        char ch[32];
+        snprintf(ch, sizeof ch, "change (%s)", u);
+        printf("  %7s  %-20s  %-64s  %20s\n", "height", "time (UTC)", "txid", ch);
         size_t shown = 0;
         for (size_t i = m; i-- > 0 && (!limit || shown < limit); shown++) {
             cs_hex_rev(hex, cs_store_txid(s, e[i].tx));
-            printf("  %7u  %s  %+lld sat\n", cs_store_tx(s, e[i].tx)->height, hex,
-                   (long long)e[i].delta);
+            uint32_t ht = cs_store_tx(s, e[i].tx)->height;
+            uint64_t mag = e[i].delta < 0 ? (uint64_t)0 - (uint64_t)e[i].delta : (uint64_t)e[i].delta;
+            char sg[40];
+            snprintf(sg, sizeof sg, "%c%s", e[i].delta < 0 ? '-' : '+', cli_btc(mag, btc));
+            printf("  %7u  %-20s  %s  %20s\n", ht, cs_report_height_time(s, ht, t1), hex, sg);
         }
     }
+    cli_who_close(&wh);
     free(e);
     cs_store_close(s);
     return 0;

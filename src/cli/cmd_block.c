@@ -5,7 +5,9 @@
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "report/report.h"
 #include "util/codec.h"
+#include "util/timefmt.h"
 
 static const char ABOUT[] =
     "Shows a block of the store's best chain: hash, header fields, size and\n"
@@ -82,8 +84,7 @@ int cmd_block(int argc, char **argv)
         cs_json_writer_string(&w, merkle);
         cs_json_writer_key(&w, "version");
         cs_json_writer_i64(&w, hd.version);
-        cs_json_writer_key(&w, "time");
-        cs_json_writer_u64(&w, hd.time);
+        cs_report_json_time(&w, hd.time);
         cs_json_writer_key(&w, "bits");
         cs_json_writer_string(&w, bits);
         cs_json_writer_key(&w, "nonce");
@@ -106,10 +107,11 @@ int cmd_block(int argc, char **argv)
         cs_store_close(s);
         return rc;
     }
-    printf("block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %u\n"
-           "bits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
-           (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version, hd.time, hd.bits,
-           hd.nonce, b->size, b->n_tx);
+    char when[CS_TIME_ISO_MAX];
+    printf("block    %llu\nhash     %s\nprev     %s\nmerkle   %s\nversion  0x%08x\ntime     %s "
+           "(%u)\nbits     %08x\nnonce    %u\nsize     %u bytes\ntxs      %u\n",
+           (unsigned long long)h, hex, prev, merkle, (unsigned)hd.version,
+           cs_time_iso(when, hd.time), hd.time, hd.bits, hd.nonce, b->size, b->n_tx);
     if (txs)
         for (uint32_t i = 0; i < b->n_tx; i++) {
             cs_hex_rev(hex, cs_store_txid(s, b->first_tx + i));

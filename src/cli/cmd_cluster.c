@@ -13,12 +13,15 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "cluster/cluster.h"
+#include "cluster/unionfind.h"
 
 #include "tags/tags.h"
 
 static const char USAGE[] = "usage: chainsleuth cluster [--db DIR] [--chain NAME] [--heuristics "
                             "LIST] [--warn-share F] [--json]\n"
-                            "                           [--export FILE.csv] [--full] [--quiet]\n";
+                            "                           [--export FILE.csv] [--full] [--quiet]\n"
+                            "       chainsleuth cluster name ID|ADDR LABEL   (see cluster name --help)\n"
+                            "       chainsleuth cluster note ID|ADDR TEXT    (see cluster note --help)\n";
 
 static const char ABOUT[] =
     "Groups the store's addresses into clusters (entities) with union-find and stores\n"
@@ -267,8 +270,91 @@ static int export_csv(const char *db, const struct cs_store *s, const char *path
     return rc ? cli_fail_err("cluster", rc) : 0;
 }
 
+/* `cluster name ID|ADDR LABEL` and `cluster note ID|ADDR TEXT` */
+static int cluster_label(int argc, char **argv)
+{
+    const char *db = cli_default_db(), *chain = cs_chain_default()->name;
+    int npos, field = !strcmp(argv[0], "name") ? 'n' : 't';
+    const struct cli_opt opts[] = {
+        CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
+        CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
+        CLI_OPT_TABLE_END,
+    };
+    const struct cli_cmd cmd = {
+        field == 'n' ? "cluster name" : "cluster note",
+        field == 'n' ? "usage: chainsleuth cluster name ID|ADDR LABEL [--db DIR] [--chain NAME]\n"
+                     : "usage: chainsleuth cluster note ID|ADDR TEXT [--db DIR] [--chain NAME]\n",
+        field == 'n'
+            ? "Names the entity (cluster) with id ID, or the cluster of address ADDR, for\n"
+              "`address`, `tx` and `entity` to show beside it.  LABEL is 1 to 200 bytes of\n"
+              "UTF-8 without control characters; \"\" removes the name.\n"
+            : "Stores a note on the entity (cluster) with id ID, or the cluster of ADDR, that\n"
+              "`address` and `entity` show.  TEXT is up to 4000 bytes of UTF-8 (newlines\n"
+              "allowed); \"\" removes the note.\n",
+        opts,
+        "Names and notes live in DB/CHAIN/names.tsv, replaced atomically.  A record\n"
+        "follows its cluster when a later `chainsleuth cluster` merges it into another.\n"
+        "Exit codes: 0 ok, 1 error, 2 usage.\n",
+        NULL};
+    int prc = cli_opt_parse(&cmd, argc, argv, &npos);
+    if (prc != CLI_OPT_OK) return prc;
+    if (npos != 2)
+        return cli_usage(cmd.name, "give the cluster id (or an address) and the %s",
+                         field == 'n' ? "name" : "note");
+    const char *why = cli_names_check(field, argv[2]);
+    if (why) return cli_usage(cmd.name, "%s: %s", field == 'n' ? "LABEL" : "TEXT", why);
+    struct cs_store *s;
+    int rc = cli_open_store("cluster", db, chain, &s);
+    if (rc) return rc;
+    struct cs_clusterdb *c;
+    if ((rc = cs_clusterdb_open(&c, db, chain))) {
+        cs_store_close(s);
+        if (rc == CS_ENOTFOUND)
+            return cli_fail("cluster", "%s: no clustering: run chainsleuth cluster first", db);
+        return cli_fail_err("cluster", rc);
+    }
+    const char *arg = argv[1];
+    uint64_t n = cs_clusterdb_state(c)->addr, id = 0;
+    uint32_t cid = CS_UF_NONE;
+    int digits = *arg != 0;
+    for (const char *q = arg; *q; q++)
+        if (*q < '0' || *q > '9') digits = 0;
+    if (digits) {
+        id = strlen(arg) <= 10 ? strtoull(arg, NULL, 10) : UINT64_MAX;
+        if (id && id < n) cid = cs_clusterdb_cid(c, id);
+        if (cid == CS_UF_NONE)
+            rc = cli_fail("cluster", "no cluster %s (cluster ids run from 1 to %llu)", arg,
+                          (unsigned long long)n - 1);
+        else if (cid != id)
+            rc = cli_fail("cluster",
+                          "%s is not a cluster id: address %s belongs to cluster %u (a cluster "
+                          "id is the smallest address id of its cluster)",
+                          arg, arg, cid);
+    } else {
+        struct cs_addr a;
+        if (cs_addr_parse(arg, cs_store_net(s), &a))
+            rc = cli_fail("cluster", "%s", cs_errmsg());
+        else if (cs_store_find_addr(s, &a, &id) || id >= n)
+            rc = cli_fail("cluster", "%s: not in the clustering (never seen, or newer than the "
+                                     "last chainsleuth cluster)",
+                          arg);
+        else
+            cid = cs_clusterdb_cid(c, id);
+    }
+    if (!rc && (rc = cli_names_set(db, cs_store_chain(s), cid, field, argv[2])))
+        rc = cli_fail_err("cluster", rc);
+    else if (!rc)
+        printf("cluster %u: %s %s\n", cid, field == 'n' ? "name" : "note",
+               argv[2][0] ? "set" : "removed");
+    cs_clusterdb_close(c);
+    cs_store_close(s);
+    return rc;
+}
+
 int cmd_cluster(int argc, char **argv)
 {
+    if (argc >= 2 && (!strcmp(argv[1], "name") || !strcmp(argv[1], "note")))
+        return cluster_label(argc - 1, argv + 1);
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *spec = NULL,
                *export_path = NULL, *share_s = NULL;
     int json = 0, quiet = 0, full = 0, npos;

@@ -10,7 +10,10 @@
 #include "cli/opt.h"
 #include "cluster/cluster.h"
 #include "cluster/unionfind.h"
+#include "report/report.h"
+#include "trace/attrib.h"
 #include "util/codec.h"
+#include "util/timefmt.h"
 
 #include "tags/tags.h"
 
@@ -235,7 +238,7 @@ static int do_why(const struct cs_store *s, const struct cs_clusterdb *c, uint32
 /* ---- entity ---- */
 
 static int do_entity(const char *db, const struct cs_store *s, const struct cs_clusterdb *c,
-                     uint32_t cid, size_t limit, int json)
+                     const struct cli_who *wh, uint32_t cid, size_t limit, int json)
 {
     struct cs_entity e;
     int rc = cs_entity_load(c, s, cid, limit, &e);
@@ -263,16 +266,8 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
         cs_json_writer_u64(&w, e.outputs);
         cs_json_writer_key(&w, "utxos");
         cs_json_writer_u64(&w, e.utxos);
-        cs_json_writer_key(&w, "first_seen");
-        if (e.first_height < 0)
-            cs_json_writer_null(&w);
-        else
-            cs_json_writer_i64(&w, e.first_height);
-        cs_json_writer_key(&w, "last_seen");
-        if (e.first_height < 0)
-            cs_json_writer_null(&w);
-        else
-            cs_json_writer_i64(&w, e.last_height);
+        cli_json_seen(&w, s, e.first_height, e.last_height);
+        cli_who_json(wh, &w, cid, 0);
         cs_json_writer_key(&w, "tags");
         cs_json_writer_begin_object(&w);
         cs_json_writer_key(&w, "available");
@@ -334,15 +329,27 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
         cs_json_writer_end_object(&w);
         rc = cli_json_end("entity", &w);
     } else {
-        printf("cluster      %u (%zu address%s; first %s)\n", cid, e.size, e.size == 1 ? "" : "es",
-               a);
-        printf("balance      %s BTC (%llu sat) in %llu unspent outputs\n", cli_btc(e.balance, btc),
-               (unsigned long long)e.balance, (unsigned long long)e.utxos);
-        printf("received     %s BTC in %llu outputs\n", cli_btc(e.received, btc),
-               (unsigned long long)e.outputs);
+        char name[CLI_NAME_MAX * 4 + 8], note[CLI_NOTE_MAX * 2 + 8], t1[CS_TIME_ISO_MAX],
+            t2[CS_TIME_ISO_MAX];
+        cli_who_names(wh, cid, name, sizeof name, note, sizeof note);
+        printf("cluster      %u%s%s%s (%zu address%s; first %s)\n", cid, name[0] ? " \"" : "", name,
+               name[0] ? "\"" : "", e.size, e.size == 1 ? "" : "es", a);
+        if (note[0]) cli_print_note("note         ", note);
+        const struct cs_attrib_entity *ae = cli_who_entity(wh, cid);
+        if (ae) {
+            const char *cat = cs_tag_category_name(ae->category);
+            printf("attributed   %s (%s; confidence %d; source %s)\n", ae->label,
+                   cat ? cat : "unknown", ae->confidence,
+                   ae->source && *ae->source ? ae->source : "-");
+        }
+        printf("balance      %s %s in %llu unspent output%s\n", cli_btc(e.balance, btc), cli_unit_name(),
+               (unsigned long long)e.utxos, e.utxos == 1 ? "" : "s");
+        printf("received     %s %s in %llu output%s\n", cli_btc(e.received, btc), cli_unit_name(),
+               (unsigned long long)e.outputs, e.outputs == 1 ? "" : "s");
         if (e.first_height >= 0)
-            printf("seen         heights %lld .. %lld\n", (long long)e.first_height,
-                   (long long)e.last_height);
+            printf("seen         height %lld (%s) .. %lld (%s)\n", (long long)e.first_height,
+                   cs_report_height_time(s, (uint64_t)e.first_height, t1),
+                   (long long)e.last_height, cs_report_height_time(s, (uint64_t)e.last_height, t2));
         if (!ts->available) {
             printf("tags         none (%s)\n", ts->why_not);
         } else if (!ts->tagged) {
@@ -365,8 +372,9 @@ static int do_entity(const char *db, const struct cs_store *s, const struct cs_c
             printf("largest members by value received:\n");
             for (size_t i = 0; i < e.n_top; i++) {
                 fmt_addr(s, e.top[i].addr, a);
-                printf("  %-62s %20s BTC received %20s BTC balance\n", a,
-                       cli_btc(e.top[i].received, btc), cli_btc(e.top[i].balance, btc2));
+                printf("  %-62s %20s %s received %20s %s balance\n", a,
+                       cli_btc(e.top[i].received, btc), cli_unit_name(),
+                       cli_btc(e.top[i].balance, btc2), cli_unit_name());
             }
             if (e.n_top < e.size) printf("  ... %zu more\n", e.size - e.n_top);
         }
@@ -386,6 +394,7 @@ int cmd_entity(int argc, char **argv)
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
         CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "machine-readable output"),
+        CLI_UNIT_OPT,
         CLI_U64("limit", 0, &limit, "N", 0, UINT32_MAX,
                 "largest members to list (default 10, 0 = none)"),
         CLI_STRING("why", 0, &why, "ADDR2",
@@ -426,6 +435,12 @@ int cmd_entity(int argc, char **argv)
                 (long long)cs_clusterdb_state(cdb)->blocks - 1, (unsigned long long)behind);
     int ret;
     uint32_t id, id2;
+    struct cli_who wh;
+    if (cli_who_open(&wh, "entity", s, db)) {
+        cs_clusterdb_close(cdb);
+        cs_store_close(s);
+        return 1;
+    }
     if (why) {
         if ((ret = resolve_addr(s, cdb, arg, &id)) == 0 &&
             (ret = resolve_addr(s, cdb, why, &id2)) == 0)
@@ -442,11 +457,12 @@ int cmd_entity(int argc, char **argv)
                            "of their cluster, and address %s belongs to cluster %u",
                            arg, arg, cid);
         else
-            ret = do_entity(db, s, cdb, cid, (size_t)limit, json);
+            ret = do_entity(db, s, cdb, &wh, cid, (size_t)limit, json);
     } else {
         if ((ret = resolve_addr(s, cdb, arg, &id)) == 0)
-            ret = do_entity(db, s, cdb, cs_clusterdb_cid(cdb, id), (size_t)limit, json);
+            ret = do_entity(db, s, cdb, &wh, cs_clusterdb_cid(cdb, id), (size_t)limit, json);
     }
+    cli_who_close(&wh);
     cs_clusterdb_close(cdb);
     cs_store_close(s);
     return ret;

@@ -85,10 +85,11 @@ static void info_chain(struct cs_store *s, struct cs_json_writer *w)
         printf("inputs     %llu\n", (unsigned long long)k->in);
         printf("outputs    %llu\n", (unsigned long long)k->out);
         printf("addresses  %llu\n", (unsigned long long)naddr);
-        printf("utxos      %llu holding %s BTC (%llu sat)\n", (unsigned long long)uc,
-               cli_btc(ut, btc), (unsigned long long)ut);
-        printf("           %llu holding %llu sat without the genesis outputs (as nodes count)\n",
-               (unsigned long long)(uc - gc), (unsigned long long)(ut - gt));
+        char btc2[32];
+        printf("utxos      %llu holding %s %s\n", (unsigned long long)uc, cli_btc(ut, btc),
+               cli_unit_name());
+        printf("           %llu holding %s %s without the genesis outputs (as nodes count)\n",
+               (unsigned long long)(uc - gc), cli_btc(ut - gt, btc2), cli_unit_name());
         printf("columns    %llu bytes (%.1f per tx, before indexes)\n", (unsigned long long)bytes,
                k->tx ? (double)bytes / k->tx : 0.0);
     }
@@ -112,6 +113,7 @@ int cmd_info(int argc, char **argv)
         CLI_STRING("chain", 0, &chain, "NAME",
                    "report only this chain (default: every chain in DIR)"),
         CLI_FLAG("json", 0, &json, "print the result as JSON"),
+        CLI_UNIT_OPT,
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {

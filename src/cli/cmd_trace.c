@@ -19,6 +19,7 @@
 #include "util/codec.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 static const char USAGE[] = "usage: chainsleuth trace [--db DIR] [--chain NAME] SEEDS --policy P "
                             "[options] [--json | --csv | --dot |\n"
@@ -27,7 +28,8 @@ static const char USAGE[] = "usage: chainsleuth trace [--db DIR] [--chain NAME] 
 static const char ABOUT[] =
     "Follows tainted coins through the chain in the store: forward (where did they\n"
     "go) or, with --backward, where they came from.  Transactions are processed in\n"
-    "chain order (METHODS.md section 1); amounts are exact satoshi.\n"
+    "chain order (docs/METHODS.md section 1, installed in share/doc/chainsleuth);\n"
+    "amounts are exact satoshi.\n"
     "Seeds: --tx, --address, --label in any combination; at least one output must\n"
     "result.  Policy: --policy (required), --fee-convention, --backward.  Limits:\n"
     "--max-hops, --min-amount, --until-height, --stop-at, --no-cluster,\n"
@@ -41,7 +43,9 @@ static const char EPILOG[] =
     "an output spent by a multi-input transaction that pays only one stopping\n"
     "entity (an exchange sweeping its deposit addresses) ends at that entity.\n"
     "Fees: tainted value paid as a fee is reported in \"fees\" and not followed into\n"
-    "the miner's coinbase.  Poison is not conservative: totals may exceed the seed.\n"
+    "the miner's coinbase.  Poison is not conservative: totals may exceed the seed,\n"
+    "so its share column is \"max share\" = min(amount, seed) / seed, the most of\n"
+    "the seed's value that can have gone to (come from) that entity.\n"
     "For the other policies seed = sinks + frontier + fees + dropped, exactly.\n"
     "Exit codes: 0 ok, 1 error, 2 usage.\n";
 
@@ -91,19 +95,39 @@ static int progress(void *ctx, uint64_t visited, uint64_t pending)
 }
 
 /* the command as it would be run with --json instead of --html/--csv/--dot */
-static char *command_line(int argc, char **argv)
+static int skip_valued(const char *a)
 {
+    static const char *const v[] = {"--html", "--db", "--case-id", "--case-title",
+                                    "--investigator", "--unit"};
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+        size_t l = strlen(v[k]);
+        if (!strcmp(a, v[k])) return 2;
+        if (!strncmp(a, v[k], l) && a[l] == '=') return 1;
+    }
+    return 0;
+}
+
+/* with --db DB (absolute) first, and without the report-only options, so it
+ * runs as shown from any directory and prints the JSON the report hashes */
+static char *command_line(int argc, char **argv, const char *db)
+{
+    char dbabs[4096];
+    if (!realpath(db, dbabs)) snprintf(dbabs, sizeof dbabs, "%s", db);
+    char *dbv[] = {"--db", dbabs};
     size_t cap = 256, n = 0;
     char *s = cs_xmalloc(cap);
     n += (size_t)snprintf(s, cap, "chainsleuth trace");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--html")) {
-            i++;
-            continue;
+    for (int i = -1; i < argc; i++) {
+        const char *a = i < 1 ? (i < 0 ? dbv[0] : dbv[1]) : argv[i];
+        if (i == 0) a = dbv[1];
+        if (i >= 1) {
+            int sk = skip_valued(a);
+            if (sk) {
+                i += sk - 1;
+                continue;
+            }
         }
-        if (!strncmp(a, "--html=", 7) || !strcmp(a, "--csv") || !strcmp(a, "--dot") ||
-            !strcmp(a, "--json"))
+        if (i >= 1 && (!strcmp(a, "--csv") || !strcmp(a, "--dot") || !strcmp(a, "--json")))
             continue;
         size_t need = n + strlen(a) * 4 + 8;
         if (need > cap) s = cs_xrealloc(s, cap = need * 2);
@@ -133,12 +157,14 @@ static char *command_line(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *address = NULL,
-               *label = NULL, *html = NULL;
+               *label = NULL, *html = NULL, *case_id = NULL, *case_title = NULL,
+               *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
     int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
+    const char *min_amount_s = NULL;
     uint64_t min_amount = 0, max_hops = CS_TRACE_UNLIMITED, v;
     const struct cli_opt opts[] = {
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
@@ -167,9 +193,10 @@ int cmd_trace(int argc, char **argv)
                  "tiho cannot run backward (its order needs the answer)."),
         CLI_U64("max-hops", 0, &max_hops, "N", 0, CS_TRACE_UNLIMITED - 1,
                 "stop after N transactions from the seed (default: none)"),
-        CLI_U64("min-amount", 0, &min_amount, "SAT", 0, UINT64_MAX,
-                "do not follow outputs carrying less taint; their taint is\n"
-                "reported as \"dropped\" (default 0)"),
+        CLI_STRING("min-amount", 0, &min_amount_s, "AMOUNT",
+                   "do not follow outputs carrying less taint; their taint is\n"
+                   "reported as \"dropped\" (default 0).  " CLI_HELP_AMOUNT),
+        CLI_UNIT_OPT,
         CLI_U64("until-height", 0, &until_v, "H", 0, INT64_MAX,
                 "forward: do not follow into blocks above H; backward: not\n"
                 "below H (default: the whole store)"),
@@ -184,6 +211,10 @@ int cmd_trace(int argc, char **argv)
         CLI_FLAG("json", 0, &want_json, "the JSON result (stable: same inputs, same bytes)"),
         CLI_FLAG("csv", 0, &want_csv, "one row per sink and per frontier output"),
         CLI_FLAG("dot", 0, &want_dot, "the flow graph for Graphviz"),
+        CLI_STRING("case-id", 0, &case_id, "ID", "case id on the --html title page"),
+        CLI_STRING("case-title", 0, &case_title, "TEXT", "case title on the --html title page"),
+        CLI_STRING("investigator", 0, &investigator, "NAME",
+                   "investigator named on the --html title page"),
         CLI_STRING("html", 0, &html, "FILE",
                    "a self-contained HTML case report (inline SVG graph made\n"
                    "with Graphviz dot when installed, SHA-256 of the JSON);\n"
@@ -216,6 +247,8 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--json, --csv, --dot and --html exclude each other");
     mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
     if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
+    if (min_amount_s && cs_amount_parse_u64(&min_amount, cs_btc_asset(), min_amount_s))
+        USAGE_ERR("--min-amount: %s", cs_errmsg());
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
     struct cs_trace_opts o;
     cs_trace_opts_default(&o);
@@ -449,7 +482,9 @@ int cmd_trace(int argc, char **argv)
                                 .parameters_json = params,
                                 .attribution_mode = cs_attrib_mode_name(cs_attrib_mode(attrib)),
                                 .attribution_note = note,
-                                .tags_used = tags_used};
+                                .tags_used = tags_used,
+                                .attrib = attrib,
+                                .unit_base = cli_unit_base};
     switch (mode) {
     case 'j':
         if ((rc = cs_report_json(&ctx, &json, &json_len))) break;
@@ -473,7 +508,15 @@ int cmd_trace(int argc, char **argv)
             snprintf(svg_note, sizeof svg_note, "%s", cs_errmsg());
             fprintf(stderr, "chainsleuth trace: no flow graph in the HTML: %s\n", svg_note);
         }
-        cmdline = command_line(argc, argv);
+        cmdline = command_line(argc, argv, db);
+        char gen[CS_TIME_ISO_MAX];
+        cs_time_iso(gen, (int64_t)time(NULL));
+        ctx.case_id = case_id;
+        ctx.case_title = case_title;
+        ctx.investigator = investigator;
+        ctx.generated = gen;
+        ctx.tool_version = cli_version();
+        ctx.git_commit = cli_git_commit();
         char tmp[4200];
         snprintf(tmp, sizeof tmp, "%s.tmp", html);
         hf = fopen(tmp, "wb");

@@ -1,14 +1,51 @@
 /* cmd_tx.c — `chainsleuth tx TXID`: a transaction as the store holds it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "report/report.h"
 #include "util/codec.h"
+#include "util/timefmt.h"
 
 static const char ABOUT[] =
-    "Shows the transaction: block, size, fee, every input (the output it spends,\n"
-    "address and value) and every output (address, value, spending transaction).\n";
+    "Shows the transaction: block (height, hash and UTC time), size, fee, every\n"
+    "input (the output it spends, address, value) and every output (address,\n"
+    "value, spending transaction), with totals, and for every address the entity\n"
+    "its tags (or its cluster's) attribute it to and its cluster id.  Amounts in\n"
+    "BTC (--unit base: satoshi); --json gives integer satoshi.\n";
+
+/* one row of the input or output table, formatted before printing so the
+ * columns can be as wide as their widest value */
+struct row {
+    char ref[96]; /* prevout (inputs) or spending txid (outputs) */
+    char addr[96];
+    char amount[CS_AMOUNT_STR_MAX];
+    char who[512];
+};
+
+static void print_rows(const char *title, const char *refhead, const struct row *v, size_t n,
+                       uint64_t total, int coinbase)
+{
+    char tot[32];
+    int wr = (int)strlen(refhead), wa = 7, wm = 12;
+    for (size_t i = 0; i < n; i++) {
+        int a = (int)strlen(v[i].ref), b = (int)strlen(v[i].addr), c = (int)strlen(v[i].amount);
+        if (a > wr) wr = a;
+        if (b > wa) wa = b;
+        if (c > wm) wm = c;
+    }
+    printf("%s (%zu)\n", title, n);
+    char head[32];
+    snprintf(head, sizeof head, "amount (%s)", cli_unit_name());
+    printf("  %4s  %-*s  %-*s  %*s  %s\n", "#", wr, refhead, wa, "address", wm, head, "entity");
+    for (size_t i = 0; i < n; i++)
+        printf("  %4zu  %-*s  %-*s  %*s  %s\n", i, wr, v[i].ref, wa, v[i].addr, wm, v[i].amount,
+               v[i].who);
+    if (!coinbase)
+        printf("  %4s  %-*s  %-*s  %*s\n", "", wr, "", wa, "total", wm, cli_btc(total, tot));
+}
 
 int cmd_tx(int argc, char **argv)
 {
@@ -18,6 +55,7 @@ int cmd_tx(int argc, char **argv)
         CLI_STRING("db", 0, &db, "DIR", CLI_HELP_DB),
         CLI_STRING("chain", 0, &chain, "NAME", CLI_HELP_CHAIN),
         CLI_FLAG("json", 0, &json, "print the transaction as JSON"),
+        CLI_UNIT_OPT,
         CLI_OPT_TABLE_END,
     };
     const struct cli_cmd cmd = {
@@ -54,6 +92,15 @@ int cmd_tx(int argc, char **argv)
         vout += cs_store_out(s, o)->value;
     uint64_t fee = coinbase ? 0 : vin - vout;
     struct cs_json_writer w;
+    struct cli_who wh;
+    if (cli_who_open(&wh, "tx", s, db)) {
+        cs_store_close(s);
+        return 1;
+    }
+    uint32_t btime = cs_report_block_time(s, r->height);
+    char when[CS_TIME_ISO_MAX];
+    cs_time_iso(when, btime);
+    struct row *rows = cs_xmalloc((size_t)(ni > no ? ni : no) * sizeof *rows);
     if (json) {
         cli_json_begin(&w);
         cs_json_writer_begin_object(&w);
@@ -63,6 +110,7 @@ int cmd_tx(int argc, char **argv)
         cs_json_writer_u64(&w, r->height);
         cs_json_writer_key(&w, "block");
         cs_json_writer_string(&w, bh);
+        cs_report_json_time(&w, btime);
         cs_json_writer_key(&w, "version");
         cs_json_writer_i64(&w, r->version);
         cs_json_writer_key(&w, "locktime");
@@ -80,12 +128,12 @@ int cmd_tx(int argc, char **argv)
         cs_json_writer_key(&w, "inputs");
         cs_json_writer_begin_array(&w);
     } else {
-        printf("tx       %s\nblock    %u (%s)\nversion  %d  locktime %u\nsize     %u bytes, weight "
-               "%u, vsize %u\n",
-               argv[1], r->height, bh, r->version, r->locktime, r->size, r->weight,
+        printf("tx       %s\nblock    %u (%s)\ntime     %s\nversion  %d  locktime %u\nsize     "
+               "%u bytes, weight %u, vsize %u\n",
+               argv[1], r->height, bh, when, r->version, r->locktime, r->size, r->weight,
                (r->weight + 3) / 4);
-        printf("fee      %s BTC%s\ninputs   %llu\n", cli_btc(fee, btc),
-               coinbase ? " (coinbase)" : "", (unsigned long long)ni);
+        printf("fee      %s %s%s\n\n", cli_btc(fee, btc), cli_unit_name(),
+               coinbase ? " (coinbase)" : "");
     }
     for (uint64_t i = fi; i < fi + ni; i++) {
         uint64_t p = cs_store_in_prevout(s, i);
@@ -98,8 +146,11 @@ int cmd_tx(int argc, char **argv)
                 cs_json_writer_key(&w, "sequence");
                 cs_json_writer_u64(&w, seq);
                 cs_json_writer_end_object(&w);
-            } else
-                printf("  #%llu coinbase\n", (unsigned long long)(i - fi));
+            } else {
+                struct row *rw = &rows[i - fi];
+                snprintf(rw->ref, sizeof rw->ref, "coinbase");
+                rw->addr[0] = rw->amount[0] = rw->who[0] = 0;
+            }
             continue;
         }
         uint64_t pt = cs_store_out_tx(s, p), pf, pn;
@@ -119,17 +170,24 @@ int cmd_tx(int argc, char **argv)
             cs_json_writer_u64(&w, o->value);
             cs_json_writer_key(&w, "sequence");
             cs_json_writer_u64(&w, seq);
+            cli_who_json(&wh, &w, o->addr, 1);
             cs_json_writer_end_object(&w);
-        } else
-            printf("  #%llu %s:%llu  %s  %s BTC\n", (unsigned long long)(i - fi), hex,
-                   (unsigned long long)(p - pf), addr, cli_btc(o->value, btc));
+        } else {
+            struct row *rw = &rows[i - fi];
+            snprintf(rw->ref, sizeof rw->ref, "%s:%llu", hex, (unsigned long long)(p - pf));
+            snprintf(rw->addr, sizeof rw->addr, "%s", addr);
+            cli_btc(o->value, rw->amount);
+            cli_who_text(&wh, o->addr, rw->who, sizeof rw->who);
+        }
     }
     if (json) {
         cs_json_writer_end_array(&w);
         cs_json_writer_key(&w, "outputs");
         cs_json_writer_begin_array(&w);
-    } else
-        printf("outputs  %llu\n", (unsigned long long)no);
+    } else {
+        print_rows("inputs", "spends", rows, (size_t)ni, vin, coinbase);
+        putchar('\n');
+    }
     for (uint64_t o = fo; o < fo + no; o++) {
         const struct cs_outrec *r2 = cs_store_out(s, o);
         const struct cs_addr *a = cs_store_addr(s, r2->addr);
@@ -151,10 +209,14 @@ int cmd_tx(int argc, char **argv)
                 cs_json_writer_null(&w);
             else
                 cs_json_writer_string(&w, hex);
+            cli_who_json(&wh, &w, r2->addr, 1);
             cs_json_writer_end_object(&w);
         } else {
-            printf("  #%llu %s  %s BTC  %s\n", (unsigned long long)(o - fo), addr,
-                   cli_btc(r2->value, btc), sp == CS_NONE64 ? "unspent" : hex);
+            struct row *rw = &rows[o - fo];
+            snprintf(rw->ref, sizeof rw->ref, "%s", sp == CS_NONE64 ? "unspent" : hex);
+            snprintf(rw->addr, sizeof rw->addr, "%s", addr);
+            cli_btc(r2->value, rw->amount);
+            cli_who_text(&wh, r2->addr, rw->who, sizeof rw->who);
         }
     }
     int rc = 0;
@@ -162,7 +224,11 @@ int cmd_tx(int argc, char **argv)
         cs_json_writer_end_array(&w);
         cs_json_writer_end_object(&w);
         rc = cli_json_end("tx", &w);
+    } else {
+        print_rows("outputs", "spent by", rows, (size_t)no, vout, 0);
     }
+    free(rows);
+    cli_who_close(&wh);
     cs_store_close(s);
     return rc;
 }

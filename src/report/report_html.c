@@ -24,6 +24,7 @@
 #include "util/codec.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 extern char **environ;
 
@@ -243,20 +244,6 @@ static const char *category_name(int cat)
     return n ? n : "unknown";
 }
 
-__extension__ typedef unsigned __int128 u128;
-
-static const char *pct(uint64_t part, uint64_t whole, char buf[16])
-{
-    if (!whole) {
-        snprintf(buf, 16, "-");
-        return buf;
-    }
-    u128 x = (u128)part * 10000u / whole;
-    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
-             (unsigned long long)(x % 100));
-    return buf;
-}
-
 static void param_rows(FILE *f, const char *params)
 {
     struct cs_json_doc doc = {0};
@@ -300,7 +287,23 @@ static const char css[] =
     ".cat-bridge{background:#e5d4ff}.cat-sanctioned{background:#ffc9c9}"
     ".note{color:#6c757d;font-size:.9em}.graph{overflow:auto;border:1px solid #dee2e6;"
     "padding:.5em}.graph svg{max-width:none}pre{white-space:pre-wrap;word-break:break-all;"
-    "font-size:.75em;background:#f8f9fa;padding:.5em}.hash{font-size:1.05em;font-weight:600}";
+    "font-size:.75em;background:#f8f9fa;padding:.5em}.hash{font-size:1.05em;font-weight:600}"
+    ".title-page h1{font-size:2em}.title-page table th{width:12em}"
+    ".summary{font-size:1.05em;max-width:60em}"
+    "ol.txs{font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:.8em;padding-left:4em}"
+    "ol.txs li{word-break:break-all;margin:.1em 0}ol.txs .when{color:#6c757d;margin-left:1em;"
+    "word-break:normal;white-space:nowrap}"
+    "pre.cmd{font-size:.85em;white-space:pre-wrap;word-break:break-all}"
+    "footer{margin-top:3em;border-top:1px solid #dee2e6;padding-top:.5em}"
+    /* paper: no forced size, so the same margins fit A4 (210 mm) and Letter
+     * (216 mm); the title page is page 1 alone */
+    "@page{margin:16mm 14mm}"
+    "@media print{body{max-width:none;margin:0;font-size:10pt;color:#000}"
+    ".title-page{break-after:page;page-break-after:always}"
+    "h2,h3{break-after:avoid;page-break-after:avoid}tr,li{break-inside:avoid;"
+    "page-break-inside:avoid}.graph{overflow:visible;border:0}.graph svg{max-width:100%;"
+    "height:auto}details.json{display:none}.noprint{display:none}"
+    "a{color:#000;text-decoration:none}table{width:100%}}";
 
 int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
                    const char *svg, size_t svg_len, const char *svg_note, const char *command_line)
@@ -308,44 +311,144 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     const struct cs_trace_result *r = c->r;
     const struct cs_store *s = c->s;
     char b[CS_AMOUNT_STR_MAX], p[16], op[80], addr[96], id[65];
-    const char *sym = cs_report_asset(c)->symbol;
+    const char *sym = cs_report_unit(c);
     uint8_t digest[32];
     char hex[65];
     cs_sha256(json, json_len, digest);
     cs_hex(hex, digest, 32);
     int64_t h = cs_store_height(s);
-    char tip[65] = "-";
-    if (h >= 0) cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
-
-    fprintf(f,
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>chainsleuth trace report</title>\n<style>%s</style></head><body>\n",
-            css);
-    fprintf(f, "<h1>Trace report: %s %s</h1>\n",
-            r->backward ? "where the funds came from" : "where the funds went",
-            r->backward ? "(backward)" : "(forward)");
-    fprintf(f,
-            "<p class=\"note\">Produced by chainsleuth from its own copy of the Bitcoin chain "
-            "(tip height %lld, block <code>%s</code>). Amounts are exact counts of the "
-            "smallest unit (%s), shown in %s. The result can be re-checked by anyone: rerun the "
-            "command below with "
-            "<code>--json</code> and compare the SHA-256.</p>\n",
-            (long long)h, tip, cs_report_asset(c)->base_unit, sym);
-    fprintf(f, "<p class=\"hash\">SHA-256 of the JSON result: <code>%s</code></p>\n", hex);
-    if (command_line) {
-        fputs("<p>Command: <code>", f);
-        escs(f, command_line);
-        fputs("</code></p>\n", f);
+    char tip[65] = "-", tipt[CS_TIME_ISO_MAX] = "-", t1[CS_TIME_ISO_MAX];
+    if (h >= 0) {
+        cs_hex_rev(tip, cs_store_block(s, (uint64_t)h)->hash);
+        cs_report_height_time(s, (uint64_t)h, tipt);
     }
 
-    /* summary */
-    fputs("<h2>Summary</h2>\n<table>\n", f);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>",
+          f);
+    escs(f, c->case_title && *c->case_title ? c->case_title : "chainsleuth trace report");
+    fprintf(f, "</title>\n<style>%s</style></head><body>\n", css);
+
+    /* title page */
+    fputs("<section class=\"title-page\">\n<p class=\"note\">chainsleuth case report</p>\n<h1>", f);
+    escs(f, c->case_title && *c->case_title ? c->case_title : "Trace report");
+    fprintf(f, "</h1>\n<p>%s</p>\n<table>\n",
+            r->backward ? "Where the funds came from (backward trace)"
+                        : "Where the funds went (forward trace)");
+    const struct {
+        const char *k, *v;
+    } hdr[] = {{"Case ID", c->case_id},
+               {"Investigator", c->investigator},
+               {"Generated (UTC)", c->generated}};
+    for (size_t i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
+        fprintf(f, "<tr><th>%s</th><td>", hdr[i].k);
+        escs(f, hdr[i].v && *hdr[i].v ? hdr[i].v : "not given");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("<tr><th>Tool</th><td>chainsleuth ", f);
+    escs(f, c->tool_version ? c->tool_version : "?");
+    fputs(", git commit <code>", f);
+    escs(f, c->git_commit ? c->git_commit : "unknown");
+    fputs("</code></td></tr>\n", f);
+    fprintf(f,
+            "<tr><th>Chain</th><td>Bitcoin, tip height %lld, mined %s<br><code>%s</code></td>"
+            "</tr>\n",
+            (long long)h, tipt, tip);
+    fprintf(f, "<tr><th>Seed</th><td>%s in %zu output%s</td></tr>\n",
+            cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
+    fprintf(f, "<tr><th>Method</th><td>%s policy, %s, fees %s (docs/METHODS.md)</td></tr>\n",
+            cs_policy_name(r->policy), r->backward ? "backward" : "forward",
+            cs_feeconv_name(r->feeconv));
+    fprintf(f, "<tr><th>Result SHA-256</th><td><code>%s</code></td></tr>\n</table>\n", hex);
+    fprintf(f,
+            "<p class=\"note\">Produced by chainsleuth from its own copy of the Bitcoin chain. "
+            "Times are UTC (ISO 8601). Amounts are exact counts of the smallest unit (%s), "
+            "shown in %s. Anyone can re-check the result: run the command in the section "
+            "&ldquo;Rerun&rdquo; on a store holding the same chain and compare the SHA-256 of "
+            "its output with the one above.</p>\n</section>\n",
+            cs_report_asset(c)->base_unit, sym);
+
+    /* the plain-language summary */
+    {
+        uint64_t held = 0, cut = 0, to_sinks = 0;
+        size_t n_held = 0;
+        for (size_t i = 0; i < r->n_frontier; i++) {
+            if (r->frontier[i].reason == CS_TRACE_UNSPENT) {
+                held += r->frontier[i].amount;
+                n_held++;
+            } else {
+                cut += r->frontier[i].amount;
+            }
+        }
+        for (size_t i = 0; i < r->n_sinks; i++)
+            to_sinks += r->sinks[i].amount;
+        char b2[CS_AMOUNT_STR_MAX], when[CS_TIME_ISO_MAX] = "-";
+        if (r->n_seeds) {
+            uint32_t sh = cs_store_tx(s, cs_store_out_tx(s, r->seeds[0].out))->height;
+            cs_report_height_time(s, sh, when);
+        }
+        fputs("<h2>Summary</h2>\n<p class=\"summary\">", f);
+        if (!r->backward)
+            fprintf(f, "The seed is %s in %zu output%s (the earliest created %s). Followed "
+                       "forward through %zu hop%s and %llu transactions under the %s policy, ",
+                    cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds,
+                    r->n_seeds == 1 ? "" : "s", when, r->n_hops ? r->n_hops - 1 : 0,
+                    r->n_hops == 2 ? "" : "s", (unsigned long long)r->txs_visited,
+                    cs_policy_name(r->policy));
+        else
+            fprintf(f, "The target is %s in %zu output%s (the earliest created %s). Followed "
+                       "backward through %zu hop%s and %llu transactions under the %s policy, ",
+                    cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds,
+                    r->n_seeds == 1 ? "" : "s", when, r->n_hops ? r->n_hops - 1 : 0,
+                    r->n_hops == 2 ? "" : "s", (unsigned long long)r->txs_visited,
+                    cs_policy_name(r->policy));
+        if (r->n_sinks) {
+            fprintf(f, "%s (%s) %s %zu known entit%s: ", cs_report_amount(c, to_sinks, 1, b),
+                    cs_report_share(c, to_sinks, p), r->backward ? "came from" : "reached",
+                    r->n_sinks, r->n_sinks == 1 ? "y" : "ies");
+            size_t show = r->n_sinks < 5 ? r->n_sinks : 5;
+            for (size_t i = 0; i < show; i++) {
+                escs(f, r->sinks[i].label);
+                fprintf(f, " (%s, %s)%s", category_name(r->sinks[i].category),
+                        cs_report_amount(c, r->sinks[i].amount, 1, b2),
+                        i + 1 < show ? "; " : "");
+            }
+            if (r->n_sinks > show) fprintf(f, "; and %zu more", r->n_sinks - show);
+            fputs(". ", f);
+        } else {
+            fprintf(f, "no known entity was %s. ", r->backward ? "found as a source" : "reached");
+        }
+        if (!r->backward)
+            fprintf(f, "%s (%s) is still held in %zu unspent output%s. ",
+                    cs_report_amount(c, held, 1, b), cs_report_share(c, held, p), n_held,
+                    n_held == 1 ? "" : "s");
+        else if (held)
+            fprintf(f, "%s (%s) traces back to outputs still unspent. ",
+                    cs_report_amount(c, held, 1, b), cs_report_share(c, held, p));
+        if (cut)
+            fprintf(f, "%s was not followed further (%s). ", cs_report_amount(c, cut, 1, b),
+                    r->backward ? "newly mined coins, or the hop or height limit"
+                                : "the hop or height limit");
+        if (r->fees) fprintf(f, "%s was paid as miners' fees. ", cs_report_amount(c, r->fees, 1, b));
+        if (r->dropped)
+            fprintf(f, "%s was dropped below the minimum amount. ",
+                    cs_report_amount(c, r->dropped, 1, b));
+        if (!r->conservative)
+            fputs("Poison counts every touched output in full, so these amounts overlap and "
+                  "can exceed the seed; the shares are upper bounds. ",
+                  f);
+        fputs("Each entity's transactions are listed as numbered exhibits at the end.</p>\n", f);
+    }
+
+    /* summary table */
+    fputs("<table>\n", f);
     fprintf(f, "<tr><th>Policy</th><td>%s (%s)%s</td></tr>\n", cs_policy_name(r->policy),
             cs_feeconv_name(r->feeconv),
             r->conservative ? ""
                             : " &mdash; poison is not conservative: every output touched by "
-                              "taint counts in full, so totals can exceed the seed");
+                              "taint counts in full, so totals can exceed the seed; each share shown is the "
+                              "upper bound min(amount, seed) / seed");
     fprintf(f, "<tr><th>Seed</th><td class=\"n\">%s in %zu output%s</td></tr>\n",
             cs_report_amount(c, r->seed_amount, 1, b), r->n_seeds, r->n_seeds == 1 ? "" : "s");
     uint64_t cat_amount[CS_TAG_NCATEGORIES] = {0};
@@ -357,7 +460,7 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             fprintf(f, "<tr class=\"cat-%s\"><th>%s %s</th><td class=\"n\">%s (%s)</td></tr>\n",
                     category_name(k), r->backward ? "Came from" : "Reached", category_name(k),
                     cs_report_amount(c, cat_amount[k], 1, b),
-                    pct(cat_amount[k], r->seed_amount, p));
+                    cs_report_share(c, cat_amount[k], p));
     uint64_t unspent = 0, other = 0;
     for (size_t i = 0; i < r->n_frontier; i++) {
         if (r->frontier[i].reason == CS_TRACE_UNSPENT)
@@ -367,15 +470,15 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     }
     if (!r->backward)
         fprintf(f, "<tr><th>Unspent (still held)</th><td class=\"n\">%s (%s)</td></tr>\n",
-                cs_report_amount(c, unspent, 1, b), pct(unspent, r->seed_amount, p));
+                cs_report_amount(c, unspent, 1, b), cs_report_share(c, unspent, p));
     fprintf(f, "<tr><th>%s</th><td class=\"n\">%s (%s)</td></tr>\n",
             r->backward ? "Not followed further (coinbase, hop or height limit)"
                         : "Not followed further (hop or height limit)",
-            cs_report_amount(c, other, 1, b), pct(other, r->seed_amount, p));
+            cs_report_amount(c, other, 1, b), cs_report_share(c, other, p));
     fprintf(f, "<tr><th>Paid as fees (not followed)</th><td class=\"n\">%s (%s)</td></tr>\n",
-            cs_report_amount(c, r->fees, 1, b), pct(r->fees, r->seed_amount, p));
+            cs_report_amount(c, r->fees, 1, b), cs_report_share(c, r->fees, p));
     fprintf(f, "<tr><th>Dropped (below the minimum)</th><td class=\"n\">%s (%s)</td></tr>\n",
-            cs_report_amount(c, r->dropped, 1, b), pct(r->dropped, r->seed_amount, p));
+            cs_report_amount(c, r->dropped, 1, b), cs_report_share(c, r->dropped, p));
     fprintf(f, "<tr><th>Transactions examined</th><td class=\"n\">%llu</td></tr>\n",
             (unsigned long long)r->txs_visited);
     fputs("<tr><th>Attribution</th><td>", f);
@@ -393,25 +496,30 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
         fputs("<p>No attributed entity was reached.</p>\n", f);
     } else {
         fprintf(f,
-                "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>Share</th>"
-                "<th>First hop</th><th>Outputs</th><th>Transactions</th></tr>\n",
-                sym);
+                "<table><tr><th>Entity</th><th>Category</th><th>Amount (%s)</th><th>%s</th>"
+                "<th>First hop</th><th>%s (UTC)</th><th>Outputs</th><th>Transactions</th></tr>\n",
+                sym, r->conservative ? "Share" : "Max share", r->backward ? "Latest" : "First");
         for (size_t i = 0; i < r->n_sinks; i++) {
             const struct cs_trace_sink *k = &r->sinks[i];
             fprintf(f, "<tr class=\"cat-%s\"><td>", category_name(k->category));
             escs(f, k->label);
+            const struct cs_attrib_entity *tag = cs_report_sink_tag(c, k);
+            if (tag) {
+                fprintf(f, "<br><span class=\"note\">tag confidence %d, source ", tag->confidence);
+                escs(f, tag->source && *tag->source ? tag->source : "-");
+                fputs("</span>", f);
+            }
             fprintf(f,
                     "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
-                    "class=\"n\">%u</td><td class=\"n\">%llu</td><td class=\"mono\">",
+                    "class=\"n\">%u</td><td class=\"n\">%s</td><td class=\"n\">%llu</td><td>",
                     category_name(k->category), cs_report_amount(c, k->amount, 0, b),
-                    pct(k->amount, r->seed_amount, p), k->hops, (unsigned long long)k->outputs);
-            for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
-                cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
-                fprintf(f, "%s%s", q ? "<br>" : "", id);
-            }
-            if (k->n_txs > CS_REPORT_HTML_ROWS)
-                fprintf(f, "<br>&hellip; and %zu more (see the JSON)",
-                        k->n_txs - (size_t)CS_REPORT_HTML_ROWS);
+                    cs_report_share(c, k->amount, p), k->hops,
+                    k->first_tx == CS_NONE64
+                        ? "-"
+                        : cs_report_height_time(s, cs_store_tx(s, k->first_tx)->height, t1),
+                    (unsigned long long)k->outputs);
+            fprintf(f, "<a href=\"#exhibit-%zu\">Exhibit %zu</a>: %zu transaction%s", i + 1,
+                    i + 1, k->n_txs, k->n_txs == 1 ? "" : "s");
             fputs("</td></tr>\n", f);
         }
         fputs("</table>\n", f);
@@ -461,18 +569,19 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     if (r->n_frontier) {
         fprintf(f,
                 "<table><tr><th>Address</th><th>Outpoint</th><th>Amount (%s)</th><th>Reason</th>"
-                "<th>Hops</th></tr>\n",
+                "<th>Hops</th><th>Height</th><th>Created (UTC)</th></tr>\n",
                 sym);
         for (size_t i = 0; i < r->n_frontier && i < CS_REPORT_HTML_ROWS; i++) {
             const struct cs_trace_front *fr = &r->frontier[i];
+            uint32_t ht = cs_store_tx(s, cs_store_out_tx(s, fr->out))->height;
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
             fputs("<tr><td class=\"mono\">", f);
             escs(f, addr);
             fprintf(f,
                     "</td><td class=\"mono\">%s</td><td class=\"n\">%s</td><td>%s</td><td "
-                    "class=\"n\">%u</td></tr>\n",
+                    "class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",
                     cs_report_outpoint(s, fr->out, op), cs_report_amount(c, fr->amount, 0, b),
-                    cs_trace_reason_name(fr->reason), fr->hops);
+                    cs_trace_reason_name(fr->reason), fr->hops, ht, cs_report_height_time(s, ht, t1));
         }
         fputs("</table>\n", f);
         if (r->n_frontier > CS_REPORT_HTML_ROWS)
@@ -496,10 +605,44 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
     }
     fputs("</table>\n<h2>Parameters</h2>\n<table>\n", f);
     param_rows(f, c->parameters_json ? c->parameters_json : "{}");
-    fputs("</table>\n<p class=\"note\">Method: METHODS.md &sect;1 of chainsleuth (taint "
-          "policies, fee conventions, rounding). Fees are not followed into the miners' "
-          "coinbases. Transactions are processed in chain order.</p>\n",
-          f);
+    fputs("</table>\n", f);
+
+    /* rerun */
+    if (command_line) {
+        fputs("<h2>Rerun</h2>\n<p>This command, run on a store of the same chain, prints the JSON "
+              "result whose SHA-256 is on the title page:</p>\n<pre class=\"cmd\">",
+              f);
+        escs(f, command_line);
+        fputs("</pre>\n", f);
+    }
+
+    /* exhibits */
+    if (r->n_sinks) {
+        fprintf(f, "<h2>Exhibits</h2>\n<p class=\"note\">One exhibit per entity of the table "
+                   "above: %s, ascending.</p>\n",
+                r->backward ? "the entity's transactions whose outputs the traced coins came from"
+                            : "the transactions that paid the entity");
+        for (size_t i = 0; i < r->n_sinks; i++) {
+            const struct cs_trace_sink *k = &r->sinks[i];
+            fprintf(f, "<section class=\"exhibit\" id=\"exhibit-%zu\">\n<h3>Exhibit %zu: ", i + 1,
+                    i + 1);
+            escs(f, k->label);
+            fprintf(f, " (%s, %s, %zu transaction%s)</h3>\n<ol class=\"txs\">\n",
+                    category_name(k->category), cs_report_amount(c, k->amount, 1, b), k->n_txs,
+                    k->n_txs == 1 ? "" : "s");
+            for (size_t q = 0; q < k->n_txs && q < CS_REPORT_HTML_ROWS; q++) {
+                cs_hex_rev(id, cs_store_txid(s, k->txs[q]));
+                uint32_t ht = cs_store_tx(s, k->txs[q])->height;
+                fprintf(f, "<li>%s<span class=\"when\">height %u, %s</span></li>\n", id, ht,
+                        cs_report_height_time(s, ht, t1));
+            }
+            fputs("</ol>\n", f);
+            if (k->n_txs > CS_REPORT_HTML_ROWS)
+                fprintf(f, "<p class=\"note\">&hellip; and %zu more (see the JSON).</p>\n",
+                        k->n_txs - (size_t)CS_REPORT_HTML_ROWS);
+            fputs("</section>\n", f);
+        }
+    }
 
     /* the JSON */
     fprintf(f,
@@ -507,13 +650,17 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             "(including the final newline).</p>\n",
             hex, json_len);
     if (json_len <= (size_t)4 << 20) {
-        fputs("<details><summary>show</summary><pre>", f);
+        fputs("<details class=\"json\"><summary>show</summary><pre>", f);
         esc(f, json, json_len);
         fputs("</pre></details>\n", f);
     } else {
         fputs("<p class=\"note\">Too large to embed; rerun with --json.</p>\n", f);
     }
-    fputs("</body></html>\n", f);
+    fputs("<footer class=\"note\">Method: docs/METHODS.md of chainsleuth (installed as "
+          "share/doc/chainsleuth/METHODS.md): the taint policies, fee conventions, rounding, "
+          "attribution and the share columns. Fees are not followed into the miners' "
+          "coinbases; transactions are processed in chain order.</footer>\n</body></html>\n",
+          f);
     if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");
     return 0;
 }

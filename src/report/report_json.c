@@ -9,17 +9,58 @@
 #include "tags/tags.h"
 #include "util/codec.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 const struct cs_asset *cs_report_asset(const struct cs_report_ctx *c)
 {
     return c->asset ? c->asset : cs_btc_asset(); /* a store holds one chain today: btc */
 }
 
+const char *cs_report_unit(const struct cs_report_ctx *c)
+{
+    const struct cs_asset *a = cs_report_asset(c);
+    return !c->unit_base ? a->symbol : *a->base_unit ? a->base_unit : "base";
+}
+
 const char *cs_report_amount(const struct cs_report_ctx *c, uint64_t amount, int unit,
                              char buf[CS_AMOUNT_STR_MAX])
 {
+    if (c->unit_base) {
+        struct cs_u256 v = cs_u256_from_u64(amount);
+        size_t n = cs_amount_format_base(buf, cs_report_asset(c), &v, 0);
+        if (unit) snprintf(buf + n, CS_AMOUNT_STR_MAX - n, " %s", cs_report_unit(c));
+        return buf;
+    }
     cs_amount_format_u64(buf, cs_report_asset(c), amount, unit ? CS_AMOUNT_UNIT : 0);
     return buf;
+}
+
+uint32_t cs_report_block_time(const struct cs_store *s, uint64_t height)
+{
+    const uint8_t *p = cs_store_block(s, height)->header + 68; /* nTime, little-endian */
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+const char *cs_report_height_time(const struct cs_store *s, uint64_t height,
+                                  char buf[CS_TIME_ISO_MAX])
+{
+    return cs_time_iso(buf, cs_report_block_time(s, height));
+}
+
+void cs_report_json_time(struct cs_json_writer *w, uint32_t t)
+{
+    char b[CS_TIME_ISO_MAX];
+    cs_json_writer_key(w, "time");
+    cs_json_writer_string(w, cs_time_iso(b, t));
+    cs_json_writer_key(w, "timestamp");
+    cs_json_writer_u64(w, t);
+}
+
+static void w_height_time(struct cs_json_writer *w, const struct cs_store *s, uint64_t height)
+{
+    cs_json_writer_key(w, "height");
+    cs_json_writer_u64(w, height);
+    cs_report_json_time(w, cs_report_block_time(s, height));
 }
 
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80])
@@ -30,6 +71,34 @@ const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[
     cs_hex_rev(id, cs_store_txid(s, tx));
     snprintf(buf, 80, "%s:%llu", id, (unsigned long long)(out - first));
     return buf;
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+const char *cs_report_share_title(const struct cs_report_ctx *c)
+{
+    return c->r->conservative ? "share" : "max share";
+}
+
+const char *cs_report_share(const struct cs_report_ctx *c, uint64_t part, char buf[16])
+{
+    uint64_t whole = c->r->seed_amount;
+    if (!whole) {
+        snprintf(buf, 16, "-");
+        return buf;
+    }
+    if (!c->r->conservative && part > whole) part = whole; /* poison: the bound min(part, seed) */
+    u128 x = (u128)part * 10000u / whole;
+    snprintf(buf, 16, "%llu.%02llu%%", (unsigned long long)(x / 100),
+             (unsigned long long)(x % 100));
+    return buf;
+}
+
+const struct cs_attrib_entity *cs_report_sink_tag(const struct cs_report_ctx *c,
+                                                  const struct cs_trace_sink *k)
+{
+    if (!c->attrib || k->entity < 0 || (size_t)k->entity >= cs_attrib_count(c->attrib)) return NULL;
+    return cs_attrib_entity(c->attrib, (uint32_t)k->entity);
 }
 
 static void w_txid(struct cs_json_writer *w, const struct cs_store *s, uint64_t tx)
@@ -89,10 +158,17 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         cs_json_writer_key(&w, "hops");
         cs_json_writer_u64(&w, k->hops);
         cs_json_writer_key(&w, "first_tx");
-        if (k->first_tx == CS_NONE64)
+        if (k->first_tx == CS_NONE64) {
             cs_json_writer_null(&w);
-        else
+            const char *keys[] = {"height", "time", "timestamp"};
+            for (int q = 0; q < 3; q++) {
+                cs_json_writer_key(&w, keys[q]);
+                cs_json_writer_null(&w);
+            }
+        } else {
             w_txid(&w, s, k->first_tx);
+            w_height_time(&w, s, cs_store_tx(s, k->first_tx)->height);
+        }
         cs_json_writer_key(&w, "outputs");
         cs_json_writer_u64(&w, k->outputs);
         cs_json_writer_key(&w, "txs");
@@ -100,6 +176,13 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         for (size_t q = 0; q < k->n_txs; q++)
             w_txid(&w, s, k->txs[q]);
         cs_json_writer_end_array(&w);
+        const struct cs_attrib_entity *tag = cs_report_sink_tag(c, k);
+        if (tag) {
+            cs_json_writer_key(&w, "source");
+            cs_json_writer_string(&w, tag->source ? tag->source : "");
+            cs_json_writer_key(&w, "confidence");
+            cs_json_writer_i64(&w, tag->confidence);
+        }
         cs_json_writer_end_object(&w);
     }
     cs_json_writer_end_array(&w);
@@ -119,8 +202,7 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         cs_json_writer_string(&w, cs_trace_reason_name(f->reason));
         cs_json_writer_key(&w, "hops");
         cs_json_writer_u64(&w, f->hops);
-        cs_json_writer_key(&w, "height");
-        cs_json_writer_u64(&w, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
+        w_height_time(&w, s, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
         if (f->nruns && f->amount != cs_store_out(s, f->out)->value) {
             cs_json_writer_key(&w, "ranges");
             cs_json_writer_begin_array(&w);
@@ -158,7 +240,12 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         char hash[65];
         cs_hex_rev(hash, cs_store_block(s, (uint64_t)h)->hash);
         cs_json_writer_string(&w, hash);
+        cs_report_json_time(&w, cs_report_block_time(s, (uint64_t)h));
     } else {
+        cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "time");
+        cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "timestamp");
         cs_json_writer_null(&w);
     }
     cs_json_writer_end_object(&w);
@@ -173,6 +260,7 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         w_address(&w, s, r->seeds[i].out);
         cs_json_writer_key(&w, "amount");
         cs_json_writer_u64(&w, r->seeds[i].amount);
+        w_height_time(&w, s, cs_store_tx(s, cs_store_out_tx(s, r->seeds[i].out))->height);
         cs_json_writer_end_object(&w);
     }
     cs_json_writer_end_array(&w);

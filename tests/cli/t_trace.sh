@@ -131,8 +131,9 @@ dot -Tsvg "$T/h.dot" >/dev/null || fail "dot rejects our DOT"
 "$BIN" trace --db "$T/db" --tx "$DRAIN" --policy fifo --max-hops 1 --json >"$T/h1.json" || fail "--max-hops"
 eq "$(J "$T/h1.json" "max(p['hop'] for p in j['per_hop'] if p['txs']) <= 1")" True "--max-hops 1 processes hop 1 only"
 eq "$(J "$T/h1.json" "all(f['reason'] in ('max_hops','unspent') and f['hops'] <= 1 for f in j['frontier'])")" True "--max-hops frontier"
-# --min-amount above every output: everything past the seed is dropped or a sink
-"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --min-amount 100000000000 --json >"$T/hm.json" || fail "--min-amount"
+# --min-amount above every output (1000 BTC = 10^11 sat; a bare number is BTC):
+# everything past the seed is dropped or a sink
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --min-amount 1000BTC --json >"$T/hm.json" || fail "--min-amount"
 eq "$(J "$T/hm.json" "j['dropped'] > 0 and all(f['hops'] == 0 for f in j['frontier'])")" True "--min-amount drops"
 # backward from the drain's first output: it all comes from the victim's cold wallet history
 "$BIN" trace --db "$T/db" --tx "$DRAIN:0" --policy fifo --backward --stop-at none --json >"$T/b.json" || fail "--backward"

@@ -1466,10 +1466,16 @@ static void test_reports(void **state)
     assert_int_equal(cs_report_csv(f, &c), 0);
     fclose(f);
     assert_non_null(
-        strstr(buf, "kind,entity,category,address,outpoint,amount,hops,reason,first_tx\n"));
-    assert_non_null(strstr(buf, "sink,\"Exchange \"\"X\"\", Ltd\",exchange,,,120,1,,"));
-    char row[200];
-    snprintf(row, sizeof row, ",%s,177,1,unspent,\n", want_op);
+        strstr(buf, "kind,entity,category,address,outpoint,amount_sat,hops,reason,first_tx,height,"
+                    "time,timestamp\n"));
+    char row[300];
+    snprintf(row, sizeof row,
+             "sink,\"Exchange \"\"X\"\", Ltd\",exchange,,,120,1,,%s,1,2020-09-13T12:36:40Z,"
+             "1600000600\n",
+             txv);
+    assert_non_null(strstr(buf, row));
+    /* tx_v is in block 1, whose nTime is 1600000000 + 600 (model_store) */
+    snprintf(row, sizeof row, ",%s,177,1,unspent,,1,2020-09-13T12:36:40Z,1600000600\n", want_op);
     assert_non_null(strstr(buf, row));
     free(buf);
     f = open_memstream(&buf, &blen);
@@ -1507,12 +1513,78 @@ static void test_reports(void **state)
     vchain_free(&v);
 }
 
+/* The share column (report.h, cs_report_share).  Backward from O2 (590 sat)
+ * of tx_v {I1 300, I2 700} -> {O1 400, O2 590}, fee 10, I2's address tagged
+ * as an exchange.  By hand:
+ *  - haircut: I1 floor(590*300/1000) = 177 -> 30.00%, I2 413 -> 70.00%;
+ *  - poison: I1 and I2 in full, 300 and 700.  Shares of the target's value:
+ *    min(300, 590)/590 = 50.84% (50.847...), min(700, 590)/590 = 100.00%;
+ *    the old plain ratio 700/590 = 118.64% must not appear. */
+static void share_report(const struct cs_store *s, const struct cs_attrib *a, enum cs_policy p,
+                         uint64_t seed, char **text, char **html)
+{
+    struct cs_trace_opts o;
+    cs_trace_opts_default(&o);
+    o.attrib = a;
+    o.policy = p;
+    o.backward = 1;
+    struct cs_trace_result r;
+    assert_int_equal(run1(&r, s, &o, seed), 0);
+    struct cs_report_ctx c = {.s = s, .r = &r, .parameters_json = "{}", .tags_used = 1};
+    size_t n;
+    FILE *f = open_memstream(text, &n);
+    assert_int_equal(cs_report_text(f, &c, 10), 0);
+    fclose(f);
+    f = open_memstream(html, &n);
+    assert_int_equal(cs_report_html(f, &c, "{}\n", 3, NULL, 0, "no graph", NULL), 0);
+    fclose(f);
+    cs_trace_result_free(&r);
+}
+
+static void test_report_shares(void **state)
+{
+    (void)state;
+    struct vchain v;
+    vchain_build(&v);
+    struct cs_store *s = open_ro(&v.d);
+    struct cs_attrib *a = cs_attrib_new(1u << CS_TAG_EXCHANGE);
+    assert_int_equal(cs_attrib_add(a, store_addr_id(s, 2), "Ex", CS_TAG_EXCHANGE, 90, "test"), 0);
+    cs_attrib_finish(a);
+    char *text, *html;
+    share_report(s, a, CS_POLICY_HAIRCUT, v.o2, &text, &html);
+    assert_non_null(strstr(text, "came from                            category            "
+                                 "amount (BTC)     share  hops    txs  latest (UTC)  "));
+    assert_non_null(strstr(text, "Ex                                   exchange              "
+                                 "0.00000413    70.00%     1      1  2020-09-13T12:26:40Z  -\n"));
+    assert_non_null(strstr(text, "frontier (see below)                                       "
+                                 "0.00000177    30.00%\n"));
+    assert_non_null(strstr(html, "<th>Share</th>"));
+    free(text);
+    free(html);
+    share_report(s, a, CS_POLICY_POISON, v.o2, &text, &html);
+    assert_non_null(strstr(text, "amount (BTC) max share  hops    txs  latest (UTC)  "));
+    assert_non_null(strstr(text, "Ex                                   exchange              "
+                                 "0.00000700   100.00%     1      1  2020-09-13T12:26:40Z  -\n"));
+    assert_non_null(strstr(text, "frontier (see below)                                       "
+                                 "0.00000300    50.84%\n"));
+    assert_null(strstr(text, "118.64%"));
+    assert_non_null(strstr(html, "<th>Max share</th>"));
+    assert_non_null(strstr(html, "<td class=\"n\">0.00000700</td><td class=\"n\">100.00%</td>"));
+    assert_null(strstr(html, "118.64%"));
+    free(text);
+    free(html);
+    cs_attrib_free(a);
+    cs_store_close(s);
+    vchain_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_methods_vector), cmocka_unit_test(test_stops),
         cmocka_unit_test(test_random_graphs),  cmocka_unit_test(test_big_frontier),
         cmocka_unit_test(test_reports),
+        cmocka_unit_test(test_report_shares),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
