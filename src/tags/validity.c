@@ -449,18 +449,17 @@ int cs_tag_history_import(struct cs_tagdb *db, const char *dbdir, const char *co
         for (; j < nl && !strcmp(lf[j].asset, lf[i].asset) && lf[j].day == lf[i].day; j++) {
             struct cs_tag_import_opts o = {.format = CS_TAGFMT_OFAC_LIST};
             struct cs_tag_import_result r1, r2;
-            size_t before = cs_tagdb_count(mem);
             rc = cs_tagdb_import_file(mem, lf[j].path, &o, &r1);
             if (!rc) rc = cs_tagdb_import_file(db, lf[j].path, &o, &r2);
             else memset(&r2, 0, sizeof r2);
             if (!rc) sum_import(&res->imported, &r2);
-            cs_tag_import_result_free(&r1);
-            cs_tag_import_result_free(&r2);
             struct cs_tag_history_list *L = &res->lists[j];
             snprintf(L->path, sizeof L->path, "%s", lf[j].path);
             snprintf(L->asset, sizeof L->asset, "%s", lf[j].asset);
             L->day = lf[j].day;
-            L->addresses = cs_tagdb_count(mem) - before;
+            L->addresses = rc ? 0 : r1.added + r1.updated + r1.unchanged;
+            cs_tag_import_result_free(&r1);
+            cs_tag_import_result_free(&r2);
             if (rc) break;
         }
         if (!rc) {
