@@ -58,10 +58,15 @@ void cs_risk_events_add(struct cs_risk_events *e, const struct cs_risk_leg *src,
     }
     if (!e->n_events) e->first[0] = 0;
     struct cs_risk_leg *l = e->legs + e->n_legs;
-    memcpy(l, src, ns * sizeof *src);
-    memcpy(l + ns, dst, nd * sizeof *dst);
-    qsort(l, ns, sizeof *l, cmp_leg);
-    qsort(l + ns, nd, sizeof *l, cmp_leg);
+    /* no memcpy/qsort on empty lists: their pointers may be NULL */
+    if (ns) {
+        memcpy(l, src, ns * sizeof *src);
+        qsort(l, ns, sizeof *l, cmp_leg);
+    }
+    if (nd) {
+        memcpy(l + ns, dst, nd * sizeof *dst);
+        qsort(l + ns, nd, sizeof *l, cmp_leg);
+    }
     e->n_src[e->n_events] = (uint32_t)ns;
     e->n_legs += ns + nd;
     e->first[++e->n_events] = e->n_legs;
@@ -358,7 +363,7 @@ int cs_risk_index_build(const struct cs_risk_events *ev, const uint32_t *node_id
     ix->meta = *meta;
     ix->n = n_nodes;
     ix->own_ids = cs_xmalloc((n_nodes ? n_nodes : 1) * sizeof *ix->own_ids);
-    memcpy(ix->own_ids, node_ids, n_nodes * sizeof *node_ids);
+    if (n_nodes) memcpy(ix->own_ids, node_ids, n_nodes * sizeof *node_ids);
     ix->ids = ix->own_ids;
     for (int d = 0; d < 2; d++) {
         build_dir(ev, n_nodes, kat, K, meta->max_hops, meta->decay, d, ix);
@@ -383,6 +388,7 @@ struct wbuf {
 
 static void wr(struct wbuf *b, const void *p, size_t n)
 {
+    if (!n) return;
     const uint8_t *q = p;
     for (size_t i = 0; i < n; i++) b->hash = (b->hash ^ q[i]) * 0x100000001b3ULL;
     b->pos += n;
