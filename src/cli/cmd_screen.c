@@ -43,7 +43,7 @@ static const char EPILOG[] =
     "decay (0.5), weight.CATEGORY (sanctioned 1, stolen_funds/ransomware/hacker_group\n"
     "0.9, darknet 0.8, mixer/scam 0.7, p2p_otc 0.4, gambling 0.3, others 0),\n"
     "level.severe (0.5), level.high (0.2), level.medium (0.05),\n"
-    "severe_on_direct_sanctions (true), walk_budget (1000000), scan_budget (10000).\n"
+    "severe_on_direct_sanctions (true), walk_budget (1000000), scan_budget (1000).\n"
     "An unknown key or a bad value is an error naming the file and line.\n"
     "--as-of D: sanctioned tags with a listing history (chainsleuth tags history)\n"
     "count only if listed on D; without it, only if on the newest list.\n"

@@ -30,7 +30,7 @@ void cs_risk_config_default(struct cs_risk_config *c)
     c->medium = 0.05;
     c->severe_on_direct_sanctions = 1;
     c->walk_budget = 1000000;
-    c->scan_budget = 10000;
+    c->scan_budget = 1000;
 }
 
 const char *cs_risk_level_name(int level)

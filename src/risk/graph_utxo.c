@@ -152,6 +152,9 @@ static int g_flows(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *bu
         uint64_t a = rs->mem[m];
         for (uint64_t o = cs_store_addr_head(rs->s, a); o != CS_NONE64;
              o = cs_store_out_next(rs->s, o)) {
+            /* every output looked at counts against max, flow or not, so
+             * that a cluster of unspent or zero outputs is bounded too */
+            if (added++ >= max) goto full;
             uint64_t val = cs_store_out(rs->s, o)->value;
             if (!val) continue;
             uint64_t tx;
@@ -165,7 +168,6 @@ static int g_flows(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *bu
             tx_comp(rs, tx, dir == CS_RISK_IN);
             double A = rs->comp_total;
             if (!(A > 0)) {
-                if (added++ >= max) goto full;
                 cs_risk_flowbuf_push(buf, CS_RISK_ORIGIN, (double)val, tx);
                 continue;
             }
@@ -177,8 +179,10 @@ static int g_flows(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *bu
             }
         }
     }
+    buf->work += added;
     return cs_store_status(rs->s);
 full:
+    buf->work += added;
     *more = 1;
     return cs_store_status(rs->s);
 }

@@ -36,9 +36,9 @@
  * its mass is unknown, and the result says "truncated".  A screen served
  * from the index reads, for the target, one index row (binary search over
  * the node ids, O(log nodes)) and, for the reasons, at most scan_budget
- * flows of the target (default 10,000) with one index row per counterparty:
+ * flows of the target (default 1,000: its newest) with one index row per counterparty:
  * O(scan_budget log nodes) whatever the graph looks like.  A hub with a
- * million counterparties costs the same as a node with ten thousand.
+ * million counterparties costs the same as a node with a thousand.
  *
  * Exposure index (index.c, DB/CHAIN/risk/exposure.idx).  Per node and
  * direction: W and, for every category it is exposed to, D, X and T
@@ -87,7 +87,7 @@ const char *cs_risk_dir_name(int dir);
  *   level.medium = F
  *   severe_on_direct_sanctions = true|false   (true)
  *   walk_budget = N              flows a walk may expand (1,000,000)
- *   scan_budget = N              flows read for an indexed screen's reasons (10,000)
+ *   scan_budget = N              flows read for an indexed screen's reasons (1,000)
  * Default weights (METHODS §5; our taxonomy has no CSAM or terror-financing
  * category): sanctioned 1.0; stolen_funds, ransomware and hacker_group 0.9
  * (engine default: the actor behind stolen funds); darknet 0.8; mixer and scam
@@ -123,6 +123,7 @@ struct cs_risk_flow {
 struct cs_risk_flowbuf {
     struct cs_risk_flow *v;
     size_t n, cap;
+    uint64_t work; /* units of work the graph spent filling it (0: count the flows) */
 };
 void cs_risk_flowbuf_push(struct cs_risk_flowbuf *b, uint64_t node, double amount, uint64_t tx);
 void cs_risk_flowbuf_free(struct cs_risk_flowbuf *b);
@@ -132,8 +133,10 @@ struct cs_risk_graph {
     /* Entity number (>= 0) of node with its category, or -1. */
     int32_t (*entity)(void *ctx, uint64_t node, int *category);
     const char *(*entity_label)(void *ctx, int32_t entity);
-    /* Appends node's flows in direction dir to buf, stopping once max flows
-     * were appended (*more = 1 then).  Returns 0 or an error. */
+    /* Appends node's flows in direction dir to buf, adding to buf->work what
+     * it cost (the store adapter: outputs looked at plus flows appended) and
+     * stopping once that reaches max (*more = 1 then).  Returns 0 or an
+     * error. */
     int (*flows)(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *buf, uint64_t max,
                  int *more);
 };

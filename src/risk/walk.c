@@ -203,11 +203,13 @@ int cs_risk_walk(const struct cs_risk_graph *g, const struct cs_risk_config *cfg
                 uint64_t node = lv[h - 1].v[si].node;
                 mass = lv[h - 1].v[si].mass;
                 fb.n = 0;
+                fb.work = 0;
                 int more = 0;
                 rc = g->flows(g->ctx, node, dir, &fb, budget, &more);
                 if (rc) goto out;
                 ex->flows_read += fb.n;
-                budget = fb.n >= budget ? 0 : budget - fb.n;
+                uint64_t spent = fb.work ? fb.work : fb.n;
+                budget = spent >= budget ? 0 : budget - spent;
                 if (more) {
                     ex->truncated = 1;
                     ex->unknown += mass;
