@@ -11,8 +11,13 @@
  *   u64 n_nodes, u32 node_ids[n_nodes] (ascending), pad to 8
  *   per direction (in, out): u64 n_entries, u64 off[n_nodes + 1],
  *         f64 w[n_nodes], struct cs_risk_ixcat entries[n_entries]
- *   u64 checksum: a 64-bit FNV-1a of everything before it (corruption, not
- *         adversaries), checked at open (one pass over the file).
+ *   then the trailer: u64 hash[n_chunks], one per 1 MiB chunk of everything
+ *         above (the last chunk shorter), u64 n_chunks, u64 hash of the hash
+ *         list.  Hashes are a 64-bit multiply-xor over the 8-byte words (for
+ *         corruption, not adversaries).  Open checks the layout, the hash
+ *         list, the first and last chunks and two random ones, so it costs
+ *         O(nodes) for the offsets plus 4 MiB, never the whole file;
+ *         cs_risk_index_verify checks every chunk.
  *
  * Pass h for direction IN (OUT swaps sources and destinations): for each
  * event with source total A > 0, mix = sum_D (a_D / A) g(D) over its
@@ -31,10 +36,25 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "risk/risk.h"
 #include "util/atomic_file.h"
+
+#define IX_CHUNK ((size_t)1 << 20)
+
+static uint64_t chunk_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL ^ n;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    return h;
+}
 
 /* ---- events ---- */
 
@@ -97,6 +117,8 @@ struct cs_risk_index {
     /* built: owned arrays; opened: the mapping */
     void *map;
     size_t map_len;
+    const uint64_t *chunk_hashes;
+    uint64_t n_chunks, content_len;
     uint32_t *own_ids;
     uint64_t *own_off[2];
     double *own_w[2];
@@ -141,6 +163,22 @@ int cs_risk_index_get(const struct cs_risk_index *ix, uint64_t node, int dir, do
     *w = d->w[lo];
     *cats = d->cats + d->off[lo];
     *n = (size_t)(d->off[lo + 1] - d->off[lo]);
+    return 0;
+}
+
+static int ix_chunk_ok(const struct cs_risk_index *ix, uint64_t c)
+{
+    uint64_t off = c * IX_CHUNK, n = ix->content_len - off < IX_CHUNK ? ix->content_len - off : IX_CHUNK;
+    return chunk_hash((const uint8_t *)ix->map + off, (size_t)n) == ix->chunk_hashes[c];
+}
+
+int cs_risk_index_verify(const struct cs_risk_index *ix)
+{
+    if (!ix->map) return 0;
+    for (uint64_t c = 0; c < ix->n_chunks; c++)
+        if (!ix_chunk_ok(ix, c))
+            return cs_error(CS_ECORRUPT, "exposure index: byte %llu: chunk %llu fails its checksum",
+                            (unsigned long long)(c * IX_CHUNK), (unsigned long long)c);
     return 0;
 }
 
@@ -380,19 +418,41 @@ int cs_risk_index_build(const struct cs_risk_events *ev, const uint32_t *node_id
 static const char MAGIC[8] = {'C', 'S', 'R', 'I', 'S', 'K', 'X', '1'};
 #define IX_VERSION 1
 
+/* the content goes through a 1 MiB staging chunk, hashed as it is flushed */
 struct wbuf {
     struct cs_atomic_file *af;
-    uint64_t hash, pos;
+    uint8_t *chunk;
+    size_t fill;
+    uint64_t *hashes;
+    size_t n_hashes, cap_hashes;
+    uint64_t pos;
     int rc;
 };
 
+static void wflush(struct wbuf *b)
+{
+    if (!b->fill) return;
+    if (b->n_hashes == b->cap_hashes) {
+        b->cap_hashes = b->cap_hashes ? b->cap_hashes * 2 : 64;
+        b->hashes = cs_xrealloc(b->hashes, b->cap_hashes * sizeof *b->hashes);
+    }
+    b->hashes[b->n_hashes++] = chunk_hash(b->chunk, b->fill);
+    if (!b->rc) b->rc = cs_atomic_write_all(b->af, b->chunk, b->fill);
+    b->fill = 0;
+}
+
 static void wr(struct wbuf *b, const void *p, size_t n)
 {
-    if (!n) return;
     const uint8_t *q = p;
-    for (size_t i = 0; i < n; i++) b->hash = (b->hash ^ q[i]) * 0x100000001b3ULL;
     b->pos += n;
-    if (!b->rc) b->rc = cs_atomic_write_all(b->af, p, n);
+    while (n) {
+        size_t k = IX_CHUNK - b->fill < n ? IX_CHUNK - b->fill : n;
+        memcpy(b->chunk + b->fill, q, k);
+        b->fill += k;
+        q += k;
+        n -= k;
+        if (b->fill == IX_CHUNK) wflush(b);
+    }
 }
 
 static void wr_pad(struct wbuf *b)
@@ -407,7 +467,9 @@ int cs_risk_index_save(const struct cs_risk_index *ix, const char *dir)
     struct cs_atomic_file af;
     int rc = cs_atomic_open(&af, dir, "exposure.idx");
     if (rc) return rc;
-    struct wbuf b = {&af, 0xcbf29ce484222325ULL, 0, 0};
+    struct wbuf b = {0};
+    b.af = &af;
+    b.chunk = cs_xmalloc(IX_CHUNK);
     uint32_t v = IX_VERSION, es = sizeof(struct cs_risk_ixcat);
     wr(&b, MAGIC, 8);
     wr(&b, &v, 4);
@@ -428,8 +490,13 @@ int cs_risk_index_save(const struct cs_risk_index *ix, const char *dir)
         wr(&b, ix->d[d].cats, ix->d[d].n_entries * sizeof(struct cs_risk_ixcat));
         wr_pad(&b);
     }
-    uint64_t h = b.hash;
-    wr(&b, &h, 8);
+    wflush(&b);
+    uint64_t nh = b.n_hashes, th = chunk_hash((const uint8_t *)b.hashes, nh * 8);
+    if (!b.rc && nh) b.rc = cs_atomic_write_all(&af, b.hashes, nh * 8);
+    if (!b.rc) b.rc = cs_atomic_write_all(&af, &nh, 8);
+    if (!b.rc) b.rc = cs_atomic_write_all(&af, &th, 8);
+    free(b.chunk);
+    free(b.hashes);
     if (b.rc) {
         cs_atomic_abort(&af);
         return b.rc;
@@ -465,7 +532,31 @@ int cs_risk_index_open(const char *dir, struct cs_risk_index **out)
     struct cs_risk_index *ix = cs_xcalloc(1, sizeof *ix);
     ix->map = map;
     ix->map_len = len;
-    uint64_t pos = 0;
+    uint64_t pos = 0, nch, th;
+    memcpy(&nch, p + len - 16, 8);
+    memcpy(&th, p + len - 8, 8);
+    if (nch == 0 || nch > (len - 16) / 8 || len - 16 - nch * 8 < 144 ||
+        (len - 16 - nch * 8 + IX_CHUNK - 1) / IX_CHUNK != nch ||
+        chunk_hash(p + len - 16 - nch * 8, nch * 8) != th) {
+        cs_risk_index_free(ix);
+        return cs_error(CS_ECORRUPT, "%s: byte %zu: trailer does not match the file (damaged or "
+                                     "cut short)", path, len - 16);
+    }
+    ix->chunk_hashes = (const uint64_t *)(p + len - 16 - nch * 8);
+    ix->n_chunks = nch;
+    ix->content_len = len - 16 - nch * 8;
+    /* the first and last chunks, and two random ones */
+    uint64_t pick[4] = {0, nch - 1, 0, 0};
+    uint64_t rs = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)time(NULL);
+    pick[2] = (rs >> 7) % nch;
+    pick[3] = (rs >> 31) % nch;
+    for (int i = 0; i < 4; i++)
+        if (!ix_chunk_ok(ix, pick[i])) {
+            cs_risk_index_free(ix);
+            return cs_error(CS_ECORRUPT, "%s: byte %llu: chunk %llu fails its checksum", path,
+                            (unsigned long long)(pick[i] * IX_CHUNK), (unsigned long long)pick[i]);
+        }
+    len = (size_t)ix->content_len + 8; /* the section checks below end at the content */
 #define NEED(nbytes)                                                                               \
     do {                                                                                           \
         if ((nbytes) > len - 8 || pos > len - 8 - (nbytes)) {                                      \
@@ -537,15 +628,8 @@ int cs_risk_index_open(const char *dir, struct cs_risk_index **out)
 #undef NEED
     if (pos + 8 != len) {
         cs_risk_index_free(ix);
-        return cs_error(CS_ECORRUPT, "%s: byte %llu: %llu trailing bytes", path,
-                        (unsigned long long)pos, (unsigned long long)(len - pos));
-    }
-    uint64_t h = 0xcbf29ce484222325ULL, want;
-    for (uint64_t i = 0; i < pos; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
-    memcpy(&want, p + pos, 8);
-    if (h != want) {
-        cs_risk_index_free(ix);
-        return cs_error(CS_ECORRUPT, "%s: checksum mismatch", path);
+        return cs_error(CS_ECORRUPT, "%s: byte %llu: %llu bytes between the sections and the "
+                        "trailer", path, (unsigned long long)pos, (unsigned long long)(len - 8 - pos));
     }
     for (uint64_t i = 1; i < ix->n; i++)
         if (ix->ids[i] <= ix->ids[i - 1]) {

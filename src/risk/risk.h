@@ -265,6 +265,9 @@ int cs_risk_index_save(const struct cs_risk_index *ix, const char *dir) CS_MUST_
  * file and the offset when its layout is wrong. */
 int cs_risk_index_open(const char *dir, struct cs_risk_index **out) CS_MUST_CHECK;
 void cs_risk_index_free(struct cs_risk_index *ix);
+/* Checks every chunk of an opened index against its checksum (open checks
+ * four): 0 or CS_ECORRUPT naming the byte.  O(file). */
+int cs_risk_index_verify(const struct cs_risk_index *ix) CS_MUST_CHECK;
 const struct cs_risk_index_meta *cs_risk_index_meta(const struct cs_risk_index *ix);
 uint64_t cs_risk_index_nodes(const struct cs_risk_index *ix);
 /* Row of node in direction dir: 0 with *w, the categories (*cats, *n; valid

@@ -298,6 +298,7 @@ static void test_methods_example_index(void **state)
     struct cs_risk_index *ix2;
     assert_int_equal(cs_risk_index_open(dir, &ix2), 0);
     assert_int_equal(cs_risk_index_nodes(ix2), 5);
+    assert_int_equal(cs_risk_index_verify(ix2), 0);
     const struct cs_risk_ixcat *c2;
     size_t n2;
     double w2;
