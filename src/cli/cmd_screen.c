@@ -33,10 +33,10 @@ static const char ABOUT[] =
     "\n"
     "With an exposure index that matches the store, the clustering, the tags and\n"
     "the config (--build-index writes it; rebuild it after `cluster` or a tags\n"
-    "import), a screen is an index lookup plus at most scan_budget flows of the\n"
-    "target; otherwise, and always with --as-of, it walks the store (at most\n"
-    "walk_budget flows; a walk that stops there says \"truncated\").  Reasons from the\n"
-    "index name the counterparty that leads to a category, not the entity.\n";
+    "import), a screen is an index lookup plus at most scan_budget store rows read\n"
+    "for the target's reasons; otherwise, and always with --as-of, it walks the\n"
+    "store (at most walk_budget rows; a walk stopped there says \"truncated\").  Reasons\n"
+    "from the index name the counterparty that leads to a category, not the entity.\n";
 
 static const char EPILOG[] =
     "Config file (--config): \"key = value\" lines, '#' comments.  Keys: max_hops (6),\n"

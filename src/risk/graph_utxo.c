@@ -50,6 +50,7 @@ struct cs_risk_store {
     size_t ncomp, capcomp;
     uint64_t comp_tx;
     int comp_dir;
+    uint64_t rows_read; /* inputs/outputs read by tx_comp: the cost a flow scan is bounded by */
     double comp_total;
 };
 
@@ -109,6 +110,7 @@ static void tx_comp(struct cs_risk_store *rs, uint64_t tx, int sources)
     uint64_t first, n;
     if (sources) cs_store_tx_ins(rs->s, tx, &first, &n);
     else cs_store_tx_outs(rs->s, tx, &first, &n);
+    rs->rows_read += n;
     for (uint64_t i = first; i < first + n; i++) {
         const struct cs_outrec *o;
         if (sources) {
@@ -147,14 +149,17 @@ static int g_flows(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *bu
     struct cs_risk_store *rs = ctx;
     *more = 0;
     if (node >= rs->naddr) return 0;
-    uint64_t added = 0;
+    /* work = outputs looked at + flows appended + rows of the transactions read */
+    uint64_t added = 0, rows0 = rs->rows_read;
+#define WORK() (added + (rs->rows_read - rows0))
     for (uint64_t m = rs->mem_off[node]; m < rs->mem_off[node + 1]; m++) {
         uint64_t a = rs->mem[m];
         for (uint64_t o = cs_store_addr_head(rs->s, a); o != CS_NONE64;
              o = cs_store_out_next(rs->s, o)) {
             /* every output looked at counts against max, flow or not, so
              * that a cluster of unspent or zero outputs is bounded too */
-            if (added++ >= max) goto full;
+            if (WORK() >= max) goto full;
+            added++;
             uint64_t val = cs_store_out(rs->s, o)->value;
             if (!val) continue;
             uint64_t tx;
@@ -173,18 +178,20 @@ static int g_flows(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *bu
             }
             for (size_t i = 0; i < rs->ncomp; i++) {
                 if (rs->comp[i].node == node) continue;
-                if (added++ >= max) goto full;
+                if (WORK() >= max) goto full;
+                added++;
                 cs_risk_flowbuf_push(buf, rs->comp[i].node,
                                      (double)val * ((double)rs->comp[i].amount / A), tx);
             }
         }
     }
-    buf->work += added;
+    buf->work += WORK();
     return cs_store_status(rs->s);
 full:
-    buf->work += added;
+    buf->work += WORK();
     *more = 1;
     return cs_store_status(rs->s);
+#undef WORK
 }
 
 int cs_risk_store_tx_flows(struct cs_risk_store *rs, uint64_t tx, int dir,

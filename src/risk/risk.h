@@ -31,12 +31,13 @@
  *    is set, or S >= severe; HIGH if S >= high; MEDIUM if S >= medium;
  *    else LOW.
  *
- * Bounds.  A walk expands at most walk_budget flows in all (default
- * 1,000,000); a node whose flows would pass the budget is not expanded and
+ * Bounds.  Work is counted in store rows: outputs looked at, flows made and
+ * the inputs and outputs of the transactions read.  A walk spends at most
+ * walk_budget (default 1,000,000); a node whose flows would pass it is not expanded and
  * its mass is unknown, and the result says "truncated".  A screen served
  * from the index reads, for the target, one index row (binary search over
  * the node ids, O(log nodes)) and, for the reasons, at most scan_budget
- * flows of the target (default 1,000: its newest) with one index row per counterparty:
+ * rows of work on the target's flows (default 1,000: its newest) with one index row per counterparty:
  * O(scan_budget log nodes) whatever the graph looks like.  A hub with a
  * million counterparties costs the same as a node with a thousand.
  *
@@ -86,8 +87,8 @@ const char *cs_risk_dir_name(int dir);
  *   level.high = F               severe >= high >= medium required
  *   level.medium = F
  *   severe_on_direct_sanctions = true|false   (true)
- *   walk_budget = N              flows a walk may expand (1,000,000)
- *   scan_budget = N              flows read for an indexed screen's reasons (1,000)
+ *   walk_budget = N              store rows a walk may read (1,000,000)
+ *   scan_budget = N              store rows read for an indexed screen's reasons (1,000)
  * Default weights (METHODS §5; our taxonomy has no CSAM or terror-financing
  * category): sanctioned 1.0; stolen_funds, ransomware and hacker_group 0.9
  * (engine default: the actor behind stolen funds); darknet 0.8; mixer and scam
@@ -134,7 +135,8 @@ struct cs_risk_graph {
     int32_t (*entity)(void *ctx, uint64_t node, int *category);
     const char *(*entity_label)(void *ctx, int32_t entity);
     /* Appends node's flows in direction dir to buf, adding to buf->work what
-     * it cost (the store adapter: outputs looked at plus flows appended) and
+     * it cost (the store adapter: outputs looked at, flows appended and the
+     * inputs and outputs of the transactions it read) and
      * stopping once that reaches max (*more = 1 then).  Returns 0 or an
      * error. */
     int (*flows)(void *ctx, uint64_t node, int dir, struct cs_risk_flowbuf *buf, uint64_t max,
