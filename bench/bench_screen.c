@@ -217,7 +217,7 @@ int bench_screen(int argc, char **argv)
     printf("index      build %.2f s, %llu nodes, %.1f MB on disk, open %.1f ms; peak RSS %.0f -> %.0f MiB\n",
            t_build, (unsigned long long)cs_risk_index_nodes(ix), (double)st.st_size / 1e6,
            t_ixopen * 1e3, rss_before / 1024.0, rss_build / 1024.0);
-    printf("screens    %zu addresses in %d batches of 1,000 (in + out, reasons from <= %llu flows each)\n",
+    printf("screens    %zu addresses in %d batches of 1,000 (in + out, reasons from <= %llu store rows each)\n",
            nt, batches, (unsigned long long)cfg.scan_budget);
     printf("throughput %.0f screens/s\n", (double)nt / el);
     double b50 = pct(lat_batch, (size_t)batches, 0.5), b99 = pct(lat_batch, (size_t)batches, 0.99);
