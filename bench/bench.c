@@ -3,6 +3,7 @@
  *   chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DIR]
  *   chainsleuth-bench snapshot [--txs N] [--depth K] [--work DIR]
  *   chainsleuth-bench evm [--txs N] [--keep DB]
+ *   chainsleuth-bench screen [--txs N] [--batches B] [--walks W]
  *   chainsleuth-bench all
  *
  * Each benchmark prints a table with the input size, the throughput, the peak
@@ -194,6 +195,7 @@ static int bench_ingest(int argc, char **argv)
 
 int bench_cluster(int argc, char **argv);
 int bench_trace(int argc, char **argv);
+int bench_screen(int argc, char **argv);
 int bench_snapshot(int argc, char **argv);
 int bench_evm(int argc, char **argv);
 
@@ -201,12 +203,13 @@ int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
-               "[...] | trace [...] | snapshot [...] | evm [...] | all\n");
+               "[...] | trace [...] | screen [...] | snapshot [...] | evm [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
     if (!strcmp(argv[1], "cluster")) return bench_cluster(argc - 1, argv + 1);
     if (!strcmp(argv[1], "trace")) return bench_trace(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "screen")) return bench_screen(argc - 1, argv + 1);
     if (!strcmp(argv[1], "snapshot")) return bench_snapshot(argc - 1, argv + 1);
     if (!strcmp(argv[1], "evm")) return bench_evm(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
@@ -218,6 +221,10 @@ int main(int argc, char **argv)
         printf("\n");
         fflush(stdout);
         rc |= bench_trace(1, t);
+        printf("\n");
+        fflush(stdout);
+        char *sc[] = {"screen", NULL};
+        rc |= bench_screen(1, sc);
         printf("\n");
         fflush(stdout);
         char *n[] = {"snapshot", NULL}, *e[] = {"evm", NULL};

@@ -15,6 +15,7 @@ static const char USAGE[] =
     "                                   [--category C] [--source S] [--json]\n"
     "       chainsleuth tags list [--db DIR] [--category C] [--label L] [--address A]\n"
     "                             [--chain C] [--source S] [--limit N] [--json]\n"
+    "       chainsleuth tags history PATH... [--db DIR] [--json]\n"
     "       chainsleuth tags categories [--json]\n"
     "\n"
     "Attribution tags: chain, address, label, category, source, confidence (0..100)\n"
@@ -46,6 +47,13 @@ static const char USAGE[] =
     "         --label L and --source S (case-insensitive substrings), --address A\n"
     "         (on any chain; EVM and Bech32 addresses in any case), --chain C;\n"
     "         --limit N prints at most N.\n"
+    "history  imports dated sanctions lists (PATH: a list file or a directory of them;\n"
+    "         the date from the file name, 2022-08-08_sanctioned_addresses_ETH.txt, or\n"
+    "         from a directory name ending in it, ofac-latest-2025-06-20/) as sanctioned\n"
+    "         tags, and writes each address's listing intervals to DIR/tags/validity.tsv\n"
+    "         (replacing it): listed from the first list that has it, delisted at the\n"
+    "         first later list of its asset without it.  `screen --as-of D` then counts\n"
+    "         a sanctioned tag only if it was listed on D.\n"
     "categories  prints the 14 categories.\n"
     "\n"
     "Addresses are checked before they are stored: Base58Check, Bech32/Bech32m,\n"
@@ -130,6 +138,12 @@ static void list_opts(struct cli_opt *o, struct args *a)
     memcpy(o, t, sizeof t);
 }
 
+static void history_opts(struct cli_opt *o, struct args *a)
+{
+    const struct cli_opt t[] = {OPT_DB(a), OPT_JSON(a), CLI_OPT_TABLE_END};
+    memcpy(o, t, sizeof t);
+}
+
 static void categories_opts(struct cli_opt *o, struct args *a)
 {
     const struct cli_opt t[] = {OPT_JSON(a), CLI_OPT_TABLE_END};
@@ -148,6 +162,9 @@ static void tags_help(FILE *f)
     cli_opt_help_table(f, o);
     fputs("\nlist options:\n", f);
     list_opts(o, &a);
+    cli_opt_help_table(f, o);
+    fputs("\nhistory options:\n", f);
+    history_opts(o, &a);
     cli_opt_help_table(f, o);
     fputs("\ncategories options:\n", f);
     categories_opts(o, &a);
@@ -281,6 +298,73 @@ static int do_import(int argc, char **argv)
     return failed;
 }
 
+static int do_history(int argc, char **argv)
+{
+    struct args a = {.db = cli_default_db(), .limit = UINT64_MAX};
+    int npos, rc = parse(argc, argv, &a, history_opts, "tags history", &npos);
+    if (rc != CLI_OPT_OK) return rc;
+    if (!npos) return cli_usage("tags", "history needs a list file or directory");
+    struct cs_tagdb *db;
+    if ((rc = cs_tagdb_open(a.db, CS_TAGDB_WRITE, &db))) return cli_fail_err("tags", rc);
+    struct cs_tag_history_result res;
+    rc = cs_tag_history_import(db, a.db, (const char *const *)(argv + 1), (size_t)npos, &res);
+    if (!rc) rc = cs_tagdb_commit(db);
+    if (rc) {
+        cs_tag_history_result_free(&res);
+        cs_tagdb_close(db);
+        return cli_fail_err("tags", rc);
+    }
+    char d[11];
+    int ret = 0;
+    if (a.json) {
+        struct cs_json_writer w;
+        cli_json_begin(&w);
+        cs_json_writer_begin_object(&w);
+        cs_json_writer_key(&w, "lists");
+        cs_json_writer_begin_array(&w);
+        for (size_t i = 0; i < res.n_lists; i++) {
+            cs_json_writer_begin_object(&w);
+            cs_json_writer_key(&w, "file");
+            cs_json_writer_string(&w, res.lists[i].path);
+            cs_json_writer_key(&w, "asset");
+            cs_json_writer_string(&w, res.lists[i].asset);
+            cs_tag_date_format(res.lists[i].day, d);
+            cs_json_writer_key(&w, "date");
+            cs_json_writer_string(&w, d);
+            cs_json_writer_key(&w, "addresses");
+            cs_json_writer_u64(&w, res.lists[i].addresses);
+            cs_json_writer_end_object(&w);
+        }
+        cs_json_writer_end_array(&w);
+        const struct {
+            const char *k;
+            size_t v;
+        } nums[] = {{"skipped_files", res.skipped_files}, {"addresses", res.addresses},
+                    {"intervals", res.intervals},         {"listed_now", res.listed_now},
+                    {"delisted_now", res.delisted_now},   {"tags_added", res.imported.added},
+                    {"tags_rejected", res.imported.rejected}};
+        for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+            cs_json_writer_key(&w, nums[i].k);
+            cs_json_writer_u64(&w, nums[i].v);
+        }
+        cs_json_writer_end_object(&w);
+        ret = cli_json_end("tags", &w);
+    } else {
+        for (size_t i = 0; i < res.n_lists; i++) {
+            cs_tag_date_format(res.lists[i].day, d);
+            printf("%s %-5s %6zu addresses  %s\n", d, res.lists[i].asset, res.lists[i].addresses,
+                   res.lists[i].path);
+        }
+        printf("%zu lists (%zu other files skipped): %zu addresses, %zu listing intervals; "
+               "%zu on their asset's newest list, %zu delisted; %zu tags added, %zu rejected\n",
+               res.n_lists, res.skipped_files, res.addresses, res.intervals, res.listed_now,
+               res.delisted_now, res.imported.added, res.imported.rejected);
+    }
+    cs_tag_history_result_free(&res);
+    cs_tagdb_close(db);
+    return ret;
+}
+
 static int do_list(int argc, char **argv)
 {
     struct args a = {.db = cli_default_db(), .limit = UINT64_MAX};
@@ -375,6 +459,8 @@ int cmd_tags(int argc, char **argv)
     }
     if (!strcmp(sub, "import")) return do_import(argc - 1, argv + 1);
     if (!strcmp(sub, "list")) return do_list(argc - 1, argv + 1);
+    if (!strcmp(sub, "history")) return do_history(argc - 1, argv + 1);
     if (!strcmp(sub, "categories")) return do_categories(argc - 1, argv + 1);
-    return cli_usage("tags", "'%s' is not a tags subcommand (import, list, categories)", sub);
+    return cli_usage("tags", "'%s' is not a tags subcommand (import, list, history, categories)",
+                     sub);
 }

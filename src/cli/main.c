@@ -32,6 +32,8 @@ static const struct {
      "follow stolen funds forward or backward under a taint policy; case reports"},
     {"entity", cmd_entity,
      "size, balance, tags and members of a cluster; --why links two addresses"},
+    {"screen", cmd_screen,
+     "exposure to tagged entities and a risk level per address or transaction"},
 };
 
 /* Edit distance with adjacent transpositions (optimal string alignment) of

@@ -82,6 +82,7 @@
 #define CS_TAGS_TAGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -286,5 +287,75 @@ int cs_tagdb_import_buf(struct cs_tagdb *db, const char *data, size_t len, const
 void cs_tag_import_result_free(struct cs_tag_import_result *res);
 
 #define CS_TAG_IMPORT_MAX_FILE ((size_t)256 << 20)
+
+/* ---- validity: which sanctions were in force on a date ----
+ *
+ * Dated lists (OFAC's sanctioned_addresses_<ASSET>.txt as published on a
+ * day) give each address of a list a history: listed from the date of the
+ * first list that has it, delisted at the date of the first later list of
+ * the same asset without it (the day the delisting was first seen, not the
+ * day it was decided), listed again if it comes back.  The dates are those
+ * of the lists in hand: an address already on the earliest list counts as
+ * listed from that list's date.
+ *
+ * DIR/tags/validity.tsv (written whole and atomically, like tags.tsv):
+ *   "#chainsleuth-validity\t1\n", then per interval
+ *   "chain\taddress\tFROM\tTO\n" (YYYY-MM-DD; TO "-" while still listed,
+ *   else the first day it was no longer), then "#end\tN\tSHA256\n" over
+ *   the lines before it.  Several lists of one (chain, address) (ETH and
+ *   USDT, say) are merged: in force when any of them lists it.
+ *
+ * Days are counted from 1970-01-01 (day 0), proleptic Gregorian. */
+
+/* "YYYY-MM-DD" (exactly) to a day number; 0 or CS_EUSAGE "bad date 'x' (want
+ * YYYY-MM-DD)" for anything else, 2023-02-29 included. */
+int cs_tag_date_parse(const char *s, int32_t *day) CS_MUST_CHECK;
+/* Writes YYYY-MM-DD (11 bytes with the NUL). */
+void cs_tag_date_format(int32_t day, char out[11]);
+
+struct cs_tag_validity;
+
+/* Reads DIR/tags/validity.tsv: 0, CS_ENOTFOUND (none), CS_ECORRUPT with the
+ * line, CS_EIO.  O(rows). */
+int cs_tag_validity_open(const char *dbdir, struct cs_tag_validity **out) CS_MUST_CHECK;
+void cs_tag_validity_free(struct cs_tag_validity *v);
+/* 1 if (chain, canonical address) was listed on day (day = INT32_MAX: on the
+ * newest list in the history), 0 if it has a history and was not, -1 if it
+ * has no history (the caller decides; screens keep such tags).  O(1)
+ * average plus its intervals. */
+int cs_tag_validity_in_force(const struct cs_tag_validity *v, const char *chain,
+                             const char *address, int32_t day);
+/* Number of (chain, address) histories, and of intervals. */
+void cs_tag_validity_stats(const struct cs_tag_validity *v, size_t *addresses, size_t *intervals);
+
+struct cs_tag_history_list {
+    char path[1024];
+    char asset[16];
+    int32_t day;
+    size_t addresses; /* accepted addresses of the list */
+};
+
+struct cs_tag_history_result {
+    struct cs_tag_history_list *lists; /* in (asset, date) order */
+    size_t n_lists;
+    size_t skipped_files;            /* names that are not a dated list */
+    size_t addresses, intervals;     /* histories written */
+    size_t listed_now, delisted_now; /* on the newest list of their asset, or not */
+    struct cs_tag_import_result imported; /* the tags added to db (summed over the lists) */
+};
+
+/* Imports dated lists: each path is a list file or a directory of them.  A
+ * list's date comes from its file name ("2022-08-08_sanctioned_addresses_ETH.txt")
+ * or else from its directory's name ending in a date
+ * ("ofac-latest-2025-06-20/sanctioned_addresses_ETH.txt"); other files in a
+ * directory are skipped and counted; a file named on its own without a date
+ * is CS_EUSAGE.  Every list's addresses are added to db as sanctioned tags
+ * (the ofac-list importer; commit db yourself) and the histories are written
+ * to DIR/tags/validity.tsv, replacing it (dbdir must be db's directory).
+ * Returns 0 or the first error (a list that cannot be read: nothing is
+ * written).  res is freed with cs_tag_history_result_free. */
+int cs_tag_history_import(struct cs_tagdb *db, const char *dbdir, const char *const *paths,
+                          size_t n_paths, struct cs_tag_history_result *res) CS_MUST_CHECK;
+void cs_tag_history_result_free(struct cs_tag_history_result *res);
 
 #endif
