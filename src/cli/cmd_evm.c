@@ -10,6 +10,7 @@
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "evm/ingest.h"
+#include "evm/ledger.h"
 #include "evm/store.h"
 #include "util/amount.h"
 #include "util/codec.h"
@@ -319,8 +320,7 @@ static const char *status_name(int st)
     return st == CS_ETX_OK ? "success" : st == CS_ETX_FAILED ? "failed" : "unknown";
 }
 
-/* The token id of an ERC-1155 transfer x of tx t, from its kept raw log
- * (TransferSingle: data word 0; TransferBatch: entry pos of ids[]). */
+/* The token id of an ERC-1155 transfer x of tx t, from its kept raw log. */
 static int erc1155_id(const struct cs_evm *s, uint64_t t, const struct cs_evm_xferrec *xr,
                       struct cs_u256 *id)
 {
@@ -328,17 +328,9 @@ static int erc1155_id(const struct cs_evm *s, uint64_t t, const struct cs_evm_xf
     cs_evm_tx_logs(s, t, &f, &n);
     for (uint64_t r = f; r < f + n; r++) {
         const struct cs_evm_logrec *lr = cs_evm_log(s, r);
-        if (lr->index != xr->aux) continue;
-        const uint8_t *d = cs_evm_log_data(s, r);
-        uint64_t at = 0; /* TransferSingle's data is id, value: 64 bytes; a batch's is more */
-        if (lr->data_len != 64) {
-            uint64_t off = 0;
-            for (int i = 24; i < 32 && lr->data_len >= 32; i++)
-                off = off << 8 | d[i];
-            at = off + 32 + 32ull * xr->pos;
-        }
-        if (at + 32 > lr->data_len) return 0;
-        return cs_u256_from_be_var(id, d + at, 32) == 0;
+        if (lr->index == xr->aux && lr->ntopics)
+            return cs_evm_erc1155_id(lr->topic[0], cs_evm_log_data(s, r), lr->data_len, xr->pos,
+                                     id);
     }
     return 0;
 }

@@ -501,17 +501,7 @@ static int read_logs(const char *dir, const struct cs_evm_logsel *sel, struct ve
             l->has_word0 = 1;
         }
         l->data = NULL;
-        if (!rc && l->ntopics && cs_evm_log_wants_data(sel, l->ntopics, l->topic[0])) {
-            size_t dl = (n - 2) / 2;
-            uint8_t *buf = cs_xmalloc(dl ? dl : 1);
-            if (cs_unhex(buf, dl, d + 2, n - 2)) {
-                free(buf);
-                rc = bad(&t, N[4], "not hex");
-            } else {
-                l->data = buf;
-                l->data_len = dl;
-            }
-        }
+        if (!rc && cs_evm_log_data_hex(l, sel, d, n)) rc = bad(&t, N[4], "not hex");
     }
     *bytes += t.len;
     table_close(&t);

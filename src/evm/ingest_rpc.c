@@ -411,16 +411,7 @@ static int parse_receipt(const struct cs_json *res, struct rblock *r, size_t i, 
                 return fbad(&w, "data", "not hex");
             g->has_word0 = 1;
         }
-        if (g->ntopics && cs_evm_log_wants_data(r->sel, g->ntopics, g->topic[0])) {
-            size_t dl = (dn - 2) / 2;
-            uint8_t *buf = cs_xmalloc(dl ? dl : 1);
-            if (cs_unhex(buf, dl, d + 2, dn - 2)) {
-                free(buf);
-                return fbad(&w, "data", "not hex");
-            }
-            g->data = buf;
-            g->data_len = dl;
-        }
+        if (cs_evm_log_data_hex(g, r->sel, d, dn)) return fbad(&w, "data", "not hex");
         r->nlogs++;
     }
     return 0;

@@ -147,17 +147,68 @@ static struct cs_evm_move *move_push(struct cs_evm_move **mv, size_t *n, size_t 
     return m;
 }
 
-/* The 32-byte word at byte off of data as a u64, or -1 when it does not fit
- * or lies outside. */
-static int64_t word_u64(const struct cs_evm_log *l, uint64_t off)
+/* The 32-byte word at byte off of d as a u64, or -1 when it does not fit or
+ * lies outside. */
+static int64_t word_u64(const uint8_t *d, size_t len, uint64_t off)
 {
-    if (off > l->data_len || l->data_len - off < 32) return -1;
+    if (off > len || len - off < 32) return -1;
     for (int i = 0; i < 24; i++)
-        if (l->data[off + i]) return -1;
+        if (d[off + i]) return -1;
     uint64_t v = 0;
     for (int i = 24; i < 32; i++)
-        v = v << 8 | l->data[off + i];
+        v = v << 8 | d[off + i];
     return v > (uint64_t)INT64_MAX ? -1 : (int64_t)v;
+}
+
+/* Where the ids and values of an ERC-1155 event's data lie: TransferSingle
+ * is (id, value); TransferBatch is (ids[], values[]), ABI-encoded, of equal
+ * length, both inside the data.  0 when malformed. */
+static int layout_1155(const uint8_t *d, size_t len, int batch, uint64_t *ids, uint64_t *vals,
+                       uint64_t *cnt)
+{
+    if (!d) return 0;
+    if (!batch) {
+        *ids = 0, *vals = 32, *cnt = 1;
+        return len >= 64;
+    }
+    int64_t oi = word_u64(d, len, 0), ov = word_u64(d, len, 32);
+    if (oi < 0 || ov < 0) return 0;
+    int64_t ni = word_u64(d, len, (uint64_t)oi), nv = word_u64(d, len, (uint64_t)ov);
+    if (ni < 0 || ni != nv || ni > UINT16_MAX + 1) return 0;
+    *cnt = (uint64_t)ni;
+    *ids = (uint64_t)oi + 32;
+    *vals = (uint64_t)ov + 32;
+    return *ids + *cnt * 32 <= len && *vals + *cnt * 32 <= len;
+}
+
+int cs_evm_erc1155_id(const uint8_t topic0[32], const uint8_t *data, size_t len, unsigned pos,
+                      struct cs_u256 *id)
+{
+    int batch = !memcmp(topic0, topic_1155(1), 32);
+    uint64_t ids, vals, cnt;
+    if ((!batch && memcmp(topic0, topic_1155(0), 32)) ||
+        !layout_1155(data, len, batch, &ids, &vals, &cnt) || pos >= cnt)
+        return 0;
+    if (cs_u256_from_be_var(id, data + ids + 32ull * pos, 32)) BUG("32 bytes overflow u256");
+    return 1;
+}
+
+int cs_evm_log_data_hex(struct cs_evm_log *l, const struct cs_evm_logsel *sel, const char *hex,
+                        size_t n)
+{
+    l->data = NULL;
+    l->data_len = 0;
+    if (!l->ntopics || !cs_evm_log_wants_data(sel, l->ntopics, l->topic[0])) return 0;
+    if (n < 2 || hex[0] != '0' || hex[1] != 'x' || n % 2) return CS_EFORMAT;
+    size_t dl = (n - 2) / 2;
+    uint8_t *buf = cs_xmalloc(dl ? dl : 1);
+    if (cs_unhex(buf, dl, hex + 2, n - 2)) {
+        free(buf);
+        return CS_EFORMAT;
+    }
+    l->data = buf;
+    l->data_len = dl;
+    return 0;
 }
 
 /* ERC-1155 TransferSingle(operator, from, to, id, value) and
@@ -166,21 +217,10 @@ static int64_t word_u64(const struct cs_evm_log *l, uint64_t off)
 static size_t moves_1155(const struct cs_evm_log *l, int batch, struct cs_evm_move **mv,
                          size_t *n, size_t *cap)
 {
-    if (l->ntopics != 4 || !l->data || !topic_is_addr(l->topic[2]) ||
-        !topic_is_addr(l->topic[3]))
+    uint64_t ids, vals, cnt;
+    if (l->ntopics != 4 || !topic_is_addr(l->topic[2]) || !topic_is_addr(l->topic[3]) ||
+        !layout_1155(l->data, l->data_len, batch, &ids, &vals, &cnt))
         return 0;
-    uint64_t cnt = 1, vals = 32;
-    if (batch) {
-        int64_t oi = word_u64(l, 0), ov = word_u64(l, 32);
-        if (oi < 0 || ov < 0) return 0;
-        int64_t ni = word_u64(l, (uint64_t)oi), nv = word_u64(l, (uint64_t)ov);
-        if (ni < 0 || ni != nv || ni > UINT16_MAX + 1) return 0;
-        cnt = (uint64_t)ni;
-        if ((uint64_t)ov + 32 + cnt * 32 > l->data_len) return 0;
-        vals = (uint64_t)ov + 32;
-    } else if (l->data_len < 64) {
-        return 0;
-    }
     for (uint64_t i = 0; i < cnt; i++) {
         struct cs_evm_move *m = move_push(mv, n, cap);
         memcpy(m->tx_hash, l->tx_hash, 32);

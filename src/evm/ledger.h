@@ -75,6 +75,18 @@ int cs_evm_logsel_has(const struct cs_evm_logsel *sel, const uint8_t topic0[32])
 int cs_evm_log_wants_data(const struct cs_evm_logsel *sel, unsigned ntopics,
                           const uint8_t topic0[32]);
 
+/* The token id of entry pos of an ERC-1155 TransferSingle/TransferBatch
+ * with this topic 0 and data: 1, or 0 when it is no such event, malformed,
+ * or has no entry pos.  The one decoder of that layout (cs_evm_log_moves
+ * reads the amounts through it). */
+int cs_evm_erc1155_id(const uint8_t topic0[32], const uint8_t *data, size_t len, unsigned pos,
+                      struct cs_u256 *id);
+/* Sets l->data from the "0x..." hex of its data when cs_evm_log_wants_data
+ * says it is needed (malloc'd: the caller frees l->data), else leaves it
+ * NULL.  CS_EFORMAT (no message) when the hex is malformed. */
+int cs_evm_log_data_hex(struct cs_evm_log *l, const struct cs_evm_logsel *sel, const char *hex,
+                        size_t n) CS_MUST_CHECK;
+
 /* The movements a log is, appended to *mv (grown as needed; *n counts them):
  * a wrap (Deposit) or unwrap (Withdrawal) of the canonical wrapper weth; an
  * ERC-1155 TransferSingle or TransferBatch (one movement per entry, from

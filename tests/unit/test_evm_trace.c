@@ -315,6 +315,14 @@ static void test_erc1155_and_logsel(void **st)
     assert_int_equal(mv[1].to[19], 0xf2);
     assert_int_equal(mv[1].token[0], 0xcc);
     assert_int_equal(mv[1].log_index, 12);
+    struct cs_u256 id;
+    assert_int_equal(cs_evm_erc1155_id(batch, d, sizeof d, 0, &id), 1);
+    assert_int_equal(id.w[0], 7);
+    assert_int_equal(cs_evm_erc1155_id(batch, d, sizeof d, 1, &id), 1);
+    assert_int_equal(id.w[0], 0);
+    assert_int_equal(id.w[1], 1); /* 2^64 */
+    assert_int_equal(cs_evm_erc1155_id(batch, d, sizeof d, 2, &id), 0);
+    assert_int_equal(cs_evm_erc1155_id(transfer, d, sizeof d, 0, &id), 0);
     /* lengths that disagree, an array past the data, no data: no movement */
     put_word(d + 160, 3);
     assert_int_equal(cs_evm_log_moves(&l, weth, 1, &mv, &n, &cap), 0);
