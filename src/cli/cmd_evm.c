@@ -840,3 +840,24 @@ int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, cons
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
+
+/* ---- shared with cmd_trace_evm.c ---- */
+
+void cli_evm_json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_t asset)
+{
+    json_asset(w, s, asset);
+}
+
+const char *cli_evm_text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
+                                char out[CS_AMOUNT_STR_MAX + 48])
+{
+    return text_amount(s, asset, v, out);
+}
+
+const char *cli_evm_asset_name(const struct cs_evm *s, uint64_t asset, char out[64])
+{
+    struct cs_asset a;
+    asset_of(s, asset, &a);
+    snprintf(out, 64, "%s", a.symbol);
+    return out;
+}

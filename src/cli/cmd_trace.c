@@ -183,6 +183,12 @@ int cmd_trace(int argc, char **argv)
                 "lowest height of --address/--label seeds"),
         CLI_U64("to-height", 0, &to_v, "H2", 0, INT64_MAX,
                 "highest height of --address/--label seeds"),
+        CLI_U64("from-block", 0, &from_v, "N", 0, INT64_MAX,
+                "EVM chains: lowest block of --address/--label seeds"),
+        CLI_U64("to-block", 0, &to_v, "N", 0, INT64_MAX,
+                "EVM chains: highest block of --address/--label seeds"),
+        CLI_U64("until-block", 0, &until_v, "N", 0, INT64_MAX,
+                "EVM chains: do not follow into blocks above N"),
         CLI_STRING("policy", 0, &policy_s, "P", "poison | haircut | fifo | lifo | tiho (required)"),
         CLI_STRING("fee-convention", 0, &fee_s, "C",
                    "fee-last (default) | fee-pro-rata, for fifo/lifo/tiho"),
@@ -247,6 +253,31 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--json, --csv, --dot and --html exclude each other");
     mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
     if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
+    if (cli_chain_is_evm(chain)) {
+        if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo)");
+        uint32_t mask = 0;
+        char sb[512];
+        snprintf(sb, sizeof sb, "%s", stop_s);
+        if (strcasecmp(sb, "none") && *sb) {
+            char *save = NULL;
+            for (char *tok = strtok_r(sb, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                int cat = cs_tag_category_parse(tok);
+                if (cat < 0)
+                    USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)",
+                              tok);
+                mask |= 1u << cat;
+            }
+        }
+        const struct cli_evm_trace_args ea = {
+            .db = db, .chain = chain, .policy = policy_s, .address = address, .label = label,
+            .min_amount = min_amount_s, .html = html, .txs = txs, .ntxs = ntxs,
+            .from_block = from_v, .to_block = to_v, .until_block = until_v,
+            .max_hops = max_hops, .stop_mask = mask, .backward = backward,
+            .no_cluster = no_cluster, .mode = mode, .unit_base = cli_unit_base};
+        rc = cli_evm_trace(&ea);
+        free(txlist.v);
+        return rc;
+    }
     if (min_amount_s && cs_amount_parse_u64(&min_amount, cs_btc_asset(), min_amount_s))
         USAGE_ERR("--min-amount: %s", cs_errmsg());
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
