@@ -76,6 +76,7 @@ struct cli_evm_trace_args {
     uint32_t stop_mask;
     int backward, no_cluster, mode; /* mode: 0 text, 'j' json, 'c' csv, 'd' dot, 'h' html */
     int unit_base;
+    int check_ledger;
 };
 int cli_evm_trace(const struct cli_evm_trace_args *a);
 /* --json output: every JSON document a command prints goes through the writer

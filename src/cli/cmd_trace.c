@@ -161,7 +161,7 @@ int cmd_trace(int argc, char **argv)
                *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
-    int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
+    int backward = 0, check_ledger = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
     const char *min_amount_s = NULL;
@@ -210,6 +210,9 @@ int cmd_trace(int argc, char **argv)
                    "categories that end a path, comma-separated, or none\n"
                    "(default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
                    "detected CoinJoin transaction is a sink too (\"coinjoin\")."),
+        CLI_FLAG("check-ledger", 0, &check_ledger,
+                 "EVM chains: after the walk, check every followed holder's\n"
+                 "ledger balance against the store (O(their history))"),
         CLI_FLAG("no-cluster", 0, &no_cluster, "attribute by each address's own tags only"),
         CLI_FLAG("no-sweep-rule", 0, &no_sweep,
                  "do not treat an output as an entity's deposit when its\n"
@@ -273,7 +276,8 @@ int cmd_trace(int argc, char **argv)
             .min_amount = min_amount_s, .html = html, .txs = txs, .ntxs = ntxs,
             .from_block = from_v, .to_block = to_v, .until_block = until_v,
             .max_hops = max_hops, .stop_mask = mask, .backward = backward,
-            .no_cluster = no_cluster, .mode = mode, .unit_base = cli_unit_base};
+            .no_cluster = no_cluster, .mode = mode, .unit_base = cli_unit_base,
+            .check_ledger = check_ledger};
         rc = cli_evm_trace(&ea);
         free(txlist.v);
         return rc;

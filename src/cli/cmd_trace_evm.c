@@ -558,6 +558,7 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         goto out;
     }
     o.lookup = attr_lookup;
+    o.check_balances = a->check_ledger;
     o.lookup_ctx = &at;
     if (isatty(2)) o.progress = progress_cb;
     if ((rc = cs_acct_trace_run(&res, s, &o, seeds.v, seeds.n))) {

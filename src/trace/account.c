@@ -658,6 +658,51 @@ static void held_cb(void *ctx, uint64_t holder, uint64_t asset, const struct cs_
     (void)bal;
 }
 
+/* every followed holder's ledger balance against the store's, per asset */
+static int check_balances(struct walk *w)
+{
+    for (size_t i = 0; i < w->nh; i++) {
+        uint64_t acct = w->h[i].acct;
+        struct net b[64];
+        size_t nb = 0;
+        for (int dir = 0; dir < 2; dir++)
+            for (uint64_t r = dir ? cs_evm_in_head(w->s, acct) : cs_evm_out_head(w->s, acct);
+                 r != CS_EVM_NONE; r = dir ? cs_evm_in_next(w->s, r) : cs_evm_out_next(w->s, r)) {
+                const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, r);
+                if (r >= w->row_end || !cs_acct_kind_fungible(xr->kind) || xr->from == xr->to)
+                    continue;
+                size_t k = 0;
+                while (k < nb && b[k].asset != xr->asset)
+                    k++;
+                if (k == nb) {
+                    if (nb == 64) break;
+                    memset(&b[nb], 0, sizeof b[nb]);
+                    b[nb++].asset = xr->asset;
+                }
+                struct cs_u256 v;
+                cs_evm_xfer_amount(w->s, r, &v);
+                add(dir ? &b[k].in : &b[k].out, &v);
+            }
+        for (size_t k = 0; k < nb; k++) {
+            struct cs_u256 want = {{0}}, got;
+            if (cs_u256_cmp(&b[k].in, &b[k].out) > 0 && cs_u256_sub(&want, &b[k].in, &b[k].out))
+                BUG("underflow");
+            cs_lots_get(w->lots, acct, b[k].asset, &got, NULL);
+            if (cs_u256_cmp(&want, &got)) {
+                char a[CS_EVM_ADDR_STR], x[CS_U256_DEC_MAX], y[CS_U256_DEC_MAX];
+                cs_evm_addr_lower(cs_evm_acct(w->s, acct), a);
+                cs_u256_to_dec(x, &got);
+                cs_u256_to_dec(y, &want);
+                return cs_error(CS_ECORRUPT,
+                                "ledger check: %s holds %s of asset %llu on the trace's ledger "
+                                "but %s in the store",
+                                a, x, (unsigned long long)b[k].asset, y);
+            }
+        }
+    }
+    return 0;
+}
+
 static uint64_t u64_of(const struct cs_u256 *v)
 {
     uint64_t x = 0;
@@ -726,6 +771,7 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
     cs_lots_each_tainted(w.lots, held_cb, &w);
     struct cs_lots_stats st;
     cs_lots_stats(w.lots, &st);
+    if (o->check_balances && cs_u256_is_zero(&st.assumed) && (rc = check_balances(&w))) goto done;
     res->assumed = st.assumed;
     /* every asset in every list */
     for (size_t i = 0; i < res->n_sinks; i++)

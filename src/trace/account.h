@@ -60,6 +60,10 @@ struct cs_acct_opts {
      * NULL: nothing is attributed. */
     int32_t (*lookup)(void *ctx, uint64_t a, int *category);
     void *lookup_ctx;
+    /* 1: after the walk, check that every followed holder's ledger balance
+     * equals its balance in the store at the end of the walk, per asset
+     * (O(their history); CS_ECORRUPT naming the first difference) */
+    int check_balances;
     /* every 65536 txs booked; nonzero stops with CS_EINTERRUPTED.  May be NULL. */
     int (*progress)(void *ctx, uint64_t txs, uint64_t pending);
     void *progress_ctx;
