@@ -136,6 +136,7 @@ fuzz: deps
 
 bench: all
 	$(BENCHBIN) all
+	bench/evm_trace.sh
 	bench/evm_node.sh
 
 # KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)

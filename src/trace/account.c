@@ -94,6 +94,13 @@ struct holder {
     uint32_t hop;
     uint32_t nassets;    /* assets it has a balance record in (taint check) */
     uint64_t *assets;
+    uint64_t *fut;       /* its transfers still to book, ascending */
+    size_t nfut, pos;
+};
+
+struct qent { /* a queued transfer row and the holder whose cursor it is */
+    uint64_t row;
+    uint32_t holder; /* UINT32_MAX: a seed */
 };
 
 struct assetacc { /* per asset accumulators */
@@ -106,14 +113,16 @@ struct walk {
     const struct cs_acct_opts *o;
     struct cs_acct_result *r;
     struct cs_lots *lots;
-    struct map hmap, amap, smap, fmap, tokmarks, seedmap;
+    struct map amap, smap, fmap, tokmarks, seedmap;
     struct holder *h;
     size_t nh, caph;
     struct assetacc *acc;
     size_t nacc, capacc;
-    uint64_t *heap;
+    struct qent *heap;
     size_t nheap, capheap;
+    uint32_t *hidx; /* account row -> holder index + 1 (calloc: only touched pages cost) */
     uint64_t row_end; /* rows at and above it are not booked (until_block) */
+    uint64_t nacct;
     uint64_t nx;
     size_t capsinks, capfront, capswaps, caplegs;
     uint64_t *scratch;
@@ -139,7 +148,7 @@ static void add(struct cs_u256 *to, const struct cs_u256 *v)
     if (cs_u256_add(to, to, v)) BUG("a taint total passes 2^256");
 }
 
-static void heap_push(struct walk *w, uint64_t row)
+static void heap_push(struct walk *w, uint64_t row, uint32_t holder)
 {
     if (w->nheap == w->capheap) {
         w->capheap = w->capheap ? 2 * w->capheap : 1024;
@@ -148,23 +157,23 @@ static void heap_push(struct walk *w, uint64_t row)
     size_t i = w->nheap++;
     while (i) {
         size_t p = (i - 1) / 2;
-        if (w->heap[p] <= row) break;
+        if (w->heap[p].row <= row) break;
         w->heap[i] = w->heap[p];
         i = p;
     }
-    w->heap[i] = row;
+    w->heap[i] = (struct qent){row, holder};
     if (w->nheap > w->r->peak_pending) w->r->peak_pending = w->nheap;
 }
 
-static uint64_t heap_pop(struct walk *w)
+static struct qent heap_pop(struct walk *w)
 {
-    uint64_t top = w->heap[0], last = w->heap[--w->nheap];
+    struct qent top = w->heap[0], last = w->heap[--w->nheap];
     size_t i = 0, n = w->nheap;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n) break;
-        if (c + 1 < n && w->heap[c + 1] < w->heap[c]) c++;
-        if (w->heap[c] >= last) break;
+        if (c + 1 < n && w->heap[c + 1].row < w->heap[c].row) c++;
+        if (w->heap[c].row >= last.row) break;
         w->heap[i] = w->heap[c];
         i = c;
     }
@@ -174,12 +183,13 @@ static uint64_t heap_pop(struct walk *w)
 
 static struct holder *holder_of(struct walk *w, uint64_t acct)
 {
-    uint32_t i = map_get(&w->hmap, acct, 0);
-    return i == UINT32_MAX ? NULL : &w->h[i];
+    uint32_t i = acct < w->nacct ? w->hidx[acct] : 0;
+    return i ? &w->h[i - 1] : NULL;
 }
 
 static void holder_asset(struct holder *h, uint64_t asset)
 {
+    if (h->nassets && h->assets[h->nassets - 1] == asset) return;
     for (uint32_t i = 0; i < h->nassets; i++)
         if (h->assets[i] == asset) return;
     if (!(h->nassets & (h->nassets - 1)) || !h->nassets)
@@ -225,8 +235,13 @@ static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint
     memset(h, 0, sizeof *h);
     h->acct = acct;
     h->hop = hop;
-    map_put(&w->hmap, acct, 0, (uint32_t)w->nh++);
+    if (w->nh >= UINT32_MAX - 1) BUG("more than 2^32 followed holders");
+    uint32_t hi = (uint32_t)w->nh++;
+    w->hidx[acct] = hi + 1;
     w->r->holders++;
+    /* its rows to come: out-list and in-list, each newest first, merged */
+    uint64_t *fut[2] = {NULL, NULL};
+    size_t nf[2] = {0, 0}, capf[2] = {0, 0};
     /* balance before x, per asset, from its own transfers (signed: a store
      * that starts after genesis can show more out than in) */
     struct bal {
@@ -240,7 +255,10 @@ static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint
             w->r->history_rows++;
             const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, r);
             if (r >= from && r < w->row_end) {
-                heap_push(w, r);
+                if (nf[dir] == capf[dir])
+                    fut[dir] = cs_xrealloc(fut[dir], (capf[dir] = capf[dir] ? 2 * capf[dir] : 16) *
+                                                         sizeof *fut[dir]);
+                fut[dir][nf[dir]++] = r;
             } else if (r < x && cs_acct_kind_fungible(xr->kind) &&
                        !(xr->from == acct && xr->to == acct)) {
                 size_t i = 0;
@@ -258,10 +276,26 @@ static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint
             r = dir ? cs_evm_in_next(w->s, r) : cs_evm_out_next(w->s, r);
         }
     }
+    h = &w->h[hi];
+    h->fut = cs_xmalloc((nf[0] + nf[1] + 1) * sizeof *h->fut);
+    size_t i0 = nf[0], i1 = nf[1];
+    while (i0 || i1) { /* ascending: take the smaller of the two oldest */
+        uint64_t v;
+        if (!i1 || (i0 && fut[0][i0 - 1] < fut[1][i1 - 1]))
+            v = fut[0][--i0];
+        else if (!i0 || fut[1][i1 - 1] < fut[0][i0 - 1])
+            v = fut[1][--i1];
+        else /* a transfer to itself is in both lists */
+            v = fut[0][--i0], --i1;
+        h->fut[h->nfut++] = v;
+    }
+    free(fut[0]);
+    free(fut[1]);
+    if (h->nfut) heap_push(w, h->fut[0], hi);
     int rc = 0;
     for (size_t i = 0; i < nb && !rc; i++) {
         struct cs_u256 v;
-        holder_asset(&w->h[w->nh - 1], b[i].asset);
+        holder_asset(&w->h[hi], b[i].asset);
         if (cs_u256_cmp(&b[i].in, &b[i].out) <= 0) continue;
         if (cs_u256_sub(&v, &b[i].in, &b[i].out)) BUG("underflow");
         struct cs_u256 z = {{0}};
@@ -554,7 +588,20 @@ static int book_tx(struct walk *w, uint64_t tx, uint64_t a, uint64_t b)
     if (tx != CS_EVM_NONE) {
         e = cs_evm_tx(s, tx)->from;
         struct holder *h = holder_of(w, e);
-        if (h && holder_tainted(w, h)) {
+        /* a swap needs E to move two assets (fees aside) */
+        int two = 0;
+        uint64_t first_asset = UINT64_MAX;
+        for (uint64_t x = a; h && x < b && !two; x++) {
+            const struct cs_evm_xferrec *xr = cs_evm_xfer(s, x);
+            if ((xr->from != e && xr->to != e) || !cs_acct_kind_fungible(xr->kind) ||
+                is_fee(xr->kind))
+                continue;
+            if (first_asset == UINT64_MAX)
+                first_asset = xr->asset;
+            else if (xr->asset != first_asset)
+                two = 1;
+        }
+        if (two && holder_tainted(w, h)) {
             for (uint64_t x = a; x < b; x++) {
                 const struct cs_evm_xferrec *xr = cs_evm_xfer(s, x);
                 if (!cs_acct_kind_fungible(xr->kind) || is_fee(xr->kind)) continue;
@@ -717,7 +764,8 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
     res->policy = o->policy;
     res->conservative = o->policy != CS_LOTS_POISON;
     const struct cs_evm_counts *c = cs_evm_counts(s);
-    struct walk w = {.s = s, .o = o, .r = res, .nx = c->xfer};
+    struct walk w = {.s = s, .o = o, .r = res, .nx = c->xfer, .nacct = c->acct};
+    w.hidx = cs_xcalloc(c->acct ? c->acct : 1, sizeof *w.hidx);
     int rc = 0;
     /* until_block: the first row of the block after it */
     w.row_end = c->xfer;
@@ -743,7 +791,7 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
             continue;
         if (map_get(&w.seedmap, seeds[i], 0) != UINT32_MAX) continue;
         map_put(&w.seedmap, seeds[i], 0, 0);
-        heap_push(&w, seeds[i]);
+        heap_push(&w, seeds[i], UINT32_MAX);
         kept++;
     }
     if (!kept) {
@@ -754,7 +802,12 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
     w.lots = cs_lots_new(o->policy);
     uint64_t wm = 0; /* rows below it are booked */
     while (w.nheap) {
-        uint64_t x = heap_pop(&w);
+        struct qent q = heap_pop(&w);
+        uint64_t x = q.row;
+        if (q.holder != UINT32_MAX) { /* advance that holder's cursor */
+            struct holder *h = &w.h[q.holder];
+            if (++h->pos < h->nfut) heap_push(&w, h->fut[h->pos], q.holder);
+        }
         if (x < wm) continue;
         uint64_t tx, a, b;
         tx_span(s, x, &tx, &a, &b);
@@ -811,17 +864,22 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
                     (unsigned long long)u64_of(&rhs));
         }
     }
-    res->bytes = w.capheap * sizeof *w.heap + w.caph * sizeof *w.h +
-                 (w.hmap.cap + w.amap.cap + w.smap.cap + w.fmap.cap) * 20 +
+    uint64_t futb = 0;
+    for (size_t i = 0; i < w.nh; i++)
+        futb += w.h[i].nfut * sizeof(uint64_t);
+    res->bytes = futb + w.capheap * sizeof *w.heap + w.caph * sizeof *w.h +
+                 (w.amap.cap + w.smap.cap + w.fmap.cap) * 20 +
                  (size_t)st.segments * sizeof(struct cs_lots_seg) + st.holders * 96;
 done:
-    for (size_t i = 0; i < w.nh; i++)
+    for (size_t i = 0; i < w.nh; i++) {
         free(w.h[i].assets);
+        free(w.h[i].fut);
+    }
+    free(w.hidx);
     free(w.h);
     free(w.acc);
     free(w.heap);
     free(w.scratch);
-    map_free(&w.hmap);
     map_free(&w.amap);
     map_free(&w.smap);
     map_free(&w.fmap);
