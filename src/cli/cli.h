@@ -77,6 +77,9 @@ struct cli_evm_trace_args {
     int backward, no_cluster, mode; /* mode: 0 text, 'j' json, 'c' csv, 'd' dot, 'h' html */
     int unit_base;
     int check_ledger;
+    const char *case_id, *case_title, *investigator;
+    const char *cmdline; /* the rerun command, for --html */
+    const char *stop_s;  /* --stop-at as given */
 };
 int cli_evm_trace(const struct cli_evm_trace_args *a);
 /* --json output: every JSON document a command prints goes through the writer

@@ -12,6 +12,7 @@
 #include "evm/ingest.h"
 #include "evm/ledger.h"
 #include "evm/store.h"
+#include "report/report_evm.h"
 #include "util/amount.h"
 #include "util/codec.h"
 
@@ -29,27 +30,10 @@ static int open_evm(const char *cmd, const char *db, const char *chain, struct c
     return rc ? cli_fail_err(cmd, rc) : 0;
 }
 
-/* The asset of a transfer (0 = native) as a descriptor.  A token symbol the
- * descriptor refuses (spaces, non-ASCII: a look-alike) shows as "token". */
+/* The asset of a transfer (0 = native) as a descriptor (report_evm.h). */
 static void asset_of(const struct cs_evm *s, uint64_t asset, struct cs_asset *out)
 {
-    static const uint8_t NONE[20];
-    const struct cs_evm_chain *ch = cs_evm_chain(s);
-    if (!asset) {
-        const struct cs_asset *n = cs_asset_native(ch->name);
-        if (n) {
-            *out = *n;
-            return;
-        }
-        if (cs_asset_token(out, ch->name, NONE, ch->symbol, "wei", 18)) BUG("native asset");
-        out->native = 1;
-        return;
-    }
-    const struct cs_evm_tokrec *t = cs_evm_token(s, asset);
-    unsigned dec = t && t->has_decimals ? t->decimals : 0;
-    const uint8_t *c = cs_evm_acct(s, asset);
-    if (!t || !t->symbol[0] || cs_asset_token(out, ch->name, c, t->symbol, "", dec))
-        if (cs_asset_token(out, ch->name, c, "token", "", dec)) BUG("token asset");
+    cs_report_evm_asset(s, asset, out);
 }
 
 static void json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
@@ -114,18 +98,7 @@ static void json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_
 static const char *text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
                                char out[CS_AMOUNT_STR_MAX + 48])
 {
-    struct cs_asset a;
-    asset_of(s, asset, &a);
-    const struct cs_evm_tokrec *t = asset ? cs_evm_token(s, asset) : NULL;
-    if (asset && !(t && t->has_decimals)) { /* unknown decimals: raw units and the contract */
-        char d[CS_U256_DEC_MAX], c[CS_EVM_ADDR_STR];
-        cs_u256_to_dec(d, v);
-        cs_evm_addr_format(cs_evm_acct(s, asset), c);
-        snprintf(out, CS_AMOUNT_STR_MAX + 48, "%s units of %s", d, c);
-        return out;
-    }
-    cs_amount_format(out, &a, v, CS_AMOUNT_TRIM | CS_AMOUNT_UNIT);
-    return out;
+    return cs_report_evm_amount(s, asset, v, out);
 }
 
 /* ---------------- address ---------------- */

@@ -271,14 +271,18 @@ int cmd_trace(int argc, char **argv)
                 mask |= 1u << cat;
             }
         }
-        const struct cli_evm_trace_args ea = {
+        struct cli_evm_trace_args ea = {
             .db = db, .chain = chain, .policy = policy_s, .address = address, .label = label,
             .min_amount = min_amount_s, .html = html, .txs = txs, .ntxs = ntxs,
             .from_block = from_v, .to_block = to_v, .until_block = until_v,
             .max_hops = max_hops, .stop_mask = mask, .backward = backward,
             .no_cluster = no_cluster, .mode = mode, .unit_base = cli_unit_base,
-            .check_ledger = check_ledger};
+            .check_ledger = check_ledger, .case_id = case_id, .case_title = case_title,
+            .investigator = investigator, .stop_s = stop_s};
+        char *cl = html ? command_line(argc, argv, db) : NULL;
+        ea.cmdline = cl;
         rc = cli_evm_trace(&ea);
+        free(cl);
         free(txlist.v);
         return rc;
     }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -13,7 +15,9 @@
 #include "tags/tags.h"
 #include "trace/account.h"
 #include "trace/attrib.h"
+#include "report/report_evm.h"
 #include "util/amount.h"
+#include "util/hash.h"
 #include "util/codec.h"
 #include "util/json.h"
 #include "util/timefmt.h"
@@ -416,6 +420,66 @@ static void csv_result(const struct cs_evm *s, const struct cs_acct_result *r,
     }
 }
 
+static const char *label_cb(void *ctx, int32_t e)
+{
+    const struct evm_attr *at = ctx;
+    return cs_attrib_entity(at->a, (uint32_t)e)->label;
+}
+
+static int write_html(const struct cli_evm_trace_args *a, const struct cs_evm *s,
+                      const struct cs_acct_result *r, const struct evm_attr *at, const char *note)
+{
+    struct cs_json_writer w;
+    cs_json_writer_init_buf(&w, 0);
+    json_result(&w, s, r, at, note, a);
+    char *json = NULL;
+    size_t len = 0;
+    int rc = cs_json_writer_finish(&w, &json, &len);
+    if (rc) return cli_fail_err("trace", rc);
+    /* the --json output ends with a newline: hash the same bytes */
+    json = cs_xrealloc(json, len + 2);
+    json[len++] = '\n';
+    json[len] = 0;
+    char gen[CS_TIME_ISO_MAX], params[1024], tmp[4200];
+    cs_time_iso(gen, (int64_t)time(NULL));
+    snprintf(params, sizeof params,
+             "chain: %s\npolicy: %s\ndirection: forward\nmax hops: %s\nmin amount: %s\n"
+             "until block: %llu\nstop at: %s\nattribution: %s",
+             a->chain, a->policy, a->max_hops >= CS_ACCT_UNLIMITED ? "none" : "given",
+             a->min_amount ? a->min_amount : "0", (unsigned long long)r->last_block,
+             a->stop_s ? a->stop_s : "exchange,mixer,bridge,sanctioned", note);
+    struct cs_report_evm_ctx c = {.s = s, .r = r, .entity_label = label_cb,
+                                  .entity_ctx = (void *)at, .attribution_note = note,
+                                  .case_id = a->case_id, .case_title = a->case_title,
+                                  .investigator = a->investigator, .generated = gen,
+                                  .tool_version = cli_version(), .git_commit = cli_git_commit(),
+                                  .command_line = a->cmdline ? a->cmdline : "",
+                                  .json = json, .json_len = len, .params = params};
+    snprintf(tmp, sizeof tmp, "%s.tmp", a->html);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        free(json);
+        return cli_fail("trace", "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    rc = cs_report_evm_html(f, &c);
+    if (fclose(f) && !rc) rc = cs_error(CS_EIO, "%s: write failed: %s", tmp, strerror(errno));
+    if (!rc && rename(tmp, a->html))
+        rc = cs_error(CS_EIO, "%s: cannot rename to %s: %s", tmp, a->html, strerror(errno));
+    if (rc) {
+        unlink(tmp);
+        free(json);
+        return cli_fail_err("trace", rc);
+    }
+    text_result(s, r, at, note);
+    uint8_t d[32];
+    char hex[65];
+    cs_sha256(json, len, d);
+    cs_hex(hex, d, 32);
+    printf("\nreport     %s\njson hash  %s (sha256 of the --json output)\n", a->html, hex);
+    free(json);
+    return 0;
+}
+
 static int progress_cb(void *ctx, uint64_t txs, uint64_t pending)
 {
     (void)ctx;
@@ -448,10 +512,10 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         return cli_usage(CMD, "--backward is not available on account-model chains yet (%s): "
                               "trace forward from the theft",
                          a->chain);
-    if (a->mode == 'd' || a->mode == 'h')
-        return cli_usage(CMD, "--%s is not available on account-model chains yet (%s): use "
-                              "--json or --csv",
-                         a->mode == 'd' ? "dot" : "html", a->chain);
+    if (a->mode == 'd')
+        return cli_usage(CMD, "--dot is not available on account-model chains yet (%s): use "
+                              "--html, --json or --csv",
+                         a->chain);
     if (!a->ntxs && !a->address && !a->label)
         return cli_usage(CMD, "nothing to trace: give --tx, --address or --label");
     if ((a->from_block != UINT64_MAX || a->to_block != UINT64_MAX) && !a->address && !a->label)
@@ -571,6 +635,8 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         cli_json_begin(&w);
         json_result(&w, s, &res, &at, note, a);
         rc = cli_json_end(CMD, &w);
+    } else if (a->mode == 'h') {
+        rc = write_html(a, s, &res, &at, note);
     } else if (a->mode == 'c') {
         csv_result(s, &res, &at);
     } else {

@@ -182,4 +182,9 @@ void cs_report_json_time(struct cs_json_writer *w, uint32_t t);
 /* "txid:vout" of output id out into buf (80 bytes); returns buf. */
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
 
+/* The case reports' stylesheet (screen and print), and HTML escaping of a
+ * NUL-terminated string, for the other report writers. */
+const char *cs_report_css(void);
+void cs_report_html_escape(FILE *f, const char *s);
+
 #endif

@@ -305,6 +305,16 @@ static const char css[] =
     "height:auto}details.json{display:none}.noprint{display:none}"
     "a{color:#000;text-decoration:none}table{width:100%}}";
 
+const char *cs_report_css(void)
+{
+    return css;
+}
+
+void cs_report_html_escape(FILE *f, const char *s)
+{
+    escs(f, s);
+}
+
 int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
                    const char *svg, size_t svg_len, const char *svg_note, const char *command_line)
 {
