@@ -36,9 +36,10 @@ static const char ABOUT[] =
     "           FIFO, so a deposit after the last withdrawal is never linked\n"
     "  multi    an account's deposits and another's (or its own) withdrawals, each\n"
     "           within --multi-window blocks (7,200 = 1 day at 12 s, block numbers),\n"
-    "           have the same count per pool over >= --multi-min-pools pools; the\n"
-    "           nearest earlier such deposit portfolio is taken, notes paired FIFO\n"
-    "           per pool (which note is which cannot be told from the chain)\n"
+    "           have the same count per pool over >= --multi-min-pools pools, and\n"
+    "           that deposit portfolio is the only one within --multi-max-delay\n"
+    "           blocks before the withdrawals (or the nearest: --multi-nearest);\n"
+    "           notes paired FIFO per pool (which is which cannot be told)\n"
     "  torn     anonymity mining: a claim of AP at the reward swap (its\n"
     "           Swap(address,uint256,uint256) event, kept only when ingested with\n"
     "           --keep-logs 'Swap(address,uint256,uint256)') by a recipient within\n"
@@ -251,6 +252,8 @@ static void print_json(const struct out *o, const struct cs_links_params *p, uin
     kv(w, "multi_window_blocks", p->multi_window);
     kv(w, "multi_min_pools", p->multi_min_pools);
     kv(w, "multi_max_delay_blocks", p->multi_max_delay);
+    cs_json_writer_key(w, "multi_nearest");
+    cs_json_writer_bool(w, p->multi_nearest);
     kv(w, "claim_window_blocks", p->claim_window);
     cs_json_writer_key(w, "ap_rates");
     cs_json_writer_begin_array(w);
@@ -509,7 +512,9 @@ int cmd_links(int argc, char **argv)
                 "multi: pools a portfolio must cover (default 2)"),
         CLI_U64("multi-max-delay", 0, &p.multi_max_delay, "BLOCKS", 0, UINT64_MAX,
                 "multi: most blocks from the last deposit to the first\n"
-                "withdrawal (default 0: no bound)"),
+                "withdrawal (default 7200; 0: no bound)"),
+        CLI_FLAG("multi-nearest", 0, &p.multi_nearest,
+                 "multi: take the nearest candidate portfolio, not only a unique one"),
         CLI_U64("claim-window", 0, &p.claim_window, "BLOCKS", 0, UINT64_MAX,
                 "torn: most blocks from a withdrawal to its AP claim (default 7200)"),
         CLI_LIST("torn-rate", 0, &rates, "DENOM:RATE",

@@ -59,7 +59,7 @@ void cs_links_params_default(struct cs_links_params *p)
     p->gas_legacy_only = 1;
     p->multi_window = 7200;
     p->multi_min_pools = 2;
-    p->multi_max_delay = 0;
+    p->multi_max_delay = 7200;
     p->claim_window = 7200;
     /* Tornado Cash's anonymity-mining rates (AP per block per note) */
     static const uint64_t MILLI_ETH[4] = {100, 1000, 10000, 100000};
@@ -670,7 +670,7 @@ static void h_multi(struct run *R)
             cand++;
             if (!best || d->last_tx > best->last_tx) best = d;
         }
-        if (!best) continue;
+        if (!best || (!R->p->multi_nearest && cand != 1)) continue;
         best->used = 1;
         const uint64_t ev[5] = {w->n_port, w->n, best->first_block, w->first_block, cand};
         /* pool by pool, in chain order on each side */

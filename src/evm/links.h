@@ -39,10 +39,13 @@
  *    an earlier burst and takes every later one within multi_window blocks
  *    (7,200 blocks = 1 day at 12 s; block numbers, not timestamps).  A burst's
  *    portfolio is its count per pool; only portfolios over at least
- *    multi_min_pools pools count.  A withdrawal burst is matched to the
- *    nearest earlier unmatched deposit burst with the same portfolio whose
- *    last deposit is before the burst's first withdrawal and at most
- *    multi_max_delay blocks before it (0: no bound); inside a matched pair
+ *    multi_min_pools pools count.  The candidates of a withdrawal burst are
+ *    the unmatched deposit bursts with the same portfolio whose last deposit
+ *    is before the burst's first withdrawal and at most multi_max_delay
+ *    blocks before it (0: no bound).  It is matched when there is exactly one
+ *    (the portfolio is unique in that window), or, with multi_nearest, to
+ *    the nearest candidate; withdrawal bursts are taken in chain order and a
+ *    matched deposit burst is not a candidate again.  Inside a matched pair
  *    each pool's deposits and withdrawals are paired FIFO (which note of a
  *    portfolio is which cannot be told from the chain).
  *  - TORN: a claim of AP by account R at block c; for each withdrawal to R at
@@ -106,7 +109,8 @@ struct cs_links_params {
     int gas_legacy_only;        /* 1 */
     uint64_t multi_window;      /* 7200 blocks */
     uint64_t multi_min_pools;   /* 2 */
-    uint64_t multi_max_delay;   /* 0 = unbounded */
+    uint64_t multi_max_delay;   /* 7200 blocks; 0 = unbounded */
+    int multi_nearest;          /* 0: only a unique candidate portfolio; 1: the nearest */
     uint64_t claim_window;      /* 7200 blocks */
     struct cs_links_rate rate[CS_LINKS_MAX_RATES]; /* 0.1:4, 1:20, 10:50, 100:400 ETH */
     size_t n_rate;
