@@ -252,6 +252,8 @@ static void print_json(const struct out *o, const struct cs_links_params *p, uin
     kv(w, "multi_window_blocks", p->multi_window);
     kv(w, "multi_min_pools", p->multi_min_pools);
     kv(w, "multi_max_delay_blocks", p->multi_max_delay);
+    cs_json_writer_key(w, "independent");
+    cs_json_writer_bool(w, p->independent);
     cs_json_writer_key(w, "multi_nearest");
     cs_json_writer_bool(w, p->multi_nearest);
     kv(w, "claim_window_blocks", p->claim_window);
@@ -520,6 +522,9 @@ int cmd_links(int argc, char **argv)
         CLI_LIST("torn-rate", 0, &rates, "DENOM:RATE",
                  "torn: AP per block of the pool of DENOM ETH; repeatable, replaces\n"
                  "the defaults 0.1:4, 1:20, 10:50, 100:400"),
+        CLI_FLAG("independent", 0, &p.independent,
+                 "run every heuristic on its own (default: the FIFO pairings of\n"
+                 "address, linked and multi skip notes tied by gas or torn links)"),
         CLI_STRING("reward-swap", 0, &reward, "ADDR",
                    "torn: the reward-swap contract (default: any emitter of the claim\n"
                    "event)"),

@@ -149,6 +149,8 @@ struct run {
     struct key *dep_at;   /* (depositor, tx) */
     struct key *wd_at;    /* (recipient, tx) */
     size_t n_wd_keyed;    /* withdrawals with a known recipient */
+    uint64_t *dep_exact;  /* per deposit: withdrawal + 1 an exact link ties it to (0: none) */
+    uint64_t *wd_exact;   /* per withdrawal: deposit + 1 likewise */
 };
 
 static void add_link(struct run *R, uint64_t wd, uint64_t dep, int h, const uint64_t ev[5])
@@ -402,13 +404,22 @@ static void collect(struct run *R, const uint8_t t_dep[32], const uint8_t t_wd[3
 
 /* Pairs deposits dk[0..nd) and withdrawals wk[0..nw) (each in chain order)
  * first in, first out: each withdrawal takes the earliest unpaired deposit
- * before it. */
+ * before it.  Unless the heuristics run independently, a deposit an exact
+ * heuristic (gas, torn) tied to another withdrawal is no candidate, and a
+ * withdrawal an exact heuristic tied to another deposit takes none: a note
+ * is withdrawn once. */
 static void fifo_pair(struct run *R, const struct key *dk, size_t nd, const struct key *wk,
                       size_t nw, int h, const uint64_t ev[5])
 {
     size_t i = 0;
-    for (size_t j = 0; j < nw && i < nd; j++) {
-        uint64_t w = wk[j].idx, d = dk[i].idx;
+    for (size_t j = 0; j < nw; j++) {
+        uint64_t w = wk[j].idx;
+        while (i < nd && R->dep_exact && R->dep_exact[dk[i].idx] &&
+               R->dep_exact[dk[i].idx] != w + 1)
+            i++;
+        if (i >= nd) break;
+        uint64_t d = dk[i].idx;
+        if (R->wd_exact && R->wd_exact[w] && R->wd_exact[w] != d + 1) continue;
         if (R->r->deps[d].tx < R->r->wds[w].tx) {
             add_link(R, w, d, h, ev);
             i++;
@@ -922,11 +933,23 @@ int cs_links_run(const struct cs_evm *s, const struct cs_links_params *p, struct
     keys_sort(R.dep_at, r->n_deps);
     keys_sort(R.wd_ap, R.n_wd_keyed);
     keys_sort(R.wd_at, R.n_wd_keyed);
-    if (p->heuristics & (1u << CS_LH_ADDRESS)) h_address(&R);
+    /* the exact heuristics first: their links constrain the FIFO pairings */
     if (p->heuristics & (1u << CS_LH_GAS)) h_gas(&R);
+    if (p->heuristics & (1u << CS_LH_TORN)) h_torn(&R);
+    if (!p->independent) {
+        R.dep_exact = cs_xcalloc(r->n_deps + 1, sizeof *R.dep_exact);
+        R.wd_exact = cs_xcalloc(r->n_wds + 1, sizeof *R.wd_exact);
+        for (size_t i = 0; i < r->n_links; i++) {
+            const struct cs_links_link *l = &r->links[i];
+            if (!R.dep_exact[l->dep]) R.dep_exact[l->dep] = l->wd + 1;
+            if (!R.wd_exact[l->wd]) R.wd_exact[l->wd] = l->dep + 1;
+        }
+    }
+    if (p->heuristics & (1u << CS_LH_ADDRESS)) h_address(&R);
     if (p->heuristics & (1u << CS_LH_LINKED)) h_linked(&R);
     if (p->heuristics & (1u << CS_LH_MULTI)) h_multi(&R);
-    if (p->heuristics & (1u << CS_LH_TORN)) h_torn(&R);
+    free(R.dep_exact);
+    free(R.wd_exact);
     finish_links(&R);
     rc = components(&R);
     free(R.pool_accts);

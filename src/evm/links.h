@@ -53,6 +53,11 @@
  *    (AP per block; torn_rate) dividing AP: the deposit into that pool at
  *    block w - AP / r, linked when it is the only one in that block.
  *
+ * Order: GAS and TORN (exact evidence) run first.  Unless params.independent,
+ * the FIFO pairings of ADDRESS, LINKED and MULTI then skip a deposit that an
+ * exact link ties to another withdrawal, and a withdrawal an exact link ties
+ * to another deposit gets no FIFO link (a note is withdrawn once).
+ *
  * Anonymity set of a withdrawal W in pool P: base = the deposits into P
  * before W in chain order; reduced = base minus the deposits in it linked (by
  * any enabled heuristic) to some withdrawal other than W.
@@ -111,6 +116,7 @@ struct cs_links_params {
     uint64_t multi_min_pools;   /* 2 */
     uint64_t multi_max_delay;   /* 7200 blocks; 0 = unbounded */
     int multi_nearest;          /* 0: only a unique candidate portfolio; 1: the nearest */
+    int independent;            /* 1: the FIFO pairings ignore the exact links (see below) */
     uint64_t claim_window;      /* 7200 blocks */
     struct cs_links_rate rate[CS_LINKS_MAX_RATES]; /* 0.1:4, 1:20, 10:50, 100:400 ETH */
     size_t n_rate;

@@ -41,12 +41,13 @@ done
     >/dev/null 2>"$T/err"
 [ $? = 1 ] && grep -q "is not in the store" "$T/err" || fail "unknown --pool: $(cat "$T/err")"
 "$BIN" links --chain eth --db "$T/db" --json >"$T/links.json" || fail "links --json exit $?"
-# floors: measured 0.875/0.966, 1/1, 0.955/0.954, 1/0.962, overall 0.950/0.546
-# (multi_denomination: 4 links, all true, of 168 targeted notes; see README)
+# floors, precision:targeted recall; measured on this chain 0.934:0.983 (address),
+# 1:1 (gas), 0.970:0.969 (linked), 1:0.024 (multi: 4 links, all true, of 168
+# targeted notes; see README), 1:0.962 (torn), overall 0.972:0.552
 $py "$PR" "$T/links.json" "$T/g/truth/links.json" \
-    --floor address_match:0.85:0.93 --floor unique_gas_price:0.99:0.99 \
-    --floor linked_addresses:0.93:0.93 --floor torn_mining:0.99:0.95 \
-    --floor multi_denomination:0.99:0.02 --floor overall:0.93:0.52 >"$T/pr.txt" ||
+    --floor address_match:0.92:0.97 --floor unique_gas_price:0.99:0.99 \
+    --floor linked_addresses:0.95:0.95 --floor torn_mining:0.99:0.95 \
+    --floor multi_denomination:0.99:0.02 --floor overall:0.96:0.54 >"$T/pr.txt" ||
     fail "precision/recall: $(cat "$T/pr.txt")"
 # a heuristic subset reports only its own links, and the same ones
 "$BIN" links --chain eth --db "$T/db" --json --heuristics gas,torn >"$T/sub.json" || fail "subset"

@@ -401,6 +401,41 @@ static void test_unique_gas_price(void **st)
     }
 }
 
+/* A note tied by an exact link (gas) is no FIFO candidate of address match:
+ * A's first deposit went to R at A's unique price, so A's withdrawal takes
+ * the second; with the heuristics independent, FIFO takes the first. */
+static void test_exact_first(void **st)
+{
+    (void)st;
+    for (int independent = 0; independent < 2; independent++) {
+        struct chain c;
+        chain_open(&c, "exact");
+        enum { A = 1, R = 10 };
+        struct ttx b100[] = {DEP(1, A, POOL1)};
+        b100[0].gas_price = 3141592600ull;
+        const struct ttx b120[] = {DEP(2, A, POOL1)};
+        struct ttx b150[] = {WD(3, POOL1, R, 0)};
+        b150[0].gas_price = 3141592600ull;
+        const struct ttx b200[] = {WD(4, POOL1, A, RELAYER)};
+        chain_block(&c, 100, b100, 1);
+        chain_block(&c, 120, b120, 1);
+        chain_block(&c, 150, b150, 1);
+        chain_block(&c, 200, b200, 1);
+        struct cs_links_params p;
+        cs_links_params_default(&p);
+        p.independent = independent;
+        struct cs_links_result r;
+        struct cs_evm *s = chain_run(&c, &p, &r);
+        assert_int_equal(r.n_links, 2);
+        expect_link(s, &r, 0, 3, 1, CS_LH_GAS);
+        expect_link(s, &r, 1, 4, independent ? 1 : 2, CS_LH_ADDRESS);
+        /* withdrawal 4: deposits 1 and 2 before it; 1 is linked to 3 (in both modes) */
+        assert_int_equal(wd_by_id(s, &r, 4)->anon_base, 2);
+        assert_int_equal(wd_by_id(s, &r, 4)->anon_reduced, 1);
+        chain_done(&c, s, &r);
+    }
+}
+
 /* METHODS: >= 3 transfers between depositor and withdrawer: a link */
 static void test_linked_addresses(void **st)
 {
@@ -571,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topics_and_params), cmocka_unit_test(test_address_match),
         cmocka_unit_test(test_unique_gas_price),  cmocka_unit_test(test_linked_addresses),
+        cmocka_unit_test(test_exact_first),
         cmocka_unit_test(test_multi_denomination), cmocka_unit_test(test_torn_mining),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
