@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster/unionfind.h"
 #include "util/keccak.h"
 
 static const char *const HNAME[CS_LH_N] = {"address_match", "unique_gas_price", "linked_addresses",
@@ -809,8 +808,33 @@ static void finish_links(struct run *R)
     free(dep_last);
 }
 
+/* A small union-find over the linked accounts (cluster/unionfind.h is a
+ * layer above the chains): path halving, union by size. */
+static size_t uf_find(size_t *parent, size_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+static void uf_union(size_t *parent, size_t *size, size_t a, size_t b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a == b) return;
+    if (size[a] < size[b] || (size[a] == size[b] && b < a)) {
+        size_t t = a;
+        a = b;
+        b = t;
+    }
+    parent[b] = a;
+    size[a] += size[b];
+}
+
 struct compent {
-    uint32_t root;
+    size_t root;
     uint64_t acct;
 };
 
@@ -834,25 +858,25 @@ static int components(struct run *R)
     size_t u = 0;
     for (size_t i = 0; i < m; i++)
         if (!u || nodes[u - 1] != nodes[i]) nodes[u++] = nodes[i];
-    if (u > CS_UF_MAX_N) BUG("too many linked accounts");
-    uint32_t *parent = cs_xmalloc((u + 1) * sizeof *parent), *size = cs_xmalloc((u + 1) * sizeof *size);
-    struct cs_uf uf;
-    int rc = cs_uf_init(&uf, parent, size, (uint32_t)u);
-    if (rc) BUG("union-find init");
+    size_t *parent = cs_xmalloc((u + 1) * sizeof *parent), *size = cs_xmalloc((u + 1) * sizeof *size);
+    for (size_t i = 0; i < u; i++) {
+        parent[i] = i;
+        size[i] = 1;
+    }
     uint64_t *edges_of = cs_xcalloc(u + 1, sizeof *edges_of);
-#define NODE(x) ((uint32_t)((uint64_t *)bsearch(&(x), nodes, u, sizeof *nodes, u64_cmp) - nodes))
+#define NODE(x) ((size_t)((uint64_t *)bsearch(&(x), nodes, u, sizeof *nodes, u64_cmp) - nodes))
     for (size_t i = 0; i < r->n_links; i++) {
         uint64_t a = r->deps[r->links[i].dep].depositor, b = r->wds[r->links[i].wd].recipient;
-        if (cs_uf_union(&uf, NODE(a), NODE(b), i) < 0) BUG("union");
+        uf_union(parent, size, NODE(a), NODE(b));
     }
     for (size_t i = 0; i < r->n_links; i++) {
         uint64_t a = r->deps[r->links[i].dep].depositor;
-        edges_of[cs_uf_find(&uf, NODE(a))]++;
+        edges_of[uf_find(parent, NODE(a))]++;
     }
 #undef NODE
     struct compent *ce = cs_xmalloc((u + 1) * sizeof *ce);
     for (size_t i = 0; i < u; i++)
-        ce[i] = (struct compent){cs_uf_find(&uf, (uint32_t)i), nodes[i]};
+        ce[i] = (struct compent){uf_find(parent, i), nodes[i]};
     if (u > 1) qsort(ce, u, sizeof *ce, compent_cmp);
     r->members = cs_xmalloc((u + 1) * sizeof *r->members);
     r->comps = cs_xmalloc((u / 2 + 1) * sizeof *r->comps);
