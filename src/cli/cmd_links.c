@@ -87,7 +87,8 @@ static void native_of(const struct cs_evm *s, struct cs_asset *out)
     out->native = 1;
 }
 
-static const char *eth_text(const struct out *o, const struct cs_u256 *v, char buf[CS_AMOUNT_STR_MAX])
+static const char *eth_text(const struct out *o, const struct cs_u256 *v,
+                            char buf[CS_AMOUNT_STR_MAX])
 {
     cs_amount_format(buf, &o->native, v, CS_AMOUNT_TRIM | CS_AMOUNT_UNIT);
     return buf;
@@ -172,7 +173,9 @@ static void json_evidence(struct cs_json_writer *w, const struct cs_evm *s,
     cs_json_writer_key(w, "evidence");
     cs_json_writer_begin_object(w);
     switch (l->heuristic) {
-    case CS_LH_ADDRESS: json_acct(w, "address", s, l->ev[0]); break;
+    case CS_LH_ADDRESS:
+        json_acct(w, "address", s, l->ev[0]);
+        break;
     case CS_LH_GAS: {
         char d[24];
         snprintf(d, sizeof d, "%llu", (unsigned long long)l->ev[0]);
@@ -180,7 +183,9 @@ static void json_evidence(struct cs_json_writer *w, const struct cs_evm *s,
         cs_json_writer_string(w, d);
         break;
     }
-    case CS_LH_LINKED: kv(w, "txs_between", l->ev[0]); break;
+    case CS_LH_LINKED:
+        kv(w, "txs_between", l->ev[0]);
+        break;
     case CS_LH_MULTI:
         kv(w, "pools", l->ev[0]);
         kv(w, "notes", l->ev[1]);
@@ -203,7 +208,9 @@ static void evidence_text(const struct cs_evm *s, const struct cs_links_link *l,
 {
     char a[CS_EVM_ADDR_STR], g[40], h[67];
     switch (l->heuristic) {
-    case CS_LH_ADDRESS: snprintf(buf, cap, "recipient = depositor"); break;
+    case CS_LH_ADDRESS:
+        snprintf(buf, cap, "recipient = depositor");
+        break;
     case CS_LH_GAS:
         snprintf(buf, cap, "both at %s gwei, a price no other deposit into the pool used",
                  gwei_text(l->ev[0], g));
@@ -225,7 +232,8 @@ static void evidence_text(const struct cs_evm *s, const struct cs_links_link *l,
                  txhash_text(s, l->ev[0], h), (unsigned long long)l->ev[1],
                  (unsigned long long)l->ev[2], (unsigned long long)l->ev[3]);
         break;
-    default: snprintf(buf, cap, "?");
+    default:
+        snprintf(buf, cap, "?");
     }
     (void)a;
 }
@@ -429,7 +437,8 @@ static void print_text(const struct out *o, const struct cs_links_params *p, uin
         if (wd->self_relayed)
             printf(", self-relayed");
         else if (wd->relayer)
-            printf(", relayer %s (fee %s)", addr_text(s, wd->relayer, a), eth_text(o, &wd->fee, amt));
+            printf(", relayer %s (fee %s)", addr_text(s, wd->relayer, a),
+                   eth_text(o, &wd->fee, amt));
         else
             printf(", sent by %s", addr_text(s, wd->sender, a));
         printf(", gas price %s gwei%s\n", gwei_text(wd->gas_price, g),
@@ -506,8 +515,7 @@ int cmd_links(int argc, char **argv)
                 "linked: txs between depositor and recipient (default 3)"),
         CLI_U64("walk-max", 0, &p.walk_max, "N", 1, UINT64_MAX,
                 "linked: transfers read per recipient (default 200000)"),
-        CLI_FLAG("gas-any-type", 0, &any_type,
-                 "gas: also EIP-1559 txs (default: legacy txs only)"),
+        CLI_FLAG("gas-any-type", 0, &any_type, "gas: also EIP-1559 txs (default: legacy txs only)"),
         CLI_U64("multi-window", 0, &p.multi_window, "BLOCKS", 0, UINT64_MAX,
                 "multi: span of a portfolio on each side (default 7200 = 1 day)"),
         CLI_U64("multi-min-pools", 0, &p.multi_min_pools, "N", 1, 64,

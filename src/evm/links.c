@@ -37,10 +37,11 @@ int cs_links_parse_heuristics(const char *list, unsigned *out)
                 (strlen(HSHORT[h]) == n && !memcmp(p, HSHORT[h], n)))
                 found = h;
         if (found < 0)
-            return cs_error(CS_EUSAGE,
-                            "unknown heuristic '%.*s' (known: address, gas, linked, multi, torn, all "
-                            "or their full names)",
-                            (int)(n > 64 ? 64 : n), p);
+            return cs_error(
+                CS_EUSAGE,
+                "unknown heuristic '%.*s' (known: address, gas, linked, multi, torn, all "
+                "or their full names)",
+                (int)(n > 64 ? 64 : n), p);
         if (found < CS_LH_N) set |= 1u << found;
         if (!e) break;
         p = e + 1;
@@ -64,7 +65,8 @@ void cs_links_params_default(struct cs_links_params *p)
     static const uint64_t MILLI_ETH[4] = {100, 1000, 10000, 100000};
     static const uint64_t RATE[4] = {4, 20, 50, 400};
     for (int i = 0; i < 4; i++) {
-        struct cs_u256 m = cs_u256_from_u64(MILLI_ETH[i]), f = cs_u256_from_u64(1000000000000000ull);
+        struct cs_u256 m = cs_u256_from_u64(MILLI_ETH[i]),
+                       f = cs_u256_from_u64(1000000000000000ull);
         if (cs_u256_mul(&p->rate[i].denom, &m, &f)) BUG("rate overflow");
         p->rate[i].per_block = RATE[i];
     }
@@ -264,15 +266,13 @@ static int find_pools(struct run *R, const uint8_t t_dep[32], const uint8_t t_wd
 }
 
 /* native value the deposit tx paid into the pool */
-static void deposit_value(const struct cs_evm *s, uint64_t tx, uint64_t pool,
-                          struct cs_u256 *out)
+static void deposit_value(const struct cs_evm *s, uint64_t tx, uint64_t pool, struct cs_u256 *out)
 {
     const struct cs_evm_txrec *t = cs_evm_tx(s, tx);
     *out = cs_u256_from_u64(0);
     for (uint64_t x = t->first_xfer; x < t->first_xfer + t->n_xfer; x++) {
         const struct cs_evm_xferrec *xr = cs_evm_xfer(s, x);
-        if (xr->asset || xr->to != pool ||
-            (xr->kind != CS_XK_NATIVE && xr->kind != CS_XK_INTERNAL))
+        if (xr->asset || xr->to != pool || (xr->kind != CS_XK_NATIVE && xr->kind != CS_XK_INTERNAL))
             continue;
         struct cs_u256 v;
         cs_evm_xfer_amount(s, x, &v);
@@ -323,9 +323,11 @@ static void collect(struct run *R, const uint8_t t_dep[32], const uint8_t t_wd[3
                 cc = cc ? 2 * cc : 64;
                 r->claims = cs_xrealloc(r->claims, cc * sizeof *r->claims);
             }
-            r->claims[r->n_claims++] = (struct cs_links_claim){
-                .tx = tx, .recipient = acct_of(s, l->topic[1] + 12), .block = block_number(s, tx),
-                .ap = ap};
+            r->claims[r->n_claims++] =
+                (struct cs_links_claim){.tx = tx,
+                                        .recipient = acct_of(s, l->topic[1] + 12),
+                                        .block = block_number(s, tx),
+                                        .ap = ap};
             continue;
         }
         uint32_t pool;
@@ -371,8 +373,8 @@ static void collect(struct run *R, const uint8_t t_dep[32], const uint8_t t_wd[3
             cs_u256_from_be(&w->fee, d + 64);
             w->pool = pool;
             w->tx_type = t->type;
-            w->self_relayed =
-                (!w->relayer || w->relayer == w->sender) && w->recipient && w->sender == w->recipient;
+            w->self_relayed = (!w->relayer || w->relayer == w->sender) && w->recipient &&
+                              w->sender == w->recipient;
             r->pools[pool].n_wd++;
         }
     }
@@ -560,8 +562,8 @@ static void h_linked(struct run *R)
 
 struct burst {
     uint64_t acct, first_tx, last_tx, first_block, last_block, hash;
-    size_t first, n;      /* keys[first .. + n) of the account's (acct, tx) array */
-    size_t port, n_port;  /* portfolio: (pool, count) pairs in ports[] */
+    size_t first, n;     /* keys[first .. + n) of the account's (acct, tx) array */
+    size_t port, n_port; /* portfolio: (pool, count) pairs in ports[] */
     int used;
 };
 
@@ -656,8 +658,7 @@ static void h_multi(struct run *R)
     struct portent *ports = NULL;
     size_t nports = 0, capports = 0, ndb, nwb;
     struct burst *db = make_bursts(R, R->dep_at, r->n_deps, 1, &ndb, &ports, &nports, &capports);
-    struct burst *wb =
-        make_bursts(R, R->wd_at, R->n_wd_keyed, 0, &nwb, &ports, &nports, &capports);
+    struct burst *wb = make_bursts(R, R->wd_at, R->n_wd_keyed, 0, &nwb, &ports, &nports, &capports);
     /* deposit bursts by (hash, last tx); withdrawal bursts in chain order */
     struct key *dk = cs_xmalloc((ndb + 1) * sizeof *dk), *wk = cs_xmalloc((nwb + 1) * sizeof *wk);
     for (size_t i = 0; i < ndb; i++)
@@ -858,7 +859,8 @@ static int components(struct run *R)
     size_t u = 0;
     for (size_t i = 0; i < m; i++)
         if (!u || nodes[u - 1] != nodes[i]) nodes[u++] = nodes[i];
-    size_t *parent = cs_xmalloc((u + 1) * sizeof *parent), *size = cs_xmalloc((u + 1) * sizeof *size);
+    size_t *parent = cs_xmalloc((u + 1) * sizeof *parent),
+           *size = cs_xmalloc((u + 1) * sizeof *size);
     for (size_t i = 0; i < u; i++) {
         parent[i] = i;
         size[i] = 1;

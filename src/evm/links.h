@@ -105,7 +105,7 @@ struct cs_links_rate {
 };
 
 struct cs_links_params {
-    unsigned heuristics;       /* bit (1 << CS_LH_*) per heuristic run */
+    unsigned heuristics;        /* bit (1 << CS_LH_*) per heuristic run */
     const uint8_t (*pools)[20]; /* n_pools pool contracts; 0: every contract emitting the events */
     size_t n_pools;
     const uint8_t *reward_swap; /* 20 bytes: the only claim contract; NULL: any emitter */

@@ -32,9 +32,9 @@ enum { POOL01 = 900, POOL1 = 901, POOL10 = 902, POOL100 = 903, REWARD = 950, REL
 /* one tx of a test block; accounts are small numbers (addr_of) */
 struct ttx {
     int kind;
-    int id;   /* tx id, written into its hash (tx_id reads it back) */
-    int from; /* T_DEP: depositor; T_WD: sender; T_CLAIM: recipient */
-    int to;   /* T_PLAIN: receiver; T_DEP/T_WD: pool; T_CLAIM: reward contract */
+    int id;                 /* tx id, written into its hash (tx_id reads it back) */
+    int from;               /* T_DEP: depositor; T_WD: sender; T_CLAIM: recipient */
+    int to;                 /* T_PLAIN: receiver; T_DEP/T_WD: pool; T_CLAIM: reward contract */
     int recipient, relayer; /* T_WD (relayer 0: none) */
     uint64_t value, fee, ap, gas_price;
     uint8_t type; /* 0 legacy, 2 EIP-1559 */
@@ -260,10 +260,19 @@ static void expect_link(const struct cs_evm *s, const struct cs_links_result *r,
     assert_int_equal(l->heuristic, h);
 }
 
-#define DEP(id_, who, pool) {T_DEP, id_, who, pool, 0, 0, 0, 0, 0, 0, 0}
-#define WD(id_, pool, rcpt, rel)                                                                  \
-    {T_WD, id_, (rel) ? (rel) : (rcpt), pool, rcpt, rel, 0, (rel) ? 3000000000000000ull : 0, 0, 0, 0}
-#define PLAIN(id_, a, b, v) {T_PLAIN, id_, a, b, 0, 0, v, 0, 0, 0, 0}
+#define DEP(id_, who, pool)                                                                        \
+    {                                                                                              \
+        T_DEP, id_, who, pool, 0, 0, 0, 0, 0, 0, 0                                                 \
+    }
+#define WD(id_, pool, rcpt, rel)                                                                   \
+    {                                                                                              \
+        T_WD, id_, (rel) ? (rel) : (rcpt), pool, rcpt, rel, 0, (rel) ? 3000000000000000ull : 0, 0, \
+            0, 0                                                                                   \
+    }
+#define PLAIN(id_, a, b, v)                                                                        \
+    {                                                                                              \
+        T_PLAIN, id_, a, b, 0, 0, v, 0, 0, 0, 0                                                    \
+    }
 
 static void test_topics_and_params(void **st)
 {
@@ -548,9 +557,10 @@ static void test_torn_mining(void **st)
     const struct ttx b50[] = {DEP(2, E, POOL1)};
     const struct ttx b100[] = {WD(3, POOL1, R, RELAYER)};
     const struct ttx b110[] = {WD(4, POOL1, S, RELAYER), WD(5, POOL1, U, RELAYER)};
-    struct ttx b120[] = {{T_CLAIM, 6, R, REWARD, 0, 0, 0, 0, 2000, 0, 0},
-                         {T_CLAIM, 7, S, REWARD, 0, 0, 0, 0, 1000, 0, 0},  /* 50 blocks: none there */
-                         {T_CLAIM, 8, U, REWARD, 0, 0, 0, 0, 1210, 0, 0}}; /* not a multiple of 20 */
+    struct ttx b120[] = {
+        {T_CLAIM, 6, R, REWARD, 0, 0, 0, 0, 2000, 0, 0},
+        {T_CLAIM, 7, S, REWARD, 0, 0, 0, 0, 1000, 0, 0},  /* 50 blocks: none there */
+        {T_CLAIM, 8, U, REWARD, 0, 0, 0, 0, 1210, 0, 0}}; /* not a multiple of 20 */
     chain_block(&c, 999990, NULL, 0);
     chain_block(&c, 1000000, b0, 1);
     chain_block(&c, 1000050, b50, 1);
@@ -606,8 +616,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_topics_and_params), cmocka_unit_test(test_address_match),
         cmocka_unit_test(test_unique_gas_price),  cmocka_unit_test(test_linked_addresses),
-        cmocka_unit_test(test_exact_first),
-        cmocka_unit_test(test_multi_denomination), cmocka_unit_test(test_torn_mining),
+        cmocka_unit_test(test_exact_first),       cmocka_unit_test(test_multi_denomination),
+        cmocka_unit_test(test_torn_mining),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
