@@ -687,13 +687,16 @@ static void h_multi(struct run *R)
         /* pool by pool, in chain order on each side */
         for (size_t e = 0; e < w->n_port; e++) {
             uint32_t pool = ports[w->port + e].pool;
-            struct key dsel[64], wsel[64];
+            struct key *dsel = cs_xmalloc(best->n * sizeof *dsel),
+                       *wsel = cs_xmalloc(w->n * sizeof *wsel);
             size_t nds = 0, nws = 0;
-            for (size_t m = best->first; m < best->first + best->n && nds < 64; m++)
+            for (size_t m = best->first; m < best->first + best->n; m++)
                 if (r->deps[R->dep_at[m].idx].pool == pool) dsel[nds++] = R->dep_at[m];
-            for (size_t m = w->first; m < w->first + w->n && nws < 64; m++)
+            for (size_t m = w->first; m < w->first + w->n; m++)
                 if (r->wds[R->wd_at[m].idx].pool == pool) wsel[nws++] = R->wd_at[m];
             fifo_pair(R, dsel, nds, wsel, nws, CS_LH_MULTI, ev);
+            free(dsel);
+            free(wsel);
         }
     }
     free(dk);
