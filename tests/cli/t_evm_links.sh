@@ -19,10 +19,12 @@ PR="$(dirname "$0")/evm_links_pr.py"
 
 # 1. arguments
 "$BIN" links --help >"$T/help" || fail "--help exit $?"
+[ -s "$T/help" ] && grep -q -- '-h, --help' "$T/help" || fail "--help does not list -h, --help"
+"$BIN" links --help 2>&1 >/dev/null | grep -q . && fail "--help wrote to stderr"
 for w in address gas linked multi torn --pool --heuristics --json --limit; do
     grep -q -- "$w" "$T/help" || fail "--help does not mention $w"
 done
-for bad in "--heuristics bogus" "--chain btc" "--pool 0x12" "--limit -1" "extra"; do
+for bad in "--bogus" "--heuristics bogus" "--chain btc" "--pool 0x12" "--limit -1" "extra"; do
     # shellcheck disable=SC2086 # word splitting of the argument list is intended
     "$BIN" links --db "$T/none" $bad >/dev/null 2>"$T/err"
     r=$?
