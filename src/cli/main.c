@@ -34,6 +34,7 @@ static const struct {
      "size, balance, tags and members of a cluster; --why links two addresses"},
     {"screen", cmd_screen,
      "exposure to tagged entities and a risk level per address or transaction"},
+    {"links", cmd_links, "Tornado-style pool deposit -> withdrawal links (five heuristics)"},
 };
 
 /* Edit distance with adjacent transpositions (optimal string alignment) of
