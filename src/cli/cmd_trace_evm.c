@@ -296,6 +296,19 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
     jlist(w, "fees", s, r->fees, r->n_assets);
     jlist(w, "burned", s, r->burned, r->n_assets);
     jlist(w, "dropped", s, r->dropped, r->n_assets);
+    cs_json_writer_key(w, "unavailable");
+    cs_json_writer_begin_object(w);
+    cs_json_writer_key(w, "txs_without_internal_transfers");
+    cs_json_writer_u64(w, r->txs_without_internal);
+    cs_json_writer_key(w, "txs_without_token_transfers");
+    cs_json_writer_u64(w, r->txs_without_tokens);
+    if (r->txs_without_internal || r->txs_without_tokens) {
+        cs_json_writer_key(w, "first_block");
+        cs_json_writer_u64(w, r->unavailable_first);
+        cs_json_writer_key(w, "last_block");
+        cs_json_writer_u64(w, r->unavailable_last);
+    }
+    cs_json_writer_end_object(w);
     cs_json_writer_key(w, "poisoning_ignored");
     cs_json_writer_u64(w, r->poisoning_ignored);
     cs_json_writer_key(w, "txs_visited");
@@ -386,6 +399,13 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
         printf("warning: %llu address-poisoning transfers (zero value, look-alike address or "
                "imitation token) touched followed holders; they are never followed\n",
                (unsigned long long)r->poisoning_ignored);
+    if (r->txs_without_internal || r->txs_without_tokens)
+        printf("warning: %llu booked txs lie in blocks without internal transfers and %llu in "
+               "blocks without token transfers (blocks %llu..%llu: an Era1 range or a node "
+               "without a tracer); value contracts moved there is not seen\n",
+               (unsigned long long)r->txs_without_internal,
+               (unsigned long long)r->txs_without_tokens,
+               (unsigned long long)r->unavailable_first, (unsigned long long)r->unavailable_last);
     if (r->conservative)
         printf("conservation: seed + swapped in = sinks + frontier + fees + burned + dropped + "
                "swapped out, per asset (checked)\n");

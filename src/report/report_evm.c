@@ -189,6 +189,14 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
                    "look-alike address, or a token imitating another) touched the followed "
                    "holders. They were booked for balances and never followed.</p>\n",
                 (unsigned long long)r->poisoning_ignored);
+    if (r->txs_without_internal || r->txs_without_tokens)
+        fprintf(f, "<p><strong>Warning:</strong> %llu of the transactions followed lie in blocks "
+                   "whose internal transfers the store does not hold, and %llu in blocks without "
+                   "token transfers (blocks %llu to %llu: an Era1 archive range or a node without "
+                   "a tracer). Value that contracts moved there is not seen by this trace.</p>\n",
+                (unsigned long long)r->txs_without_internal,
+                (unsigned long long)r->txs_without_tokens,
+                (unsigned long long)r->unavailable_first, (unsigned long long)r->unavailable_last);
     fprintf(f, "<p class=\"note\">Attribution: ");
     e(f, c->attribution_note);
     fputs(".</p>\n", f);

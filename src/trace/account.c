@@ -815,6 +815,16 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
         if ((rc = book_tx(&w, tx, a, b))) goto done;
         wm = b;
         res->txs_visited++;
+        if (tx != CS_EVM_NONE) {
+            const struct cs_evm_blockrec *br = cs_evm_block(s, cs_evm_tx(s, tx)->block);
+            int ni = !(br->flags & CS_EB_INTERNAL), nt = !(br->flags & CS_EB_TOKENS);
+            if (ni || nt) {
+                res->txs_without_internal += (uint64_t)ni;
+                res->txs_without_tokens += (uint64_t)nt;
+                if (!res->unavailable_first) res->unavailable_first = br->number;
+                res->unavailable_last = br->number;
+            }
+        }
         if (o->progress && !(res->txs_visited & 0xffff) &&
             o->progress(o->progress_ctx, res->txs_visited, w.nheap)) {
             rc = cs_error(CS_EINTERRUPTED, "trace interrupted");

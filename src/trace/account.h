@@ -122,6 +122,12 @@ struct cs_acct_result {
     uint64_t poisoning_ignored; /* poisoning-marked transfers touching a followed holder */
     uint64_t txs_visited, transfers_visited, holders, history_rows;
     uint64_t seed_transfers;
+    /* txs booked in blocks whose internal transfers (traces) or token
+     * transfers the store does not hold (an Era1 range, a node without a
+     * tracer): value moved there by contracts is not seen.  The block numbers
+     * of the first and last such block. */
+    uint64_t txs_without_internal, txs_without_tokens;
+    uint64_t unavailable_first, unavailable_last;
     uint64_t last_block; /* block number the walk ended at (until_block or the tip) */
     struct cs_u256 assumed; /* clean funds assumed for debits above a balance */
     uint64_t peak_pending, bytes;

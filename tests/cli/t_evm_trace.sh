@@ -83,3 +83,18 @@ eq "$(rc "$BIN" trace --db "$T/db" --chain eth --address 0x12 --policy fifo)" 2 
 "$BIN" trace --db "$T/db" --chain eth --policy tiho $seeds 2>"$T/err" >/dev/null
 grep -q 'no account-model meaning' "$T/err" || fail "tiho message: $(cat "$T/err")"
 echo "ok: refusals"
+
+# 6. a real Era1 archive (Sepolia, no traces): the walk says what it cannot see
+E1="$SHARED/data/eth/era1/sepolia-00021-b8814b14.era1"
+if [ -f "$E1" ]; then
+    "$BIN" ingest evm --era1 "$E1" --chain sepolia --db "$T/dbe" >/dev/null 2>&1 || fail "era1 ingest"
+    "$BIN" trace --db "$T/dbe" --chain sepolia --tx 0xa320b89377cf37349cd340ef52397ca1150a50f54f1a9d089a7ea3c9155039fa \
+        --policy haircut --check-ledger --json >"$T/e.json" 2>"$T/err" || fail "era1 trace: $(cat "$T/err")"
+    eq "$(jq_ "(j['unavailable']['txs_without_internal_transfers'] == j['txs_visited'] > 0, j['unavailable']['first_block'], j['chain'])" <"$T/e.json")" \
+        "(True, 175392, 'sepolia')" "era1 unavailable range"
+    "$BIN" trace --db "$T/dbe" --chain sepolia --tx 0xa320b89377cf37349cd340ef52397ca1150a50f54f1a9d089a7ea3c9155039fa \
+        --policy fifo | grep -q 'blocks without internal transfers' || fail "era1 warning in text"
+    echo "ok: a Sepolia Era1 range is reported as without internal transfers"
+else
+    echo "part era1: skip $E1 absent (shared data is not part of a clone)"
+fi
