@@ -158,6 +158,11 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
 	install -d $(DESTDIR)$(PREFIX)/share/doc/chainsleuth
 	install -m 644 docs/METHODS.md $(DESTDIR)$(PREFIX)/share/doc/chainsleuth/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	$(BIN) man > $(DESTDIR)$(PREFIX)/share/man/man1/chainsleuth.1
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chainsleuth
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chainsleuth
 
 format:
 	clang-format -i $$(find src tools tests bench -name '*.[ch]')

@@ -27,6 +27,12 @@ int cmd_cluster(int argc, char **argv);
 int cmd_entity(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_man(int argc, char **argv);
+/* The command table of main.c: its size, and entry i's name, function and
+ * one-line description. */
+size_t cli_command_count(void);
+const char *cli_command_name(size_t i, int (**fn)(int, char **), const char **help);
 int cmd_links(int argc, char **argv);
 
 /* Prints "chainsleuth <cmd>: <message>" and returns 1. */
