@@ -1079,6 +1079,7 @@ static void safe_exec(struct evm_gen *g, int asset)
         evm_tx_frame(&TX, e->cold, e->exploiter, v, "call");
     else
         evm_tx_transfer(g, &TX, asset, e->cold, e->exploiter, v);
+    TX.seed = 1; /* heist.json's seeds: cold wallet -> exploiter */
     struct evm_log *l = evm_tx_log(&TX, e->cold, g->T_EXEC_OK);
     uint8_t w[32];
     rand_word(g, w);
@@ -1101,6 +1102,7 @@ static void ev_heist(struct evm_gen *g, uint32_t stage)
         g->heist_on = 1;
         g->heist_block = g->block;
         g->acct[e->cold].tainted = 2;
+        evm_truth_start(g);
         evm_out_str(&g->o_flows, "{\"edges\":[");
         g->flows_first = 1;
         static const int A[4] = {EA_ETH, EA_STETH, EA_METH, EA_CMETH};
@@ -1208,7 +1210,10 @@ static void ev_heist_step(struct evm_gen *g, uint32_t i, uint32_t what)
             int k = (int)cs_gen_below(&g->rng, 2);
             evm_tx_init(g, &TX, a, w->dep[k], chunk, 21000, 0);
             evm_tx_commit(g, &TX);
-            ev_push(g, g->block + cs_gen_range(&g->rng, 1, 200), EV_SWEEP, w->dep[k],
+            /* swept before this wallet's next step (>= 3 blocks on), so each
+             * deposit has its own forward of a - 21000 x price, well inside
+             * Victor's rule (<= 10,000 blocks, a - a' <= 0.01 ETH) */
+            ev_push(g, g->block + cs_gen_range(&g->rng, 1, 2), EV_SWEEP, w->dep[k],
                     (uint32_t)(X_OKX + k), 0, 0);
         } else {
             router_deposit(g, a, chunk);
@@ -1919,7 +1924,8 @@ int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
                     (unsigned long long)g->txs);
     }
     write_flows_tail(g);
-    rc = write_tokens(g);
+    rc = evm_truth_finish(g);
+    if (!rc) rc = write_tokens(g);
     if (!rc) rc = write_links(g);
     if (!rc) rc = write_chain(g);
     int rc2 = evm_files_close(g);
