@@ -78,7 +78,7 @@ def main():
     if fl.get("scenario") == "bybit":
         cold, expl = fl["cold_wallet"], fl["exploiter"]
         poison = {"tainted": set(), "sinks": collections.Counter(), "fees": 0}
-    pools = {a for a, r in owners.items() if r["role"] == "dex_pool"}
+    pools = {a for a, r in owners.items() if r["role"] == "dex_pool"} | {WETH}  # a wrap is a swap
     tx_from = {}
     ref = None
     if poison is not None:

@@ -57,6 +57,7 @@ struct pool {
 
 struct hwallet {
     uint32_t acct, dep[2]; /* deposit addresses at okx-like and exch-like */
+    uint32_t look;         /* the look-alike that spammed it, or 0 */
     int fate, steps;
 };
 
@@ -431,16 +432,10 @@ static void act_withdraw(struct evm_gen *g)
         fund(g, a, USER_TOKENS[cs_gen_below(&g->rng, 5)], 0);
 }
 
-static void act_wrap(struct evm_gen *g, int unwrap)
+/* a WETH9 deposit (wrap: value in, Deposit log) or withdraw (unwrap: an
+ * inner call pays the ETH back, Withdrawal log) of v by a */
+static void weth_tx(struct evm_gen *g, uint32_t a, u128 v, int unwrap)
 {
-    uint32_t a = pick_eoa(g);
-    u128 v = amount_between(g, MILLI(10), E(5));
-    if (unwrap && bal(g, a, EA_WETH) < v) {
-        if (bal(g, a, EA_WETH) == 0)
-            unwrap = 0;
-        else
-            v = bal(g, a, EA_WETH);
-    }
     uint32_t weth = g->tok[EA_WETH];
     if (!unwrap) {
         evm_tx_init(g, &TX, a, weth, v, 45000, 0);
@@ -466,7 +461,21 @@ static void act_wrap(struct evm_gen *g, int unwrap)
         l->from = a;
         l->value = v;
     }
+    TX.swap_pool = weth; /* heist-flows' poison rule: a wrap is a swap, WETH not a holder */
     evm_tx_commit(g, &TX);
+}
+
+static void act_wrap(struct evm_gen *g, int unwrap)
+{
+    uint32_t a = pick_eoa(g);
+    u128 v = amount_between(g, MILLI(10), E(5));
+    if (unwrap && bal(g, a, EA_WETH) < v) {
+        if (bal(g, a, EA_WETH) == 0)
+            unwrap = 0;
+        else
+            v = bal(g, a, EA_WETH);
+    }
+    weth_tx(g, a, v, unwrap);
 }
 
 /* stake ETH for stETH or mETH (1:1 here: no rebases), or mETH for cmETH */
@@ -1158,6 +1167,39 @@ static void ev_heist(struct evm_gen *g, uint32_t stage)
     }
 }
 
+/* Address poisoning around a heist wallet, as the real Bybit wallets got:
+ * a look-alike of the exploiter (the wallet's one counterparty) sends a
+ * zero-value transferFrom(wallet -> look-alike) of USDT, a fake token and
+ * dust ETH.  The look-alike is remembered for a later "fall". */
+static void ev_heist_spam(struct evm_gen *g, uint32_t i)
+{
+    struct econ *e = EC(g);
+    struct hwallet *w = &e->hw[i];
+    uint32_t pz = e->poisoner[i % 2], look = lookalike(g, e->exploiter, g->acct[pz].entity);
+    w->look = look;
+    ensure_eth(g, pz, MILLI(50));
+    evm_tx_init(g, &TX, pz, g->tok[EA_USDT], 0, 41000, 0);
+    evm_tx_sel(&TX, g->S_TRANSFERFROM);
+    evm_tx_word_addr(&TX, w->acct, g);
+    evm_tx_word_addr(&TX, look, g);
+    evm_tx_word_u128(&TX, 0);
+    evm_tx_transfer(g, &TX, EA_USDT, w->acct, look, 0);
+    evm_tx_commit(g, &TX);
+    int tk = i % 2 ? EA_FAKE_USDC : EA_FAKE_USDT;
+    evm_tx_init(g, &TX, pz, g->tok[tk], 0, 64000, 0);
+    evm_tx_sel(&TX, g->S_MINT);
+    evm_tx_word_addr(&TX, look, g);
+    evm_tx_word_addr(&TX, w->acct, g);
+    evm_tx_word_u128(&TX, USD(25000));
+    evm_tx_transfer(g, &TX, tk, 0, look, USD(25000));
+    evm_tx_transfer(g, &TX, tk, look, w->acct, USD(25000));
+    evm_tx_commit(g, &TX);
+    evm_tx_init(g, &TX, pz, look, MILLI(3), 21000, 0);
+    evm_tx_commit(g, &TX);
+    evm_tx_init(g, &TX, look, w->acct, (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull, 21000, 0);
+    evm_tx_commit(g, &TX);
+}
+
 static void ev_heist_split(struct evm_gen *g, uint32_t i, u128 v)
 {
     struct econ *e = EC(g);
@@ -1165,6 +1207,17 @@ static void ev_heist_split(struct evm_gen *g, uint32_t i, u128 v)
     evm_tx_init(g, &TX, e->exploiter, w->acct, v, 21000, 0);
     TX.label = "split";
     evm_tx_commit(g, &TX);
+    /* poisoning spam at every seventh wallet; two of them fall for it (a
+     * test payment to the look-alike); one dormant wallet wraps and unwraps */
+    if (i % 7 == 5) {
+        ev_push(g, g->block + cs_gen_range(&g->rng, 1, 30), EV_HEIST_STEP, i, 4, 0, 0);
+        if (i == 40 || i == 47)
+            ev_push(g, g->block + cs_gen_range(&g->rng, 40, 250), EV_HEIST_STEP, i, 5, 0, 0);
+    }
+    if (i == 41) {
+        ev_push(g, g->block + cs_gen_range(&g->rng, 20, 200), EV_HEIST_STEP, i, 2, 0, 0);
+        ev_push(g, g->block + cs_gen_range(&g->rng, 300, 900), EV_HEIST_STEP, i, 3, 0, 0);
+    }
     if (w->fate == F_DORMANT) return;
     uint64_t start = g->block + cs_gen_range(&g->rng, 300, 1500);
     if (w->fate == F_MIXED) /* clean funds from an OTC desk first */
@@ -1180,6 +1233,19 @@ static void ev_heist_step(struct evm_gen *g, uint32_t i, uint32_t what)
     if (what == 1) {
         u128 v = amount_between(g, E(2000), E(6000));
         evm_tx_init(g, &TX, e->otc, a, v, 21000, 0);
+        evm_tx_commit(g, &TX);
+        return;
+    }
+    if (what == 2 || what == 3) { /* wrap 1,000 ETH; later unwrap 400 WETH */
+        weth_tx(g, a, what == 2 ? E(1000) : E(400), what == 3);
+        return;
+    }
+    if (what == 4) {
+        ev_heist_spam(g, i);
+        return;
+    }
+    if (what == 5) { /* a test payment to the look-alike */
+        evm_tx_init(g, &TX, a, w->look, amount_between(g, MILLI(500), E(3)), 21000, 0);
         evm_tx_commit(g, &TX);
         return;
     }
