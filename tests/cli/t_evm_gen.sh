@@ -155,11 +155,33 @@ for name, p in P.items():
         for x in p[k]: tot[x["asset"]] += sign * int(x["amount"])
     for a, v in seed.items(): tot[a] += v
     assert not any(tot.values()), (name, tot)
+# every heist deposit is forwarded by Victor's rule (its own sweep to the hot
+# wallet within 10,000 blocks, 0 <= a - a' <= 0.01 ETH), so a tracer that sees
+# deposits through that clustering stops exactly where owners.csv says
+import csv
+own = {r["address"]: r for r in csv.DictReader(open(d + "/truth/owners.csv"))}
+txs = list(csv.DictReader(open(d + "/transactions.csv")))
+by_from, by_to = collections.defaultdict(list), collections.defaultdict(list)
+for t in txs:
+    by_from[t["from_address"]].append(t)
+    by_to[t["to_address"]].append(t)
+deps = [t for t in txs if own[t["from_address"]]["role"] == "heist_wallet" and own.get(t["to_address"], {}).get("role") == "deposit"]
+for t in deps:
+    D, a, b = t["to_address"], int(t["value"]), int(t["block_number"])
+    out = [u for u in by_from[D] if int(u["block_number"]) >= b]
+    assert out, ("never swept", t["hash"])
+    u = min(out, key=lambda u: (int(u["block_number"]), int(u["transaction_index"])))
+    assert own[u["to_address"]]["role"] == "hot_wallet" and own[u["to_address"]]["entity"] == own[D]["entity"], u
+    assert int(u["block_number"]) - b <= 10000 and 0 <= a - int(u["value"]) <= 10**16, (t["hash"], u["hash"])
+    between = [v for v in by_to[D] if b <= int(v["block_number"]) <= int(u["block_number"]) and v["hash"] != t["hash"]]
+    assert not between, ("a second deposit before the sweep", t["hash"])
+assert len(deps) >= 20, len(deps)
 bridge = {n: sum(int(x["amount"]) for x in p["sinks"] if x["category"] == "bridge") for n, p in P.items()}
 assert len(set(bridge.values())) == 4, bridge  # the mixed wallets make the policies disagree
 assert all(bridge["poison"] >= v for v in bridge.values()), bridge
 print("ok: heist.json: seeds = the drain, conserved per asset (haircut, fifo, lifo), wraps 1:1, "
-      "23 poisoning transfers ignored, bridge sinks %s ETH" % {n: v // 10**18 for n, v in bridge.items()})
+      "23 poisoning transfers ignored, %d heist deposits each swept by Victor's rule, bridge sinks %s ETH" %
+      (len(deps), {n: v // 10**18 for n, v in bridge.items()}))
 PY
 # a damaged heist.json is caught by the independent recomputation
 cp -r "$T/a" "$T/dmg"

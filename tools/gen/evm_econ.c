@@ -660,8 +660,12 @@ static void act_tornado(struct evm_gen *g)
     for (int i = 0; i < nd; i++) {
         struct evm_note *n = note_new(g);
         uint64_t price = 0;
-        if (habit == H_GAS)
+        if (habit == H_GAS) {
             price = (61 + cs_gen_below(&g->rng, 9)) * GWEI + 100000 + e->unique_gas_ctr++ * 7919;
+            /* the base fee walks up to 67.5 gwei: lift the price above it,
+             * still unique (10 gwei is no multiple of 7919 wei) */
+            if (price <= g->base_fee) price += 10 * GWEI;
+        }
         tc_deposit_tx(g, a, dd[i], price, n);
         n->habit = habit;
         n->recipient = rcpt;
