@@ -6,8 +6,9 @@
  * that did not revert, then the token logs by log index, then the fee:
  * gasUsed x effectiveGasPrice from `from`, the base fee burned, the tip to
  * the block's fee recipient) and BUG()s on a negative balance.  The same
- * pass runs the poison propagation of the heist truth (evm_gen.h) and writes
- * the heist-flows edges.  Rows are written as they are committed, so memory
+ * pass runs the poison propagation of the heist truth (evm_gen.h), writes
+ * the heist-flows edges and feeds evm_truth.c (heist.json), which sees each
+ * movement before the balances change.  Rows are written as they are committed, so memory
  * stays at the account table whatever the number of transactions. */
 #include <errno.h>
 #include <stdarg.h>

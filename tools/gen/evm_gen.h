@@ -11,7 +11,8 @@
  *   the ingest books it (value, inner frames, token logs by log index, fee;
  *   withdrawals after the block's txs) and BUG() if any balance would go
  *   negative.  So the CSV is consistent by construction, and the same pass
- *   feeds the heist bookkeeping (poison propagation, heist-flows edges).
+ *   feeds the heist bookkeeping (poison propagation, heist-flows edges) and
+ *   evm_truth.c's per-policy ledger of truth/heist.json.
  * - Balances are unsigned __int128 base units (wei, token units): the
  *   largest holding (a few million ETH = 10^25 wei) is far below 2^128.
  * - Accounts are created through evm_acct_new() only, which writes their
