@@ -168,7 +168,10 @@ static void rand_word(struct evm_gen *g, uint8_t w[32])
 /* a human-looking amount: 2 significant digits of lo..hi milli-units */
 static u128 amount_between(struct evm_gen *g, u128 lo, u128 hi)
 {
-    u128 v = lo + (u128)(((unsigned __int128)cs_gen_rng_next(&g->rng) * (hi - lo)) >> 64);
+    /* floor(span x r / 2^64) without overflow: spans above 2^64 (18.4 ETH:
+     * the heist's 600-1,800 ETH batches, the OTC's 2,000-6,000) would wrap */
+    u128 span = hi - lo, x = cs_gen_rng_next(&g->rng);
+    u128 v = lo + (span >> 64) * x + (((span & UINT64_MAX) * x) >> 64);
     u128 p = 1;
     while (v / p >= 100)
         p *= 10;
