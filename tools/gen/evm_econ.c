@@ -1203,7 +1203,8 @@ static void ev_heist_spam(struct evm_gen *g, uint32_t i)
     evm_tx_commit(g, &TX);
     evm_tx_init(g, &TX, pz, look, MILLI(3), 21000, 0);
     evm_tx_commit(g, &TX);
-    evm_tx_init(g, &TX, look, w->acct, (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull, 21000, 0);
+    u128 dust = (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull;
+    evm_tx_init(g, &TX, look, w->acct, dust, 21000, 0);
     evm_tx_commit(g, &TX);
 }
 

@@ -326,8 +326,8 @@ static int is_stop(const struct evm_gen *g, uint32_t a)
 {
     const struct evm_acct *x = &g->acct[a];
     if (!a || g->ent[x->entity].sink == SINK_NONE) return 0;
-    return x->role == R_HOT || x->role == R_DEPOSIT || x->role == R_MIXER ||
-           x->role == R_ROUTER || x->role == R_VAULT || x->role == R_BRIDGE;
+    return x->role == R_HOT || x->role == R_DEPOSIT || x->role == R_MIXER || x->role == R_ROUTER ||
+           x->role == R_VAULT || x->role == R_BRIDGE;
 }
 
 static int is_poisoning(const struct evm_gen *g, uint32_t from, uint32_t to, int asset, u128 amount,
@@ -344,7 +344,8 @@ static void sink_add(struct evm_gen *g, struct pol *P, uint32_t ent, int asset, 
     if (ent >= P->sinkcap) {
         uint32_t nc = g->nent + 64;
         P->sink = cs_xrealloc(P->sink, (size_t)nc * EA_N * sizeof(u128));
-        memset(P->sink + (size_t)P->sinkcap * EA_N, 0, (size_t)(nc - P->sinkcap) * EA_N * sizeof(u128));
+        memset(P->sink + (size_t)P->sinkcap * EA_N, 0,
+               (size_t)(nc - P->sinkcap) * EA_N * sizeof(u128));
         P->sinkcap = nc;
     }
     P->sink[(size_t)ent * EA_N + (size_t)asset] += v;
@@ -432,7 +433,8 @@ void evm_truth_start(struct evm_gen *g)
     T->order[n++] = EA_ETH;
     for (int a = 1; a < EA_N; a++) {
         int i = n++;
-        while (i > 1 && memcmp(g->acct[g->tok[T->order[i - 1]]].addr, g->acct[g->tok[a]].addr, 20) > 0) {
+        while (i > 1 &&
+               memcmp(g->acct[g->tok[T->order[i - 1]]].addr, g->acct[g->tok[a]].addr, 20) > 0) {
             T->order[i] = T->order[i - 1];
             i--;
         }
@@ -444,19 +446,20 @@ void evm_truth_start(struct evm_gen *g)
 static void net_of(const struct evm_gen *g, const struct evm_tx *t, uint32_t E, u128 *in, u128 *out)
 {
     u128 rcv[EA_N] = {0}, snt[EA_N] = {0};
-#define NET(f_, t_, a_, v_, k_)                                                                \
-    do {                                                                                    \
-        if ((v_) && !is_poisoning(g, f_, t_, a_, v_, k_)) {                                 \
-            if ((f_) == E) snt[a_] += (v_);                                                 \
-            if ((t_) == E) rcv[a_] += (v_);                                                 \
-        }                                                                                   \
+#define NET(f_, t_, a_, v_, k_)                                                                    \
+    do {                                                                                           \
+        if ((v_) && !is_poisoning(g, f_, t_, a_, v_, k_)) {                                        \
+            if ((f_) == E) snt[a_] += (v_);                                                        \
+            if ((t_) == E) rcv[a_] += (v_);                                                        \
+        }                                                                                          \
     } while (0)
     if (!t->failed) {
         NET(t->from, t->create ? t->created : t->to, EA_ETH, t->value, MV_VALUE);
         for (int i = 0; i < t->nfr; i++) {
             const struct evm_frame *f = &t->fr[i];
-            if (!f->reverted && (!strcmp(f->trace_type, "create") ||
-                                 !strcmp(f->trace_type, "suicide") || !strcmp(f->call_type, "call")))
+            if (!f->reverted &&
+                (!strcmp(f->trace_type, "create") || !strcmp(f->trace_type, "suicide") ||
+                 !strcmp(f->call_type, "call")))
                 NET(f->from, f->to, EA_ETH, f->value, MV_FRAME);
         }
         for (int i = 0; i < t->nlg; i++) {
@@ -657,14 +660,16 @@ int evm_truth_finish(struct evm_gen *g)
             if (!(a->tmask & (1u << p))) continue;
             for (int k = 0; k < EA_N; k++) {
                 const struct lots *L = &T->slot[s].l[p][k];
-                if (L->bal != a->bal[k]) BUG("truth ledger: %s %s balance differs", a->hex, POLNAME[p]);
+                if (L->bal != a->bal[k])
+                    BUG("truth ledger: %s %s balance differs", a->hex, POLNAME[p]);
                 if (p >= P_FIFO) {
                     u128 sum = 0, ts = 0;
                     for (size_t i = L->head; i < L->q.n; i++) {
                         sum += L->q.s[i].amt;
                         if (L->q.s[i].tainted) ts += L->q.s[i].amt;
                     }
-                    if (sum != L->bal || ts != L->taint) BUG("truth ledger: segments of %s", a->hex);
+                    if (sum != L->bal || ts != L->taint)
+                        BUG("truth ledger: segments of %s", a->hex);
                 }
                 if (L->taint > L->bal) BUG("truth ledger: taint above the balance");
             }
@@ -699,7 +704,9 @@ int evm_truth_finish(struct evm_gen *g)
             evm_out_str(&o, i ? ",\n    {\"entity\":\"" : "\n    {\"entity\":\"");
             evm_out_str(&o, rows[i].k1);
             evm_out_str(&o, "\",\"category\":\"");
-            evm_out_str(&o, sk == SINK_EXCHANGE ? "exchange" : sk == SINK_MIXER ? "mixer" : "bridge");
+            evm_out_str(&o, sk == SINK_EXCHANGE ? "exchange"
+                            : sk == SINK_MIXER  ? "mixer"
+                                                : "bridge");
             evm_out_str(&o, "\",\"asset\":\"");
             evm_out_str(&o, asset_key(g, rows[i].asset));
             evm_out_str(&o, "\",\"amount\":\"");
@@ -748,7 +755,8 @@ int evm_truth_finish(struct evm_gen *g)
                 char l[40], r[40];
                 evm_u128_dec(l, lhs);
                 evm_u128_dec(r, rhs);
-                BUG("heist.json %s %s: seed + swapped_in %s != %s", POLNAME[p], asset_key(g, a), l, r);
+                BUG("heist.json %s %s: seed + swapped_in %s != %s", POLNAME[p], asset_key(g, a), l,
+                    r);
             }
         }
     }
