@@ -141,7 +141,7 @@ class HeistRef:
             if not P.holds_taint(sender): continue
             net = collections.Counter()
             for f, t, a, v, k in moves:
-                if v == 0 or self.poisoning(f, t, a, v, k): continue
+                if v == 0 or k in FEE_KINDS or self.poisoning(f, t, a, v, k): continue
                 if t == sender: net[a] += v
                 if f == sender: net[a] -= v
             if any(v > 0 for v in net.values()) and any(v < 0 for v in net.values()):
@@ -267,3 +267,84 @@ class HeistRef:
                     rhs = sinks[a] + front[a] + C["fees"][a] + C["burned"][a] + C["dropped"][a] + C["swapped_out"][a]
                     if lhs != rhs: bad.append("%s %s: seed + swapped_in %d != %d" % (P.name, a, lhs, rhs))
         return out, bad
+
+
+def selftest():
+    """The worked numbers of METHODS §1.6 through HeistRef's own hooks (the
+    same cases as tests/unit/test_evm_truth.c for the C side)."""
+    E, COLD, B, C, POOL, HOT, LOOK, MINER = ("0x%040x" % i for i in range(1, 9))
+    STETH, WETH_, USDT = "0x" + "5" * 40, "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", "0x" + "6" * 40
+    owners = {a: {"entity": "u", "entity_kind": "user", "role": "eoa"} for a in (E, COLD, B, C, POOL, MINER)}
+    owners[HOT] = {"entity": "exchange_x", "entity_kind": "exchange", "role": "hot_wallet"}
+    owners[LOOK] = {"entity": "scam", "entity_kind": "scam", "role": "lookalike"}
+    tokens = {STETH: {"symbol": "stETH"}, WETH_: {"symbol": "WETH"}, USDT: {"symbol": "USDT"}}
+    W = 10**18
+
+    def fresh():
+        bal = collections.defaultdict(int)
+        r = HeistRef(owners, tokens, COLD, E, lambda a, s: bal[(a, s)], {})
+        for a in (ETH_, STETH): bal[(COLD, a)] = 10**6 * W
+
+        def tx(h, sender, to, moves):
+            r.begin_tx(h, sender, to, [m[:5] for m in moves])
+            for m in moves:
+                r.move(h, sender, *m)
+                f, t, a, v = m[:4]
+                if f and f != ZERO: bal[(f, a)] -= v
+                if t and t != ZERO: bal[(t, a)] += v
+        return r, bal, tx
+    ETH_ = "ETH"
+
+    def taint(r, p, a, s):
+        P = r.pol[POLICIES.index(p)]
+        return P.lots[a][s].taint if a in P.lots and s in P.lots[a] else 0
+    # receive 5 clean, then 1 tainted, send 3: FIFO 0, LIFO 1, haircut 0.5, poison 3
+    r, bal, tx = fresh()
+    bal[(E, "ETH")] += 5 * W
+    tx("0x1", E, COLD, [(COLD, E, "ETH", W, "frame")])
+    tx("0x2", E, B, [(E, B, "ETH", 3 * W, "value")])
+    got = [taint(r, p, B, "ETH") for p in POLICIES]
+    assert got == [3 * W, W // 2, 0, W] and B not in r.pol[2].lots, got
+    # Paya: 5 clean, 1 tainted, 5 clean, send 1: haircut floor(10^18 / 11)
+    r, bal, tx = fresh()
+    bal[(E, "ETH")] += 5 * W
+    tx("0x1", E, COLD, [(COLD, E, "ETH", W, "frame")])
+    r.move(None, None, None, E, "ETH", 5 * W, "withdrawal")  # through the ledger: E is followed
+    bal[(E, "ETH")] += 5 * W
+    tx("0x2", E, B, [(E, B, "ETH", W, "value")])
+    got = [taint(r, p, B, "ETH") for p in POLICIES]
+    assert got == [W, 90909090909090909, 0, 0], got
+    # 10 stETH of which 4 tainted (6 clean first) for 9.98 ETH: 3.992 tainted
+    r, bal, tx = fresh()
+    bal[(C, STETH)], bal[(POOL, "ETH")] = 6 * W, 100 * W
+    tx("0x1", C, STETH, [(C, E, STETH, 6 * W, "log")])
+    tx("0x2", E, COLD, [(COLD, E, STETH, 4 * W, "log")])
+    R = 9980 * W // 1000
+    tx("0x3", E, POOL, [(E, POOL, "ETH", 0, "value"), (POOL, E, "ETH", R, "frame"), (E, POOL, STETH, 10 * W, "log")])
+    got = [taint(r, p, E, "ETH") for p in POLICIES]
+    assert got == [R, 3992 * W // 1000, 3992 * W // 1000, 3992 * W // 1000], got
+    assert list(r.pol[3].lots[E]["ETH"].q) == [[R - 3992 * W // 1000, False], [3992 * W // 1000, True]]
+    tx("0x4", E, B, [(E, B, "ETH", W, "value")])  # LIFO: the newest (tainted) first
+    assert [taint(r, p, B, "ETH") for p in ("fifo", "lifo")] == [0, W]
+    # a wrap 1:1, fees tip then burn, a sink, a look-alike payment, a zero-value transfer
+    r, bal, tx = fresh()
+    bal[(E, "ETH")] += 3 * W
+    tx("0x1", E, COLD, [(COLD, E, "ETH", 7 * W, "frame")])
+    tx("0x2", E, WETH_, [(E, WETH_, "ETH", 4 * W, "value"), (ZERO, E, WETH_, 4 * W, "log"),
+                         (E, MINER, "ETH", W // 10, "tip"), (E, ZERO, "ETH", W // 5, "burn")])
+    got = [taint(r, p, E, WETH_) for p in POLICIES]
+    assert got == [4 * W, 28 * W // 10, W, 4 * W], got
+    assert [r.pol[i].counters["fees"]["ETH"] for i in range(4)] == [3 * W // 10, 21 * W // 100, 3 * W // 10, 3 * W // 10]
+    tx("0x3", E, HOT, [(E, HOT, "ETH", 2 * W, "value")])
+    tx("0x4", E, LOOK, [(E, LOOK, "ETH", W, "value")])
+    tx("0x5", LOOK, USDT, [(E, LOOK, USDT, 0, "log")])
+    assert [P.sinks[("exchange_x", "ETH")] for P in r.pol] == [2 * W, 14 * W // 10, 2 * W, 2 * W]
+    assert [P.counters["dropped"]["ETH"] for P in r.pol] == [W, 7 * W // 10, W, 7 * W // 10]
+    assert [P.poisoning for P in r.pol] == [2] * 4 and all(LOOK not in P.lots and HOT not in P.lots for P in r.pol)
+    doc, bad = r.result(lambda a, s: bal[(a, s)])
+    assert not bad, bad
+    return "ok: evm_heist_ref selftest: METHODS §1.6 worked numbers (5C/1T/send 3, Paya, stETH swap, wrap, fees, sink, poisoning)"
+
+
+if __name__ == "__main__":
+    print(selftest())

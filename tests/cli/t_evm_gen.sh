@@ -57,7 +57,10 @@ want=$(jq_ "j['txs']" <"$T/a/truth/chain.json")
 eq "$(jq_ "(j['txs'], j['blocks'], j['missing'])" <"$T/ing.json")" "($want, 12000, [])" "ingest summary"
 [ "$want" -ge 16000 ] && [ "$want" -le 16100 ] || fail "chain.json txs $want for --txs 16000"
 
-# 4. the independent ledger against the store
+# 4. the independent ledger against the store (its heist.json part first on
+#    METHODS §1.6's worked numbers)
+out=$($py "$(dirname "$0")/evm_heist_ref.py") || fail "evm_heist_ref selftest: $out"
+echo "$out"
 out=$($py "$CHECK" "$T/a" --bin "$BIN" --db "$T/db") || fail "evm_gen_check: $out"
 echo "$out"
 
