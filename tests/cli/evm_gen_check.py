@@ -16,7 +16,10 @@ module only (no chainsleuth code), and checks
   3. owners.csv names every address that appears, tags.csv parses
      (address,label,category,source,confidence,chain) and names owned ones;
   4. the poison truth of heist-flows.json, recomputed here from the CSV and
-     owners.csv: sinks per entity and asset, the frontier and the fees;
+     owners.csv: sinks per entity and asset, the frontier and the fees; and
+     truth/heist.json whole (four policies: sinks, frontier, fees, burned,
+     dropped, swaps, poisoning count), recomputed by evm_heist_ref.py from
+     the same replay and compared field by field;
   5. with --bin/--db: every account's balance per asset equals
      `chainsleuth address A --chain eth --json` (the store after ingest).
 
