@@ -146,6 +146,16 @@ static void test_paya(void **state)
     assert_true(taint(A_B, P_LIFO, EA_ETH) == 0);
     assert_true(taint(A_B, P_HAIRCUT, EA_ETH) == (u128)90909090909090909ull);
     assert_true(taint(A_B, P_POISON, EA_ETH) == ETHW);
+    /* E empties its balance (FIFO: the last piece out is clean), then gets
+     * 2 clean: the queues start over */
+    t = tx(2, A_E, A_C, 10 * ETHW);
+    evm_truth_tx_begin(&G, t);
+    mv(t, A_E, A_C, EA_ETH, 10 * ETHW, MV_VALUE);
+    mv(NULL, 0, A_E, EA_ETH, 2 * ETHW, MV_WITHDRAWAL);
+    for (int p = P_FIFO; p <= P_LIFO; p++) {
+        struct lots *L = lots_of(&G, A_E, p, EA_ETH);
+        assert_true(L->bal == 2 * ETHW && L->taint == 0 && L->q.n - L->head == 1);
+    }
     assert_int_equal(evm_truth_finish(&G), 0);
 }
 

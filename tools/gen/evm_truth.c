@@ -258,6 +258,8 @@ static u128 debit(struct lots *L, int p, u128 x, struct segs *out)
             left -= part;
             if (!s->amt) L->head++;
         }
+        if (L->head == q->n) /* emptied: a later credit must not merge into a spent slot */
+            L->head = q->n = 0;
         if (L->head > 64 && L->head * 2 > q->n) { /* compact */
             memmove(q->s, q->s + L->head, (q->n - L->head) * sizeof *q->s);
             q->n -= L->head;
