@@ -113,7 +113,7 @@ struct walk {
     const struct cs_acct_opts *o;
     struct cs_acct_result *r;
     struct cs_lots *lots;
-    struct map amap, smap, fmap, tokmarks, seedmap;
+    struct map amap, smap, fmap, tokmarks, seedmap, lookmap;
     struct holder *h;
     size_t nh, caph;
     struct assetacc *acc;
@@ -313,9 +313,36 @@ int cs_acct_is_poisoning(const struct cs_evm *s, const struct cs_evm_xferrec *x)
     return t && (t->marks & (CS_TOK_IMITATES | CS_TOK_NONASCII));
 }
 
+/* 1 when account a is a look-alike: the ingest marked a transfer of it in
+ * the block it was first seen (CS_XF_LOOKALIKE is set only there), so a
+ * later payment to it is poisoning too.  O(that block's transfers), cached. */
+static int lookalike_acct(struct walk *w, uint64_t a)
+{
+    if (!a) return 0;
+    uint32_t v = map_get(&w->lookmap, a, 0);
+    if (v != UINT32_MAX) return (int)v;
+    const struct cs_evm_counts *c = cs_evm_counts(w->s);
+    uint64_t br = cs_evm_acct_first_block(w->s, a);
+    v = 0;
+    if (br < c->blocks) {
+        uint64_t x0 = cs_evm_block(w->s, br)->first_xfer;
+        uint64_t x1 = br + 1 < c->blocks ? cs_evm_block(w->s, br + 1)->first_xfer : c->xfer;
+        for (uint64_t x = x0; x < x1 && !v; x++) {
+            const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, x);
+            v = (xr->flags & CS_XF_LOOKALIKE) && (xr->from == a || xr->to == a);
+        }
+    }
+    map_put(&w->lookmap, a, 0, v);
+    return (int)v;
+}
+
 static int poisoning(struct walk *w, const struct cs_evm_xferrec *x)
 {
     if (x->flags & (CS_XF_ZERO | CS_XF_LOOKALIKE)) return 1;
+    /* a look-alike counterparty, sender or receiver (a victim's mistaken
+     * payment to it, or its dust) */
+    if (x->to && !holder_of(w, x->to) && lookalike_acct(w, x->to)) return 1;
+    if (x->from && !holder_of(w, x->from) && lookalike_acct(w, x->from)) return 1;
     if (!x->asset) return 0;
     uint32_t v = map_get(&w->tokmarks, x->asset, 0);
     if (v == UINT32_MAX) {
@@ -894,6 +921,7 @@ done:
     map_free(&w.smap);
     map_free(&w.fmap);
     map_free(&w.tokmarks);
+    map_free(&w.lookmap);
     map_free(&w.seedmap);
     cs_lots_free(w.lots);
     return rc;

@@ -77,7 +77,18 @@ def main():
                 (len(a), len(b), list((a - b).items())[:2] + list((b - a).items())[:2]))
         if len(t["swaps"]) != len(h["swaps"]):
             die("%d swaps, heist.json has %d" % (len(t["swaps"]), len(h["swaps"])))
-        what = "heist.json (sinks, frontier, fees, swaps)"
+        legs = lambda v: [(x["asset"], int(x["amount"]), int(x["tainted"])) for x in v]
+        for a, b in zip(t["swaps"], h["swaps"]):
+            if (a["tx"], a["holder"], legs(a["sent"]), legs(a["received"])) != \
+               (b["tx"], b["holder"], legs(b["sent"]), legs(b["received"])):
+                die("swap %s differs from heist.json: %s vs %s" % (a["tx"], a, b))
+        d1 = {r["asset"]: int(r["amount"]) for r in t["dropped"] if int(r["amount"])}
+        d2 = {r["asset"]: int(r["amount"]) for r in h["dropped"] if int(r["amount"])}
+        if d1 != d2:
+            die("dropped differs from heist.json: %s vs %s" % (d1, d2))
+        if t["poisoning_ignored"] != h["poisoning_ignored"]:
+            die("poisoning_ignored %d, heist.json %d" % (t["poisoning_ignored"], h["poisoning_ignored"]))
+        what = "heist.json (sinks, frontier, fees, burned, dropped, swaps, poisoning count)"
     else:
         fl = json.load(open(os.path.join(gen, "truth/heist-flows.json")))
         if policy != "poison":
