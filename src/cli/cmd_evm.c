@@ -767,8 +767,11 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
                                      {"txs", st.txs},
                                      {"transfers", st.xfers},
                                      {"rolled_back", st.rolled_back},
-                                     {"calls", st.calls}};
+                                     {"calls", st.calls},
+                                     {"posts", st.posts}};
         summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
+        cs_json_writer_key(&w, "batch");
+        cs_json_writer_bool(&w, st.batch);
         cs_json_writer_key(&w, "receipts_method");
         cs_json_writer_string(&w, st.receipts_method);
         cs_json_writer_key(&w, "trace_method");
@@ -779,9 +782,12 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
         return summary_end(&w, rc);
     } else if (o->progress) {
         fprintf(
-            stderr, "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls)%s\n",
+            stderr,
+            "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls in %llu "
+            "POSTs)%s\n",
             (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.xfers,
-            st.seconds, (unsigned long long)st.calls, rc == CS_EINTERRUPTED ? ", interrupted" : "");
+            st.seconds, (unsigned long long)st.calls, (unsigned long long)st.posts,
+            rc == CS_EINTERRUPTED ? ", interrupted" : "");
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
