@@ -157,6 +157,19 @@ static char *command_line(int argc, char **argv, const char *db)
     return s;
 }
 
+/* the investigator's name of addr's cluster (cluster name ID LABEL) */
+static const char *cluster_name_cb(void *ctx, uint64_t addr, int64_t *cid)
+{
+    static char name[CLI_NAME_MAX * 2 + 8];
+    const struct cli_who *w = ctx;
+    int64_t c = cli_who_cluster(w, addr);
+    if (c < 0) return NULL;
+    char note[8];
+    cli_who_names(w, c, name, sizeof name, note, sizeof note);
+    *cid = c;
+    return name;
+}
+
 int cmd_trace(int argc, char **argv)
 {
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *address = NULL,
@@ -352,6 +365,8 @@ int cmd_trace(int argc, char **argv)
     size_t json_len = 0, params_len = 0, dot_len = 0, svg_len = 0;
     char note[600] = "";
     FILE *hf = NULL;
+    struct cli_who who;
+    int have_who = 0;
     if ((rc = cli_open_store("trace", db, chain, &s))) {
         goto out;
     }
@@ -527,6 +542,17 @@ int cmd_trace(int argc, char **argv)
                                 .tags_used = tags_used,
                                 .attrib = attrib,
                                 .unit_base = cli_unit_base};
+    /* investigator names of clusters, beside frontier addresses */
+    {
+        struct cli_names nm = {0};
+        if (!cli_names_load(&nm, db, chain) && nm.n && !cli_who_open(&who, "trace", s, db)) {
+            have_who = 1;
+            ctx.cluster_name = cluster_name_cb;
+            ctx.names_ctx = &who;
+        }
+        cs_error_clear();
+        cli_names_free(&nm);
+    }
     switch (mode) {
     case 'j':
         if ((rc = cs_report_json(&ctx, &json, &json_len))) break;
@@ -589,6 +615,7 @@ int cmd_trace(int argc, char **argv)
     }
     if (rc) rc = cli_fail_err("trace", rc);
 out:
+    if (have_who) cli_who_close(&who);
     cs_trace_result_free(&res);
     cs_attrib_free(attrib);
     if (s) cs_store_close(s);
