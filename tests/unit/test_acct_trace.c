@@ -448,6 +448,8 @@ static void test_random_graphs(void **st)
         uint8_t sad[20];
         addr_of(sad, NA);
         if (cs_evm_find_acct(s, sad, &sinkacct)) sinkacct = UINT64_MAX; /* never paid */
+        uint64_t walker_taint[4][NA + 1];
+        memset(walker_taint, 0, sizeof walker_taint);
         for (int pi = 0; pi < 4; pi++) {
             enum cs_lots_policy p = POL[pi];
             struct naive z;
@@ -495,6 +497,7 @@ static void test_random_graphs(void **st)
                 uint64_t id;
                 addr_of(ad, a);
                 if (!cs_evm_find_acct(s, ad, &id)) got = taint_at(s, &r, a, 0);
+                walker_taint[pi][a] = got;
                 if (got != naive_taint(&z, p, a))
                     fail_msg("round %d policy %d account %d: walker %llu, reference %llu", round,
                              pi, a, (unsigned long long)got,
@@ -518,6 +521,13 @@ static void test_random_graphs(void **st)
             }
             cs_acct_result_free(&r);
         }
+        /* poison covers haircut (and every policy) account by account */
+        for (int a = 1; a < NA; a++)
+            for (int pi = 1; pi < 4; pi++)
+                if (walker_taint[0][a] < walker_taint[pi][a])
+                    fail_msg("round %d account %d: poison %llu below policy %d's %llu", round, a,
+                             (unsigned long long)walker_taint[0][a], pi,
+                             (unsigned long long)walker_taint[pi][a]);
         chain_rm(&c, s);
     }
 #undef RND
