@@ -57,8 +57,7 @@ static size_t sub_words(const char *name, const char *usage, char words[][24], s
     size_t n = 0;
     char pat[64];
     snprintf(pat, sizeof pat, "chainsleuth %s ", name);
-    for (const char *p = usage ? strstr(usage, pat) : NULL; p && n < cap;
-         p = strstr(p + 1, pat)) {
+    for (const char *p = usage ? strstr(usage, pat) : NULL; p && n < cap; p = strstr(p + 1, pat)) {
         const char *w = p + strlen(pat);
         size_t l = 0;
         while (w[l] >= 'a' && w[l] <= 'z')
@@ -191,8 +190,9 @@ static void bash_script(FILE *f, int zsh)
                     fprintf(f, "%s%s", w ? " " : "", o->words[w]);
                 fputs("\" -- \"$cur\"))\n        return 0 ;;\n", f);
             } else if (o->kind != CLI_OPT_FLAG && is_path_arg(o)) {
-                fprintf(f, "    \"%s:--%s\")\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-                           "        return 0 ;;\n",
+                fprintf(f,
+                        "    \"%s:--%s\")\n        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+                        "        return 0 ;;\n",
                         SPECS[i].name, o->name);
             } else if (o->kind != CLI_OPT_FLAG) {
                 fprintf(f, "    \"%s:--%s\")\n        COMPREPLY=()\n        return 0 ;;\n",
@@ -221,14 +221,17 @@ int cmd_completion(int argc, char **argv)
     static const char USAGE[] = "usage: chainsleuth completion bash|zsh\n";
     const struct cli_opt opts[] = {CLI_OPT_TABLE_END};
     const struct cli_cmd cmd = {
-        "completion", USAGE,
+        "completion",
+        USAGE,
         "Prints a completion script for bash or zsh made from every command's option\n"
         "table: commands, subcommands, options, enum values (--unit, --direction ...),\n"
         "chain names for --chain, file names for DIR/FILE options.\n"
         "  bash:  chainsleuth completion bash > ~/.local/share/bash-completion/completions/"
         "chainsleuth\n"
         "  zsh:   source <(chainsleuth completion zsh)\n",
-        opts, NULL, NULL};
+        opts,
+        NULL,
+        NULL};
     int npos = 0, rc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (rc != CLI_OPT_OK) return rc;
     if (npos != 1 || (strcmp(argv[1], "bash") && strcmp(argv[1], "zsh")))
@@ -309,11 +312,14 @@ int cmd_man(int argc, char **argv)
     static const char USAGE[] = "usage: chainsleuth man\n";
     const struct cli_opt opts[] = {CLI_OPT_TABLE_END};
     const struct cli_cmd cmd = {
-        "man", USAGE,
+        "man",
+        USAGE,
         "Prints the manual page chainsleuth(1) in roff, made from the same tables\n"
         "as every command's --help.  Read it with  chainsleuth man | man -l -\n"
         "(make install puts it in share/man/man1).\n",
-        opts, NULL, NULL};
+        opts,
+        NULL,
+        NULL};
     int npos = 0, rc = cli_opt_parse(&cmd, argc, argv, &npos);
     if (rc != CLI_OPT_OK) return rc;
     if (npos) return cli_usage("man", "no arguments");

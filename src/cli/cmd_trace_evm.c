@@ -119,8 +119,10 @@ static int attr_open(struct evm_attr *e, const struct cs_evm *s, const char *db,
     int rc = cs_tagdb_open(db, 0, &tdb);
     if (rc == CS_ENOTFOUND) {
         cs_error_clear();
-        snprintf(note, cap, "no tag store in %s (chainsleuth tags import): nothing stops at an "
-                            "entity", db);
+        snprintf(note, cap,
+                 "no tag store in %s (chainsleuth tags import): nothing stops at an "
+                 "entity",
+                 db);
         cs_attrib_finish(e->a);
         return 0;
     }
@@ -212,8 +214,8 @@ static const char *policy_word(enum cs_lots_policy p)
 }
 
 static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
-                        const struct cs_acct_result *r, const struct evm_attr *at,
-                        const char *note, const struct cli_evm_trace_args *a)
+                        const struct cs_acct_result *r, const struct evm_attr *at, const char *note,
+                        const struct cli_evm_trace_args *a)
 {
     cs_json_writer_begin_object(w);
     cs_json_writer_key(w, "chain");
@@ -368,8 +370,8 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
         printf("\n");
     }
     printf("\nsinks (%zu)\n", r->n_sinks);
-    if (r->n_sinks) printf("  %-36s %-10s %30s %5s %6s\n", "entity", "category", "amount", "hops",
-                           "xfers");
+    if (r->n_sinks)
+        printf("  %-36s %-10s %30s %5s %6s\n", "entity", "category", "amount", "hops", "xfers");
     for (size_t i = 0; i < r->n_sinks; i++) {
         const struct cs_acct_sink *k = &r->sinks[i];
         const struct cs_attrib_entity *e = cs_attrib_entity(at->a, (uint32_t)k->entity);
@@ -404,8 +406,8 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
                "blocks without token transfers (blocks %llu..%llu: an Era1 range or a node "
                "without a tracer); value contracts moved there is not seen\n",
                (unsigned long long)r->txs_without_internal,
-               (unsigned long long)r->txs_without_tokens,
-               (unsigned long long)r->unavailable_first, (unsigned long long)r->unavailable_last);
+               (unsigned long long)r->txs_without_tokens, (unsigned long long)r->unavailable_first,
+               (unsigned long long)r->unavailable_last);
     if (r->conservative)
         printf("conservation: seed + swapped in = sinks + frontier + fees + burned + dropped + "
                "swapped out, per asset (checked)\n");
@@ -468,13 +470,21 @@ static int write_html(const struct cli_evm_trace_args *a, const struct cs_evm *s
              a->chain, a->policy, a->max_hops >= CS_ACCT_UNLIMITED ? "none" : "given",
              a->min_amount ? a->min_amount : "0", (unsigned long long)r->last_block,
              a->stop_s ? a->stop_s : "exchange,mixer,bridge,sanctioned", note);
-    struct cs_report_evm_ctx c = {.s = s, .r = r, .entity_label = label_cb,
-                                  .entity_ctx = (void *)at, .attribution_note = note,
-                                  .case_id = a->case_id, .case_title = a->case_title,
-                                  .investigator = a->investigator, .generated = gen,
-                                  .tool_version = cli_version(), .git_commit = cli_git_commit(),
+    struct cs_report_evm_ctx c = {.s = s,
+                                  .r = r,
+                                  .entity_label = label_cb,
+                                  .entity_ctx = (void *)at,
+                                  .attribution_note = note,
+                                  .case_id = a->case_id,
+                                  .case_title = a->case_title,
+                                  .investigator = a->investigator,
+                                  .generated = gen,
+                                  .tool_version = cli_version(),
+                                  .git_commit = cli_git_commit(),
                                   .command_line = a->cmdline ? a->cmdline : "",
-                                  .json = json, .json_len = len, .params = params};
+                                  .json = json,
+                                  .json_len = len,
+                                  .params = params};
     snprintf(tmp, sizeof tmp, "%s.tmp", a->html);
     FILE *f = fopen(tmp, "wb");
     if (!f) {
@@ -503,8 +513,8 @@ static int write_html(const struct cli_evm_trace_args *a, const struct cs_evm *s
 static int progress_cb(void *ctx, uint64_t txs, uint64_t pending)
 {
     (void)ctx;
-    fprintf(stderr, "\rtrace: %llu txs booked, %llu transfers queued",
-            (unsigned long long)txs, (unsigned long long)pending);
+    fprintf(stderr, "\rtrace: %llu txs booked, %llu transfers queued", (unsigned long long)txs,
+            (unsigned long long)pending);
     return 0;
 }
 
@@ -522,19 +532,22 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
     else if (!strcasecmp(a->policy, "lifo"))
         o.policy = CS_LOTS_LIFO;
     else if (!strcasecmp(a->policy, "tiho"))
-        return cli_usage(CMD, "tiho has no account-model meaning: an account has no outputs to "
-                              "order by value (use fifo, lifo, haircut or poison on %s)",
+        return cli_usage(CMD,
+                         "tiho has no account-model meaning: an account has no outputs to "
+                         "order by value (use fifo, lifo, haircut or poison on %s)",
                          a->chain);
     else
         return cli_usage(CMD, "--policy: '%s' is not a policy (poison, haircut, fifo, lifo)",
                          a->policy);
     if (a->backward)
-        return cli_usage(CMD, "--backward is not available on account-model chains yet (%s): "
-                              "trace forward from the theft",
+        return cli_usage(CMD,
+                         "--backward is not available on account-model chains yet (%s): "
+                         "trace forward from the theft",
                          a->chain);
     if (a->mode == 'd')
-        return cli_usage(CMD, "--dot is not available on account-model chains yet (%s): use "
-                              "--html, --json or --csv",
+        return cli_usage(CMD,
+                         "--dot is not available on account-model chains yet (%s): use "
+                         "--html, --json or --csv",
                          a->chain);
     if (!a->ntxs && !a->address && !a->label)
         return cli_usage(CMD, "nothing to trace: give --tx, --address or --label");
@@ -555,8 +568,7 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t += 2;
         if (strlen(t) != 64 || cs_unhex(txh[i], 32, t, 64)) {
             free(txh);
-            return cli_usage(CMD, "--tx %s: a transaction hash is 0x and 64 hex digits",
-                             a->txs[i]);
+            return cli_usage(CMD, "--tx %s: a transaction hash is 0x and 64 hex digits", a->txs[i]);
         }
     }
     uint8_t addr[20];
@@ -580,8 +592,8 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
     for (size_t i = 0; i < a->ntxs; i++) {
         uint64_t t;
         if (cs_evm_find_tx(s, txh[i], &t)) {
-            rc = cli_fail(CMD, "transaction %s is not in the store %s (chain %s)", a->txs[i],
-                          a->db, a->chain);
+            rc = cli_fail(CMD, "transaction %s is not in the store %s (chain %s)", a->txs[i], a->db,
+                          a->chain);
             goto out;
         }
         const struct cs_evm_txrec *tr = cs_evm_tx(s, t);
@@ -589,8 +601,9 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         for (uint64_t x = tr->first_xfer; x < tr->first_xfer + tr->n_xfer; x++)
             if (seedable(cs_evm_xfer(s, x))) rows_add(&seeds, x);
         if (seeds.n == before) {
-            rc = cli_fail(CMD, "transaction %s moved no value (only its fee, or it failed): "
-                               "nothing to seed",
+            rc = cli_fail(CMD,
+                          "transaction %s moved no value (only its fee, or it failed): "
+                          "nothing to seed",
                           a->txs[i]);
             goto out;
         }

@@ -140,11 +140,13 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
         fprintf(f, " (chain id %llu), tip block %llu, %s<br><code>0x%s</code></td></tr>\n",
                 (unsigned long long)ch->chain_id, (unsigned long long)b->number, t, h);
     }
-    fprintf(f, "<tr><th>Method</th><td>%s policy per (holder, asset), fee booked after the "
-               "value, swaps carry the taint fraction (docs/METHODS.md &sect;1.6)</td></tr>\n",
+    fprintf(f,
+            "<tr><th>Method</th><td>%s policy per (holder, asset), fee booked after the "
+            "value, swaps carry the taint fraction (docs/METHODS.md &sect;1.6)</td></tr>\n",
             POLICY[r->policy]);
-    fprintf(f, "<tr><th>Result SHA-256</th><td><code class=\"hash\">%s</code></td></tr>\n"
-               "</table>\n",
+    fprintf(f,
+            "<tr><th>Result SHA-256</th><td><code class=\"hash\">%s</code></td></tr>\n"
+            "</table>\n",
             hex);
     fputs("<p class=\"note\">Produced by chainsleuth from its own copy of the chain. Times are "
           "UTC (ISO 8601). Amounts are exact counts of each asset's smallest unit, shown in the "
@@ -162,11 +164,11 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
                 cs_report_evm_amount(s, r->seed[i].asset, &r->seed[i].amount, a1));
         first = 0;
     }
-    fprintf(f, " in %llu transfer%s. Followed forward under the %s policy through %llu "
-               "transactions and %llu holders",
+    fprintf(f,
+            " in %llu transfer%s. Followed forward under the %s policy through %llu "
+            "transactions and %llu holders",
             (unsigned long long)r->seed_transfers, r->seed_transfers == 1 ? "" : "s",
-            POLICY[r->policy], (unsigned long long)r->txs_visited,
-            (unsigned long long)r->holders);
+            POLICY[r->policy], (unsigned long long)r->txs_visited, (unsigned long long)r->holders);
     if (r->n_swaps) fprintf(f, "; %zu swaps or wraps converted tainted assets", r->n_swaps);
     fputs(". ", f);
     for (size_t i = 0; i < r->n_assets; i++) {
@@ -185,18 +187,20 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
               f);
     fputs("</p>\n", f);
     if (r->poisoning_ignored)
-        fprintf(f, "<p><strong>Warning:</strong> %llu address-poisoning transfers (zero value, a "
-                   "look-alike address, or a token imitating another) touched the followed "
-                   "holders. They were booked for balances and never followed.</p>\n",
+        fprintf(f,
+                "<p><strong>Warning:</strong> %llu address-poisoning transfers (zero value, a "
+                "look-alike address, or a token imitating another) touched the followed "
+                "holders. They were booked for balances and never followed.</p>\n",
                 (unsigned long long)r->poisoning_ignored);
     if (r->txs_without_internal || r->txs_without_tokens)
-        fprintf(f, "<p><strong>Warning:</strong> %llu of the transactions followed lie in blocks "
-                   "whose internal transfers the store does not hold, and %llu in blocks without "
-                   "token transfers (blocks %llu to %llu: an Era1 archive range or a node without "
-                   "a tracer). Value that contracts moved there is not seen by this trace.</p>\n",
+        fprintf(f,
+                "<p><strong>Warning:</strong> %llu of the transactions followed lie in blocks "
+                "whose internal transfers the store does not hold, and %llu in blocks without "
+                "token transfers (blocks %llu to %llu: an Era1 archive range or a node without "
+                "a tracer). Value that contracts moved there is not seen by this trace.</p>\n",
                 (unsigned long long)r->txs_without_internal,
-                (unsigned long long)r->txs_without_tokens,
-                (unsigned long long)r->unavailable_first, (unsigned long long)r->unavailable_last);
+                (unsigned long long)r->txs_without_tokens, (unsigned long long)r->unavailable_first,
+                (unsigned long long)r->unavailable_last);
     fprintf(f, "<p class=\"note\">Attribution: ");
     e(f, c->attribution_note);
     fputs(".</p>\n", f);
@@ -213,8 +217,8 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
-    static const char *const rows[] = {"seed",  "swapped in", "to sinks", "still held",
-                                       "fees",  "burned",     "dropped",  "swapped out"};
+    static const char *const rows[] = {"seed", "swapped in", "to sinks", "still held",
+                                       "fees", "burned",     "dropped",  "swapped out"};
     for (int j = 0; j < 8; j++) {
         fprintf(f, "<tr><th>%s</th>", rows[j]);
         for (size_t i = 0; i < r->n_assets; i++) {
@@ -222,9 +226,14 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
             size_t ns, nf;
             uint64_t as = r->seed[i].asset;
             sum_asset(r, as, &sk, &fr, &ns, &nf);
-            const struct cs_u256 *v[] = {&r->seed[i].amount,  &r->swapped_in[i].amount, &sk, &fr,
-                                         &r->fees[i].amount,  &r->burned[i].amount,
-                                         &r->dropped[i].amount, &r->swapped_out[i].amount};
+            const struct cs_u256 *v[] = {&r->seed[i].amount,
+                                         &r->swapped_in[i].amount,
+                                         &sk,
+                                         &fr,
+                                         &r->fees[i].amount,
+                                         &r->burned[i].amount,
+                                         &r->dropped[i].amount,
+                                         &r->swapped_out[i].amount};
             fprintf(f, "<td class=\"n\">%s</td>",
                     cs_u256_is_zero(v[j]) ? "-" : cs_report_evm_amount(s, as, v[j], a1));
         }
@@ -249,8 +258,9 @@ int cs_report_evm_html(FILE *f, const struct cs_report_evm_ctx *c)
             e(f, c->entity_label ? c->entity_label(c->entity_ctx, sk->entity) : "?");
             fputs("<br>", f);
             addr_cell(f, s, sk->first_acct);
-            fprintf(f, "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%u</td>"
-                       "<td class=\"n\">%llu</td><td>",
+            fprintf(f,
+                    "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%u</td>"
+                    "<td class=\"n\">%llu</td><td>",
                     cat, cs_report_evm_amount(s, sk->asset, &sk->amount, a1), sk->hops,
                     (unsigned long long)sk->transfers);
             tx_cell(f, s, sk->first_tx);

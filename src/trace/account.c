@@ -92,9 +92,9 @@ static void map_free(struct map *m)
 struct holder {
     uint64_t acct;
     uint32_t hop;
-    uint32_t nassets;    /* assets it has a balance record in (taint check) */
+    uint32_t nassets; /* assets it has a balance record in (taint check) */
     uint64_t *assets;
-    uint64_t *fut;       /* its transfers still to book, ascending */
+    uint64_t *fut; /* its transfers still to book, ascending */
     size_t nfut, pos;
 };
 
@@ -120,7 +120,7 @@ struct walk {
     size_t nacc, capacc;
     struct qent *heap;
     size_t nheap, capheap;
-    uint32_t *hidx; /* account row -> holder index + 1 (calloc: only touched pages cost) */
+    uint32_t *hidx;   /* account row -> holder index + 1 (calloc: only touched pages cost) */
     uint64_t row_end; /* rows at and above it are not booked (until_block) */
     uint64_t nacct;
     uint64_t nx;
@@ -363,8 +363,12 @@ static void sink_add(struct walk *w, int32_t ent, int cat, uint64_t asset, const
             r->sinks = cs_xrealloc(r->sinks, w->capsinks * sizeof *r->sinks);
         }
         i = (uint32_t)r->n_sinks++;
-        r->sinks[i] = (struct cs_acct_sink){.entity = ent, .category = cat, .asset = asset,
-                                            .hops = hops, .first_tx = tx, .first_acct = acct};
+        r->sinks[i] = (struct cs_acct_sink){.entity = ent,
+                                            .category = cat,
+                                            .asset = asset,
+                                            .hops = hops,
+                                            .first_tx = tx,
+                                            .first_acct = acct};
         map_put(&w->smap, (uint64_t)(uint32_t)ent, asset, i);
     }
     struct cs_acct_sink *k = &r->sinks[i];
@@ -384,8 +388,8 @@ static void front_add(struct walk *w, uint64_t holder, uint64_t asset, const str
             r->frontier = cs_xrealloc(r->frontier, w->capfront * sizeof *r->frontier);
         }
         i = (uint32_t)r->n_frontier++;
-        r->frontier[i] = (struct cs_acct_front){.holder = holder, .asset = asset, .hops = hops,
-                                                .reason = reason};
+        r->frontier[i] = (struct cs_acct_front){
+            .holder = holder, .asset = asset, .hops = hops, .reason = reason};
         map_put(&w->fmap, holder, asset, i);
     }
     add(&r->frontier[i].amount, t);
@@ -873,7 +877,7 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
     qsort(res->frontier, res->n_frontier, sizeof *res->frontier, front_cmp);
     res->n_assets = w.nacc;
     struct cs_acct_amount **lists[6] = {&res->seed, &res->swapped_in, &res->swapped_out,
-                                        &res->fees, &res->burned, &res->dropped};
+                                        &res->fees, &res->burned,     &res->dropped};
     for (int k = 0; k < 6; k++)
         *lists[k] = cs_xcalloc(w.nacc ? w.nacc : 1, sizeof **lists[k]);
     for (size_t i = 0; i < w.nacc; i++) {

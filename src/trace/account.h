@@ -52,10 +52,10 @@ const char *cs_acct_reason_name(int reason);
 
 struct cs_acct_opts {
     enum cs_lots_policy policy;
-    uint32_t max_hops;           /* CS_ACCT_UNLIMITED: none */
-    struct cs_u256 min_amount;   /* native asset only; 0: follow everything */
-    uint64_t until_block;        /* block number; UINT64_MAX: the tip */
-    uint32_t stop_mask;          /* bit (1 << enum cs_tag_category) per stopping category */
+    uint32_t max_hops;         /* CS_ACCT_UNLIMITED: none */
+    struct cs_u256 min_amount; /* native asset only; 0: follow everything */
+    uint64_t until_block;      /* block number; UINT64_MAX: the tip */
+    uint32_t stop_mask;        /* bit (1 << enum cs_tag_category) per stopping category */
     /* Entity of account row a: its number (>= 0) and *category, or -1.
      * NULL: nothing is attributed. */
     int32_t (*lookup)(void *ctx, uint64_t a, int *category);
@@ -81,9 +81,9 @@ struct cs_acct_sink {
     int category;
     uint64_t asset;
     struct cs_u256 amount;
-    uint64_t transfers; /* transfers through which it arrived */
-    uint32_t hops;      /* smallest hop of the paying holder + 1 */
-    uint64_t first_tx;  /* tx row of the first of them */
+    uint64_t transfers;  /* transfers through which it arrived */
+    uint32_t hops;       /* smallest hop of the paying holder + 1 */
+    uint64_t first_tx;   /* tx row of the first of them */
     uint64_t first_acct; /* the account it first arrived at */
 };
 
@@ -128,7 +128,7 @@ struct cs_acct_result {
      * of the first and last such block. */
     uint64_t txs_without_internal, txs_without_tokens;
     uint64_t unavailable_first, unavailable_last;
-    uint64_t last_block; /* block number the walk ended at (until_block or the tip) */
+    uint64_t last_block;    /* block number the walk ended at (until_block or the tip) */
     struct cs_u256 assumed; /* clean funds assumed for debits above a balance */
     uint64_t peak_pending, bytes;
 };
@@ -138,8 +138,7 @@ struct cs_acct_result {
  * left).  *res is caller storage; free with cs_acct_result_free, also after
  * an error.  CS_EINTERRUPTED from progress. */
 int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
-                      const struct cs_acct_opts *o, const uint64_t *seeds,
-                      size_t n) CS_MUST_CHECK;
+                      const struct cs_acct_opts *o, const uint64_t *seeds, size_t n) CS_MUST_CHECK;
 void cs_acct_result_free(struct cs_acct_result *res);
 
 /* 1 when transfer x of s is an address-poisoning mark (see above). */

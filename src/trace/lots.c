@@ -283,8 +283,8 @@ static int credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const stru
     return 0;
 }
 
-int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset,
-                   const struct cs_u256 *amount, const struct cs_u256 *tainted)
+int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                   const struct cs_u256 *tainted)
 {
     return credit(l, holder, asset, amount, tainted, 0);
 }

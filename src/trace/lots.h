@@ -62,8 +62,8 @@ int cs_lots_seed(struct cs_lots *l, uint64_t holder, uint64_t asset,
  * segment: tainted must be 0 or the whole amount (BUG otherwise); under
  * poison any taint makes the holder's whole balance of the asset tainted.
  * CS_ERANGE only if the balance would pass 2^256 - 1. */
-int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset,
-                   const struct cs_u256 *amount, const struct cs_u256 *tainted) CS_MUST_CHECK;
+int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                   const struct cs_u256 *tainted) CS_MUST_CHECK;
 /* Credits to holder `to` exactly what the last cs_lots_move(from, CS_LOTS_NONE,
  * ...) took: the same amount, taint and (fifo/lifo) segments, so that a move
  * to no one followed by this equals a move from `from` to `to`.  Lets a

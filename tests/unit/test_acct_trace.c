@@ -89,10 +89,10 @@ static uint64_t chain_block(struct chain *c, int sender, const struct mv *mv, si
         b.n_tx = 1;
     }
     for (size_t i = 0; i < n; i++) {
-        x[i].kind = (uint8_t)(mv[i].kind ? mv[i].kind
-                                         : mv[i].asset ? CS_XK_ERC20
-                                         : sender      ? CS_XK_INTERNAL
-                                                       : CS_XK_WITHDRAWAL);
+        x[i].kind = (uint8_t)(mv[i].kind    ? mv[i].kind
+                              : mv[i].asset ? CS_XK_ERC20
+                              : sender      ? CS_XK_INTERNAL
+                                            : CS_XK_WITHDRAWAL);
         x[i].has_from = mv[i].from != 0;
         x[i].has_to = mv[i].to != 0;
         x[i].native = mv[i].asset == 0;
@@ -231,8 +231,8 @@ static void test_swap(void **st)
     chain_block(&c, 1, (struct mv[]){{1, 2, 0, CS_XK_NATIVE, 1 * ETH}}, 1);
     chain_done(&c, &s);
     /* ETH tainted at A after the swap, then what B gets of the 1 ETH */
-    const uint64_t got[4] = {9980000000000000000ull, 3992000000000000000ull,
-                             3992000000000000000ull, 3992000000000000000ull};
+    const uint64_t got[4] = {9980000000000000000ull, 3992000000000000000ull, 3992000000000000000ull,
+                             3992000000000000000ull};
     const uint64_t to_b[4] = {1 * ETH, 400000000000000000ull, 0, 1 * ETH};
     for (int p = 0; p < 4; p++) {
         struct cs_acct_result r;
@@ -332,7 +332,7 @@ static void test_sink(void **st)
 
 /* ---- random small graphs against a naive ledger of every account ---- */
 
-#define NA 6  /* accounts 1..NA; account NA is an exchange (a sink) */
+#define NA 6 /* accounts 1..NA; account NA is an exchange (a sink) */
 #define MAXW 64
 
 struct naive {
@@ -344,8 +344,7 @@ struct naive {
 };
 
 /* debit x from a (a != 0); returns its taint; fills lab[] (fifo/lifo) */
-static uint64_t naive_take(struct naive *z, enum cs_lots_policy p, int a, uint64_t x,
-                           uint8_t *lab)
+static uint64_t naive_take(struct naive *z, enum cs_lots_policy p, int a, uint64_t x, uint8_t *lab)
 {
     uint64_t t = 0;
     if (p == CS_LOTS_FIFO || p == CS_LOTS_LIFO) {
@@ -426,7 +425,7 @@ static void test_random_graphs(void **st)
             }
             if (p->from) bal[p->from] -= p->amount;
             bal[p->to] += p->amount - (uint64_t)p->fee; /* the fee is burned */
-            if (bal[p->to] > MAXW) { /* keep the wei queues small */
+            if (bal[p->to] > MAXW) {                    /* keep the wei queues small */
                 bal[p->to] -= p->amount - (uint64_t)p->fee;
                 if (p->from) bal[p->from] += p->amount;
                 continue;
@@ -475,7 +474,7 @@ static void test_random_graphs(void **st)
                     if (p == CS_LOTS_FIFO || p == CS_LOTS_LIFO)
                         memset(z.q[q->to] + z.n[q->to] - v, 1, v);
                     else if (p == CS_LOTS_HAIRCUT)
-                        z.t[q->to] += v - (t < v ? t : v) ; /* the clean part of the lot */
+                        z.t[q->to] += v - (t < v ? t : v); /* the clean part of the lot */
                     else
                         z.poisoned[q->to] = 1, z.t[q->to] = z.n[q->to];
                     seeded = naive_taint(&z, p, q->to) - before;
