@@ -70,6 +70,11 @@ int cli_evm_ingest(const char *dir, const char *db, const char *chain,
  * ("asset", "symbol", "decimals"), an amount in its unit for text, the
  * asset's symbol. */
 void cli_evm_json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_t asset);
+/* key: the account's address in lower case, or null for account 0 */
+void cli_evm_json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
+                       uint64_t acct);
+/* the EIP-55 address of acct, or "-" for account 0 (out: 43 bytes) */
+const char *cli_evm_text_addr(const struct cs_evm *s, uint64_t acct, char out[43]);
 const char *cli_evm_text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
                                 char out[CS_AMOUNT_STR_MAX + 48]);
 const char *cli_evm_asset_name(const struct cs_evm *s, uint64_t asset, char out[64]);

@@ -424,7 +424,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_u64(&w, xr->aux);
             }
             struct cs_u256 id;
-            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id)) json_u256(&w, "token_id", &id);
+            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id))
+                json_u256(&w, "token_id", &id);
             if (xr->flags & CS_XF_ZERO) { /* an address-poisoning mark */
                 cs_json_writer_key(&w, "zero_value");
                 cs_json_writer_bool(&w, 1);
@@ -490,8 +491,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
             const struct cs_evm_logrec *g = cs_evm_log(s, lr);
             char tp[65];
             cs_hex(tp, g->topic[0], 32);
-            printf("  #%-4u %s  topic0 0x%s, %u data bytes\n", g->index,
-                   text_addr(s, g->acct, a1), g->ntopics ? tp : "(none)", g->data_len);
+            printf("  #%-4u %s  topic0 0x%s, %u data bytes\n", g->index, text_addr(s, g->acct, a1),
+                   g->ntopics ? tp : "(none)", g->data_len);
         }
     }
     cs_evm_close(s);
@@ -763,12 +764,9 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
-        const struct count nums[] = {{"blocks", st.blocks},
-                                     {"txs", st.txs},
-                                     {"transfers", st.xfers},
-                                     {"rolled_back", st.rolled_back},
-                                     {"calls", st.calls},
-                                     {"posts", st.posts}};
+        const struct count nums[] = {{"blocks", st.blocks},   {"txs", st.txs},
+                                     {"transfers", st.xfers}, {"rolled_back", st.rolled_back},
+                                     {"calls", st.calls},     {"posts", st.posts}};
         summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
         cs_json_writer_key(&w, "batch");
         cs_json_writer_bool(&w, st.batch);
@@ -781,13 +779,12 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
             cs_json_writer_null(&w);
         return summary_end(&w, rc);
     } else if (o->progress) {
-        fprintf(
-            stderr,
-            "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls in %llu "
-            "POSTs)%s\n",
-            (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.xfers,
-            st.seconds, (unsigned long long)st.calls, (unsigned long long)st.posts,
-            rc == CS_EINTERRUPTED ? ", interrupted" : "");
+        fprintf(stderr,
+                "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls in %llu "
+                "POSTs)%s\n",
+                (unsigned long long)st.blocks, (unsigned long long)st.txs,
+                (unsigned long long)st.xfers, st.seconds, (unsigned long long)st.calls,
+                (unsigned long long)st.posts, rc == CS_EINTERRUPTED ? ", interrupted" : "");
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
@@ -820,7 +817,18 @@ int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, cons
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
 
-/* ---- shared with cmd_trace_evm.c ---- */
+/* ---- shared with cmd_trace_evm.c and cmd_links.c ---- */
+
+void cli_evm_json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
+                       uint64_t acct)
+{
+    json_addr(w, key, s, acct);
+}
+
+const char *cli_evm_text_addr(const struct cs_evm *s, uint64_t acct, char out[43])
+{
+    return text_addr(s, acct, out);
+}
 
 void cli_evm_json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_t asset)
 {

@@ -111,26 +111,6 @@ static const char *gwei_text(uint64_t wei, char buf[40])
     return buf;
 }
 
-static const char *addr_text(const struct cs_evm *s, uint64_t acct, char out[CS_EVM_ADDR_STR])
-{
-    if (!acct) return "-";
-    cs_evm_addr_format(cs_evm_acct(s, acct), out);
-    return out;
-}
-
-static void json_acct(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
-                      uint64_t acct)
-{
-    cs_json_writer_key(w, key);
-    if (!acct) {
-        cs_json_writer_null(w);
-        return;
-    }
-    char a[CS_EVM_ADDR_STR];
-    cs_evm_addr_lower(cs_evm_acct(s, acct), a);
-    cs_json_writer_string(w, a);
-}
-
 static void json_txhash(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
                         uint64_t tx)
 {
@@ -174,7 +154,7 @@ static void json_evidence(struct cs_json_writer *w, const struct cs_evm *s,
     cs_json_writer_begin_object(w);
     switch (l->heuristic) {
     case CS_LH_ADDRESS:
-        json_acct(w, "address", s, l->ev[0]);
+        cli_evm_json_addr(w, "address", s, l->ev[0]);
         break;
     case CS_LH_GAS: {
         char d[24];
@@ -280,7 +260,7 @@ static void print_json(const struct out *o, const struct cs_links_params *p, uin
     for (size_t i = 0; i < r->n_pools; i++) {
         const struct cs_links_pool *P = &r->pools[i];
         cs_json_writer_begin_object(w);
-        json_acct(w, "address", s, P->acct);
+        cli_evm_json_addr(w, "address", s, P->acct);
         json_u256(w, "denomination", &P->denom);
         kv(w, "deposits", P->n_dep);
         kv(w, "withdrawals", P->n_wd);
@@ -313,13 +293,13 @@ static void print_json(const struct out *o, const struct cs_links_params *p, uin
         kv(w, "block", wd->block);
         cs_json_writer_key(w, "time");
         cs_json_writer_string(w, tx_time(s, wd->tx, tb));
-        json_acct(w, "pool", s, r->pools[wd->pool].acct);
+        cli_evm_json_addr(w, "pool", s, r->pools[wd->pool].acct);
         cs_json_writer_key(w, "recipient");
         char a[CS_EVM_ADDR_STR];
         cs_evm_addr_lower(wd->recipient_addr, a);
         cs_json_writer_string(w, a);
-        json_acct(w, "relayer", s, wd->relayer);
-        json_acct(w, "sender", s, wd->sender);
+        cli_evm_json_addr(w, "relayer", s, wd->relayer);
+        cli_evm_json_addr(w, "sender", s, wd->sender);
         cs_json_writer_key(w, "self_relayed");
         cs_json_writer_bool(w, wd->self_relayed);
         json_u256(w, "fee", &wd->fee);
@@ -340,7 +320,7 @@ static void print_json(const struct out *o, const struct cs_links_params *p, uin
             kv(w, "deposit_block", d->block);
             cs_json_writer_key(w, "deposit_time");
             cs_json_writer_string(w, tx_time(s, d->tx, tb));
-            json_acct(w, "depositor", s, d->depositor);
+            cli_evm_json_addr(w, "depositor", s, d->depositor);
             cs_json_writer_key(w, "heuristic");
             cs_json_writer_string(w, cs_links_heuristic_name(l->heuristic));
             json_evidence(w, s, l);
@@ -388,7 +368,7 @@ static void print_text(const struct out *o, const struct cs_links_params *p, uin
     printf("Tornado-style pools on %s: %zu\n", cs_evm_chain(s)->name, r->n_pools);
     for (size_t i = 0; i < r->n_pools; i++) {
         const struct cs_links_pool *P = &r->pools[i];
-        printf("  %s  %-10s deposits %llu, withdrawals %llu", addr_text(s, P->acct, a),
+        printf("  %s  %-10s deposits %llu, withdrawals %llu", cli_evm_text_addr(s, P->acct, a),
                eth_text(o, &P->denom, amt), (unsigned long long)P->n_dep,
                (unsigned long long)P->n_wd);
         if (P->rate) printf(", %llu AP per block", (unsigned long long)P->rate);
@@ -432,15 +412,15 @@ static void print_text(const struct out *o, const struct cs_links_params *p, uin
         cs_evm_addr_format(wd->recipient_addr, b);
         printf("\nwithdrawal %s  block %llu  %s  %s pool %s\n", txhash_text(s, wd->tx, h),
                (unsigned long long)wd->block, tx_time(s, wd->tx, tb), eth_text(o, &P->denom, amt),
-               addr_text(s, P->acct, a));
+               cli_evm_text_addr(s, P->acct, a));
         printf("  recipient %s", b);
         if (wd->self_relayed)
             printf(", self-relayed");
         else if (wd->relayer)
-            printf(", relayer %s (fee %s)", addr_text(s, wd->relayer, a),
+            printf(", relayer %s (fee %s)", cli_evm_text_addr(s, wd->relayer, a),
                    eth_text(o, &wd->fee, amt));
         else
-            printf(", sent by %s", addr_text(s, wd->sender, a));
+            printf(", sent by %s", cli_evm_text_addr(s, wd->sender, a));
         printf(", gas price %s gwei%s\n", gwei_text(wd->gas_price, g),
                wd->tx_type == 0 ? " (legacy)" : "");
         printf("  anonymity set: %llu earlier deposits into the pool, %llu after removing those "
@@ -452,7 +432,7 @@ static void print_text(const struct out *o, const struct cs_links_params *p, uin
             evidence_text(s, l, ev, sizeof ev);
             printf("  <- deposit %s  block %llu  %s  by %s\n", txhash_text(s, d->tx, h),
                    (unsigned long long)d->block, tx_time(s, d->tx, tb),
-                   addr_text(s, d->depositor, a));
+                   cli_evm_text_addr(s, d->depositor, a));
             printf("     %s: %s\n", cs_links_heuristic_name(l->heuristic), ev);
         }
     }
@@ -467,7 +447,7 @@ static void print_text(const struct out *o, const struct cs_links_params *p, uin
         printf("  %llu accounts, %llu links:", (unsigned long long)c->n,
                (unsigned long long)c->n_links);
         for (uint64_t k = c->first; k < c->first + c->n && k < c->first + 6; k++)
-            printf(" %s", addr_text(s, r->members[k], a));
+            printf(" %s", cli_evm_text_addr(s, r->members[k], a));
         if (c->n > 6) printf(" ...");
         printf("\n");
     }

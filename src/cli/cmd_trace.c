@@ -100,8 +100,8 @@ static int progress(void *ctx, uint64_t visited, uint64_t pending)
 /* the command as it would be run with --json instead of --html/--csv/--dot */
 static int skip_valued(const char *a)
 {
-    static const char *const v[] = {"--html", "--db", "--case-id", "--case-title",
-                                    "--investigator", "--unit"};
+    static const char *const v[] = {"--html",       "--db",           "--case-id",
+                                    "--case-title", "--investigator", "--unit"};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         size_t l = strlen(v[k]);
         if (!strcmp(a, v[k])) return 2;
@@ -157,6 +157,22 @@ static char *command_line(int argc, char **argv, const char *db)
     return s;
 }
 
+/* --stop-at: "none", or comma-separated categories, into a bit mask.
+ * Returns NULL, or the word that is no category (in buf). */
+static const char *parse_stop(const char *stop_s, uint32_t *mask, char *buf, size_t cap)
+{
+    *mask = 0;
+    snprintf(buf, cap, "%s", stop_s);
+    if (!strcasecmp(buf, "none") || !*buf) return NULL;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int cat = cs_tag_category_parse(tok);
+        if (cat < 0) return tok;
+        *mask |= 1u << cat;
+    }
+    return NULL;
+}
+
 /* the investigator's name of addr's cluster (cluster name ID LABEL) */
 static const char *cluster_name_cb(void *ctx, uint64_t addr, int64_t *cid)
 {
@@ -177,7 +193,8 @@ int cmd_trace(int argc, char **argv)
                *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
-    int backward = 0, check_ledger = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
+    int backward = 0, check_ledger = 0, no_cluster = 0, no_sweep = 0,
+        mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
     const char *min_amount_s = NULL;
@@ -276,25 +293,31 @@ int cmd_trace(int argc, char **argv)
         if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo)");
         uint32_t mask = 0;
         char sb[512];
-        snprintf(sb, sizeof sb, "%s", stop_s);
-        if (strcasecmp(sb, "none") && *sb) {
-            char *save = NULL;
-            for (char *tok = strtok_r(sb, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-                int cat = cs_tag_category_parse(tok);
-                if (cat < 0)
-                    USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)",
-                              tok);
-                mask |= 1u << cat;
-            }
-        }
-        struct cli_evm_trace_args ea = {
-            .db = db, .chain = chain, .policy = policy_s, .address = address, .label = label,
-            .min_amount = min_amount_s, .html = html, .txs = txs, .ntxs = ntxs,
-            .from_block = from_v, .to_block = to_v, .until_block = until_v,
-            .max_hops = max_hops, .stop_mask = mask, .backward = backward,
-            .no_cluster = no_cluster, .mode = mode, .unit_base = cli_unit_base,
-            .check_ledger = check_ledger, .case_id = case_id, .case_title = case_title,
-            .investigator = investigator, .stop_s = stop_s};
+        const char *bad = parse_stop(stop_s, &mask, sb, sizeof sb);
+        if (bad) USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", bad);
+        struct cli_evm_trace_args ea = {.db = db,
+                                        .chain = chain,
+                                        .policy = policy_s,
+                                        .address = address,
+                                        .label = label,
+                                        .min_amount = min_amount_s,
+                                        .html = html,
+                                        .txs = txs,
+                                        .ntxs = ntxs,
+                                        .from_block = from_v,
+                                        .to_block = to_v,
+                                        .until_block = until_v,
+                                        .max_hops = max_hops,
+                                        .stop_mask = mask,
+                                        .backward = backward,
+                                        .no_cluster = no_cluster,
+                                        .mode = mode,
+                                        .unit_base = cli_unit_base,
+                                        .check_ledger = check_ledger,
+                                        .case_id = case_id,
+                                        .case_title = case_title,
+                                        .investigator = investigator,
+                                        .stop_s = stop_s};
         char *cl = html ? command_line(argc, argv, db) : NULL;
         ea.cmdline = cl;
         rc = cli_evm_trace(&ea);
@@ -319,18 +342,10 @@ int cmd_trace(int argc, char **argv)
     if (backward && o.feeconv == CS_FEE_PRORATA && o.policy >= CS_POLICY_FIFO)
         USAGE_ERR("backward %s needs --fee-convention fee-last", cs_policy_name(o.policy));
     /* --stop-at */
-    o.stop_mask = 0;
     char stop_buf[512];
-    snprintf(stop_buf, sizeof stop_buf, "%s", stop_s);
-    if (strcasecmp(stop_buf, "none") && *stop_buf) {
-        char *save = NULL;
-        for (char *tok = strtok_r(stop_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            int cat = cs_tag_category_parse(tok);
-            if (cat < 0)
-                USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", tok);
-            o.stop_mask |= 1u << cat;
-        }
-    }
+    const char *bad_stop = parse_stop(stop_s, &o.stop_mask, stop_buf, sizeof stop_buf);
+    if (bad_stop)
+        USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", bad_stop);
     o.stop_coinjoin = (o.stop_mask >> CS_TAG_MIXER) & 1u;
     o.sweep_rule = !no_sweep;
     if (!ntxs && !address && !label) USAGE_ERR("nothing to trace: give --tx, --address or --label");

@@ -159,18 +159,6 @@ static void attr_close(struct evm_attr *e)
 
 /* ---- output ---- */
 
-static void jaddr(struct cs_json_writer *w, const char *key, const struct cs_evm *s, uint64_t a)
-{
-    char b[CS_EVM_ADDR_STR];
-    cs_json_writer_key(w, key);
-    if (!a) {
-        cs_json_writer_null(w);
-        return;
-    }
-    cs_evm_addr_lower(cs_evm_acct(s, a), b);
-    cs_json_writer_string(w, b);
-}
-
 static void jtx(struct cs_json_writer *w, const char *key, const struct cs_evm *s, uint64_t tx)
 {
     cs_json_writer_key(w, key);
@@ -250,7 +238,7 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
         cs_json_writer_key(w, "transfers");
         cs_json_writer_u64(w, k->transfers);
         jtx(w, "first_tx", s, k->first_tx);
-        jaddr(w, "first_address", s, k->first_acct);
+        cli_evm_json_addr(w, "first_address", s, k->first_acct);
         cs_json_writer_end_object(w);
     }
     cs_json_writer_end_array(w);
@@ -259,7 +247,7 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
     for (size_t i = 0; i < r->n_frontier; i++) {
         const struct cs_acct_front *f = &r->frontier[i];
         cs_json_writer_begin_object(w);
-        jaddr(w, "address", s, f->holder);
+        cli_evm_json_addr(w, "address", s, f->holder);
         cli_evm_json_asset(w, s, f->asset);
         jamount(w, "amount", &f->amount);
         cs_json_writer_key(w, "hops");
@@ -275,7 +263,7 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
         const struct cs_acct_swap *sw = &r->swaps[i];
         cs_json_writer_begin_object(w);
         jtx(w, "tx", s, sw->tx);
-        jaddr(w, "holder", s, sw->holder);
+        cli_evm_json_addr(w, "holder", s, sw->holder);
         for (int side = 0; side < 2; side++) {
             size_t from = sw->first_leg + (side ? sw->n_sent : 0);
             size_t n = side ? sw->n_received : sw->n_sent;
