@@ -25,6 +25,7 @@ int cmd_cluster(int argc, char **argv);
 int cmd_entity(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "chainsleuth <cmd>: <message>" and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -34,6 +34,7 @@ static const struct {
      "size, balance, tags and members of a cluster; --why links two addresses"},
     {"screen", cmd_screen,
      "exposure to tagged entities and a risk level per address or transaction"},
+    {"serve", cmd_serve, "the screening HTTP API (JSON under /v1) over the store"},
 };
 
 /* Edit distance with adjacent transpositions (optimal string alignment) of
