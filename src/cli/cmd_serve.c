@@ -44,8 +44,10 @@ static void on_signal(int sig)
 static void on_ready(void *ctx, unsigned port)
 {
     const char *host = ctx;
-    if (strchr(host, ':')) printf("listening on http://[%s]:%u\n", host, port);
-    else printf("listening on http://%s:%u\n", host, port);
+    if (strchr(host, ':'))
+        printf("listening on http://[%s]:%u\n", host, port);
+    else
+        printf("listening on http://%s:%u\n", host, port);
     fflush(stdout);
 }
 
@@ -61,7 +63,8 @@ int cmd_serve(int argc, char **argv)
         CLI_STRING("listen", 0, &listen, "HOST:PORT",
                    "numeric address and port to listen on (default 127.0.0.1:8080;\n"
                    "port 0: any free port; IPv6 as [::1]:8080)"),
-        CLI_STRING("config", 0, &config, "FILE", "risk model parameters (see chainsleuth screen --help)"),
+        CLI_STRING("config", 0, &config, "FILE",
+                   "risk model parameters (see chainsleuth screen --help)"),
         CLI_U64("threads", 0, &threads, "N", 1, 64,
                 "serving threads, each with its own store snapshot (default 2)"),
         CLI_U64("max-connections", 0, &maxconn, "N", 1, 100000,
@@ -122,7 +125,8 @@ int cmd_serve(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sa.sa_handler = SIG_IGN; /* a client that hangs up is not a reason to die */
+    sigaction(SIGPIPE, &sa, NULL);
     rc = cs_server_run(&o, &stop_flag, on_ready, host);
     if (rc) return cli_fail_err("serve", rc);
     fprintf(stderr, "chainsleuth serve: stopped\n");

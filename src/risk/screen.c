@@ -154,8 +154,10 @@ void cs_risk_result_json(const struct cs_risk_screen_ctx *c, const struct cs_ris
         for (int d = 0; d < 2; d++) {
             if (!(r->dirs & (1 << d))) continue;
             cs_json_writer_key(w, cs_risk_dir_name(d));
-            if (pass) cs_json_writer_bool(w, r->dir[d].truncated);
-            else cs_json_writer_double(w, r->dir[d].unknown);
+            if (pass)
+                cs_json_writer_bool(w, r->dir[d].truncated);
+            else
+                cs_json_writer_double(w, r->dir[d].unknown);
         }
         cs_json_writer_end_object(w);
     }
@@ -169,8 +171,10 @@ void cs_risk_result_json(const struct cs_risk_screen_ctx *c, const struct cs_ris
         cs_json_writer_key(w, "category");
         cs_json_writer_string(w, cs_tag_category_name(x->category));
         cs_json_writer_key(w, "entity");
-        if (x->entity >= 0) cs_json_writer_string(w, c->g->entity_label(c->g->ctx, x->entity));
-        else cs_json_writer_null(w);
+        if (x->entity >= 0)
+            cs_json_writer_string(w, c->g->entity_label(c->g->ctx, x->entity));
+        else
+            cs_json_writer_null(w);
         cs_json_writer_key(w, "hops");
         cs_json_writer_u64(w, x->min_hops);
         cs_json_writer_key(w, "share");
@@ -214,8 +218,8 @@ void cs_risk_result_json(const struct cs_risk_screen_ctx *c, const struct cs_ris
     cs_json_writer_end_object(w);
 }
 
-int cs_risk_index_meta_match(const struct cs_risk_index_meta *a,
-                             const struct cs_risk_index_meta *b, const char **why)
+int cs_risk_index_meta_match(const struct cs_risk_index_meta *a, const struct cs_risk_index_meta *b,
+                             const char **why)
 {
     if (a->attrib_mode != b->attrib_mode || a->cluster_tx != b->cluster_tx ||
         memcmp(a->cluster_tip, b->cluster_tip, 32)) {

@@ -21,19 +21,19 @@ static int chain_ok(const char *chain, struct reply *r)
 {
     if (!strcmp(chain, "btc")) return 1;
     if (cs_chain_find(chain))
-        reply_error(r, 404, "chain_not_served", "chain '%s' is not served here (served: btc)",
-                    chain);
+        cs_srv_reply_error(r, 404, "chain_not_served",
+                           "chain '%s' is not served here (served: btc)", chain);
     else
-        reply_error(r, 404, "unknown_chain", "unknown chain '%s' (served: btc)", chain);
+        cs_srv_reply_error(r, 404, "unknown_chain", "unknown chain '%s' (served: btc)", chain);
     return 0;
 }
 
 /* 503 with the store's error: no snapshot can be opened */
 static int take_snap(struct srv *sv, struct snap **sn, struct reply *r)
 {
-    int rc = snap_get(sv, sn);
+    int rc = cs_srv_snap_get(sv, sn);
     if (rc) {
-        reply_error(r, 503, "store_unavailable", "%s", cs_errmsg());
+        cs_srv_reply_error(r, 503, "store_unavailable", "%s", cs_errmsg());
         return 0;
     }
     return 1;
@@ -43,13 +43,13 @@ static int take_snap(struct srv *sv, struct snap **sn, struct reply *r)
 static int store_ok(struct snap *sn, struct reply *r)
 {
     if (cs_store_status(sn->s)) {
-        reply_error(r, 500, "store_corrupt", "%s", cs_errmsg());
+        cs_srv_reply_error(r, 500, "store_corrupt", "%s", cs_errmsg());
         return 0;
     }
     return 1;
 }
 
-void api_health(struct srv *sv, struct reply *r)
+void cs_srv_api_health(struct srv *sv, struct reply *r)
 {
     struct cs_json_writer w;
     cs_json_writer_init_buf(&w, 0);
@@ -57,10 +57,10 @@ void api_health(struct srv *sv, struct reply *r)
     cs_json_writer_key(&w, "status");
     cs_json_writer_string(&w, "ok");
     cs_json_writer_end_object(&w);
-    reply_json(r, 200, &w);
+    cs_srv_reply_json(r, 200, &w);
 }
 
-void api_info(struct srv *sv, struct reply *r)
+void cs_srv_api_info(struct srv *sv, struct reply *r)
 {
     struct snap *sn;
     if (!take_snap(sv, &sn, r)) return;
@@ -101,8 +101,11 @@ void api_info(struct srv *sv, struct reply *r)
     const struct {
         const char *key;
         uint64_t v;
-    } nums[] = {{"blocks", k->blocks}, {"txs", k->tx},      {"inputs", k->in},
-                {"outputs", k->out},   {"addresses", k->addr ? k->addr - 1 : 0}};
+    } nums[] = {{"blocks", k->blocks},
+                {"txs", k->tx},
+                {"inputs", k->in},
+                {"outputs", k->out},
+                {"addresses", k->addr ? k->addr - 1 : 0}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         cs_json_writer_key(&w, nums[i].key);
         cs_json_writer_u64(&w, nums[i].v);
@@ -139,7 +142,7 @@ void api_info(struct srv *sv, struct reply *r)
         cs_json_writer_free(&w);
         return;
     }
-    reply_json(r, 200, &w);
+    cs_srv_reply_json(r, 200, &w);
 }
 
 /* "entity" and "cluster" of an address id, as `address --json` names them */
@@ -165,8 +168,10 @@ static void who_json(const struct snap *sn, struct cs_json_writer *w, uint64_t a
     }
     cs_json_writer_key(w, "cluster");
     uint32_t c = sn->cdb ? cs_clusterdb_cid(sn->cdb, addr) : CS_UF_NONE;
-    if (c == CS_UF_NONE) cs_json_writer_null(w);
-    else cs_json_writer_u64(w, c);
+    if (c == CS_UF_NONE)
+        cs_json_writer_null(w);
+    else
+        cs_json_writer_u64(w, c);
 }
 
 static void seen_json(struct cs_json_writer *w, const struct cs_store *s, int64_t first,
@@ -181,10 +186,14 @@ static void seen_json(struct cs_json_writer *w, const struct cs_store *s, int64_
         uint32_t t = first < 0 ? 0 : cs_report_block_time(s, (uint64_t)h);
         for (int j = 0; j < 3; j++) {
             cs_json_writer_key(w, k[j][i]);
-            if (first < 0) cs_json_writer_null(w);
-            else if (j == 0) cs_json_writer_i64(w, h);
-            else if (j == 1) cs_json_writer_string(w, cs_time_iso(b, t));
-            else cs_json_writer_u64(w, t);
+            if (first < 0)
+                cs_json_writer_null(w);
+            else if (j == 0)
+                cs_json_writer_i64(w, h);
+            else if (j == 1)
+                cs_json_writer_string(w, cs_time_iso(b, t));
+            else
+                cs_json_writer_u64(w, t);
         }
     }
 }
@@ -197,8 +206,8 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Screens target text into w as `screen --json` does; 0, or an error code
  * with the message (CS_EUSAGE / CS_ENOTFOUND for the target itself). */
-static int screen_json(const struct snap *sn, const struct cs_risk_screen_ctx *sc,
-                       const char *text, struct cs_json_writer *w)
+static int screen_json(const struct snap *sn, const struct cs_risk_screen_ctx *sc, const char *text,
+                       struct cs_json_writer *w)
 {
     struct cs_risk_target t;
     int rc = cs_risk_target_resolve(sc, text, &t);
@@ -210,8 +219,8 @@ static int screen_json(const struct snap *sn, const struct cs_risk_screen_ctx *s
     return rc;
 }
 
-void api_address(struct srv *sv, const char *chain, const char *text, int risk_only,
-                 struct reply *r)
+void cs_srv_api_address(struct srv *sv, const char *chain, const char *text, int risk_only,
+                        struct reply *r)
 {
     if (!chain_ok(chain, r)) return;
     struct snap *sn;
@@ -220,8 +229,8 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
     const struct cs_netparams *net = cs_store_net(s);
     struct cs_addr a;
     if (strlen(text) > 200 || cs_addr_parse(text, net, &a)) {
-        reply_error(r, 400, "bad_address", "'%.200s' is not a %s address on %s (%s)", text,
-                    sn->sc.chain->title, net->name, cs_errmsg());
+        cs_srv_reply_error(r, 400, "bad_address", "'%.200s' is not a %s address on %s (%s)", text,
+                           sn->sc.chain->title, net->name, cs_errmsg());
         return;
     }
     uint64_t id;
@@ -233,21 +242,21 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
     if (risk_only) {
         if (!found) {
             cs_json_writer_free(&w);
-            reply_error(r, 404, "not_found", "address %s never seen on this chain", text);
+            cs_srv_reply_error(r, 404, "not_found", "address %s never seen on this chain", text);
             return;
         }
         int rc = screen_json(sn, &sn->sc, text, &w);
         if (rc) {
             cs_json_writer_free(&w);
-            reply_error(r, rc == CS_ENOTFOUND ? 404 : 500, rc == CS_ENOTFOUND ? "not_found" : "internal",
-                        "%s", cs_errmsg());
+            cs_srv_reply_error(r, rc == CS_ENOTFOUND ? 404 : 500,
+                               rc == CS_ENOTFOUND ? "not_found" : "internal", "%s", cs_errmsg());
             return;
         }
         if (!store_ok(sn, r)) {
             cs_json_writer_free(&w);
             return;
         }
-        reply_json(r, 200, &w);
+        cs_srv_reply_json(r, 200, &w);
         return;
     }
     /* the same sums as `address`: every output of the address, spent or not */
@@ -256,7 +265,7 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
     uint64_t *txs = malloc(cap * sizeof *txs);
     if (!txs) {
         cs_json_writer_free(&w);
-        reply_error(r, 503, "unavailable", "out of memory");
+        cs_srv_reply_error(r, 503, "unavailable", "out of memory");
         return;
     }
     for (uint64_t o = found ? cs_store_addr_head(s, id) : CS_NONE64; o != CS_NONE64;
@@ -269,13 +278,14 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
             if (!nt) {
                 free(txs);
                 cs_json_writer_free(&w);
-                reply_error(r, 503, "unavailable", "out of memory");
+                cs_srv_reply_error(r, 503, "unavailable", "out of memory");
                 return;
             }
             txs = nt;
         }
         txs[n++] = cs_store_out_tx(s, o);
-        if (sp == CS_NONE64) nutxo++;
+        if (sp == CS_NONE64)
+            nutxo++;
         else {
             sent += v;
             txs[n++] = sp;
@@ -337,7 +347,7 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
         int rc = screen_json(sn, &sn->sc, canon, &w);
         if (rc) {
             cs_json_writer_free(&w);
-            reply_error(r, 500, "internal", "screening %s: %s", canon, cs_errmsg());
+            cs_srv_reply_error(r, 500, "internal", "screening %s: %s", canon, cs_errmsg());
             return;
         }
     } else {
@@ -348,15 +358,15 @@ void api_address(struct srv *sv, const char *chain, const char *text, int risk_o
         cs_json_writer_free(&w);
         return;
     }
-    reply_json(r, 200, &w);
+    cs_srv_reply_json(r, 200, &w);
 }
 
-void api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r)
+void cs_srv_api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r)
 {
     if (!chain_ok(chain, r)) return;
     uint8_t id[32];
     if (strlen(txid) != 64 || cs_unhex_rev32(id, txid)) {
-        reply_error(r, 400, "bad_txid", "'%.100s' is not a 64-digit hex txid", txid);
+        cs_srv_reply_error(r, 400, "bad_txid", "'%.100s' is not a 64-digit hex txid", txid);
         return;
     }
     struct snap *sn;
@@ -364,7 +374,7 @@ void api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r
     const struct cs_store *s = sn->s;
     uint64_t t;
     if (cs_store_find_tx(s, id, &t)) {
-        reply_error(r, 404, "not_found", "transaction %s not found in the store", txid);
+        cs_srv_reply_error(r, 404, "not_found", "transaction %s not found in the store", txid);
         return;
     }
     const struct cs_netparams *net = cs_store_net(s);
@@ -380,7 +390,8 @@ void api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r
         uint64_t p = cs_store_in_prevout(s, i);
         if (p != CS_NONE64) vin += cs_store_out(s, p)->value;
     }
-    for (uint64_t o = fo; o < fo + no; o++) vout += cs_store_out(s, o)->value;
+    for (uint64_t o = fo; o < fo + no; o++)
+        vout += cs_store_out(s, o)->value;
     uint64_t fee = coinbase || vin < vout ? 0 : vin - vout;
     struct cs_json_writer w;
     cs_json_writer_init_buf(&w, 0);
@@ -473,18 +484,21 @@ void api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r
         cs_json_writer_free(&w);
         return;
     }
-    reply_json(r, 200, &w);
+    cs_srv_reply_json(r, 200, &w);
 }
 
-void api_screen(struct srv *sv, const char *body, size_t len, struct reply *r)
+void cs_srv_api_screen(struct srv *sv, const char *body, size_t len, struct reply *r)
 {
     struct cs_json_doc doc;
     struct cs_server_screen_req q;
     int rc = cs_server_screen_parse(body, len, &doc, &q);
     if (rc) {
-        if (rc == CS_ERANGE) reply_error(r, 413, "too_many_items", "%s", cs_errmsg());
-        else if (rc == CS_ENOMEM) reply_error(r, 503, "unavailable", "%s", cs_errmsg());
-        else reply_error(r, 400, "bad_request", "%s", cs_errmsg());
+        if (rc == CS_ERANGE)
+            cs_srv_reply_error(r, 413, "too_many_items", "%s", cs_errmsg());
+        else if (rc == CS_ENOMEM)
+            cs_srv_reply_error(r, 503, "unavailable", "%s", cs_errmsg());
+        else
+            cs_srv_reply_error(r, 400, "bad_request", "%s", cs_errmsg());
         return;
     }
     if (!chain_ok(q.chain, r)) goto done;
@@ -520,7 +534,7 @@ void api_screen(struct srv *sv, const char *body, size_t len, struct reply *r)
         if (rc) {
             cs_risk_result_free(&res);
             cs_json_writer_free(&w);
-            reply_error(r, 500, "internal", "screening items[%zu]: %s", i, cs_errmsg());
+            cs_srv_reply_error(r, 500, "internal", "screening items[%zu]: %s", i, cs_errmsg());
             goto done;
         }
         cs_risk_result_json(&sc, &t, &res, &w);
@@ -534,7 +548,7 @@ void api_screen(struct srv *sv, const char *body, size_t len, struct reply *r)
         cs_json_writer_free(&w);
         goto done;
     }
-    reply_json(r, 200, &w);
+    cs_srv_reply_json(r, 200, &w);
 done:
     cs_server_screen_req_free(&q);
     cs_json_doc_free(&doc);

@@ -44,9 +44,12 @@ int cs_server_screen_parse(const char *body, size_t len, struct cs_json_doc *doc
             items = v;
         } else if (!strcmp(m->key, "direction") && strlen(m->key) == m->key_len) {
             const char *d = v->type == CS_JSON_STRING ? v->u.str : "";
-            if (!strcmp(d, "both")) req->dirs = 3;
-            else if (!strcmp(d, "in")) req->dirs = 1;
-            else if (!strcmp(d, "out")) req->dirs = 2;
+            if (!strcmp(d, "both"))
+                req->dirs = 3;
+            else if (!strcmp(d, "in"))
+                req->dirs = 1;
+            else if (!strcmp(d, "out"))
+                req->dirs = 2;
             else {
                 rc = cs_error(CS_EFORMAT,
                               "request body: byte %zu: \"direction\" must be \"in\", \"out\" or "

@@ -35,7 +35,7 @@ void cs_server_opts_default(struct cs_server_opts *o)
     o->drain_ms = 10000;
 }
 
-void reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
+void cs_srv_reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -62,13 +62,13 @@ void reply_error(struct reply *r, unsigned status, const char *code, const char 
     }
 }
 
-void reply_json(struct reply *r, unsigned status, struct cs_json_writer *w)
+void cs_srv_reply_json(struct reply *r, unsigned status, struct cs_json_writer *w)
 {
     free(r->body);
     r->body = NULL;
     int rc = cs_json_writer_finish(w, &r->body, &r->len);
     if (rc) {
-        reply_error(r, 500, "internal", "writing the answer: %s", cs_errmsg());
+        cs_srv_reply_error(r, 500, "internal", "writing the answer: %s", cs_errmsg());
         return;
     }
     r->status = status;
@@ -79,7 +79,7 @@ void reply_json(struct reply *r, unsigned status, struct cs_json_writer *w)
 struct req {
     char *body;
     size_t len, cap;
-    size_t seen;  /* body bytes: the larger of Content-Length and what arrived */
+    size_t seen; /* body bytes: the larger of Content-Length and what arrived */
     size_t received;
     int too_big;
     int oom;
@@ -107,11 +107,12 @@ static void route(struct srv *sv, const char *url, const char *method, const str
 {
     size_t ulen = strlen(url);
     if (ulen > URL_MAX) {
-        reply_error(r, 414, "uri_too_long", "the path has %zu bytes, at most %d", ulen, URL_MAX);
+        cs_srv_reply_error(r, 414, "uri_too_long", "the path has %zu bytes, at most %d", ulen,
+                           URL_MAX);
         return;
     }
     if (strncmp(url, "/v1/", 4)) {
-        reply_error(r, 404, "not_found", "no route %s (the API is under /v1/)", url);
+        cs_srv_reply_error(r, 404, "not_found", "no route %s (the API is under /v1/)", url);
         return;
     }
     /* split after /v1/; an empty segment (// or a trailing /) matches nothing */
@@ -148,45 +149,58 @@ static void route(struct srv *sv, const char *url, const char *method, const str
     }
     if (!hit) {
         if (allow) {
-            reply_error(r, 405, "method_not_allowed", "%s %s: use %s", method, url, allow);
+            cs_srv_reply_error(r, 405, "method_not_allowed", "%s %s: use %s", method, url, allow);
             r->allow = allow;
         } else {
-            reply_error(r, 404, "not_found", "no route %s", url);
+            cs_srv_reply_error(r, 404, "not_found", "no route %s", url);
         }
         return;
     }
     if (hit->id == R_SCREEN) {
         if (rq->oom) {
-            reply_error(r, 503, "unavailable", "out of memory reading the body");
+            cs_srv_reply_error(r, 503, "unavailable", "out of memory reading the body");
             return;
         }
         if (rq->too_big) {
-            reply_error(r, 413, "payload_too_large", "the body has %zu bytes or more, at most %zu",
-                        rq->seen, sv->o.max_body);
+            cs_srv_reply_error(r, 413, "payload_too_large",
+                               "the body has %zu bytes or more, at most %zu", rq->seen,
+                               sv->o.max_body);
             return;
         }
     } else if (rq->seen) {
-        reply_error(r, 400, "bad_request", "%s %s takes no body", method, url);
+        cs_srv_reply_error(r, 400, "bad_request", "%s %s takes no body", method, url);
         return;
     }
     switch (hit->id) {
-    case R_HEALTH: api_health(sv, r); break;
-    case R_INFO: api_info(sv, r); break;
+    case R_HEALTH:
+        cs_srv_api_health(sv, r);
+        break;
+    case R_INFO:
+        cs_srv_api_info(sv, r);
+        break;
     case R_OPENAPI:
         free(r->body);
         r->body = malloc(sv->o.openapi_len ? sv->o.openapi_len : 1);
         if (!r->body) {
-            reply_error(r, 503, "unavailable", "out of memory");
+            cs_srv_reply_error(r, 503, "unavailable", "out of memory");
             break;
         }
         memcpy(r->body, sv->o.openapi, sv->o.openapi_len);
         r->len = sv->o.openapi_len;
         r->status = 200;
         break;
-    case R_ADDRESS: api_address(sv, seg[1], seg[2], 0, r); break;
-    case R_ADDRESS_RISK: api_address(sv, seg[1], seg[2], 1, r); break;
-    case R_TX: api_tx(sv, seg[1], seg[2], r); break;
-    case R_SCREEN: api_screen(sv, rq->body ? rq->body : "", rq->len, r); break;
+    case R_ADDRESS:
+        cs_srv_api_address(sv, seg[1], seg[2], 0, r);
+        break;
+    case R_ADDRESS_RISK:
+        cs_srv_api_address(sv, seg[1], seg[2], 1, r);
+        break;
+    case R_TX:
+        cs_srv_api_tx(sv, seg[1], seg[2], r);
+        break;
+    case R_SCREEN:
+        cs_srv_api_screen(sv, rq->body ? rq->body : "", rq->len, r);
+        break;
     }
 }
 
@@ -219,9 +233,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct reply *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct srv *sv = cls;
     struct req *rq = *con_cls;
@@ -240,8 +253,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 rq->seen = (size_t)v;
                 if (v > DISCARD_MAX) { /* not worth reading: answer now, the connection closes */
                     struct reply r = {0};
-                    reply_error(&r, 413, "payload_too_large",
-                                "the body has %llu bytes, at most %zu", v, sv->o.max_body);
+                    cs_srv_reply_error(&r, 413, "payload_too_large",
+                                       "the body has %llu bytes, at most %zu", v, sv->o.max_body);
                     return send_reply(conn, &r);
                 }
             }
@@ -263,7 +276,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (rq->len + n + 1 > rq->cap) {
             size_t cap = rq->cap ? rq->cap : 4096;
-            while (cap < rq->len + n + 1) cap *= 2;
+            while (cap < rq->len + n + 1)
+                cap *= 2;
             char *nb = realloc(rq->body, cap);
             if (!nb) {
                 rq->oom = 1;
@@ -314,8 +328,8 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     /* the first snapshot, on this thread, with the full open check: an
      * unservable store fails here rather than on the first request */
     struct snap *first;
-    if ((rc = snap_open(sv, 0, &first))) goto out;
-    snap_free(first);
+    if ((rc = cs_srv_snap_open(sv, 0, &first))) goto out;
+    cs_srv_snap_free(first);
 
     union {
         struct sockaddr sa;
@@ -323,8 +337,8 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
         struct sockaddr_in6 in6;
     } addr;
     memset(&addr, 0, sizeof addr);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (inet_pton(AF_INET, o->host, &addr.in4.sin_addr) == 1) {
         addr.in4.sin_family = AF_INET;
         addr.in4.sin_port = htons((uint16_t)o->port);
@@ -337,19 +351,16 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
         goto out;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, sv,
-        MHD_OPTION_SOCK_ADDR, &addr.sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
-        MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+        flags, 0, NULL, NULL, on_request, sv, MHD_OPTION_EXTERNAL_LOGGER, on_log,
+        NULL, /* first, so that every message goes there */
+        MHD_OPTION_SOCK_ADDR, &addr.sa, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(o->threads ? o->threads : 1), MHD_OPTION_CONNECTION_LIMIT, o->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        o->timeout_s,
         /* request line and headers must fit here; more is refused by
          * libmicrohttpd itself (414 / 431) */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, sv,
-        MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, sv, MHD_OPTION_LISTEN_BACKLOG_SIZE, 128u, MHD_OPTION_END);
     if (!d) {
         rc = cs_error(CS_ENET, "cannot listen on %s:%u (address in use, or not allowed)", o->host,
                       o->port);
@@ -365,14 +376,15 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     /* stop: no new connections; requests in flight finish (bounded) */
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
-    for (unsigned waited = 0; atomic_load(&sv->inflight) > 0 && waited < o->drain_ms; waited += 10) {
+    for (unsigned waited = 0; atomic_load(&sv->inflight) > 0 && waited < o->drain_ms;
+         waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(d);
     rc = 0;
 out:
-    snap_free_all(sv);
+    cs_srv_snap_free_all(sv);
     pthread_mutex_destroy(&sv->mu);
     free(sv);
     return rc;

@@ -31,18 +31,18 @@
 
 struct cs_server_opts {
     const char *dbdir;
-    const char *host;        /* numeric IPv4 or IPv6 address to bind */
-    unsigned port;           /* 0: an ephemeral port (see cs_server_run's ready) */
-    const char *config;      /* risk model config file (risk/risk.h), or NULL */
-    unsigned threads;        /* serving threads (each with its own snapshot) */
+    const char *host;   /* numeric IPv4 or IPv6 address to bind */
+    unsigned port;      /* 0: an ephemeral port (see cs_server_run's ready) */
+    const char *config; /* risk model config file (risk/risk.h), or NULL */
+    unsigned threads;   /* serving threads (each with its own snapshot) */
     unsigned max_connections;
     unsigned per_ip_connections;
-    unsigned timeout_s;      /* idle / slow client timeout */
-    size_t max_body;         /* request body limit (bytes) */
-    unsigned drain_ms;       /* how long a stop waits for requests in flight */
-    const char *openapi;     /* the OpenAPI document served at /v1/openapi.json */
+    unsigned timeout_s;  /* idle / slow client timeout */
+    size_t max_body;     /* request body limit (bytes) */
+    unsigned drain_ms;   /* how long a stop waits for requests in flight */
+    const char *openapi; /* the OpenAPI document served at /v1/openapi.json */
     size_t openapi_len;
-    const char *version;     /* reported by /v1/info */
+    const char *version; /* reported by /v1/info */
 };
 
 /* Defaults: 127.0.0.1:8080, 2 threads, 256 connections (64 per IP), 30 s,
@@ -67,7 +67,7 @@ struct cs_server_screen_req {
     const char *chain;
     const char **items; /* n_items strings, borrowed from doc; malloc'd array */
     size_t n_items;
-    int dirs;           /* bit (1 << dir) per direction */
+    int dirs; /* bit (1 << dir) per direction */
 };
 
 /* Parses body (len bytes, at most max_body) into doc and req.  Returns 0, or

@@ -33,16 +33,16 @@ struct snap {
     struct cs_store *s;
     struct cs_risk_store *rs;
     struct cs_risk_index *ix;
-    struct cs_attrib *at;       /* entity per address (trace/attrib.h rules) */
-    struct cs_clusterdb *cdb;   /* NULL: no clustering matching the store */
-    struct cs_tagdb *tags;      /* the tag table (NULL: none), for an address's own tags */
+    struct cs_attrib *at;     /* entity per address (trace/attrib.h rules) */
+    struct cs_clusterdb *cdb; /* NULL: no clustering matching the store */
+    struct cs_tagdb *tags;    /* the tag table (NULL: none), for an address's own tags */
     struct cs_risk_screen_ctx sc;
     struct snap_key key;
     char risk_note[512];
-    char index_state[16];       /* "used", "absent", "stale", "unreadable" */
+    char index_state[16]; /* "used", "absent", "stale", "unreadable" */
     char index_why[256];
-    uint64_t generation;        /* server-wide count of snapshots opened */
-    int64_t opened;             /* unix time */
+    uint64_t generation; /* server-wide count of snapshots opened */
+    int64_t opened;      /* unix time */
 };
 
 struct srv {
@@ -56,19 +56,19 @@ struct srv {
     struct snap_slot {
         struct snap *cur;
         struct snap_slot *next;
-    } *slots;
+    } * slots;
     int64_t started;
 };
 
 /* The calling thread's snapshot, moved to the newest commit first if the
  * store changed.  0, or an error (the store cannot be opened; a failed
  * refresh keeps the old snapshot and is not an error unless there is none). */
-int snap_get(struct srv *sv, struct snap **out) CS_MUST_CHECK;
+int cs_srv_snap_get(struct srv *sv, struct snap **out) CS_MUST_CHECK;
 /* Opens a snapshot (flags: CS_STORE_NOCHECK for refreshes). */
-int snap_open(struct srv *sv, int flags, struct snap **out) CS_MUST_CHECK;
-void snap_free(struct snap *sn);
+int cs_srv_snap_open(struct srv *sv, int flags, struct snap **out) CS_MUST_CHECK;
+void cs_srv_snap_free(struct snap *sn);
 /* Drops every thread's snapshot (at stop, after the threads ended). */
-void snap_free_all(struct srv *sv);
+void cs_srv_snap_free_all(struct srv *sv);
 
 struct reply {
     unsigned status;
@@ -77,17 +77,17 @@ struct reply {
     const char *allow; /* 405: the Allow header */
     const char *ctype; /* NULL: application/json */
 };
-void reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
+void cs_srv_reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
     CS_PRINTF(4, 5);
 /* Finishes a buffer writer into r (500 on a writer error). */
-void reply_json(struct reply *r, unsigned status, struct cs_json_writer *w);
+void cs_srv_reply_json(struct reply *r, unsigned status, struct cs_json_writer *w);
 
 /* Handlers (api.c).  seg: the path's segments after /v1/ (decoded). */
-void api_health(struct srv *sv, struct reply *r);
-void api_info(struct srv *sv, struct reply *r);
-void api_address(struct srv *sv, const char *chain, const char *addr, int risk_only,
-                 struct reply *r);
-void api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r);
-void api_screen(struct srv *sv, const char *body, size_t len, struct reply *r);
+void cs_srv_api_health(struct srv *sv, struct reply *r);
+void cs_srv_api_info(struct srv *sv, struct reply *r);
+void cs_srv_api_address(struct srv *sv, const char *chain, const char *addr, int risk_only,
+                        struct reply *r);
+void cs_srv_api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r);
+void cs_srv_api_screen(struct srv *sv, const char *body, size_t len, struct reply *r);
 
 #endif

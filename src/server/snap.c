@@ -25,9 +25,9 @@
 
 static void key_read(const struct srv *sv, struct snap_key *k)
 {
-    static const char *const files[SNAP_NFILES] = {
-        "btc/MANIFEST", "tags/tags.tsv", "tags/validity.tsv", "btc/cluster/CLUSTER_STATE",
-        "btc/risk/exposure.idx"};
+    static const char *const files[SNAP_NFILES] = {"btc/MANIFEST", "tags/tags.tsv",
+                                                   "tags/validity.tsv", "btc/cluster/CLUSTER_STATE",
+                                                   "btc/risk/exposure.idx"};
     memset(k, 0, sizeof *k);
     for (int i = 0; i < SNAP_NFILES; i++) {
         char p[4200];
@@ -56,7 +56,7 @@ static int key_eq(const struct snap_key *a, const struct snap_key *b)
     return 1;
 }
 
-void snap_free(struct snap *sn)
+void cs_srv_snap_free(struct snap *sn)
 {
     if (!sn) return;
     cs_risk_index_free(sn->ix);
@@ -68,7 +68,7 @@ void snap_free(struct snap *sn)
     free(sn);
 }
 
-int snap_open(struct srv *sv, int flags, struct snap **out)
+int cs_srv_snap_open(struct srv *sv, int flags, struct snap **out)
 {
     *out = NULL;
     struct snap *sn = calloc(1, sizeof *sn);
@@ -136,14 +136,14 @@ int snap_open(struct srv *sv, int flags, struct snap **out)
     *out = sn;
     return 0;
 fail:
-    snap_free(sn);
+    cs_srv_snap_free(sn);
     return rc;
 }
 
 static _Thread_local struct snap_slot *tls_slot;
 static _Thread_local const struct srv *tls_owner;
 
-int snap_get(struct srv *sv, struct snap **out)
+int cs_srv_snap_get(struct srv *sv, struct snap **out)
 {
     if (!tls_slot || tls_owner != sv) {
         struct snap_slot *sl = calloc(1, sizeof *sl);
@@ -165,7 +165,7 @@ int snap_get(struct srv *sv, struct snap **out)
         }
     }
     struct snap *sn;
-    int rc = snap_open(sv, cur ? CS_STORE_NOCHECK : 0, &sn);
+    int rc = cs_srv_snap_open(sv, cur ? CS_STORE_NOCHECK : 0, &sn);
     if (rc) {
         /* keep answering from the old snapshot, unless it is damaged */
         if (cur && cs_store_status(cur->s) == 0) {
@@ -174,18 +174,18 @@ int snap_get(struct srv *sv, struct snap **out)
         }
         return rc;
     }
-    snap_free(cur);
+    cs_srv_snap_free(cur);
     tls_slot->cur = sn;
     *out = sn;
     return 0;
 }
 
-void snap_free_all(struct srv *sv)
+void cs_srv_snap_free_all(struct srv *sv)
 {
     pthread_mutex_lock(&sv->mu);
     for (struct snap_slot *sl = sv->slots, *nx; sl; sl = nx) {
         nx = sl->next;
-        snap_free(sl->cur);
+        cs_srv_snap_free(sl->cur);
         free(sl);
     }
     sv->slots = NULL;
