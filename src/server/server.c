@@ -86,7 +86,24 @@ struct req {
 };
 
 /* Routes.  A path that matches a route with another method is 405. */
-enum { R_HEALTH, R_INFO, R_OPENAPI, R_ADDRESS, R_ADDRESS_RISK, R_TX, R_SCREEN };
+enum {
+    R_HEALTH,
+    R_INFO,
+    R_OPENAPI,
+    R_ADDRESS,
+    R_ADDRESS_RISK,
+    R_TX,
+    R_SCREEN,
+    R_WL_CREATE,
+    R_WL_LIST,
+    R_WL_GET,
+    R_WL_DELETE,
+    R_WL_ITEMS,
+    R_WL_ADD,
+    R_WL_REMOVE,
+    R_ALERTS,
+    R_ALERTS_STREAM
+};
 static const struct route {
     int id;
     const char *method;
@@ -100,10 +117,38 @@ static const struct route {
     {R_ADDRESS_RISK, "GET", 4, {"address", NULL, NULL, "risk"}},
     {R_TX, "GET", 3, {"tx", NULL, NULL}},
     {R_SCREEN, "POST", 1, {"screen"}},
+    {R_WL_CREATE, "POST", 1, {"watchlists"}},
+    {R_WL_LIST, "GET", 1, {"watchlists"}},
+    {R_WL_GET, "GET", 2, {"watchlists", NULL}},
+    {R_WL_DELETE, "DELETE", 2, {"watchlists", NULL}},
+    {R_WL_ITEMS, "GET", 3, {"watchlists", NULL, "items"}},
+    {R_WL_ADD, "POST", 3, {"watchlists", NULL, "items"}},
+    {R_WL_REMOVE, "DELETE", 4, {"watchlists", NULL, "items", NULL}},
+    {R_ALERTS, "GET", 1, {"alerts"}},
+    {R_ALERTS_STREAM, "GET", 2, {"alerts", "stream"}},
 };
 
-static void route(struct srv *sv, const char *url, const char *method, const struct req *rq,
-                  struct reply *r)
+/* a watchlist id segment: decimal, no sign, at most 18 digits */
+static int seg_id(const char *seg, int64_t *id)
+{
+    size_t n = strlen(seg);
+    if (!n || n > 18) return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (seg[i] < '0' || seg[i] > '9') return 0;
+        v = v * 10 + (seg[i] - '0');
+    }
+    *id = v;
+    return 1;
+}
+
+static int takes_body(int id)
+{
+    return id == R_SCREEN || id == R_WL_CREATE || id == R_WL_ADD;
+}
+
+static void route(struct srv *sv, struct MHD_Connection *conn, const char *url,
+                  const char *method, const struct req *rq, struct reply *r)
 {
     size_t ulen = strlen(url);
     if (ulen > URL_MAX) {
@@ -132,7 +177,7 @@ static void route(struct srv *sv, const char *url, const char *method, const str
         p = sl + 1;
     }
     const struct route *hit = NULL;
-    const char *allow = NULL;
+    char allow[64] = "";
     for (size_t i = 0; n > 0 && i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         const struct route *ro = &ROUTES[i];
         if (ro->nseg != n) continue;
@@ -145,18 +190,25 @@ static void route(struct srv *sv, const char *url, const char *method, const str
             hit = ro;
             break;
         }
-        allow = ro->method;
+        size_t al = strlen(allow);
+        snprintf(allow + al, sizeof allow - al, "%s%s", al ? ", " : "", ro->method);
     }
     if (!hit) {
-        if (allow) {
+        if (allow[0]) {
             cs_srv_reply_error(r, 405, "method_not_allowed", "%s %s: use %s", method, url, allow);
-            r->allow = allow;
+            snprintf(r->allow_buf, sizeof r->allow_buf, "%s", allow);
+            r->allow = r->allow_buf;
         } else {
             cs_srv_reply_error(r, 404, "not_found", "no route %s", url);
         }
         return;
     }
-    if (hit->id == R_SCREEN) {
+    int64_t wl = -1;
+    if (hit->nseg >= 2 && !strcmp(hit->seg[0], "watchlists") && !seg_id(seg[1], &wl)) {
+        cs_srv_reply_error(r, 404, "not_found", "no watchlist '%.40s' (ids are numbers)", seg[1]);
+        return;
+    }
+    if (takes_body(hit->id)) {
         if (rq->oom) {
             cs_srv_reply_error(r, 503, "unavailable", "out of memory reading the body");
             return;
@@ -292,7 +344,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     struct reply r = {0};
-    route(sv, url, method, rq, &r);
+    route(sv, conn, url, method, rq, &r);
+    if (r.sse) {
+        struct MHD_Response *resp = cs_srv_sse_response(sv, conn, r.sse_after);
+        if (!resp) return MHD_NO;
+        enum MHD_Result ret = MHD_queue_response(conn, 200, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
     return send_reply(conn, &r);
 }
 
@@ -321,6 +380,8 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     if (!sv) return cs_error(CS_ENOMEM, "out of memory");
     sv->o = *o;
     pthread_mutex_init(&sv->mu, NULL);
+    pthread_mutex_init(&sv->sql_mu, NULL);
+    pthread_mutex_init(&sv->sse_mu, NULL);
     sv->started = (int64_t)time(NULL);
     int rc;
     cs_risk_config_default(&sv->cfg);
@@ -330,6 +391,7 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     struct snap *first;
     if ((rc = cs_srv_snap_open(sv, 0, &first))) goto out;
     cs_srv_snap_free(first);
+    if ((rc = cs_srv_state_open(sv))) goto out;
 
     union {
         struct sockaddr sa;
@@ -338,7 +400,8 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     } addr;
     memset(&addr, 0, sizeof addr);
     unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (inet_pton(AF_INET, o->host, &addr.in4.sin_addr) == 1) {
         addr.in4.sin_family = AF_INET;
         addr.in4.sin_port = htons((uint16_t)o->port);
@@ -368,14 +431,21 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = di ? di->port : o->port;
+    if ((rc = cs_srv_watch_start(sv))) {
+        MHD_stop_daemon(d);
+        goto out;
+    }
     if (ready) ready(ctx, port);
-    while (!*stop) {
+    for (unsigned ticks = 0; !*stop; ticks++) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        if (ticks % 300 == 299) cs_srv_sse_wake(sv); /* every 15 s: streams send a heartbeat */
     }
-    /* stop: no new connections; requests in flight finish (bounded) */
+    /* stop: no new connections; the watcher ends, alert streams end, requests
+     * in flight finish (bounded by drain_ms) */
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET) close(ls);
+    cs_srv_watch_stop(sv);
     for (unsigned waited = 0; atomic_load(&sv->inflight) > 0 && waited < o->drain_ms;
          waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -384,7 +454,11 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
     MHD_stop_daemon(d);
     rc = 0;
 out:
+    cs_srv_watch_stop(sv);
+    cs_srv_state_close(sv);
     cs_srv_snap_free_all(sv);
+    pthread_mutex_destroy(&sv->sse_mu);
+    pthread_mutex_destroy(&sv->sql_mu);
     pthread_mutex_destroy(&sv->mu);
     free(sv);
     return rc;

@@ -79,4 +79,20 @@ int cs_server_screen_parse(const char *body, size_t len, struct cs_json_doc *doc
                            struct cs_server_screen_req *req) CS_MUST_CHECK;
 void cs_server_screen_req_free(struct cs_server_screen_req *req);
 
+#define CS_SERVER_MAX_WATCH_ITEMS 10000
+
+/* POST /v1/watchlists {"name":"...","items":[...]} (need_name: name required;
+ * items optional, default none) and POST /v1/watchlists/{id}/items
+ * {"items":[...]} (need_name 0: no name allowed).  Same errors as
+ * cs_server_screen_parse (CS_ERANGE past CS_SERVER_MAX_WATCH_ITEMS items);
+ * a name is 1..200 bytes.  Free as there. */
+struct cs_server_watch_req {
+    const char *name;
+    const char **items;
+    size_t n_items;
+};
+int cs_server_watch_parse(const char *body, size_t len, int need_name, struct cs_json_doc *doc,
+                          struct cs_server_watch_req *req) CS_MUST_CHECK;
+void cs_server_watch_req_free(struct cs_server_watch_req *req);
+
 #endif

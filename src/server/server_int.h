@@ -4,6 +4,7 @@
 #define CS_SERVER_SERVER_INT_H
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 
@@ -58,6 +59,19 @@ struct srv {
         struct snap_slot *next;
     } * slots;
     int64_t started;
+    /* state (state.c): one SQLite connection under sql_mu */
+    sqlite3 *sql;
+    pthread_mutex_t sql_mu;
+    atomic_uint_fast64_t wl_version; /* bumped when watchlists change */
+    /* the watcher (watch.c) and the alert streams */
+    pthread_t watcher;
+    int watcher_running;
+    atomic_int stopping;
+    pthread_mutex_t sse_mu;
+    struct cs_srv_sse *suspended; /* streams waiting for an alert (under sse_mu) */
+    atomic_uint_fast64_t alert_seq; /* bumped after each batch of alerts commits */
+    atomic_int_fast64_t watched_height; /* last block the watcher scanned (-1: none yet) */
+    int64_t last_heartbeat_ms;
 };
 
 /* The calling thread's snapshot, moved to the newest commit first if the
@@ -72,9 +86,12 @@ void cs_srv_snap_free_all(struct srv *sv);
 
 struct reply {
     unsigned status;
+    int sse;             /* GET /v1/alerts/stream: start a stream after sse_after */
+    int64_t sse_after;
     char *body; /* malloc'd */
     size_t len;
     const char *allow; /* 405: the Allow header */
+    char allow_buf[64];
     const char *ctype; /* NULL: application/json */
 };
 void cs_srv_reply_error(struct reply *r, unsigned status, const char *code, const char *fmt, ...)
@@ -89,5 +106,53 @@ void cs_srv_api_address(struct srv *sv, const char *chain, const char *addr, int
                         struct reply *r);
 void cs_srv_api_tx(struct srv *sv, const char *chain, const char *txid, struct reply *r);
 void cs_srv_api_screen(struct srv *sv, const char *body, size_t len, struct reply *r);
+
+/* ---- state (state.c); callers hold sv->sql_mu ---- */
+int cs_srv_state_open(struct srv *sv) CS_MUST_CHECK;
+void cs_srv_state_close(struct srv *sv);
+int cs_srv_state_exec(struct srv *sv, const char *q) CS_MUST_CHECK;
+int cs_srv_wl_create(struct srv *sv, const char *name, int64_t now, int64_t *id) CS_MUST_CHECK;
+/* 0, CS_ENOTFOUND, CS_EIO */
+int cs_srv_wl_exists(struct srv *sv, int64_t id, char *name, size_t cap, int64_t *created);
+int cs_srv_wl_delete(struct srv *sv, int64_t id);
+int cs_srv_wl_add(struct srv *sv, int64_t id, const char *addr, int64_t now, int *added);
+int cs_srv_wl_remove(struct srv *sv, int64_t id, const char *addr);
+int cs_srv_wl_items(struct srv *sv, int64_t id, void (*fn)(void *, int64_t, const char *, int64_t),
+                    void *ctx);
+int cs_srv_wl_list(struct srv *sv, void (*fn)(void *, int64_t, const char *, int64_t, int64_t),
+                   void *ctx);
+int cs_srv_alert_add(struct srv *sv, int64_t wl, const char *addr, const char *txid, int64_t height,
+                     const char *block, int64_t created_ms, const char *body);
+/* alerts with id > after (of watchlist wl, or all when wl < 0), at most limit,
+ * ascending; *last the last id given (-1: none) */
+int cs_srv_alerts(struct srv *sv, int64_t after, int64_t wl, unsigned limit,
+                  void (*fn)(void *, int64_t, int, const char *), void *ctx, int64_t *last);
+int cs_srv_scanned_top(struct srv *sv, int64_t *height, char hash[65]);
+int cs_srv_scanned_hash(struct srv *sv, int64_t height, char hash[65]);
+int cs_srv_scanned_set(struct srv *sv, int64_t height, const char *hash);
+int cs_srv_unscan_above(struct srv *sv, int64_t fork);
+
+/* ---- the watcher and the alert streams (watch.c) ---- */
+int cs_srv_watch_start(struct srv *sv) CS_MUST_CHECK;
+/* wakes every stream (new alerts, heartbeat, stop) */
+void cs_srv_sse_wake(struct srv *sv);
+void cs_srv_watch_stop(struct srv *sv);
+struct MHD_Connection;
+struct MHD_Response;
+/* the response of GET /v1/alerts/stream for conn, from alert id after */
+struct MHD_Response *cs_srv_sse_response(struct srv *sv, struct MHD_Connection *conn,
+                                         int64_t after);
+/* {"id":N,"orphaned":B, ...body} into w */
+void cs_srv_alert_json(struct cs_json_writer *w, int64_t id, int orphaned, const char *body);
+
+/* ---- watchlist and alert handlers (api_watch.c) ---- */
+void cs_srv_api_wl_create(struct srv *sv, const char *body, size_t len, struct reply *r);
+void cs_srv_api_wl_list(struct srv *sv, struct reply *r);
+void cs_srv_api_wl_get(struct srv *sv, int64_t id, int items_only, struct reply *r);
+void cs_srv_api_wl_delete(struct srv *sv, int64_t id, struct reply *r);
+void cs_srv_api_wl_add(struct srv *sv, int64_t id, const char *body, size_t len, struct reply *r);
+void cs_srv_api_wl_remove(struct srv *sv, int64_t id, const char *addr, struct reply *r);
+void cs_srv_api_alerts(struct srv *sv, const char *cursor, const char *limit, const char *wl,
+                       struct reply *r);
 
 #endif
