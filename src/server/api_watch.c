@@ -14,15 +14,20 @@
 
 static void body_error(int rc, struct reply *r)
 {
-    if (rc == CS_ERANGE) cs_srv_reply_error(r, 413, "too_many_items", "%s", cs_errmsg());
-    else if (rc == CS_ENOMEM) cs_srv_reply_error(r, 503, "unavailable", "%s", cs_errmsg());
-    else cs_srv_reply_error(r, 400, "bad_request", "%s", cs_errmsg());
+    if (rc == CS_ERANGE)
+        cs_srv_reply_error(r, 413, "too_many_items", "%s", cs_errmsg());
+    else if (rc == CS_ENOMEM)
+        cs_srv_reply_error(r, 503, "unavailable", "%s", cs_errmsg());
+    else
+        cs_srv_reply_error(r, 400, "bad_request", "%s", cs_errmsg());
 }
 
 static void state_error(int rc, struct reply *r)
 {
-    if (rc == CS_ENOTFOUND) cs_srv_reply_error(r, 404, "not_found", "%s", cs_errmsg());
-    else cs_srv_reply_error(r, 500, "state", "%s", cs_errmsg());
+    if (rc == CS_ENOTFOUND)
+        cs_srv_reply_error(r, 404, "not_found", "%s", cs_errmsg());
+    else
+        cs_srv_reply_error(r, 500, "state", "%s", cs_errmsg());
 }
 
 /* canonical forms of the items into canon (n * CS_CHAIN_ADDR_MAX); 0 or a 400 */
@@ -38,8 +43,9 @@ static int canon_items(struct srv *sv, const struct cs_server_watch_req *q, char
     for (size_t i = 0; i < q->n_items; i++) {
         struct cs_addr a;
         if (strlen(q->items[i]) > 200 || cs_addr_parse(q->items[i], net, &a)) {
-            cs_srv_reply_error(r, 400, "bad_address", "items[%zu]: '%.200s' is not a Bitcoin address on %s (%s)",
-                               i, q->items[i], net->name, cs_errmsg());
+            cs_srv_reply_error(r, 400, "bad_address",
+                               "items[%zu]: '%.200s' is not a Bitcoin address on %s (%s)", i,
+                               q->items[i], net->name, cs_errmsg());
             return 1;
         }
         cs_addr_format(&a, net, canon + i * CS_CHAIN_ADDR_MAX);
@@ -131,8 +137,10 @@ void cs_srv_api_wl_create(struct srv *sv, const char *body, size_t len, struct r
     }
     pthread_mutex_unlock(&sv->sql_mu);
     atomic_fetch_add(&sv->wl_version, 1);
-    if (rc) state_error(rc, r);
-    else cs_srv_reply_json(r, 201, &w);
+    if (rc)
+        state_error(rc, r);
+    else
+        cs_srv_reply_json(r, 201, &w);
 done:
     free(canon);
     cs_server_watch_req_free(&q);
@@ -288,8 +296,10 @@ static int query_num(const char *name, const char *text, int64_t lo, int64_t hi,
     size_t n = strlen(text);
     int ok = n > 0 && n <= 18;
     for (size_t i = 0; ok && i < n; i++) {
-        if (text[i] < '0' || text[i] > '9') ok = 0;
-        else v = v * 10 + (text[i] - '0');
+        if (text[i] < '0' || text[i] > '9')
+            ok = 0;
+        else
+            v = v * 10 + (text[i] - '0');
     }
     if (!ok || v < lo || v > hi) {
         cs_srv_reply_error(r, 400, "bad_request", "%s: '%.40s' is not a number in %lld..%lld", name,

@@ -126,7 +126,8 @@ int cs_server_watch_parse(const char *body, size_t len, int need_name, struct cs
         const struct cs_json *v = &m->value;
         int plain = strlen(m->key) == m->key_len;
         if (need_name && plain && !strcmp(m->key, "name")) {
-            if (v->type != CS_JSON_STRING || strlen(v->u.str) != v->len || !v->len || v->len > 200) {
+            if (v->type != CS_JSON_STRING || strlen(v->u.str) != v->len || !v->len ||
+                v->len > 200) {
                 rc = cs_error(CS_EFORMAT,
                               "request body: byte %zu: \"name\" must be a string of 1 to 200 "
                               "bytes without NUL",

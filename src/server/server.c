@@ -147,8 +147,8 @@ static int takes_body(int id)
     return id == R_SCREEN || id == R_WL_CREATE || id == R_WL_ADD;
 }
 
-static void route(struct srv *sv, struct MHD_Connection *conn, const char *url,
-                  const char *method, const struct req *rq, struct reply *r)
+static void route(struct srv *sv, struct MHD_Connection *conn, const char *url, const char *method,
+                  const struct req *rq, struct reply *r)
 {
     size_t ulen = strlen(url);
     if (ulen > URL_MAX) {
@@ -253,6 +253,47 @@ static void route(struct srv *sv, struct MHD_Connection *conn, const char *url,
     case R_SCREEN:
         cs_srv_api_screen(sv, rq->body ? rq->body : "", rq->len, r);
         break;
+    case R_WL_CREATE:
+        cs_srv_api_wl_create(sv, rq->body ? rq->body : "", rq->len, r);
+        break;
+    case R_WL_LIST:
+        cs_srv_api_wl_list(sv, r);
+        break;
+    case R_WL_GET:
+        cs_srv_api_wl_get(sv, wl, 0, r);
+        break;
+    case R_WL_DELETE:
+        cs_srv_api_wl_delete(sv, wl, r);
+        break;
+    case R_WL_ITEMS:
+        cs_srv_api_wl_get(sv, wl, 1, r);
+        break;
+    case R_WL_ADD:
+        cs_srv_api_wl_add(sv, wl, rq->body ? rq->body : "", rq->len, r);
+        break;
+    case R_WL_REMOVE:
+        cs_srv_api_wl_remove(sv, wl, seg[3], r);
+        break;
+    case R_ALERTS:
+        cs_srv_api_alerts(sv, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cursor"),
+                          MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit"),
+                          MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "watchlist"), r);
+        break;
+    case R_ALERTS_STREAM: {
+        /* resume after Last-Event-ID (a reconnecting EventSource) or ?cursor= */
+        const char *le = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+        const char *cu = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "cursor");
+        const char *t = le ? le : cu;
+        int64_t after = 0;
+        if (t && !seg_id(t, &after)) {
+            cs_srv_reply_error(r, 400, "bad_request", "%s: '%.40s' is not an alert id",
+                               le ? "Last-Event-ID" : "cursor", t);
+            break;
+        }
+        r->sse = 1;
+        r->sse_after = after;
+        break;
+    }
     }
 }
 
@@ -399,8 +440,7 @@ int cs_server_run(const struct cs_server_opts *o, volatile sig_atomic_t *stop,
         struct sockaddr_in6 in6;
     } addr;
     memset(&addr, 0, sizeof addr);
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (inet_pton(AF_INET, o->host, &addr.in4.sin_addr) == 1) {
         addr.in4.sin_family = AF_INET;

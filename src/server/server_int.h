@@ -68,8 +68,8 @@ struct srv {
     int watcher_running;
     atomic_int stopping;
     pthread_mutex_t sse_mu;
-    struct cs_srv_sse *suspended; /* streams waiting for an alert (under sse_mu) */
-    atomic_uint_fast64_t alert_seq; /* bumped after each batch of alerts commits */
+    struct cs_srv_sse *suspended;       /* streams waiting for an alert (under sse_mu) */
+    atomic_uint_fast64_t alert_seq;     /* bumped after each batch of alerts commits */
     atomic_int_fast64_t watched_height; /* last block the watcher scanned (-1: none yet) */
     int64_t last_heartbeat_ms;
 };
@@ -86,7 +86,7 @@ void cs_srv_snap_free_all(struct srv *sv);
 
 struct reply {
     unsigned status;
-    int sse;             /* GET /v1/alerts/stream: start a stream after sse_after */
+    int sse; /* GET /v1/alerts/stream: start a stream after sse_after */
     int64_t sse_after;
     char *body; /* malloc'd */
     size_t len;

@@ -122,7 +122,8 @@ int cs_srv_wl_delete(struct srv *sv, int64_t id)
     int ok = sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     if (!ok) return sql_err(sv, "delete watchlist");
-    if (!sqlite3_changes(sv->sql)) return cs_error(CS_ENOTFOUND, "no watchlist %lld", (long long)id);
+    if (!sqlite3_changes(sv->sql))
+        return cs_error(CS_ENOTFOUND, "no watchlist %lld", (long long)id);
     return 0;
 }
 

@@ -107,8 +107,10 @@ static const struct witem *wset_find(const struct wset *ws, uint64_t addr, size_
     size_t lo = 0, hi = ws->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (ws->v[mid].addr < addr) lo = mid + 1;
-        else hi = mid;
+        if (ws->v[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     if (lo < ws->n && ws->v[lo].addr == addr) {
         *at = lo;
@@ -155,7 +157,8 @@ static int tx_alerts(struct srv *sv, const struct snap *sn, const struct wset *w
             if (!wset_find(ws, o->addr, &at)) continue;
             for (; at < ws->n && ws->v[at].addr == o->addr; at++) {
                 size_t k = 0;
-                while (k < nh && !(hits[k].item == at && hits[k].sent == !pass)) k++;
+                while (k < nh && !(hits[k].item == at && hits[k].sent == !pass))
+                    k++;
                 if (k == nh) {
                     if (nh == sizeof hits / sizeof hits[0]) continue; /* bounded per tx */
                     hits[nh++] = (struct hit){at, !pass, 0};
@@ -202,10 +205,12 @@ static int tx_alerts(struct srv *sv, const struct snap *sn, const struct wset *w
         for (uint64_t o = fo; o < fo + no; o++) {
             const struct cs_outrec *ro = cs_store_out(s, o);
             int32_t e = sn->at ? cs_attrib_lookup(sn->at, ro->addr) : -1;
-            const struct cs_attrib_entity *x = e >= 0 ? cs_attrib_entity(sn->at, (uint32_t)e) : NULL;
+            const struct cs_attrib_entity *x =
+                e >= 0 ? cs_attrib_entity(sn->at, (uint32_t)e) : NULL;
             if (x && service_category(x->category)) {
                 size_t j = 0;
-                while (j < nsvc && svc[j].e != e) j++;
+                while (j < nsvc && svc[j].e != e)
+                    j++;
                 if (j == nsvc && nsvc < 16) svc[nsvc++] = (struct svc){e, 0};
                 if (j < nsvc) svc[j].v += ro->value;
             }
@@ -316,8 +321,9 @@ static int watch_round(struct srv *sv, struct wset *ws, uint64_t *ws_version, ui
             if (!strcmp(cur, saved)) break;
         }
         if (k < 0 || k <= h - 1000) k = tip; /* too deep: start again at the tip */
-        fprintf(stderr, "chainsleuth serve: watcher: reorg below height %lld; alerts above %lld "
-                        "orphaned\n",
+        fprintf(stderr,
+                "chainsleuth serve: watcher: reorg below height %lld; alerts above %lld "
+                "orphaned\n",
                 (long long)h, (long long)k);
         if ((rc = cs_srv_unscan_above(sv, k))) goto unlock;
         if (k == tip) {
@@ -399,8 +405,8 @@ void cs_srv_watch_stop(struct srv *sv)
 struct cs_srv_sse {
     struct srv *sv;
     struct MHD_Connection *conn;
-    int64_t last;     /* last alert id sent */
-    char *pend;       /* bytes not yet handed to libmicrohttpd */
+    int64_t last; /* last alert id sent */
+    char *pend;   /* bytes not yet handed to libmicrohttpd */
     size_t plen, poff, pcap;
     int64_t last_write_ms;
     int suspended;
@@ -423,7 +429,8 @@ static void pend_add(struct cs_srv_sse *x, const char *s, size_t n)
 {
     if (x->plen + n > x->pcap) {
         size_t cap = x->pcap ? x->pcap : 4096;
-        while (cap < x->plen + n) cap *= 2;
+        while (cap < x->plen + n)
+            cap *= 2;
         char *nb = realloc(x->pend, cap);
         if (!nb) return;
         x->pend = nb;
@@ -473,7 +480,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (rc) return MHD_CONTENT_READER_END_WITH_ERROR;
         if (x->plen) continue;
         if (now_ms() - x->last_write_ms >= HEARTBEAT_MS) {
-            pend_add(x, ": keepalive\n\n", 13);
+            static const char beat[] = ": keepalive\n\n";
+            pend_add(x, beat, sizeof beat - 1);
             continue;
         }
         pthread_mutex_lock(&sv->sse_mu);
@@ -505,8 +513,7 @@ static void sse_free(void *cls)
     free(x);
 }
 
-struct MHD_Response *cs_srv_sse_response(struct srv *sv, struct MHD_Connection *conn,
-                                         int64_t after)
+struct MHD_Response *cs_srv_sse_response(struct srv *sv, struct MHD_Connection *conn, int64_t after)
 {
     struct cs_srv_sse *x = calloc(1, sizeof *x);
     if (!x) return NULL;
@@ -516,7 +523,8 @@ struct MHD_Response *cs_srv_sse_response(struct srv *sv, struct MHD_Connection *
     x->last_write_ms = now_ms();
     /* "retry" tells EventSource clients how soon to reconnect; the comment
      * makes the headers and a first byte go out at once */
-    pend_add(x, "retry: 1000\n: stream of alerts\n\n", 33);
+    static const char hello[] = "retry: 1000\n: stream of alerts\n\n";
+    pend_add(x, hello, sizeof hello - 1);
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, x, sse_free);
     if (!r) {

@@ -375,91 +375,109 @@ if srv.poll() is not None:
     fail("server exited during the hostile requests")
 print("hostile: %d requests answered with their JSON error (or closed), server still serving" % hostile)
 
-# ---- the OpenAPI document
-st, _, j = get("/v1/openapi.json")
-expect(st, j, 200, what="openapi")
-if j != SPEC:
-    fail("/v1/openapi.json differs from docs/openapi.json")
-if not SPEC.get("openapi", "").startswith("3.1"):
-    fail("not OpenAPI 3.1")
+# ---- watchlists (before the ingest, so that the new blocks are watched)
+st, _, j = request("GET", "/v1/watchlists")
+expect(st, j, 200, what="watchlists (none yet)")
+if j != {"watchlists": []}:
+    fail("watchlists on a new state: %r" % j)
+own = list(csv.DictReader(open(GEN + "/truth/owners.csv")))
+miners = [r["address"] for r in own[:8]]
+attackers = [r["address"] for r in own if r["entity"].startswith("attacker_")][:20]
+W1 = sorted(set(miners + attackers))
+W2 = sorted(set([a for a, _ in addrs[:20]] + miners[:1]))  # one address on both lists
+st, _, j = request("POST", "/v1/watchlists", json.dumps({"name": "heist", "items": W1}).encode())
+expect(st, j, 201, what="create watchlist")
+wl1 = j["id"]
+if j["name"] != "heist" or sorted(x["address"] for x in j["items"]) != W1:
+    fail("created watchlist: %r" % j)
+st, _, j = request("POST", "/v1/watchlists", json.dumps({"name": "customers", "items": W2[:10]}).encode())
+expect(st, j, 201, what="create watchlist 2")
+wl2 = j["id"]
+st, _, j = request("POST", "/v1/watchlists/%d/items" % wl2, json.dumps({"items": W2}).encode())
+expect(st, j, 200, what="add items")
+if j != {"id": wl2, "added": len(W2) - 10, "already": 10}:
+    fail("add items: %r, want %d added, 10 already" % (j, len(W2) - 10))
+st, _, j = request("POST", "/v1/watchlists", json.dumps({"name": "tmp", "items": [miners[0]]}).encode())
+expect(st, j, 201, what="create watchlist 3")
+wl3 = j["id"]
+expect(*request("DELETE", "/v1/watchlists/%d/items/%s" % (wl3, miners[0]))[::2], 200, what="remove item")
+expect(*request("DELETE", "/v1/watchlists/%d/items/%s" % (wl3, miners[0]))[::2], 404, "not_found", "remove it again")
+expect(*request("DELETE", "/v1/watchlists/%d" % wl3)[::2], 200, what="delete watchlist")
+expect(*request("GET", "/v1/watchlists/%d" % wl3)[::2], 404, "not_found", "deleted watchlist")
+expect(*request("DELETE", "/v1/watchlists/%d" % wl3)[::2], 404, "not_found", "delete it again")
+expect(*request("GET", "/v1/watchlists/%d/items" % wl3)[::2], 404, "not_found", "items of a deleted watchlist")
+expect(*request("POST", "/v1/watchlists/%d/items" % wl3, b'{"items":[]}')[::2], 404, "not_found", "add to a deleted watchlist")
+expect(*request("GET", "/v1/watchlists/abc")[::2], 404, "not_found", "watchlist id abc")
+expect(*request("POST", "/v1/watchlists", b'{"name":"x","items":["nope"]}')[::2], 400, "bad_address", "watch a bad address")
+expect(*request("POST", "/v1/watchlists", b'{"items":[]}')[::2], 400, "bad_request", "watchlist without a name")
+expect(*request("POST", "/v1/watchlists", json.dumps({"name": "x", "items": ["1"] * 10001}).encode())[::2], 413, "too_many_items", "10,001 watch items")
+expect(*request("PUT", "/v1/watchlists")[::2], 405, "method_not_allowed", "PUT /v1/watchlists")
+st, _, j = request("GET", "/v1/watchlists")
+expect(st, j, 200, what="watchlists")
+if [(x["id"], x["name"], x["items"]) for x in j["watchlists"]] != [(wl1, "heist", len(W1)), (wl2, "customers", len(W2))]:
+    fail("watchlists: %r" % j)
+st, _, j = request("GET", "/v1/watchlists/%d/items" % wl2)
+expect(st, j, 200, what="items")
+if [x["address"] for x in j["items"]] != W2:
+    fail("items of watchlist %d: %r" % (wl2, j))
+st, _, j = get("/v1/alerts")
+expect(st, j, 200, what="alerts (none yet)")
+if j["alerts"] or j["watched_height"] != H0:
+    fail("alerts before any new block: %r" % j)
+expect(*get("/v1/alerts?cursor=x")[::2], 400, "bad_request", "bad cursor")
+expect(*get("/v1/alerts?limit=0")[::2], 400, "bad_request", "limit 0")
+print("watchlists: %d + %d addresses watched; create, add, remove, delete and their errors as documented" % (len(W1), len(W2)))
 
 
-def resolve(s):
-    while "$ref" in s:
-        ref = s["$ref"]
-        assert ref.startswith("#/")
-        s = SPEC
-        for part in ref[2:].split("/"):
-            s = s[part]
-    return s
+class Stream(threading.Thread):
+    """an SSE client on its own connection: collects (id, event, data)"""
+
+    def __init__(self, last_id=None):
+        super().__init__(daemon=True)
+        self.events, self.stop, self.status, self.ctype = [], False, None, None
+        self.last_id = last_id
+        self.ready = threading.Event()
+
+    def run(self):
+        c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=0.5)
+        h = {"Accept": "text/event-stream"}
+        if self.last_id is not None:
+            h["Last-Event-ID"] = str(self.last_id)
+        c.request("GET", "/v1/alerts/stream", headers=h)
+        c.sock.settimeout(30)
+        r = c.getresponse()
+        self.status, self.ctype = r.status, r.getheader("Content-Type")
+        c.sock.settimeout(0.3)
+        self.ready.set()
+        buf = b""
+        while not self.stop:
+            try:
+                b = r.read1(65536)
+            except (socket.timeout, TimeoutError):
+                continue
+            except Exception:
+                break
+            if not b:
+                break
+            buf += b
+            while b"\n\n" in buf:
+                ev, buf = buf.split(b"\n\n", 1)
+                f = {}
+                for line in ev.decode().split("\n"):
+                    if line.startswith(":") or ":" not in line:
+                        continue
+                    k, v = line.split(":", 1)
+                    f[k] = v[1:] if v.startswith(" ") else v
+                if f.get("event") == "alert":
+                    self.events.append((int(f["id"]), json.loads(f["data"])))
+        c.close()
 
 
-TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
-
-
-def conforms(v, s, where):
-    """'' when v has what schema s requires (types, required properties, items), else why not"""
-    s = resolve(s)
-    if "oneOf" in s:
-        whys = [conforms(v, x, where) for x in s["oneOf"]]
-        return "" if any(w == "" for w in whys) else "%s: matches no oneOf branch (%s)" % (where, "; ".join(whys))
-    if "type" in s:
-        ts = s["type"] if isinstance(s["type"], list) else [s["type"]]
-        ok = False
-        for t in ts:
-            if t in TYPES and isinstance(v, TYPES[t]) and not (t != "boolean" and isinstance(v, bool)):
-                ok = True
-            if t == "integer" and isinstance(v, int) and not isinstance(v, bool):
-                ok = True
-            if t == "number" and isinstance(v, (int, float)) and not isinstance(v, bool):
-                ok = True
-        if not ok:
-            return "%s: %r is not %s" % (where, v if len(repr(v)) < 60 else type(v).__name__, ts)
-    if "enum" in s and v not in s["enum"]:
-        return "%s: %r not in %r" % (where, v, s["enum"])
-    if "const" in s and v != s["const"]:
-        return "%s: %r != %r" % (where, v, s["const"])
-    if isinstance(v, dict):
-        for k in s.get("required", []):
-            if k not in v:
-                return "%s: required property %r missing" % (where, k)
-        for k, sub in s.get("properties", {}).items():
-            if k in v:
-                w = conforms(v[k], sub, where + "." + k)
-                if w:
-                    return w
-    if isinstance(v, list) and "items" in s:
-        for i, x in enumerate(v):
-            w = conforms(x, s["items"], "%s[%d]" % (where, i))
-            if w:
-                return w
-    return ""
-
-
-checked = set()
-for tpl, method, status, body in seen:
-    if tpl is None:
-        if status != 404:
-            fail("answer %d for a path outside the document" % status)
-        continue
-    op = SPEC["paths"][tpl].get(method.lower())
-    if op is None:
-        if status != 405:
-            fail("%s %s answered %d but the document has no such operation" % (method, tpl, status))
-        continue
-    resp = op["responses"].get(str(status))
-    if resp is None:
-        fail("%s %s answered %d, not in the document (has %s)" % (method, tpl, status, sorted(op["responses"])))
-    schema = resp["content"]["application/json"]["schema"]
-    why = conforms(body, schema, "%s %s %d" % (method, tpl, status))
-    if why:
-        fail("OpenAPI: " + why)
-    checked.add((tpl, method, status))
-ops = {(t, m.upper()) for t, p in SPEC["paths"].items() for m in p}
-missed = ops - {(t, m) for t, m, _ in checked}
-if missed:
-    fail("operations of the document never exercised: %r" % sorted(missed))
-print("openapi: %d answers checked, %d (route, method, status) pairs, every operation exercised" % (len(seen), len(checked)))
+sse = Stream()
+sse.start()
+if not sse.ready.wait(10) or sse.status != 200 or "text/event-stream" not in (sse.ctype or ""):
+    fail("alert stream: status %r, type %r" % (sse.status, sse.ctype))
+seen.append(("/v1/alerts/stream", "GET", 200, None))
 
 # ---- ingest while serving
 ing = subprocess.Popen([BIN, "ingest", "btc", "--blocks", GEN + "/blocks", "--db", DB, "--quiet", "--commit-every", "1"],
@@ -515,6 +533,199 @@ if j["results"] != cli_screen(items):
 print("ingest while serving: %d -> %d, info saw %d distinct heights, %d screens during it, all 200; "
       "screens after it equal the CLI" % (H0, FULL, len(distinct), len(heights)))
 
+def check_openapi():
+    """every answer so far against the document"""
+    st, _, j = get("/v1/openapi.json")
+    expect(st, j, 200, what="openapi")
+    if j != SPEC:
+        fail("/v1/openapi.json differs from docs/openapi.json")
+    if not SPEC.get("openapi", "").startswith("3.1"):
+        fail("not OpenAPI 3.1")
+
+
+    def resolve(s):
+        while "$ref" in s:
+            ref = s["$ref"]
+            assert ref.startswith("#/")
+            s = SPEC
+            for part in ref[2:].split("/"):
+                s = s[part]
+        return s
+
+
+    TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+    def conforms(v, s, where):
+        """'' when v has what schema s requires (types, required properties, items), else why not"""
+        s = resolve(s)
+        if "oneOf" in s:
+            whys = [conforms(v, x, where) for x in s["oneOf"]]
+            return "" if any(w == "" for w in whys) else "%s: matches no oneOf branch (%s)" % (where, "; ".join(whys))
+        if "type" in s:
+            ts = s["type"] if isinstance(s["type"], list) else [s["type"]]
+            ok = False
+            for t in ts:
+                if t in TYPES and isinstance(v, TYPES[t]) and not (t != "boolean" and isinstance(v, bool)):
+                    ok = True
+                if t == "integer" and isinstance(v, int) and not isinstance(v, bool):
+                    ok = True
+                if t == "number" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    ok = True
+            if not ok:
+                return "%s: %r is not %s" % (where, v if len(repr(v)) < 60 else type(v).__name__, ts)
+        if "enum" in s and v not in s["enum"]:
+            return "%s: %r not in %r" % (where, v, s["enum"])
+        if "const" in s and v != s["const"]:
+            return "%s: %r != %r" % (where, v, s["const"])
+        if isinstance(v, dict):
+            for k in s.get("required", []):
+                if k not in v:
+                    return "%s: required property %r missing" % (where, k)
+            for k, sub in s.get("properties", {}).items():
+                if k in v:
+                    w = conforms(v[k], sub, where + "." + k)
+                    if w:
+                        return w
+        if isinstance(v, list) and "items" in s:
+            for i, x in enumerate(v):
+                w = conforms(x, s["items"], "%s[%d]" % (where, i))
+                if w:
+                    return w
+        return ""
+
+
+    checked = set()
+    for tpl, method, status, body in seen:
+        if tpl is None:
+            if status != 404:
+                fail("answer %d for a path outside the document" % status)
+            continue
+        op = SPEC["paths"][tpl].get(method.lower())
+        if op is None:
+            if status != 405:
+                fail("%s %s answered %d but the document has no such operation" % (method, tpl, status))
+            continue
+        resp = op["responses"].get(str(status))
+        if resp is None:
+            fail("%s %s answered %d, not in the document (has %s)" % (method, tpl, status, sorted(op["responses"])))
+        if body is None:  # an event stream: status and content type only
+            if "text/event-stream" not in resp["content"]:
+                fail("%s %s: the document gives no text/event-stream answer" % (method, tpl))
+            checked.add((tpl, method, status))
+            continue
+        schema = resp["content"]["application/json"]["schema"]
+        why = conforms(body, schema, "%s %s %d" % (method, tpl, status))
+        if why:
+            fail("OpenAPI: " + why)
+        checked.add((tpl, method, status))
+    ops = {(t, m.upper()) for t, p in SPEC["paths"].items() for m in p}
+    missed = ops - {(t, m) for t, m, _ in checked}
+    if missed:
+        fail("operations of the document never exercised: %r" % sorted(missed))
+    print("openapi: %d answers checked, %d (route, method, status) pairs, every operation exercised" % (len(seen), len(checked)))
+
+
+
+# ---- the alerts of the new blocks, against the CLI on the grown store
+deadline = time.time() + 20
+while True:
+    st, _, j = get("/v1/alerts?limit=1")
+    if j["watched_height"] == FULL or time.time() > deadline:
+        break
+    time.sleep(0.05)
+if j["watched_height"] != FULL:
+    fail("the watcher reached height %d, not %d" % (j["watched_height"], FULL))
+got = []
+cur = 0
+pages = 0
+while True:
+    st, _, j = get("/v1/alerts?limit=7&cursor=%d" % cur)
+    expect(st, j, 200, what="alerts page")
+    pages += 1
+    if not j["alerts"]:
+        if j["next_cursor"] != cur:
+            fail("an empty page moved the cursor")
+        break
+    got += j["alerts"]
+    cur = j["next_cursor"]
+if [a["id"] for a in got] != sorted(a["id"] for a in got) or len({a["id"] for a in got}) != len(got):
+    fail("alert ids not ascending and unique over the pages")
+want = {}
+txcache = {}
+for wl, lst in ((wl1, W1), (wl2, W2)):
+    for a in lst:
+        d = json.loads(cli("address", a, "--json", "--txs", "--limit", "0").stdout)
+        for t in d.get("txs", []):
+            if t["height"] <= H0:
+                continue
+            if t["txid"] not in txcache:
+                txcache[t["txid"]] = json.loads(cli("tx", t["txid"], "--json").stdout)
+            tx = txcache[t["txid"]]
+            ins = [i for i in tx["inputs"] if i.get("address") == a]
+            outs = [o for o in tx["outputs"] if o["address"] == a]
+            svc = {}
+            for o in tx["outputs"]:
+                e = o.get("entity")
+                if e and e["category"] in ("exchange", "bridge", "mixer"):
+                    svc[(e["label"], e["category"])] = svc.get((e["label"], e["category"]), 0) + o["value"]
+            for dirn, rows in (("sent", ins), ("received", outs)):
+                if rows:
+                    want[(wl, a, t["txid"], dirn)] = (sum(x["value"] for x in rows), tx["height"], tx["block"], svc,
+                                                       [(o["address"], o["value"]) for o in tx["outputs"][:50]])
+if not want:
+    fail("no watched address moved in the new blocks: the test watches nothing")
+have = {}
+for al in got:
+    k = (al["watchlist"], al["address"], al["txid"], al["direction"])
+    if k in have:
+        fail("alert %r twice" % (k,))
+    have[k] = al
+if set(have) != set(want):
+    fail("alerts differ from the CLI's history: missing %r, extra %r" % (sorted(set(want) - set(have))[:3], sorted(set(have) - set(want))[:3]))
+lat = []
+for k, al in have.items():
+    amount, height, block, svc, outs = want[k]
+    if (al["amount"], al["height"], al["block"]) != (amount, height, block) or al["orphaned"]:
+        fail("alert %r: %r, want amount %d at %d" % (k, al, amount, height))
+    if {(x["label"], x["category"]): x["value"] for x in al["services"]} != svc:
+        fail("alert %r: services %r, want %r" % (k, al["services"], svc))
+    if [(o["address"], o["value"]) for o in al["outputs"]] != outs:
+        fail("alert %r: outputs differ from tx --json" % (k,))
+    if not al["committed_ms"] <= al["alerted_ms"]:
+        fail("alert %r: alerted before its commit" % (k,))
+    lat.append(al["latency_ms"])
+lat.sort()
+nsvc = sum(1 for a in got if a["services"])
+both = sum(1 for k in have if k[0] == wl2 and k[1] == miners[0])
+if not both or not any(k[0] == wl1 and k[1] == miners[0] for k in have):
+    fail("the address on both watchlists did not alert on both")
+# the stream saw the same alerts, in order
+t0 = time.time()
+while len(sse.events) < len(got) and time.time() - t0 < 10:
+    time.sleep(0.05)
+if [(i, a) for i, a in sse.events] != [(a["id"], a) for a in got]:
+    fail("the stream gave %d alerts, the list %d (or they differ)" % (len(sse.events), len(got)))
+# resume after the 5th: exactly the rest
+k = min(5, len(got) - 1)
+rs = Stream(last_id=got[k - 1]["id"])
+rs.start()
+rs.ready.wait(10)
+t0 = time.time()
+while len(rs.events) < len(got) - k and time.time() - t0 < 10:
+    time.sleep(0.05)
+time.sleep(0.2)
+if [i for i, _ in rs.events] != [a["id"] for a in got[k:]]:
+    fail("Last-Event-ID %d resumed with %r, want %r" % (got[k - 1]["id"], [i for i, _ in rs.events][:5], [a["id"] for a in got[k:]][:5]))
+seen.append(("/v1/alerts/stream", "GET", 200, None))
+expect(*get("/v1/alerts/stream?cursor=x")[::2], 400, "bad_request", "bad stream cursor")
+print("alerts: %d (%d pages of 7) equal the CLI's history of the %d watched addresses over blocks %d..%d, "
+      "%d reached a service; the stream gave the same, Last-Event-ID resumed after #%d; latency after commit "
+      "p50 %d ms, p99 %d ms, max %d ms" % (len(got), pages, len(set(W1 + W2)), H0 + 1, FULL, nsvc, k,
+                                            lat[len(lat) // 2], lat[min(len(lat) - 1, int(0.99 * len(lat)))], lat[-1]))
+check_openapi()
+before = (get("/v1/watchlists")[2], get("/v1/alerts?limit=1000")[2]["alerts"])
+
 # ---- SIGTERM with a request in flight
 body = json.dumps({"chain": "btc", "items": items[:50]}).encode()
 s = socket.create_connection(("127.0.0.1", PORT), timeout=10)
@@ -552,4 +763,29 @@ except subprocess.TimeoutExpired:
     fail("server still running 15 s after SIGTERM")
 if rc != 0:
     fail("server exit status %d after SIGTERM" % rc)
-print("SIGTERM: the request in flight was answered (50 results), new connections refused, exit 0")
+sse.join(5)
+rs.join(5)
+if sse.is_alive() or rs.is_alive():
+    fail("alert streams still open after the server stopped")
+print("SIGTERM: the request in flight was answered (50 results), alert streams ended, new connections refused, exit 0")
+
+
+# ---- the state survives a restart and kill -9
+def start():
+    global srv, PORT
+    srv = subprocess.Popen([BIN, "serve", "--db", DB, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                           stderr=open(DB + ".serve.err", "a"), text=True)
+    m = re.match(r"listening on http://127\.0\.0\.1:(\d+)$", srv.stdout.readline().strip())
+    if not m:
+        fail("restart: serve did not start")
+    PORT = int(m.group(1))
+
+
+for how in ("SIGTERM", "SIGKILL"):
+    start()
+    after = (get("/v1/watchlists")[2], get("/v1/alerts?limit=1000")[2]["alerts"])
+    if after != before:
+        fail("state after a restart (%s before) differs" % how)
+    srv.send_signal(signal.SIGTERM if how == "SIGTERM" else signal.SIGKILL)
+    srv.wait(timeout=15)
+print("state: watchlists and %d alerts the same after a restart and after kill -9" % len(before[1]))
