@@ -148,6 +148,7 @@ fuzz: deps
 bench: all
 	$(BENCHBIN) all
 	bench/evm_node.sh
+	/usr/bin/python3 bench/serve.py --bin $(BIN) --gen $(GENBIN)
 
 # KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)
 demo: all

@@ -13,11 +13,15 @@
  *    commits; ingest may write the store meanwhile.
  *  - Bounds: connections (max_connections, and per IP), an idle/slow-client
  *    timeout, the body size, 1,000 items per screen, the URL length.
+ *  - State (watchlists, alerts, how far the watcher scanned) is in
+ *    DB/server.sqlite, WAL mode (state.c); a watcher thread turns new blocks
+ *    into alerts and pushes them to Server-Sent Event streams (watch.c).
  *  - cs_server_run returns when *stop becomes non-zero: it stops accepting,
- *    lets requests in flight finish (at most drain_ms), then closes.
+ *    ends the watcher and the alert streams, lets requests in flight finish
+ *    (at most drain_ms), then closes.
  *
- * Not built yet: watchlists and alerts (SQLite), API keys, POST /v1/trace,
- * GET /v1/entity, webhooks. */
+ * Not built yet: API keys, POST /v1/trace, GET /v1/entity, webhooks,
+ * watchlists of clusters or traces. */
 #ifndef CS_SERVER_SERVER_H
 #define CS_SERVER_SERVER_H
 
