@@ -27,6 +27,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -42,6 +43,12 @@ seen = []  # (path template, method, status, parsed body) of every answer
 
 def fail(msg):
     print("FAIL: " + msg)
+    try:  # what the server said, for the reader of the log
+        err = open(DB + ".serve.err", errors="replace").read().strip().splitlines()
+        if err:
+            print("serve's stderr (last 40 lines):\n  " + "\n  ".join(err[-40:]))
+    except OSError:
+        pass
     try:
         srv.kill()
     except Exception:
@@ -307,7 +314,8 @@ h(get("/v1/address/btc/notanaddress"), 400, "bad_address", "bad address")
 h(get("/v1/address/eth/0x0000000000000000000000000000000000000000"), 404, "chain_not_served", "eth address")
 for p in ("/v1/address/btc/..%2F..", "/v1/address/btc/..%2F..%2F..%2Fetc%2Fpasswd", "/v1/../../etc/passwd",
           "/v1/openapi.json/../../../etc/passwd", "/v1/%2e%2e/%2e%2e/etc/passwd", "/etc/passwd", "/v1/", "/v1//health",
-          "/v1/health/", "/", "/v2/health", "/v1/address/btc", "/v1/address/btc/a/b/c"):
+          "/v1/health/", "/", "/v2/health", "/v1/address/btc", "/v1/address/btc/a/b/c",
+          "/v1/address/btc/%FF%FE", "/v1/address/btc/%00abc", "/v1/tx/btc/%C0%AF"):
     st, r, j = get(p)
     if st not in (400, 404) or "root:" in json.dumps(j):
         fail("path %s: %d %r" % (p, st, j))
@@ -439,29 +447,42 @@ class Stream(threading.Thread):
         self.ready = threading.Event()
 
     def run(self):
-        c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=0.5)
-        h = {"Accept": "text/event-stream"}
+        # a raw socket and our own chunked decoding: http.client's reader
+        # does not survive read timeouts, and the stream is idle for a while
+        s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+        req = "GET /v1/alerts/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
         if self.last_id is not None:
-            h["Last-Event-ID"] = str(self.last_id)
-        c.request("GET", "/v1/alerts/stream", headers=h)
-        c.sock.settimeout(30)
-        r = c.getresponse()
-        self.status, self.ctype = r.status, r.getheader("Content-Type")
-        c.sock.settimeout(0.3)
-        self.ready.set()
-        buf = b""
+            req += "Last-Event-ID: %d\r\n" % self.last_id
+        s.sendall((req + "\r\n").encode())
+        raw, body, head = b"", b"", None
         while not self.stop:
-            try:
-                b = r.read1(65536)
-            except (socket.timeout, TimeoutError):
+            r, _, _ = select.select([s], [], [], 0.3)
+            if not r:
                 continue
-            except Exception:
-                break
+            b = s.recv(65536)
             if not b:
                 break
-            buf += b
-            while b"\n\n" in buf:
-                ev, buf = buf.split(b"\n\n", 1)
+            raw += b
+            if head is None:
+                if b"\r\n\r\n" not in raw:
+                    continue
+                head, raw = raw.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                self.status = int(lines[0].split()[1])
+                for ln in lines[1:]:
+                    k, _, v = ln.partition(":")
+                    if k.lower() == "content-type":
+                        self.ctype = v.strip()
+                self.ready.set()
+            while b"\r\n" in raw:  # chunked: HEX\r\nDATA\r\n
+                size_line, rest = raw.split(b"\r\n", 1)
+                n = int(size_line.split(b";")[0], 16)
+                if len(rest) < n + 2:
+                    break
+                body += rest[:n]
+                raw = rest[n + 2:]
+            while b"\n\n" in body:
+                ev, body = body.split(b"\n\n", 1)
                 f = {}
                 for line in ev.decode().split("\n"):
                     if line.startswith(":") or ":" not in line:
@@ -470,7 +491,8 @@ class Stream(threading.Thread):
                     f[k] = v[1:] if v.startswith(" ") else v
                 if f.get("event") == "alert":
                     self.events.append((int(f["id"]), json.loads(f["data"])))
-        c.close()
+        self.ready.set()
+        s.close()
 
 
 sse = Stream()
