@@ -11,7 +11,9 @@ that many Python threads, each on its own keep-alive connection, posting
 screens for S seconds.  Prints one row per case: batch size, clients,
 requests, requests/s, items/s, p50/p99/max latency (ms), the server's peak
 RSS, and a hash of the answers to one fixed request per batch size (equal
-across runs and builds that answer the same).  Never fails on a timing.
+across runs and builds that answer the same); then rows "addr" for GET
+/v1/address (the summary and the address's screen) on keep-alive
+connections.  Never fails on a timing.
 Python's client costs are in the numbers: read them as an upper bound."""
 import argparse
 import csv
@@ -107,6 +109,38 @@ try:
             print("%6d %7d %8d %9.1f %10.0f %8.2f %8.2f %8.2f %9.1f  %s" % (
                 batch, clients, len(lat), len(lat) / wall, batch * len(lat) / wall, q(0.50), q(0.99),
                 1000 * lat[-1], peak_rss_mb(), digest))
+    # GET /v1/address on keep-alive connections (summary + its screen)
+    for clients in [int(x) for x in a.clients.split(",")]:
+        lat, lock = [], threading.Lock()
+        stop = time.time() + a.seconds
+
+        def getter(k):
+            rnd = random.Random(100 + k)
+            conn = http.client.HTTPConnection("127.0.0.1", port)
+            mine = []
+            while time.time() < stop:
+                t = time.perf_counter()
+                conn.request("GET", "/v1/address/btc/" + rnd.choice(pool))
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    raise SystemExit("bench: GET /v1/address: %d" % r.status)
+                mine.append(time.perf_counter() - t)
+            conn.close()
+            with lock:
+                lat.extend(mine)
+
+        th = [threading.Thread(target=getter, args=(k,)) for k in range(clients)]
+        t = time.time()
+        for x in th:
+            x.start()
+        for x in th:
+            x.join()
+        wall = time.time() - t
+        lat.sort()
+        q = lambda p: 1000 * lat[min(len(lat) - 1, int(p * len(lat)))]
+        print("%6s %7d %8d %9.1f %10s %8.2f %8.2f %8.2f %9.1f  %s" % (
+            "addr", clients, len(lat), len(lat) / wall, "-", q(0.50), q(0.99), 1000 * lat[-1], peak_rss_mb(), "-"))
     srv.terminate()
     srv.wait(timeout=20)
 finally:
