@@ -381,7 +381,8 @@ st, _, j = get("/v1/health")
 expect(st, j, 200, what="health after the hostile requests")
 if srv.poll() is not None:
     fail("server exited during the hostile requests")
-print("hostile: %d requests answered with their JSON error (or closed), server still serving" % hostile)
+print("hostile: %d requests answered with their JSON error (or closed), slowloris dropped after %.1f s, "
+      "server still serving" % (hostile, dt))
 
 # ---- watchlists (before the ingest, so that the new blocks are watched)
 st, _, j = request("GET", "/v1/watchlists")
