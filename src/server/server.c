@@ -81,6 +81,7 @@ struct req {
     size_t len, cap;
     size_t seen; /* body bytes: the larger of Content-Length and what arrived */
     size_t received;
+    int answered; /* a response was queued before the body ended */
     int too_big;
     int oom;
 };
@@ -348,6 +349,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                     struct reply r = {0};
                     cs_srv_reply_error(&r, 413, "payload_too_large",
                                        "the body has %llu bytes, at most %zu", v, sv->o.max_body);
+                    rq->answered = 1;
                     return send_reply(conn, &r);
                 }
             }
@@ -359,6 +361,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         rq->received += n;
         if (rq->received > rq->seen) rq->seen = rq->received;
+        if (rq->answered) return MHD_YES;
+        if (rq->too_big && rq->received > DISCARD_MAX) {
+            /* an endless (chunked) body: answer now; the connection closes */
+            struct reply r = {0};
+            cs_srv_reply_error(&r, 413, "payload_too_large",
+                               "the body has more than %zu bytes, at most %zu", (size_t)DISCARD_MAX,
+                               sv->o.max_body);
+            rq->answered = 1;
+            return send_reply(conn, &r);
+        }
         if (rq->too_big || rq->oom) return MHD_YES; /* read and dropped */
         if (rq->len + n > sv->o.max_body) {
             rq->too_big = 1;
@@ -384,6 +396,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->body[rq->len] = 0;
         return MHD_YES;
     }
+    if (rq->answered) return MHD_YES;
     struct reply r = {0};
     route(sv, conn, url, method, rq, &r);
     if (r.sse) {

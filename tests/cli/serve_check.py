@@ -353,6 +353,12 @@ out = raw(flood)
 if not re.match(rb"HTTP/1\.[01] 4\d\d", out):
     fail("header flood: %r" % out[:100])
 hostile += 1
+# a declared 100 MiB body is refused before it is sent
+out = raw(b"POST /v1/screen HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: 104857600\r\n\r\n")
+if not out.startswith(b"HTTP/1.1 413") or b'"payload_too_large"' not in out:
+    fail("declared 100 MiB body: %r" % out[:200])
+hostile += 1
 # garbage request line
 out = raw(b"\x00\x01\x02 NOT HTTP\r\n\r\n")
 if out and not re.match(rb"HTTP/1\.[01] 4\d\d", out):
