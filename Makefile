@@ -36,6 +36,8 @@ else
 endif
 CFLAGS  += $(WARN) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lsnappy -lsecp256k1 -lcrypto -lm -lpthread
+# the server (src/server): libmicrohttpd for HTTP, SQLite for its state
+LDLIBS  += $(shell pkg-config --libs libmicrohttpd sqlite3 2>/dev/null || echo -lmicrohttpd -lsqlite3)
 VERSION := $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' src/cli/main.c)
 # every src/ .c file is compiled with util/banned.h forced in (strcpy, sprintf,
 # ... become compile errors).  Exempt, until their owners replace the calls:
@@ -44,7 +46,7 @@ BANNED_EXEMPT :=
 BANNED_FLAGS := -include src/util/banned.h
 
 B       := $(BUILD)/$(MODE)
-LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/chain/*.c src/risk/*.c src/report/*.c src/evm/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/chain/*.c src/risk/*.c src/report/*.c src/evm/*.c src/server/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 GEN_SRC := $(wildcard tools/gen/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -99,8 +101,17 @@ $(B)/src/cli/main.o: CPPFLAGS += -I$(B)/gen
 .PHONY: FORCE
 FORCE:
 
-$(BIN): $(CLI_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
+# docs/openapi.json compiled into the binary (served at /v1/openapi.json)
+$(B)/gen/openapi.c: docs/openapi.json
+	@mkdir -p $(dir $@)
+	@{ echo '#include <stddef.h>'; echo 'const char cs_openapi_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; \
+	  echo 'const size_t cs_openapi_json_len = sizeof cs_openapi_json - 1;'; } >$@.tmp && mv $@.tmp $@
+$(B)/gen/openapi.o: $(B)/gen/openapi.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(CLI_OBJ) $(B)/gen/openapi.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/gen/openapi.o $(LIBA) $(LDLIBS)
 
 $(GENBIN): $(GEN_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(GEN_OBJ) $(LIBA) $(LDLIBS)
@@ -138,6 +149,7 @@ bench: all
 	$(BENCHBIN) all
 	bench/evm_trace.sh
 	bench/evm_node.sh
+	/usr/bin/python3 bench/serve.py --bin $(BIN) --gen $(GENBIN)
 
 # KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)
 demo: all

@@ -34,6 +34,7 @@ int cmd_man(int argc, char **argv);
 size_t cli_command_count(void);
 const char *cli_command_name(size_t i, int (**fn)(int, char **), const char **help);
 int cmd_links(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "chainsleuth <cmd>: <message>" and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

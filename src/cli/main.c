@@ -37,6 +37,7 @@ static const struct {
     {"completion", cmd_completion, "bash or zsh completion script, from the option tables"},
     {"man", cmd_man, "the manual page (roff), from the same tables as --help"},
     {"links", cmd_links, "Tornado-style pool deposit -> withdrawal links (five heuristics)"},
+    {"serve", cmd_serve, "the screening HTTP API (JSON under /v1) over the store"},
 };
 
 size_t cli_command_count(void)
