@@ -229,7 +229,11 @@ static void fund(struct evm_gen *g, uint32_t to, int asset, u128 need)
     }
     u128 v = need + (asset == EA_USDC || asset == EA_USDT ? amount_between(g, USD(50), USD(20000))
                                                           : amount_between(g, MILLI(100), E(10)));
-    if (bal(g, hot, asset) < v) BUG("exchange hot wallet out of %s", g->tok_symbol[asset]);
+    /* the exchange drawn first, else the first that still has enough (a run
+     * whose first pick had enough is unchanged by this) */
+    for (int k = 1; k < X_N && bal(g, hot, asset) < v; k++)
+        hot = e->hot[(x + k) % X_N];
+    if (bal(g, hot, asset) < v) BUG("every exchange hot wallet is out of %s", g->tok_symbol[asset]);
     evm_tx_init(g, &TX, hot, g->tok[asset], 0, 52000, 0);
     evm_tx_sel(&TX, g->S_TRANSFER);
     evm_tx_word_addr(&TX, to, g);
@@ -1548,18 +1552,21 @@ static void setup_funds(struct evm_gen *g)
     /* WETH for the exchanges; LSTs for the exchanges' users */
     for (int x = 0; x < X_N; x++) {
         uint32_t h = e->hot[x];
-        evm_tx_init(g, &TX, h, g->tok[EA_WETH], E(50000), 45000, 0);
+        /* users withdraw WETH and LSTs in proportion to the run: more above
+         * 1 M txs (runs up to 1 M keep these exact amounts) */
+        u128 k = g->target_txs > 1000000 ? (g->target_txs + 999999) / 1000000 : 1;
+        evm_tx_init(g, &TX, h, g->tok[EA_WETH], k * E(50000), 45000, 0);
         evm_tx_sel(&TX, g->S_WDEPOSIT);
         struct evm_log *l = evm_tx_log(&TX, g->tok[EA_WETH], g->T_WDEPOSIT);
         evm_log_topic_addr(l, g, h);
-        evm_log_data_u128(l, E(50000));
+        evm_log_data_u128(l, k * E(50000));
         l->kind = 2;
         l->to = h;
-        l->value = E(50000);
+        l->value = k * E(50000);
         evm_tx_commit(g, &TX);
-        stake(g, h, EA_STETH, E(100000));
-        stake(g, h, EA_METH, E(70000));
-        stake(g, h, EA_CMETH, E(20000));
+        stake(g, h, EA_STETH, k * E(100000));
+        stake(g, h, EA_METH, k * E(70000));
+        stake(g, h, EA_CMETH, k * E(20000));
     }
     /* the bridge's liquidity */
     evm_tx_init(g, &TX, w, e->bridge, E(20000), 21000 + 9000, 0);
