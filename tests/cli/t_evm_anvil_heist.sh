@@ -16,8 +16,8 @@
 #     truth: seeds, sinks per entity and asset, fees, the one swap and its tainted ETH,
 #     swapped in/out, burned, dropped, frontier (with hops), conservation per asset; wallet
 #     3's policy-dependent split by check.py's own small ledger over the node's numbers.
-#  3. The check is not vacuous: the truth with one wei more on a sink payment, or one wei
-#     more of a wallet's fees, is rejected.
+#  3. The check is not vacuous: the truth with one wei more on a sink payment, one wei
+#     more of a wallet's fees, or wallet 3's later clean ETH dated earlier, is rejected.
 # Skips (77) without node/npm, or when the peer packages are not installed and the npm
 # registry does not answer (tests/cli/expected-skips accepts only that, after checking it).
 # Under 10 s here once installed.
@@ -88,7 +88,8 @@ eq "$(jq_ "(j['blocks'], j['txs'])" <"$T/ingest.json")" \
 eq "$(jq_ "(j['tags'], j['files'][0]['rejected'])" <"$T/tags.json")" "(6, 0)" "tags imported (tags, rejected)"
 $py "$P/check.py" heist "$BIN" "$T/db" "$T/heist" || fail "heist traces differ from the node's truth"
 
-# not vacuous: one wei more on wallet 1's router payment, or on wallet 2's fees, is caught
+# not vacuous: one wei more on wallet 1's router payment, or on wallet 2's fees, is caught;
+# so is wallet 3's later clean ETH dated before its taint (FIFO and LIFO then differ)
 mutate() {
     mkdir -p "$T/mut$1"
     $py -c '
@@ -96,11 +97,16 @@ import json, sys
 t = json.load(open(sys.argv[1])); w = t["roles"]["wallets"]
 if sys.argv[3] == "sink":
     s = t["sinks"]["router"]["from"]; s[w[0]] = str(int(s[w[0]]) + 1)
-else:
+elif sys.argv[3] == "fee":
     t["fees"][w[1]] = str(int(t["fees"][w[1]]) + 1)
+else:  # the last OTC payment to wallet 3 re-dated to the first block of the heist
+    late = [x for x in t["txs"] if x["from"] == t["roles"]["otc"] and x["to"] == w[2]][-1]
+    late["block"], late["index"] = t["first_block"], -1
 json.dump(t, open(sys.argv[2], "w"))' "$T/heist/heist-truth.json" "$T/mut$1/heist-truth.json" "$1" || fail "mutating the truth ($1)"
-    [ "$(rc $py "$P/check.py" heist "$BIN" "$T/db" "$T/mut$1")" = 1 ] || fail "check.py heist accepted a truth with one wei more ($1)"
+    $py "$P/check.py" heist "$BIN" "$T/db" "$T/mut$1" >"$T/mut$1.out"; [ $? = 1 ] && grep -q "^MISMATCH" "$T/mut$1.out" || fail "check.py heist accepted a mutated truth ($1)"
 }
 mutate sink
 mutate fee
+mutate order
+sed -n "s/^MISMATCH /rejected as it should be: /p" "$T/mutorder.out"
 echo "ok: anvil heist traced under poison/haircut/fifo/lifo equals the node's truth; mutated truths rejected; total $(since "$t_start")s"
