@@ -14,7 +14,9 @@
 //   split   the exploiter pays 5 fresh wallets; the OTC desk pays wallet 3 0.7 ETH more
 //   sinks   wallets 1 and 2 deposit through TcRouter (depositWithExpiry, memos; the
 //           router forwards to the vault EOA in an inner call); wallet 3 pays an exchange
-//           deposit EOA twice, which forwards to the exchange hot wallet EOA; wallet 4
+//           deposit EOA three times (the first leaves k wei of its clean ETH, k inside
+//           the tip of that tx: FIFO takes the tip part clean, part tainted), and the
+//           deposit forwards to the exchange hot wallet EOA; wallet 4
 //           deposits 3 x 1 ETH into Mixer; the relayer withdraws one note to a fresh
 //           address; wallet 5 keeps what it got (frontier)
 //
@@ -88,7 +90,19 @@ async function play(x) {
   const memos = ['SWAP:BTC.BTC:bc1qchainsleuthheistone0000000000000000000', '=:ETH.USDT:0x00000000000000000000000000000000000000aa'];
   for (const [i, v] of [[0, 79n * ETHER / 10n], [1, 11n * ETHER / 2n]])
     await go(call(hw[i], router, 'TcRouter', 'depositWithExpiry', [vault, ethers.ZeroAddress, v, memos[i], now + 3600n], {value: v}));
-  await go(pay(hw[2], A(exDeposit), 5n * ETHER / 2n));
+  // wallet 3's first payment leaves k wei of its first (clean) OTC money, k half the
+  // tip this legacy tx will pay: under FIFO the segment boundary then falls inside the
+  // fee (the tip's first k wei clean, the rest and the burn tainted), so FIFO's fees
+  // differ from LIFO's by k. The tip is predicted from the next block's base fee
+  // (eth_feeHistory) and checked on the receipt.
+  const fh = await rpc('eth_feeHistory', ['0x1', 'latest', []]);
+  const nextBase = BigInt(fh.baseFeePerGas[fh.baseFeePerGas.length - 1]), price3 = 2n * GWEI;
+  const k = (21000n * (price3 - nextBase)) / 2n;
+  const r3 = await go(S.send(hw[2], {type: 0, to: A(exDeposit), value: 3n * ETHER / 2n - k, gasLimit: 21000n, gasPrice: price3}));
+  const b3 = await rpc('eth_getBlockByNumber', [r3.blockNumber, false]);
+  const tip3 = BigInt(r3.gasUsed) * (BigInt(r3.effectiveGasPrice) - BigInt(b3.baseFeePerGas));
+  if (!(k > 0n && k < tip3)) throw new Error(`wallet 3's first payment: ${k} wei left of the clean funds, tip ${tip3}: not inside the tip`);
+  await go(pay(hw[2], A(exDeposit), ETHER));
   await go(pay(hw[2], A(exDeposit), ETHER));
   await go(pay(exDeposit, exHot, 34n * ETHER / 10n));
   for (let k = 0; k < 3; k++)
