@@ -403,8 +403,17 @@ def heist_expected(t, policy):
 
 
 def heist(bin_, db, outdir):
-    t = json.load(open(f"{outdir}/heist-truth.json"))
+    try:
+        t = json.load(open(f"{outdir}/heist-truth.json"))
+    except (OSError, ValueError) as x:
+        raise SystemExit(f"check.py heist: {outdir}/heist-truth.json: {x}")
     bad = []
+    # the store first: every heist account's ETH (change since block 0) and Pebble as the node
+    for a, v in t["balances"].items():
+        bal = stored(bin_, db, a)
+        for asset, want in ((ETH, int(v["eth"]) - int(v["eth_genesis"])), (t["token"], int(v["token"]))):
+            if bal.get(asset, 0) != want:
+                bad.append(f"store: {a} {asset} balance {bal.get(asset, 0)}, node {want}")
     # the truth's own two readings of the swap's ETH out agree
     if t["swap"]["eth_out_event"] != t["swap"]["eth_out_call"] or t["swap"]["eth_out_call_to"] != t["swap"]["holder"]:
         bad.append(f"truth: swap ETH out by event {t['swap']['eth_out_event']}, by the pool's CALL "
@@ -461,7 +470,7 @@ def heist(bin_, db, outdir):
         print("MISMATCH " + b)
     for s in summary:
         print("heist " + s)
-    print(f"heist: 4 policies traced from {t['seeds']['eth']['tx']} and {t['seeds']['token']['tx']}; {len(bad)} mismatches")
+    print(f"heist: store balances of {len(t['balances'])} accounts checked; 4 policies traced from {t['seeds']['eth']['tx']} and {t['seeds']['token']['tx']}; {len(bad)} mismatches")
     return not bad
 
 
