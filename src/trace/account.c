@@ -646,7 +646,7 @@ static int do_swap(struct walk *w, uint64_t tx, uint64_t e, struct net *nt, size
             size_t n;
             const struct cs_lots_seg *sg = cs_lots_taken(w->lots, &n);
             segs = cs_xrealloc(segs, (n ? n : 1) * sizeof *segs);
-            memcpy(segs, sg, n * sizeof *segs);
+            if (n) memcpy(segs, sg, n * sizeof *segs);
             nsegs = n;
         }
     }
@@ -978,9 +978,9 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
         acc_of(&w, res->sinks[i].asset);
     for (size_t i = 0; i < res->n_frontier; i++)
         acc_of(&w, res->frontier[i].asset);
-    qsort(w.acc, w.nacc, sizeof *w.acc, acc_cmp);
-    qsort(res->sinks, res->n_sinks, sizeof *res->sinks, sink_cmp);
-    qsort(res->frontier, res->n_frontier, sizeof *res->frontier, front_cmp);
+    if (w.nacc) qsort(w.acc, w.nacc, sizeof *w.acc, acc_cmp); /* never qsort(NULL, 0) */
+    if (res->n_sinks) qsort(res->sinks, res->n_sinks, sizeof *res->sinks, sink_cmp);
+    if (res->n_frontier) qsort(res->frontier, res->n_frontier, sizeof *res->frontier, front_cmp);
     res->n_assets = w.nacc;
     struct cs_acct_amount **lists[7] = {&res->seed,    &res->swapped_in, &res->swapped_out,
                                         &res->fees,    &res->burned,     &res->dropped,
