@@ -37,7 +37,7 @@
 typedef unsigned __int128 u128;
 #define U128_MAX (~(u128)0)
 
-enum { F_SENT = 1, F_CREATED = 2, F_MINER = 4, F_DEPOSIT = 8, F_EXCH = 16, F_AIRREC = 32 };
+enum { F_SENT = 1, F_CREATED = 2, F_MINER = 4, F_DEPOSIT = 8, F_EXCH = 16, F_TAGX = 32 };
 
 /* ---------------- parameters ---------------- */
 
@@ -50,6 +50,10 @@ void cs_evmclu_params_default(struct cs_evmclu_params *p)
     p->airdrop_min = 1000;
     p->airdrop_max_gap = 2;
     p->airdrop_min_senders = 2;
+    p->exchanges = NULL;
+    p->n_exchanges = 0;
+    p->deposit_min_forwarders = 20;
+    p->tags_id = "none";
 }
 
 int cs_evmclu_heuristics_parse(const char *text, unsigned *out)
@@ -103,11 +107,13 @@ int cs_evmclu_spec_format(const struct cs_evmclu_params *p, char *out, size_t ca
 #undef ADD
     int w = snprintf(out, cap,
                      "%s;deposit-max-diff=%llu;deposit-max-gap=%llu;deposit-token-max-diff=%llu;"
-                     "airdrop-min=%llu;airdrop-max-gap=%llu;airdrop-min-senders=%llu",
+                     "airdrop-min=%llu;airdrop-max-gap=%llu;airdrop-min-senders=%llu;"
+                     "deposit-min-forwarders=%llu;exchange-tags=%zu",
                      n ? h : "none", (unsigned long long)p->deposit_max_diff,
                      (unsigned long long)p->deposit_max_gap, (unsigned long long)p->token_max_diff,
                      (unsigned long long)p->airdrop_min, (unsigned long long)p->airdrop_max_gap,
-                     (unsigned long long)p->airdrop_min_senders);
+                     (unsigned long long)p->airdrop_min_senders,
+                     (unsigned long long)p->deposit_min_forwarders, p->n_exchanges);
     if (w < 0 || (size_t)w >= cap) return cs_error(CS_ERANGE, "evm cluster spec longer than %zu", cap);
     return 0;
 }
@@ -363,20 +369,50 @@ static void pass_deposit(struct run *R, struct dmatch **out, size_t *nout)
 }
 
 /* pass 3: D joins E; the senders to D join each other */
-static void pass_deposit_union(struct run *R, const struct dmatch *m, size_t n)
+static int cmp_match_ed(const void *a, const void *b)
+{
+    const struct dmatch *x = a, *y = b;
+    if (x->e != y->e) return x->e < y->e ? -1 : 1;
+    return x->d < y->d ? -1 : x->d > y->d;
+}
+
+/* Keeps the forwards whose E is an exchange (tagged, or forwarded to by
+ * enough distinct accounts) and whose D is not one; chain order kept. */
+static size_t qualify(struct run *R, struct dmatch *m, size_t n)
+{
+    struct dmatch *byE = cs_xmalloc((n ? n : 1) * sizeof *byE);
+    memcpy(byE, m, n * sizeof *m);
+    qsort(byE, n, sizeof *byE, cmp_match_ed);
+    for (size_t i = 0; i < n;) {
+        size_t j = i, distinct = 0;
+        while (j < n && byE[j].e == byE[i].e) {
+            if (j == i || byE[j].d != byE[j - 1].d) distinct++;
+            j++;
+        }
+        if (distinct >= R->p->deposit_min_forwarders) R->flag[byE[i].e] |= F_EXCH;
+        i = j;
+    }
+    free(byE);
+    for (uint64_t a = 1; a < R->k->acct; a++)
+        if ((R->flag[a] & F_TAGX) && is_eoa(R, a)) R->flag[a] |= F_EXCH;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((R->flag[m[i].e] & F_EXCH) && !(R->flag[m[i].d] & F_EXCH)) m[k++] = m[i];
+    return k;
+}
+
+static void pass_deposit_union(struct run *R, struct dmatch *m, size_t n)
 {
     const struct cs_evm *s = R->s;
-    uint64_t prev_d = 0;
+    n = qualify(R, m, n);
     for (size_t i = 0; i < n; i++) {
-        R->flag[m[i].d] |= F_DEPOSIT;
-        R->flag[m[i].e] |= F_EXCH;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (m[i].d != prev_d) {
+        if (!(R->flag[m[i].d] & F_DEPOSIT)) {
             R->st->deposits++;
             if (m[i].token) R->st->deposit_token_deposits++;
         }
-        prev_d = m[i].d;
+        R->flag[m[i].d] |= F_DEPOSIT;
+    }
+    for (size_t i = 0; i < n; i++) {
         struct cs_evmclu_ev e = {m[i].d, m[i].e, 0, m[i].sweep_tx, m[i].last_in_tx,
                                  CS_EVMCLU_EV_DEPOSIT_EXCHANGE, m[i].token, {0}};
         union_req(R, &e);
@@ -704,7 +740,7 @@ static int state_write(const char *dir, const struct cs_evmclu_state *st)
 #define PUT(...) n += (size_t)snprintf(buf + n, n < sizeof buf ? sizeof buf - n : 0, __VA_ARGS__)
 #define U(x) (unsigned long long)(x)
     PUT("chainsleuth-evm-cluster %d\n", CS_EVMCLU_FORMAT);
-    PUT("chain %s\nspec %s\n", st->chain, st->spec);
+    PUT("chain %s\nspec %s\ntags %s\n", st->chain, st->spec, st->tags);
     cs_hex(hex, st->tip, 32);
     PUT("blocks %llu\ntip_number %llu\ntip %s\n", U(st->blocks), U(st->tip_number), hex);
     PUT("accounts %llu\ntxs %llu\nxfers %llu\nlogs %llu\nevidence %llu\ngeneration %llu\n",
@@ -831,6 +867,9 @@ int cs_evmclu_state_read(const char *dbdir, const char *chain, struct cs_evmclu_
             if (strlen(val) >= sizeof st->chain) goto bad;
             snprintf(st->chain, sizeof st->chain, "%s", val);
             have |= 1;
+        } else if (!strcmp(key, "tags")) {
+            if (strlen(val) >= sizeof st->tags) goto bad;
+            snprintf(st->tags, sizeof st->tags, "%s", val);
         } else if (!strcmp(key, "spec")) {
             if (strlen(val) >= sizeof st->spec) goto bad;
             snprintf(st->spec, sizeof st->spec, "%s", val);
@@ -922,6 +961,7 @@ int cs_evmclu_run(const struct cs_evm *s, const char *dbdir, const struct cs_evm
     int rc = 0;
     snprintf(st->chain, sizeof st->chain, "%s", ch->name);
     if ((rc = cs_evmclu_spec_format(p, st->spec, sizeof st->spec))) goto out_lock;
+    snprintf(st->tags, sizeof st->tags, "%s", p->tags_id && *p->tags_id ? p->tags_id : "none");
     st->blocks = k->blocks;
     if (k->blocks) {
         const struct cs_evm_blockrec *b = cs_evm_block(s, k->blocks - 1);
@@ -949,6 +989,8 @@ int cs_evmclu_run(const struct cs_evm *s, const char *dbdir, const struct cs_evm
     }
     uint64_t *cid = NULL;
     pass_flags(&R);
+    for (size_t i = 0; i < p->n_exchanges; i++)
+        if (p->exchanges[i] && p->exchanges[i] < na) R.flag[p->exchanges[i]] |= F_TAGX;
     if (p->heuristics & CS_EVMCLU_DEPOSIT) {
         struct dmatch *m;
         size_t nm;

@@ -18,7 +18,10 @@
  *    no poisoning mark).  A top-level native transfer D -> E of a' > 0 in a tx
  *    that D sent, E an EOA other than D, with pending inflows summing to a, all
  *    of them at most max_gap blocks before the transfer's block, and
- *    0 <= a - a' <= max_diff wei, makes D a deposit address of E.  The same for
+ *    0 <= a - a' <= max_diff wei, is a forward of D to E.  E is an exchange
+ *    when it is tagged as one (params.exchanges) or when at least
+ *    deposit_min_forwarders distinct accounts forward to it; a forward to an
+ *    exchange, D not an exchange itself, makes D a deposit address of E.  The same for
  *    an ERC-20 token when `deposit` covers tokens (token_max_diff, in the
  *    token's base units, default 0: a token sweep forwards the whole amount;
  *    the gas it needs was topped up in ETH and only ever touches the native
@@ -115,6 +118,14 @@ struct cs_evmclu_params {
     uint64_t airdrop_min;       /* distinct recipients, default 1,000 */
     uint64_t airdrop_max_gap;   /* median block gap, default 2 */
     uint64_t airdrop_min_senders; /* default 2 */
+    /* Which EOAs count as exchanges E: the accounts listed here (the caller
+     * resolves the chain's exchange tags), and any EOA that at least
+     * deposit_min_forwarders distinct accounts forward to by the amount and
+     * time rule (default 20; UINT64_MAX: tagged exchanges only). */
+    const uint64_t *exchanges;
+    size_t n_exchanges;
+    uint64_t deposit_min_forwarders;
+    const char *tags_id; /* fingerprint of the tags used, for the state ("none") */
 };
 
 /* The defaults (every heuristic on, tokens included). */
@@ -142,6 +153,7 @@ struct cs_evmclu_ev {
 struct cs_evmclu_state {
     char chain[32];
     char spec[256];
+    char tags[128];         /* the caller's tags fingerprint, "none" */
     uint64_t blocks;        /* block rows covered; the tip is row blocks-1 */
     uint64_t tip_number;    /* its block number */
     uint8_t tip[32];        /* its hash (zero when blocks = 0) */
