@@ -2,7 +2,7 @@
 """Pairwise precision and recall of an EVM clustering against the generator's truth.
 
     evm_cluster_pr.py EXPORT.csv OWNERS.csv [--min-precision P] [--min-recall R]
-                      [--scope all|users] [--json]
+                      [--scope all|users] [--exclude-entity PREFIX] [--json]
 
 EXPORT.csv is `chainsleuth cluster --chain eth --export FILE` (address,cluster,...);
 OWNERS.csv is chainsleuth-gen's truth/owners.csv (address,entity,entity_kind,role,customer).
@@ -11,7 +11,9 @@ Definitions (the README's table uses them):
   universe   the addresses present in both files (accounts of the store that the
              truth names); with --scope users only those whose entity_kind is
              "user" (users' EOAs, sybil farms), so the exchanges' big true
-             clusters do not dominate the counts.
+             clusters do not dominate the counts; --exclude-entity PREFIX also
+             drops the accounts of entities whose name starts with PREFIX (e.g.
+             sybil_farmer, whose 40-120 EOAs each dominate the user pairs).
   predicted  unordered pairs {x, y} of the universe with the same cluster id.
   true       unordered pairs of the universe with the same owners.csv entity.
   precision  |predicted and true| / |predicted|   (1.0 when nothing is predicted)
@@ -33,7 +35,8 @@ def pairs(n):
 
 def main(argv):
     args = argv[1:]
-    opts = {"--min-precision": None, "--min-recall": None, "--scope": "all"}
+    opts = {"--min-precision": None, "--min-recall": None, "--scope": "all",
+            "--exclude-entity": None}
     as_json = False
     pos = []
     i = 0
@@ -69,6 +72,8 @@ def main(argv):
     universe = [a for a in clusters if a in truth]
     if opts["--scope"] == "users":
         universe = [a for a in universe if truth[a][1] == "user"]
+    if opts["--exclude-entity"]:
+        universe = [a for a in universe if not truth[a][0].startswith(opts["--exclude-entity"])]
     by_c = Counter(clusters[a] for a in universe)
     by_e = Counter(truth[a][0] for a in universe)
     by_ce = Counter((clusters[a], truth[a][0]) for a in universe)
@@ -85,6 +90,7 @@ def main(argv):
             worst, worst_fp = c, fp
     out = {
         "scope": opts["--scope"],
+        "excluded_entities": opts["--exclude-entity"],
         "accounts": len(universe),
         "predicted_pairs": pred,
         "true_pairs": true,
