@@ -402,6 +402,10 @@ int cli_evm_cluster(int argc, char **argv)
                 "an untagged EOA counts as an exchange once N distinct\n"
                 "accounts forward to it (default 20; exchange-tagged\n"
                 "accounts always count)"),
+        CLI_FLAG("deposit-exclusive", 0, &p.deposit_exclusive,
+                 "a sender that paid two or more deposit addresses of one\n"
+                 "exchange joins none of their users (not in Victor's rule;\n"
+                 "off by default)"),
         CLI_U64("airdrop-min", 0, &p.airdrop_min, "N", 1, UINT64_MAX,
                 "recipients of one (token, distributor, amount) that make\n"
                 "an airdrop (default 1000)"),

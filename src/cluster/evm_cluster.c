@@ -53,6 +53,7 @@ void cs_evmclu_params_default(struct cs_evmclu_params *p)
     p->exchanges = NULL;
     p->n_exchanges = 0;
     p->deposit_min_forwarders = 20;
+    p->deposit_exclusive = 0;
     p->tags_id = "none";
 }
 
@@ -108,12 +109,13 @@ int cs_evmclu_spec_format(const struct cs_evmclu_params *p, char *out, size_t ca
     int w = snprintf(out, cap,
                      "%s;deposit-max-diff=%llu;deposit-max-gap=%llu;deposit-token-max-diff=%llu;"
                      "airdrop-min=%llu;airdrop-max-gap=%llu;airdrop-min-senders=%llu;"
-                     "deposit-min-forwarders=%llu;exchange-tags=%zu",
+                     "deposit-min-forwarders=%llu;exchange-tags=%zu%s",
                      n ? h : "none", (unsigned long long)p->deposit_max_diff,
                      (unsigned long long)p->deposit_max_gap, (unsigned long long)p->token_max_diff,
                      (unsigned long long)p->airdrop_min, (unsigned long long)p->airdrop_max_gap,
                      (unsigned long long)p->airdrop_min_senders,
-                     (unsigned long long)p->deposit_min_forwarders, p->n_exchanges);
+                     (unsigned long long)p->deposit_min_forwarders, p->n_exchanges,
+                     p->deposit_exclusive ? ";deposit-exclusive" : "");
     if (w < 0 || (size_t)w >= cap) return cs_error(CS_ERANGE, "evm cluster spec longer than %zu", cap);
     return 0;
 }
@@ -401,6 +403,21 @@ static size_t qualify(struct run *R, struct dmatch *m, size_t n)
     return k;
 }
 
+struct pay_key {
+    uint64_t d, u, t, e;
+    size_t idx;
+    int skip;
+};
+
+static int cmp_pay_ued(const void *a, const void *b)
+{
+    const struct pay_key *x = a, *y = b;
+    if (x->u != y->u) return x->u < y->u ? -1 : 1;
+    if (x->e != y->e) return x->e < y->e ? -1 : 1;
+    if (x->d != y->d) return x->d < y->d ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
 static void pass_deposit_union(struct run *R, struct dmatch *m, size_t n)
 {
     const struct cs_evm *s = R->s;
@@ -422,11 +439,17 @@ static void pass_deposit_union(struct run *R, struct dmatch *m, size_t n)
     /* deposit addresses in ascending row order: the matches are in chain
      * order, so collect the distinct ones first */
     uint64_t *ds = cs_xmalloc((n ? n : 1) * sizeof *ds);
+    uint64_t *first_e = cs_xcalloc(R->k->acct ? R->k->acct : 1, sizeof *first_e);
+    for (size_t i = n; i-- > 0;) /* chain order: the first match wins */
+        first_e[m[i].d] = m[i].e;
     size_t nd = 0;
     for (uint64_t a = 1; a < R->k->acct && nd < n; a++)
         if (R->flag[a] & F_DEPOSIT) ds[nd++] = a;
+    /* the qualifying payments to each D, D ascending, newest first within */
+    struct pay_key *pv = NULL;
+    size_t npv = 0, cappv = 0;
     for (size_t i = 0; i < nd; i++) {
-        uint64_t d = ds[i], anchor = 0, anchor_tx = CS_EVM_NONE;
+        uint64_t d = ds[i], e = first_e[d];
         for (uint64_t x = cs_evm_in_head(s, d); x != CS_EVM_NONE; x = cs_evm_in_next(s, x)) {
             const struct cs_evm_xferrec *r = cs_evm_xfer(s, x);
             uint64_t u = r->from;
@@ -436,17 +459,52 @@ static void pass_deposit_union(struct run *R, struct dmatch *m, size_t n)
                 continue;
             if (!is_eoa(R, u) || (R->flag[u] & (F_MINER | F_DEPOSIT | F_EXCH))) continue;
             if (r->kind != CS_XK_ERC721 && xfer_amount(s, x, r) == 0) continue;
-            uint64_t t = cs_evm_xfer_tx(s, x);
-            if (!anchor) {
-                anchor = u;
-                anchor_tx = t;
-                continue;
+            if (npv == cappv) {
+                cappv = cappv ? 2 * cappv : 4096;
+                pv = cs_xrealloc(pv, cappv * sizeof *pv);
             }
-            if (u == anchor) continue;
-            struct cs_evmclu_ev e = {anchor, u, d, t, anchor_tx, CS_EVMCLU_EV_DEPOSIT_USER, 0, {0}};
-            union_req(R, &e);
+            pv[npv] = (struct pay_key){d, u, cs_evm_xfer_tx(s, x), e, npv, 0};
+            npv++;
         }
     }
+    if (R->p->deposit_exclusive && npv) {
+        struct pay_key *byu = cs_xmalloc(npv * sizeof *byu);
+        memcpy(byu, pv, npv * sizeof *pv);
+        qsort(byu, npv, sizeof *byu, cmp_pay_ued);
+        for (size_t i = 0; i < npv;) {
+            size_t j = i;
+            int many = 0;
+            while (j < npv && byu[j].u == byu[i].u && byu[j].e == byu[i].e) {
+                if (byu[j].d != byu[i].d) many = 1;
+                j++;
+            }
+            if (many)
+                for (size_t q = i; q < j; q++)
+                    pv[byu[q].idx].skip = 1;
+            i = j;
+        }
+        free(byu);
+    }
+    for (size_t i = 0; i < npv;) {
+        size_t j = i;
+        uint64_t anchor = 0, anchor_tx = CS_EVM_NONE;
+        while (j < npv && pv[j].d == pv[i].d) {
+            const struct pay_key *q = &pv[j++];
+            if (q->skip) continue;
+            if (!anchor) {
+                anchor = q->u;
+                anchor_tx = q->t;
+                continue;
+            }
+            if (q->u == anchor) continue;
+            struct cs_evmclu_ev e = {anchor, q->u, q->d, q->t, anchor_tx, CS_EVMCLU_EV_DEPOSIT_USER,
+                                     0, {0}};
+            union_req(R, &e);
+        }
+        i = j;
+    }
+    free(pv);
+    free(first_e);
     free(ds);
 }
 

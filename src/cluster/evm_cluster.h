@@ -30,7 +30,8 @@
  *    every sender of value or tokens to D (amount > 0, no poisoning mark) that
  *    is an EOA, not a miner, not itself a deposit address and not an E of any
  *    deposit address (an exchange paying into another's deposit address is
- *    not its customer) joins one entity: the user.
+ *    not its customer) joins one entity: the user.  With deposit_exclusive,
+ *    a sender that paid two or more deposit addresses of one E joins none.
  *  airdrop.  An airdrop is a (token, distributor, amount) of ERC-20 transfers
  *    to at least airdrop_min distinct recipients whose median block gap (over
  *    the transfers in chain order) is at most airdrop_max_gap.  A recipient R
@@ -125,6 +126,11 @@ struct cs_evmclu_params {
     const uint64_t *exchanges;
     size_t n_exchanges;
     uint64_t deposit_min_forwarders;
+    /* 1: a sender that paid two or more deposit addresses of one exchange
+     * joins none of their users (a person keeps one deposit address per
+     * exchange, so one of them is someone else's).  Not in Victor's rule;
+     * off by default. */
+    int deposit_exclusive;
     const char *tags_id; /* fingerprint of the tags used, for the state ("none") */
 };
 

@@ -215,7 +215,7 @@ static struct cs_evmclu *open_ok(const struct chain *c, const struct cs_evm *s)
     return k;
 }
 
-enum { U1 = 1, U2 = 2, D = 3, E = 4, X = 5, M = 999 };
+enum { U1 = 1, U2 = 2, D = 3, E = 4, X = 5, U3_ = 6, M = 999 };
 
 /* The METHODS vector, with E an EOA (it pays X at block 330). Amount a2 at
  * 300, forward f2 at block b2. */
@@ -421,6 +421,39 @@ static void test_deposit_rules(void **st)
         assert_int_equal(cs_evmclu_cid(k, row(s, 22)) == cs_evmclu_cid(k, row(s, 23)), minf == 3);
         /* users of different deposit addresses stay apart */
         assert_true(cs_evmclu_cid(k, row(s, 20)) != cs_evmclu_cid(k, row(s, 21)));
+        cs_evmclu_close(k);
+        cs_evm_close(s);
+        chain_close(&c);
+    }
+
+    /* U1 pays deposit addresses 10 and 11 of one exchange E, U2 pays 10, U3
+     * pays 11: Victor's rule joins all three; --deposit-exclusive leaves U1
+     * out of both, so U2 and U3 stay apart */
+    for (int excl = 0; excl <= 1; excl++) {
+        chain_open(&c, 100);
+        chain_block(&c, &t, 100);
+        bb_tx(&t, U1, 10, 100 * ETH_MILLI);
+        bb_tx(&t, U2, 10, 100 * ETH_MILLI);
+        bb_tx(&t, U1, 11, 100 * ETH_MILLI);
+        bb_tx(&t, U3_, 11, 100 * ETH_MILLI);
+        chain_append(&c, &t);
+        chain_block(&c, &t, 101);
+        bb_tx(&t, 10, E, 199 * ETH_MILLI);
+        bb_tx(&t, 11, E, 199 * ETH_MILLI);
+        bb_tx(&t, E, X, 1);
+        chain_append(&c, &t);
+        cs_evmclu_params_default(&p);
+        p.deposit_exclusive = excl;
+        s = run_on(&c, &p, E, &r);
+        k = open_ok(&c, s);
+        assert_int_equal(cs_evmclu_state(k)->deposits, 2);
+        uint64_t c1 = cs_evmclu_cid(k, row(s, U1)), c2 = cs_evmclu_cid(k, row(s, U2)),
+                 c3 = cs_evmclu_cid(k, row(s, U3_));
+        assert_int_equal(c1 == c2 && c2 == c3, !excl);
+        if (excl) {
+            assert_int_equal(c1, row(s, U1));
+            assert_true(c2 != c3);
+        }
         cs_evmclu_close(k);
         cs_evm_close(s);
         chain_close(&c);
