@@ -13,6 +13,7 @@
 #     transfer from the deposit address to the hot wallet; --why for two EOAs
 #     of one user that paid one deposit address (found in the CSV by Python):
 #     linked through deposit addresses of the truth;
+#     `address --chain eth` shows the export's cluster id;
 #  5. the export covers every account; two runs write the same cid file.
 . "$(dirname "$0")/lib.sh"
 : "${GENBIN:?}" "${BIN:?}"
@@ -151,6 +152,10 @@ SW=$(jq_ "j['hops'][0]['tx']" <"$T/w3")
 case " $SWEEPS " in *" $SW "*) ;; *) fail "the union's sweep $SW is not a transfer $DEP -> $DHOT ($SWEEPS)" ;; esac
 "$BIN" cluster --chain eth --db "$DB" --why "$DEP" "$DHOT" >"$T/w3.txt" || fail "--why text"
 grep -q "is a deposit address of" "$T/w3.txt" && grep -q "$SW" "$T/w3.txt" || fail "--why text: $(cat "$T/w3.txt")"
+# `address --chain eth` shows the same cluster id as the export, for D and its hot wallet
+CD=$("$BIN" address "$DEP" --chain eth --db "$DB" --json | jq_ "j['cluster']")
+eq "$CD" "$(awk -F, -v a="$DEP" '$1==a {print $2}' "$T/ex.csv")" "address --json cluster of $DEP"
+eq "$("$BIN" address "$DHOT" --chain eth --db "$DB" --json | jq_ "j['cluster']")" "$CD" "cluster of $DHOT"
 read -r UA UB UDEP <<EOF
 $(sed -n 2p "$T/pick")
 EOF
