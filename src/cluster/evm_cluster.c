@@ -969,7 +969,8 @@ static int write_file(const char *dir, const char *name, const void *data, size_
     return cs_atomic_write(dir, name, data, len);
 }
 
-/* Removes evm.G.cid / evm.G.ev of every generation but keep. */
+/* Removes evm.G.cid / evm.G.ev of every generation but keep, and any
+ * evm.*.tmp a killed run left. */
 static void remove_other_generations(const char *dir, uint64_t keep)
 {
     DIR *d = opendir(dir);
@@ -978,10 +979,12 @@ static void remove_other_generations(const char *dir, uint64_t keep)
     int removed = 0;
     while ((de = readdir(d))) {
         unsigned long long g;
-        char ext[8], tail;
-        if (sscanf(de->d_name, "evm.%llu.%3[a-z]%c", &g, ext, &tail) != 2) continue;
-        if (strcmp(ext, "cid") && strcmp(ext, "ev")) continue;
-        if (g == keep) continue;
+        char ext[8], tail[8] = "";
+        int k = sscanf(de->d_name, "evm.%llu.%3[a-z]%7s", &g, ext, tail);
+        if (k < 2 || (strcmp(ext, "cid") && strcmp(ext, "ev"))) continue;
+        int tmp = k == 3 && !strcmp(tail, ".tmp"); /* a crashed writer's; we hold the lock */
+        if (k == 3 && !tmp) continue;
+        if (g == keep && !tmp) continue;
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
         if (!unlink(p)) removed = 1;

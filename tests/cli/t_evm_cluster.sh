@@ -14,7 +14,8 @@
 #     of one user that paid one deposit address (found in the CSV by Python):
 #     linked through deposit addresses of the truth;
 #     `address --chain eth` shows the export's cluster id;
-#  5. the export covers every account; two runs write the same cid file.
+#  5. the export covers every account; two runs write the same cid file;
+#  6. kill -9 at 20 moments of a run leaves a whole clustering.
 . "$(dirname "$0")/lib.sh"
 : "${GENBIN:?}" "${BIN:?}"
 py=/usr/bin/python3
@@ -182,4 +183,19 @@ C2=$(ls "$DB/eth/cluster/"evm.*.cid)
 [ "$C1" != "$C2" ] || fail "no new generation"
 eq "$(sha256sum <"$C2")" "$sha1" "same cid bytes"
 [ "$(ls "$DB/eth/cluster/" | grep -c '^evm\.')" = 2 ] || fail "old generation left: $(ls "$DB/eth/cluster/")"
+
+# 6. kill -9 at 20 moments of a run: the stored clustering is always the old
+# one or the new one, whole (open checks both files against the state)
+for i in $(seq 1 20); do
+    "$BIN" cluster --chain eth --db "$DB" --heuristics "$( [ $((i % 2)) = 0 ] && echo deposit || echo all)" --quiet >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.00$((i % 10))$((i * 7 % 10))"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$BIN" cluster --chain eth --db "$DB" --why "$DEP" "$DHOT" --json >"$T/k" 2>"$T/k.err" || fail "after kill -9 #$i: $(cat "$T/k.err")"
+    eq "$(jq_ "j['stale']" <"$T/k")" False "after kill -9 #$i: stale"
+done
+[ "$(ls "$DB/eth/cluster/" | grep -c '^evm\.[0-9]*\.\(cid\|ev\)$')" -le 4 ] || fail "generations pile up: $(ls "$DB/eth/cluster/")"
+"$BIN" cluster --chain eth --db "$DB" --quiet >/dev/null || fail "cluster after the kills"
+[ "$(ls "$DB/eth/cluster/" | grep -c '^evm\.[0-9]*\.\(cid\|ev\)$')" = 2 ] || fail "old generations left after a clean run: $(ls "$DB/eth/cluster/")"
 echo "ok"
