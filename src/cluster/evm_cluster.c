@@ -383,8 +383,10 @@ static int cmp_match_ed(const void *a, const void *b)
 static size_t qualify(struct run *R, struct dmatch *m, size_t n)
 {
     struct dmatch *byE = cs_xmalloc((n ? n : 1) * sizeof *byE);
-    memcpy(byE, m, n * sizeof *m);
-    qsort(byE, n, sizeof *byE, cmp_match_ed);
+    if (n) {
+        memcpy(byE, m, n * sizeof *m);
+        qsort(byE, n, sizeof *byE, cmp_match_ed);
+    }
     for (size_t i = 0; i < n;) {
         size_t j = i, distinct = 0;
         while (j < n && byE[j].e == byE[i].e) {
@@ -639,7 +641,7 @@ static void pass_airdrop(struct run *R)
             ar[nar++] = (struct arec){sig, r->to, bnum, x, t};
         }
     }
-    qsort(ar, nar, sizeof *ar, cmp_arec);
+    if (nar) qsort(ar, nar, sizeof *ar, cmp_arec);
     struct fwd *fw = NULL;
     size_t nfw = 0, capfw = 0;
     for (size_t i = 0; i < nar;) {
@@ -686,7 +688,7 @@ static void pass_airdrop(struct run *R)
         }
         i = j;
     }
-    qsort(fw, nfw, sizeof *fw, cmp_fwd);
+    if (nfw) qsort(fw, nfw, sizeof *fw, cmp_fwd);
     for (size_t i = 0; i < nfw;) {
         size_t j = i, senders = 0;
         while (j < nfw && fw[j].agg == fw[i].agg) {
