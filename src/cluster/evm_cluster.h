@@ -187,7 +187,7 @@ struct cs_evmclu_report {
  * result under dbdir/CHAIN/cluster/ as described at the top.  Returns 0,
  * CS_ELOCKED (another run), CS_EIO, CS_ERANGE, CS_EINTERRUPTED (stop, polled
  * between passes, set to nonzero: nothing committed) with a message.  Memory:
- * about 40 bytes per account plus the token pending table and the evidence. */
+ * about 60 bytes per account plus the token pending table and the evidence. */
 int cs_evmclu_run(const struct cs_evm *s, const char *dbdir, const struct cs_evmclu_params *p,
                   volatile int *stop, struct cs_evmclu_report *r) CS_MUST_CHECK;
 
