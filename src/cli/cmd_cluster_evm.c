@@ -259,8 +259,8 @@ static void hop_text(const struct cs_evm *s, const struct cs_evmclu *c,
                taddr(s, e->via, v), taddr(s, e->a, a), t2, (unsigned long long)txblock(s, e->tx2),
                taddr(s, e->b, b), t1, (unsigned long long)txblock(s, e->tx));
         if (d)
-            printf("    which forwarded to %s in tx %s (block %llu)\n", taddr(s, d->b, b), t3,
-                   (unsigned long long)txblock(s, d->tx));
+            printf("    a deposit address of %s by its forward in tx %s (block %llu)\n",
+                   taddr(s, d->b, b), t3, (unsigned long long)txblock(s, d->tx));
         break;
     }
     case CS_EVMCLU_EV_AIRDROP:
