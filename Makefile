@@ -18,6 +18,10 @@ BUILD   ?= build
 MODE    ?= release
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Isrc
+# the EVM tracer (cmd_trace_evm.c) attributes through the EVM clustering when it is built
+ifneq ($(wildcard src/cluster/evm_cluster.h),)
+  CPPFLAGS += -DCS_HAVE_EVMCLU
+endif
 ifeq ($(MODE),check)
   CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
@@ -36,6 +40,8 @@ else
 endif
 CFLAGS  += $(WARN) -MMD -MP
 LDLIBS  += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lsnappy -lsecp256k1 -lcrypto -lm -lpthread
+# the server (src/server): libmicrohttpd for HTTP, SQLite for its state
+LDLIBS  += $(shell pkg-config --libs libmicrohttpd sqlite3 2>/dev/null || echo -lmicrohttpd -lsqlite3)
 VERSION := $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' src/cli/main.c)
 # every src/ .c file is compiled with util/banned.h forced in (strcpy, sprintf,
 # ... become compile errors).  Exempt, until their owners replace the calls:
@@ -44,7 +50,7 @@ BANNED_EXEMPT :=
 BANNED_FLAGS := -include src/util/banned.h
 
 B       := $(BUILD)/$(MODE)
-LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/chain/*.c src/risk/*.c src/report/*.c src/evm/*.c)
+LIB_SRC := $(wildcard src/util/*.c src/btc/*.c src/store/*.c src/tags/*.c src/cluster/*.c src/trace/*.c src/chain/*.c src/risk/*.c src/report/*.c src/evm/*.c src/server/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 GEN_SRC := $(wildcard tools/gen/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -99,8 +105,17 @@ $(B)/src/cli/main.o: CPPFLAGS += -I$(B)/gen
 .PHONY: FORCE
 FORCE:
 
-$(BIN): $(CLI_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
+# docs/openapi.json compiled into the binary (served at /v1/openapi.json)
+$(B)/gen/openapi.c: docs/openapi.json
+	@mkdir -p $(dir $@)
+	@{ echo '#include <stddef.h>'; echo 'const char cs_openapi_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; \
+	  echo 'const size_t cs_openapi_json_len = sizeof cs_openapi_json - 1;'; } >$@.tmp && mv $@.tmp $@
+$(B)/gen/openapi.o: $(B)/gen/openapi.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(CLI_OBJ) $(B)/gen/openapi.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/gen/openapi.o $(LIBA) $(LDLIBS)
 
 $(GENBIN): $(GEN_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $(GEN_OBJ) $(LIBA) $(LDLIBS)
@@ -136,7 +151,9 @@ fuzz: deps
 
 bench: all
 	$(BENCHBIN) all
+	bench/evm_trace.sh
 	bench/evm_node.sh
+	/usr/bin/python3 bench/serve.py --bin $(BIN) --gen $(GENBIN)
 
 # KEEP=1 keeps the demo's scratch store and prints its path (scripts/demo --help)
 demo: all
@@ -157,6 +174,11 @@ install: all
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/chainsleuth.pc
 	install -d $(DESTDIR)$(PREFIX)/share/doc/chainsleuth
 	install -m 644 docs/METHODS.md $(DESTDIR)$(PREFIX)/share/doc/chainsleuth/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	$(BIN) man > $(DESTDIR)$(PREFIX)/share/man/man1/chainsleuth.1
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/chainsleuth
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_chainsleuth
 
 format:
 	clang-format -i $$(find src tools tests bench -name '*.[ch]')

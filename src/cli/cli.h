@@ -11,7 +11,9 @@
 #include <stdio.h>
 
 #include "btc/store.h"
+#include "util/amount.h"
 #include "util/json.h"
+#include "util/u256.h"
 
 int cmd_ingest(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -25,6 +27,14 @@ int cmd_cluster(int argc, char **argv);
 int cmd_entity(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+int cmd_man(int argc, char **argv);
+/* The command table of main.c: its size, and entry i's name, function and
+ * one-line description. */
+size_t cli_command_count(void);
+const char *cli_command_name(size_t i, int (**fn)(int, char **), const char **help);
+int cmd_links(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "chainsleuth <cmd>: <message>" and returns 1. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,6 +67,34 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json);
 int cli_evm_ingest(const char *dir, const char *db, const char *chain,
                    const struct cs_evm_logsel *sel, unsigned commit, int progress, int json,
                    volatile sig_atomic_t *stop);
+/* Pieces of cmd_evm.c that cmd_trace_evm.c shares: an asset's JSON keys
+ * ("asset", "symbol", "decimals"), an amount in its unit for text, the
+ * asset's symbol. */
+void cli_evm_json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_t asset);
+/* key: the account's address in lower case, or null for account 0 */
+void cli_evm_json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
+                       uint64_t acct);
+/* the EIP-55 address of acct, or "-" for account 0 (out: 43 bytes) */
+const char *cli_evm_text_addr(const struct cs_evm *s, uint64_t acct, char out[43]);
+const char *cli_evm_text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
+                                char out[CS_AMOUNT_STR_MAX + 48]);
+const char *cli_evm_asset_name(const struct cs_evm *s, uint64_t asset, char out[64]);
+/* `trace --chain <evm>`: cmd_trace parses the options and comes here. */
+struct cli_evm_trace_args {
+    const char *db, *chain, *policy, *address, *label, *min_amount, *html;
+    const char *const *txs;
+    size_t ntxs;
+    uint64_t from_block, to_block, until_block; /* UINT64_MAX: not given */
+    uint64_t max_hops;
+    uint32_t stop_mask;
+    int backward, no_cluster, mode; /* mode: 0 text, 'j' json, 'c' csv, 'd' dot, 'h' html */
+    int unit_base;
+    int check_ledger;
+    const char *case_id, *case_title, *investigator;
+    const char *cmdline; /* the rerun command, for --html */
+    const char *stop_s;  /* --stop-at as given */
+};
+int cli_evm_trace(const struct cli_evm_trace_args *a);
 /* --json output: every JSON document a command prints goes through the writer
  * (util/json.h), so it is valid JSON and valid UTF-8 whatever the strings
  * hold.  cli_json_begin starts a compact document on stdout (print nothing

@@ -13,6 +13,7 @@
 #include "evm/ingest.h"
 #include "evm/ledger.h"
 #include "evm/store.h"
+#include "report/report_evm.h"
 #include "util/amount.h"
 #include "util/codec.h"
 
@@ -30,27 +31,10 @@ static int open_evm(const char *cmd, const char *db, const char *chain, struct c
     return rc ? cli_fail_err(cmd, rc) : 0;
 }
 
-/* The asset of a transfer (0 = native) as a descriptor.  A token symbol the
- * descriptor refuses (spaces, non-ASCII: a look-alike) shows as "token". */
+/* The asset of a transfer (0 = native) as a descriptor (report_evm.h). */
 static void asset_of(const struct cs_evm *s, uint64_t asset, struct cs_asset *out)
 {
-    static const uint8_t NONE[20];
-    const struct cs_evm_chain *ch = cs_evm_chain(s);
-    if (!asset) {
-        const struct cs_asset *n = cs_asset_native(ch->name);
-        if (n) {
-            *out = *n;
-            return;
-        }
-        if (cs_asset_token(out, ch->name, NONE, ch->symbol, "wei", 18)) BUG("native asset");
-        out->native = 1;
-        return;
-    }
-    const struct cs_evm_tokrec *t = cs_evm_token(s, asset);
-    unsigned dec = t && t->has_decimals ? t->decimals : 0;
-    const uint8_t *c = cs_evm_acct(s, asset);
-    if (!t || !t->symbol[0] || cs_asset_token(out, ch->name, c, t->symbol, "", dec))
-        if (cs_asset_token(out, ch->name, c, "token", "", dec)) BUG("token asset");
+    cs_report_evm_asset(s, asset, out);
 }
 
 static void json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
@@ -115,18 +99,7 @@ static void json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_
 static const char *text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
                                char out[CS_AMOUNT_STR_MAX + 48])
 {
-    struct cs_asset a;
-    asset_of(s, asset, &a);
-    const struct cs_evm_tokrec *t = asset ? cs_evm_token(s, asset) : NULL;
-    if (asset && !(t && t->has_decimals)) { /* unknown decimals: raw units and the contract */
-        char d[CS_U256_DEC_MAX], c[CS_EVM_ADDR_STR];
-        cs_u256_to_dec(d, v);
-        cs_evm_addr_format(cs_evm_acct(s, asset), c);
-        snprintf(out, CS_AMOUNT_STR_MAX + 48, "%s units of %s", d, c);
-        return out;
-    }
-    cs_amount_format(out, &a, v, CS_AMOUNT_TRIM | CS_AMOUNT_UNIT);
-    return out;
+    return cs_report_evm_amount(s, asset, v, out);
 }
 
 /* ---------------- address ---------------- */
@@ -472,7 +445,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
                 cs_json_writer_u64(&w, xr->aux);
             }
             struct cs_u256 id;
-            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id)) json_u256(&w, "token_id", &id);
+            if (xr->kind == CS_XK_ERC1155 && erc1155_id(s, t, xr, &id))
+                json_u256(&w, "token_id", &id);
             if (xr->flags & CS_XF_ZERO) { /* an address-poisoning mark */
                 cs_json_writer_key(&w, "zero_value");
                 cs_json_writer_bool(&w, 1);
@@ -538,8 +512,8 @@ int cli_evm_tx(const char *db, const char *chain, const char *arg, int json)
             const struct cs_evm_logrec *g = cs_evm_log(s, lr);
             char tp[65];
             cs_hex(tp, g->topic[0], 32);
-            printf("  #%-4u %s  topic0 0x%s, %u data bytes\n", g->index,
-                   text_addr(s, g->acct, a1), g->ntopics ? tp : "(none)", g->data_len);
+            printf("  #%-4u %s  topic0 0x%s, %u data bytes\n", g->index, text_addr(s, g->acct, a1),
+                   g->ntopics ? tp : "(none)", g->data_len);
         }
     }
     cs_evm_close(s);
@@ -811,12 +785,12 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
     if (rc && rc != CS_EINTERRUPTED) return cli_fail_err("ingest", rc);
     if (json) {
         struct cs_json_writer w;
-        const struct count nums[] = {{"blocks", st.blocks},
-                                     {"txs", st.txs},
-                                     {"transfers", st.xfers},
-                                     {"rolled_back", st.rolled_back},
-                                     {"calls", st.calls}};
+        const struct count nums[] = {{"blocks", st.blocks},   {"txs", st.txs},
+                                     {"transfers", st.xfers}, {"rolled_back", st.rolled_back},
+                                     {"calls", st.calls},     {"posts", st.posts}};
         summary_begin(&w, nums, sizeof nums / sizeof nums[0], st.seconds);
+        cs_json_writer_key(&w, "batch");
+        cs_json_writer_bool(&w, st.batch);
         cs_json_writer_key(&w, "receipts_method");
         cs_json_writer_string(&w, st.receipts_method);
         cs_json_writer_key(&w, "trace_method");
@@ -826,10 +800,12 @@ int cli_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, int json)
             cs_json_writer_null(&w);
         return summary_end(&w, rc);
     } else if (o->progress) {
-        fprintf(
-            stderr, "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls)%s\n",
-            (unsigned long long)st.blocks, (unsigned long long)st.txs, (unsigned long long)st.xfers,
-            st.seconds, (unsigned long long)st.calls, rc == CS_EINTERRUPTED ? ", interrupted" : "");
+        fprintf(stderr,
+                "ingest evm: %llu blocks, %llu tx, %llu transfers in %.2f s (%llu calls in %llu "
+                "POSTs)%s\n",
+                (unsigned long long)st.blocks, (unsigned long long)st.txs,
+                (unsigned long long)st.xfers, st.seconds, (unsigned long long)st.calls,
+                (unsigned long long)st.posts, rc == CS_EINTERRUPTED ? ", interrupted" : "");
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
 }
@@ -860,4 +836,36 @@ int cli_evm_ingest_era1(const char *const *files, size_t n, const char *db, cons
                 rc == CS_EINTERRUPTED ? ", interrupted" : "");
     }
     return rc == CS_EINTERRUPTED ? 130 : 0;
+}
+
+/* ---- shared with cmd_trace_evm.c and cmd_links.c ---- */
+
+void cli_evm_json_addr(struct cs_json_writer *w, const char *key, const struct cs_evm *s,
+                       uint64_t acct)
+{
+    json_addr(w, key, s, acct);
+}
+
+const char *cli_evm_text_addr(const struct cs_evm *s, uint64_t acct, char out[43])
+{
+    return text_addr(s, acct, out);
+}
+
+void cli_evm_json_asset(struct cs_json_writer *w, const struct cs_evm *s, uint64_t asset)
+{
+    json_asset(w, s, asset);
+}
+
+const char *cli_evm_text_amount(const struct cs_evm *s, uint64_t asset, const struct cs_u256 *v,
+                                char out[CS_AMOUNT_STR_MAX + 48])
+{
+    return text_amount(s, asset, v, out);
+}
+
+const char *cli_evm_asset_name(const struct cs_evm *s, uint64_t asset, char out[64])
+{
+    struct cs_asset a;
+    asset_of(s, asset, &a);
+    snprintf(out, 64, "%s", a.symbol);
+    return out;
 }

@@ -68,7 +68,7 @@ int cmd_ingest(int argc, char **argv)
     o.db = cli_default_db();
     const char *blocks = NULL, *network = NULL, *poll = NULL, *csv = NULL,
                *chain = cs_evm_chain_at(0)->name;
-    int json = 0, quiet = 0, npos, era1 = 0;
+    int json = 0, quiet = 0, npos, era1 = 0, no_batch = 0;
     uint64_t timeout = o.rpc_timeout_ms, window = o.rpc_window, commit = 0, max_reorg = o.max_reorg,
              stop = UINT64_MAX, from = UINT64_MAX, to = UINT64_MAX; /* untouched: not given */
     struct cli_strlist keep = {0};
@@ -107,6 +107,10 @@ int cmd_ingest(int argc, char **argv)
         CLI_U64("rpc-window", 0, &window, "N", 1, 256,
                 "RPC calls in flight at once (default 16; 1: one at a time),\n"
                 "hides a remote node's latency"),
+        CLI_FLAG("rpc-no-batch", 0, &no_batch,
+                 "evm --rpc: one call per POST even when the node accepts\n"
+                 "JSON-RPC batches (by default a window's calls of one method go\n"
+                 "in batch POSTs when a probe batch is answered)"),
         CLI_STRING("network", 0, &network, "NAME",
                    "with --rpc: main, testnet3, testnet4, signet or regtest (default:\n"
                    "what the node's getblockchaininfo says)"),
@@ -192,6 +196,7 @@ int cmd_ingest(int argc, char **argv)
         if (poll) ro.poll_seconds = o.poll_seconds;
         ro.stop = &stop_flag;
         ro.logsel = &sel;
+        ro.no_batch = no_batch;
         return cli_evm_ingest_rpc(&ro, json);
     }
     if (csv) return cli_usage("ingest", "--csv is for `ingest evm`");

@@ -54,198 +54,22 @@ static const char EPILOG[] =
 
 static const char *const DIRS[] = {"both", "in", "out", NULL};
 
-struct target {
-    const char *text;
-    int is_tx;
-    uint64_t id; /* tx id or address id */
-};
-
+/* the session shared with the server (risk/screen.c); json: --json */
 struct ctx {
-    const struct cs_store *s;
-    const struct cs_chain *chain;
-    struct cs_risk_store *rs;
-    const struct cs_risk_graph *g;
-    const struct cs_risk_index *ix;
-    struct cs_risk_config cfg;
-    int dirs; /* bit per direction */
-    int explain, json;
-    uint64_t limit;
+    struct cs_risk_screen_ctx sc;
+    int json;
 };
+#define target cs_risk_target
 
 static void node_addr(const struct ctx *c, uint64_t node, char out[CS_CHAIN_ADDR_MAX])
 {
-    uint64_t a = cs_risk_store_node_addr(c->rs, node);
-    c->chain->addr_format(cs_store_addr(c->s, a), cs_store_net(c->s), out);
+    uint64_t a = cs_risk_store_node_addr(c->sc.rs, node);
+    c->sc.chain->addr_format(cs_store_addr(c->sc.s, a), cs_store_net(c->sc.s), out);
 }
 
 static void tx_hex(const struct ctx *c, uint64_t tx, char out[65])
 {
-    cs_hex_rev(out, cs_store_txid(c->s, tx));
-}
-
-static int screen_one(const struct ctx *c, const struct target *t, struct cs_risk_result *r)
-{
-    cs_risk_result_init(r);
-    uint64_t node = CS_RISK_ORIGIN;
-    if (!t->is_tx) {
-        node = cs_risk_store_node(c->rs, t->id);
-        int cat = -1;
-        r->owner_entity = c->g->entity(c->g->ctx, node, &cat);
-        r->owner_category = r->owner_entity >= 0 ? cat : -1;
-    }
-    for (int d = 0; d < 2; d++) {
-        if (!(c->dirs & (1 << d))) continue;
-        struct cs_risk_flowbuf fb = {0};
-        int rc = 0;
-        if (t->is_tx) rc = cs_risk_store_tx_flows(c->rs, t->id, d, &fb);
-        if (!rc && c->ix && !c->explain) {
-            rc = cs_risk_screen_indexed(c->ix, c->g, &c->cfg, d, node, fb.v, fb.n, r);
-        } else if (!rc) {
-            if (!t->is_tx) {
-                int more = 0;
-                rc = c->g->flows(c->g->ctx, node, d, &fb, c->cfg.walk_budget, &more);
-                if (!rc && more) {
-                    /* the target alone passes the budget: nothing can be said */
-                    r->dirs |= 1 << d;
-                    memset(&r->dir[d], 0, sizeof r->dir[d]);
-                    r->dir[d].unknown = 1;
-                    r->dir[d].truncated = 1;
-                    cs_risk_flowbuf_free(&fb);
-                    continue;
-                }
-            }
-            if (!rc) rc = cs_risk_walk(c->g, &c->cfg, d, fb.v, fb.n, c->explain, r);
-        }
-        cs_risk_flowbuf_free(&fb);
-        if (rc) return rc;
-    }
-    cs_risk_finish(&c->cfg, r);
-    return 0;
-}
-
-static void print_json(const struct ctx *c, const struct target *t, const struct cs_risk_result *r,
-                       struct cs_json_writer *w)
-{
-    char a[CS_CHAIN_ADDR_MAX], h[65];
-    cs_json_writer_begin_object(w);
-    cs_json_writer_key(w, "target");
-    cs_json_writer_string(w, t->text);
-    cs_json_writer_key(w, "type");
-    cs_json_writer_string(w, t->is_tx ? "tx" : "address");
-    cs_json_writer_key(w, "chain");
-    cs_json_writer_string(w, c->chain->name);
-    cs_json_writer_key(w, "risk");
-    cs_json_writer_string(w, cs_risk_level_name(r->level));
-    cs_json_writer_key(w, "score");
-    cs_json_writer_double(w, r->score);
-    cs_json_writer_key(w, "method");
-    cs_json_writer_string(w, r->from_index ? "index" : "walk");
-    if (!t->is_tx) {
-        uint64_t node = cs_risk_store_node(c->rs, t->id);
-        cs_json_writer_key(w, "cluster");
-        cs_json_writer_u64(w, node);
-    }
-    cs_json_writer_key(w, "owner");
-    if (r->owner_entity >= 0) {
-        cs_json_writer_begin_object(w);
-        cs_json_writer_key(w, "entity");
-        cs_json_writer_string(w, c->g->entity_label(c->g->ctx, r->owner_entity));
-        cs_json_writer_key(w, "category");
-        cs_json_writer_string(w, cs_tag_category_name(r->owner_category));
-        cs_json_writer_end_object(w);
-    } else {
-        cs_json_writer_null(w);
-    }
-    cs_json_writer_key(w, "exposure");
-    cs_json_writer_begin_array(w);
-    for (int d = 0; d < 2; d++) {
-        if (!(r->dirs & (1 << d))) continue;
-        for (int k = 0; k < CS_RISK_NCAT; k++) {
-            const struct cs_risk_cat *x = &r->dir[d].cat[k];
-            if (!(x->direct + x->indirect > 0)) continue;
-            cs_json_writer_begin_object(w);
-            cs_json_writer_key(w, "direction");
-            cs_json_writer_string(w, cs_risk_dir_name(d));
-            cs_json_writer_key(w, "category");
-            cs_json_writer_string(w, cs_tag_category_name(k));
-            cs_json_writer_key(w, "direct");
-            cs_json_writer_double(w, x->direct);
-            cs_json_writer_key(w, "indirect");
-            cs_json_writer_double(w, x->indirect);
-            cs_json_writer_key(w, "decayed");
-            cs_json_writer_double(w, x->decayed);
-            cs_json_writer_key(w, "weighted");
-            cs_json_writer_double(w, c->cfg.weight[k] * x->decayed);
-            cs_json_writer_key(w, "min_hops");
-            cs_json_writer_u64(w, x->min_hops);
-            cs_json_writer_end_object(w);
-        }
-    }
-    cs_json_writer_end_array(w);
-    for (int pass = 0; pass < 2; pass++) {
-        cs_json_writer_key(w, pass ? "truncated" : "unknown");
-        cs_json_writer_begin_object(w);
-        for (int d = 0; d < 2; d++) {
-            if (!(r->dirs & (1 << d))) continue;
-            cs_json_writer_key(w, cs_risk_dir_name(d));
-            if (pass) cs_json_writer_bool(w, r->dir[d].truncated);
-            else cs_json_writer_double(w, r->dir[d].unknown);
-        }
-        cs_json_writer_end_object(w);
-    }
-    cs_json_writer_key(w, "reasons");
-    cs_json_writer_begin_array(w);
-    for (size_t i = 0; i < r->n_reasons && i < c->limit; i++) {
-        const struct cs_risk_reason *x = &r->reasons[i];
-        cs_json_writer_begin_object(w);
-        cs_json_writer_key(w, "direction");
-        cs_json_writer_string(w, cs_risk_dir_name(x->dir));
-        cs_json_writer_key(w, "category");
-        cs_json_writer_string(w, cs_tag_category_name(x->category));
-        cs_json_writer_key(w, "entity");
-        if (x->entity >= 0) cs_json_writer_string(w, c->g->entity_label(c->g->ctx, x->entity));
-        else cs_json_writer_null(w);
-        cs_json_writer_key(w, "hops");
-        cs_json_writer_u64(w, x->min_hops);
-        cs_json_writer_key(w, "share");
-        cs_json_writer_double(w, x->share);
-        cs_json_writer_key(w, "decayed");
-        cs_json_writer_double(w, x->decayed);
-        cs_json_writer_key(w, "weighted");
-        cs_json_writer_double(w, c->cfg.weight[x->category] * x->decayed);
-        if (x->via != CS_RISK_ORIGIN) {
-            node_addr(c, x->via, a);
-            cs_json_writer_key(w, "via");
-            cs_json_writer_string(w, a);
-        }
-        cs_json_writer_key(w, "txs");
-        cs_json_writer_begin_array(w);
-        for (unsigned j = 0; j < x->n_txs; j++) {
-            tx_hex(c, x->txs[j], h);
-            cs_json_writer_string(w, h);
-        }
-        cs_json_writer_end_array(w);
-        if (x->path_len) {
-            cs_json_writer_key(w, "path");
-            cs_json_writer_begin_array(w);
-            for (unsigned j = 0; j < x->path_len; j++) {
-                cs_json_writer_begin_object(w);
-                tx_hex(c, x->path_txs[j], h);
-                cs_json_writer_key(w, "tx");
-                cs_json_writer_string(w, h);
-                node_addr(c, x->path_nodes[j], a);
-                cs_json_writer_key(w, "address");
-                cs_json_writer_string(w, a);
-                cs_json_writer_end_object(w);
-            }
-            cs_json_writer_end_array(w);
-            cs_json_writer_key(w, "path_share");
-            cs_json_writer_double(w, x->path_mass);
-        }
-        cs_json_writer_end_object(w);
-    }
-    cs_json_writer_end_array(w);
-    cs_json_writer_end_object(w);
+    cs_hex_rev(out, cs_store_txid(c->sc.s, tx));
 }
 
 static void print_text(const struct ctx *c, const struct target *t, const struct cs_risk_result *r)
@@ -254,7 +78,7 @@ static void print_text(const struct ctx *c, const struct target *t, const struct
     printf("%s  %s  score %.4f  (%s%s)\n", t->text, cs_risk_level_name(r->level), r->score,
            t->is_tx ? "transaction, " : "", r->from_index ? "index" : "walk");
     if (r->owner_entity >= 0)
-        printf("  owner: %s (%s)\n", c->g->entity_label(c->g->ctx, r->owner_entity),
+        printf("  owner: %s (%s)\n", c->sc.g->entity_label(c->sc.g->ctx, r->owner_entity),
                cs_tag_category_name(r->owner_category));
     for (int d = 0; d < 2; d++) {
         if (!(r->dirs & (1 << d))) continue;
@@ -266,17 +90,17 @@ static void print_text(const struct ctx *c, const struct target *t, const struct
             printf("    %-13s direct %7.3f%%  indirect %7.3f%%  decayed %.4f  weighted %.4f  "
                    "min hops %u\n",
                    cs_tag_category_name(k), 100 * x->direct, 100 * x->indirect, x->decayed,
-                   c->cfg.weight[k] * x->decayed, x->min_hops);
+                   c->sc.cfg.weight[k] * x->decayed, x->min_hops);
         }
     }
     if (r->n_reasons) printf("  reasons:\n");
-    for (size_t i = 0; i < r->n_reasons && i < c->limit; i++) {
+    for (size_t i = 0; i < r->n_reasons && i < c->sc.limit; i++) {
         const struct cs_risk_reason *x = &r->reasons[i];
         printf("    %-3s %-13s %s, %u hop%s, share %.3f%%, weighted %.4f", cs_risk_dir_name(x->dir),
                cs_tag_category_name(x->category),
-               x->entity >= 0 ? c->g->entity_label(c->g->ctx, x->entity) : "(indexed)",
+               x->entity >= 0 ? c->sc.g->entity_label(c->sc.g->ctx, x->entity) : "(indexed)",
                x->min_hops, x->min_hops == 1 ? "" : "s", 100 * x->share,
-               c->cfg.weight[x->category] * x->decayed);
+               c->sc.cfg.weight[x->category] * x->decayed);
         if (x->via != CS_RISK_ORIGIN) {
             node_addr(c, x->via, a);
             printf(", via %s", a);
@@ -292,46 +116,6 @@ static void print_text(const struct ctx *c, const struct target *t, const struct
             printf("        %u: tx %s -> %s\n", j + 1, h, a);
         }
     }
-}
-
-static int resolve(const struct ctx *c, const char *text, struct target *t)
-{
-    t->text = text;
-    uint8_t id[32];
-    if (strlen(text) == 64 && !cs_unhex_rev32(id, text)) {
-        t->is_tx = 1;
-        if (cs_store_find_tx(c->s, id, &t->id))
-            return cli_fail("screen", "transaction %s not found in the store", text);
-        return 0;
-    }
-    cs_error_clear();
-    struct cs_addr a;
-    if (!c->chain->addr_parse || c->chain->addr_parse(text, cs_store_net(c->s), &a))
-        return cli_fail("screen", "'%s' is neither a txid nor a %s address (%s)", text,
-                        c->chain->title, cs_errmsg());
-    if (cs_store_find_addr(c->s, &a, &t->id))
-        return cli_fail("screen", "address %s never seen on this chain", text);
-    t->is_tx = 0;
-    return 0;
-}
-
-static int meta_match(const struct cs_risk_index_meta *a, const struct cs_risk_index_meta *b,
-                      const char **why)
-{
-    if (a->attrib_mode != b->attrib_mode || a->cluster_tx != b->cluster_tx ||
-        memcmp(a->cluster_tip, b->cluster_tip, 32)) {
-        *why = "the clustering (or the store) changed since it was built";
-        return 0;
-    }
-    if (memcmp(a->tags_sha, b->tags_sha, 32)) {
-        *why = "the tags changed since it was built";
-        return 0;
-    }
-    if (a->max_hops != b->max_hops || a->decay != b->decay) {
-        *why = "it was built with another max_hops or decay";
-        return 0;
-    }
-    return 1;
 }
 
 int cmd_screen(int argc, char **argv)
@@ -364,28 +148,28 @@ int cmd_screen(int argc, char **argv)
     if (rc != CLI_OPT_OK) return rc;
     struct ctx c;
     memset(&c, 0, sizeof c);
-    c.explain = explain;
+    c.sc.explain = explain;
     c.json = json;
-    c.limit = limit;
-    c.dirs = dir == 1 ? 1 : dir == 2 ? 2 : 3;
+    c.sc.limit = limit;
+    c.sc.dirs = dir == 1 ? 1 : dir == 2 ? 2 : 3;
     int32_t day = -1;
     if (as_of && cs_tag_date_parse(as_of, &day)) return cli_usage("screen", "--as-of: %s", cs_errmsg());
     if (!npos && !file && !build) return cli_usage("screen", "give an address or txid to screen");
     if (!chain) chain = cs_chain_default()->name;
-    cs_risk_config_default(&c.cfg);
-    if (config && (rc = cs_risk_config_load(&c.cfg, config))) return cli_fail_err("screen", rc);
+    cs_risk_config_default(&c.sc.cfg);
+    if (config && (rc = cs_risk_config_load(&c.sc.cfg, config))) return cli_fail_err("screen", rc);
     struct cs_store *s;
     if ((rc = cli_open_store("screen", db, chain, &s))) return rc;
-    c.s = s;
-    c.chain = cs_chain_find(cs_store_chain(s));
+    c.sc.s = s;
+    c.sc.chain = cs_chain_find(cs_store_chain(s));
     char note[512] = "";
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if ((rc = cs_risk_store_open(&c.rs, s, db, &c.cfg, day, note, sizeof note))) {
+    if ((rc = cs_risk_store_open(&c.sc.rs, s, db, &c.sc.cfg, day, note, sizeof note))) {
         cs_store_close(s);
         return cli_fail_err("screen", rc);
     }
-    c.g = cs_risk_store_graph(c.rs);
+    c.sc.g = cs_risk_store_graph(c.sc.rs);
     int ret = 0;
     struct cs_risk_index *ix = NULL;
     struct target *tg = NULL;
@@ -394,7 +178,7 @@ int cmd_screen(int argc, char **argv)
     size_t nlines = 0;
     if (build) {
         struct cs_risk_index_meta m;
-        if ((rc = cs_risk_store_build_index(c.rs, db, &c.cfg, &m))) {
+        if ((rc = cs_risk_store_build_index(c.sc.rs, db, &c.sc.cfg, &m))) {
             ret = cli_fail_err("screen", rc);
             goto done;
         }
@@ -439,8 +223,11 @@ int cmd_screen(int argc, char **argv)
     nt = (size_t)npos + nlines;
     tg = cs_xcalloc(nt ? nt : 1, sizeof *tg);
     for (size_t i = 0; i < nt; i++)
-        if ((ret = resolve(&c, i < (size_t)npos ? argv[1 + i] : lines[i - (size_t)npos], &tg[i])))
+        if ((rc = cs_risk_target_resolve(&c.sc, i < (size_t)npos ? argv[1 + i] : lines[i - (size_t)npos],
+                                         &tg[i]))) {
+            ret = cli_fail_err("screen", rc);
             goto done;
+        }
     if (!no_index && day < 0) {
         if (!ix) {
             char dirp[4200];
@@ -451,9 +238,9 @@ int cmd_screen(int argc, char **argv)
         }
         if (ix) {
             struct cs_risk_index_meta want;
-            cs_risk_store_meta(c.rs, &c.cfg, &want);
+            cs_risk_store_meta(c.sc.rs, &c.sc.cfg, &want);
             const char *why;
-            if (!meta_match(cs_risk_index_meta(ix), &want, &why)) {
+            if (!cs_risk_index_meta_match(cs_risk_index_meta(ix), &want, &why)) {
                 fprintf(stderr, "chainsleuth screen: the exposure index is stale (%s; run "
                                 "chainsleuth screen --build-index); walking instead\n", why);
                 cs_risk_index_free(ix);
@@ -461,10 +248,10 @@ int cmd_screen(int argc, char **argv)
             }
         }
     }
-    c.ix = ix;
+    c.sc.ix = ix;
     for (size_t i = 0; i < nt; i++) {
         struct cs_risk_result r;
-        if ((rc = screen_one(&c, &tg[i], &r))) {
+        if ((rc = cs_risk_screen_target(&c.sc, &tg[i], &r))) {
             cs_risk_result_free(&r);
             ret = cli_fail_err("screen", rc);
             goto done;
@@ -472,7 +259,7 @@ int cmd_screen(int argc, char **argv)
         if (json) {
             struct cs_json_writer w;
             cli_json_begin(&w);
-            print_json(&c, &tg[i], &r, &w);
+            cs_risk_result_json(&c.sc, &tg[i], &r, &w);
             if ((ret = cli_json_end("screen", &w))) {
                 cs_risk_result_free(&r);
                 goto done;
@@ -488,7 +275,7 @@ done:
     free(lines);
     free(tg);
     cs_risk_index_free(ix);
-    cs_risk_store_close(c.rs);
+    cs_risk_store_close(c.sc.rs);
     cs_store_close(s);
     return ret;
 }

@@ -29,7 +29,10 @@ static const char ABOUT[] =
     "Follows tainted coins through the chain in the store: forward (where did they\n"
     "go) or, with --backward, where they came from.  Transactions are processed in\n"
     "chain order (docs/METHODS.md section 1, installed in share/doc/chainsleuth);\n"
-    "amounts are exact satoshi.\n"
+    "amounts are exact satoshi.  On EVM chains (--chain eth ...) value is followed\n"
+    "in the account model (METHODS section 1.6): lots per holder and asset, exact\n"
+    "wei and token units, swaps and wraps carrying the taint fraction; seeds are\n"
+    "transfers (--tx, --address with --from-block/--to-block, --label).\n"
     "Seeds: --tx, --address, --label in any combination; at least one output must\n"
     "result.  Policy: --policy (required), --fee-convention, --backward.  Limits:\n"
     "--max-hops, --min-amount, --until-height, --stop-at, --no-cluster,\n"
@@ -97,8 +100,8 @@ static int progress(void *ctx, uint64_t visited, uint64_t pending)
 /* the command as it would be run with --json instead of --html/--csv/--dot */
 static int skip_valued(const char *a)
 {
-    static const char *const v[] = {"--html", "--db", "--case-id", "--case-title",
-                                    "--investigator", "--unit"};
+    static const char *const v[] = {"--html",       "--db",           "--case-id",
+                                    "--case-title", "--investigator", "--unit"};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         size_t l = strlen(v[k]);
         if (!strcmp(a, v[k])) return 2;
@@ -154,6 +157,35 @@ static char *command_line(int argc, char **argv, const char *db)
     return s;
 }
 
+/* --stop-at: "none", or comma-separated categories, into a bit mask.
+ * Returns NULL, or the word that is no category (in buf). */
+static const char *parse_stop(const char *stop_s, uint32_t *mask, char *buf, size_t cap)
+{
+    *mask = 0;
+    snprintf(buf, cap, "%s", stop_s);
+    if (!strcasecmp(buf, "none") || !*buf) return NULL;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int cat = cs_tag_category_parse(tok);
+        if (cat < 0) return tok;
+        *mask |= 1u << cat;
+    }
+    return NULL;
+}
+
+/* the investigator's name of addr's cluster (cluster name ID LABEL) */
+static const char *cluster_name_cb(void *ctx, uint64_t addr, int64_t *cid)
+{
+    static char name[CLI_NAME_MAX * 2 + 8];
+    const struct cli_who *w = ctx;
+    int64_t c = cli_who_cluster(w, addr);
+    if (c < 0) return NULL;
+    char note[8];
+    cli_who_names(w, c, name, sizeof name, note, sizeof note);
+    *cid = c;
+    return name;
+}
+
 int cmd_trace(int argc, char **argv)
 {
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *address = NULL,
@@ -161,7 +193,8 @@ int cmd_trace(int argc, char **argv)
                *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
-    int backward = 0, no_cluster = 0, no_sweep = 0, mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
+    int backward = 0, check_ledger = 0, no_cluster = 0, no_sweep = 0,
+        mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
     const char *min_amount_s = NULL;
@@ -183,6 +216,12 @@ int cmd_trace(int argc, char **argv)
                 "lowest height of --address/--label seeds"),
         CLI_U64("to-height", 0, &to_v, "H2", 0, INT64_MAX,
                 "highest height of --address/--label seeds"),
+        CLI_U64("from-block", 0, &from_v, "N", 0, INT64_MAX,
+                "EVM chains: lowest block of --address/--label seeds"),
+        CLI_U64("to-block", 0, &to_v, "N", 0, INT64_MAX,
+                "EVM chains: highest block of --address/--label seeds"),
+        CLI_U64("until-block", 0, &until_v, "N", 0, INT64_MAX,
+                "EVM chains: do not follow into blocks above N"),
         CLI_STRING("policy", 0, &policy_s, "P", "poison | haircut | fifo | lifo | tiho (required)"),
         CLI_STRING("fee-convention", 0, &fee_s, "C",
                    "fee-last (default) | fee-pro-rata, for fifo/lifo/tiho"),
@@ -204,6 +243,9 @@ int cmd_trace(int argc, char **argv)
                    "categories that end a path, comma-separated, or none\n"
                    "(default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
                    "detected CoinJoin transaction is a sink too (\"coinjoin\")."),
+        CLI_FLAG("check-ledger", 0, &check_ledger,
+                 "EVM chains: after the walk, check every followed holder's\n"
+                 "ledger balance against the store (O(their history))"),
         CLI_FLAG("no-cluster", 0, &no_cluster, "attribute by each address's own tags only"),
         CLI_FLAG("no-sweep-rule", 0, &no_sweep,
                  "do not treat an output as an entity's deposit when its\n"
@@ -247,6 +289,42 @@ int cmd_trace(int argc, char **argv)
         USAGE_ERR("--json, --csv, --dot and --html exclude each other");
     mode = want_json ? 'j' : want_csv ? 'c' : want_dot ? 'd' : html ? 'h' : 0;
     if (npos) USAGE_ERR("unexpected argument '%s'", argv[1]);
+    if (cli_chain_is_evm(chain)) {
+        if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo)");
+        uint32_t mask = 0;
+        char sb[512];
+        const char *bad = parse_stop(stop_s, &mask, sb, sizeof sb);
+        if (bad) USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", bad);
+        struct cli_evm_trace_args ea = {.db = db,
+                                        .chain = chain,
+                                        .policy = policy_s,
+                                        .address = address,
+                                        .label = label,
+                                        .min_amount = min_amount_s,
+                                        .html = html,
+                                        .txs = txs,
+                                        .ntxs = ntxs,
+                                        .from_block = from_v,
+                                        .to_block = to_v,
+                                        .until_block = until_v,
+                                        .max_hops = max_hops,
+                                        .stop_mask = mask,
+                                        .backward = backward,
+                                        .no_cluster = no_cluster,
+                                        .mode = mode,
+                                        .unit_base = cli_unit_base,
+                                        .check_ledger = check_ledger,
+                                        .case_id = case_id,
+                                        .case_title = case_title,
+                                        .investigator = investigator,
+                                        .stop_s = stop_s};
+        char *cl = html ? command_line(argc, argv, db) : NULL;
+        ea.cmdline = cl;
+        rc = cli_evm_trace(&ea);
+        free(cl);
+        free(txlist.v);
+        return rc;
+    }
     if (min_amount_s && cs_amount_parse_u64(&min_amount, cs_btc_asset(), min_amount_s))
         USAGE_ERR("--min-amount: %s", cs_errmsg());
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");
@@ -264,18 +342,10 @@ int cmd_trace(int argc, char **argv)
     if (backward && o.feeconv == CS_FEE_PRORATA && o.policy >= CS_POLICY_FIFO)
         USAGE_ERR("backward %s needs --fee-convention fee-last", cs_policy_name(o.policy));
     /* --stop-at */
-    o.stop_mask = 0;
     char stop_buf[512];
-    snprintf(stop_buf, sizeof stop_buf, "%s", stop_s);
-    if (strcasecmp(stop_buf, "none") && *stop_buf) {
-        char *save = NULL;
-        for (char *tok = strtok_r(stop_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            int cat = cs_tag_category_parse(tok);
-            if (cat < 0)
-                USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", tok);
-            o.stop_mask |= 1u << cat;
-        }
-    }
+    const char *bad_stop = parse_stop(stop_s, &o.stop_mask, stop_buf, sizeof stop_buf);
+    if (bad_stop)
+        USAGE_ERR("--stop-at: '%s' is not a category (chainsleuth tags categories)", bad_stop);
     o.stop_coinjoin = (o.stop_mask >> CS_TAG_MIXER) & 1u;
     o.sweep_rule = !no_sweep;
     if (!ntxs && !address && !label) USAGE_ERR("nothing to trace: give --tx, --address or --label");
@@ -310,6 +380,8 @@ int cmd_trace(int argc, char **argv)
     size_t json_len = 0, params_len = 0, dot_len = 0, svg_len = 0;
     char note[600] = "";
     FILE *hf = NULL;
+    struct cli_who who;
+    int have_who = 0;
     if ((rc = cli_open_store("trace", db, chain, &s))) {
         goto out;
     }
@@ -485,6 +557,17 @@ int cmd_trace(int argc, char **argv)
                                 .tags_used = tags_used,
                                 .attrib = attrib,
                                 .unit_base = cli_unit_base};
+    /* investigator names of clusters, beside frontier addresses */
+    {
+        struct cli_names nm = {0};
+        if (!cli_names_load(&nm, db, chain) && nm.n && !cli_who_open(&who, "trace", s, db)) {
+            have_who = 1;
+            ctx.cluster_name = cluster_name_cb;
+            ctx.names_ctx = &who;
+        }
+        cs_error_clear();
+        cli_names_free(&nm);
+    }
     switch (mode) {
     case 'j':
         if ((rc = cs_report_json(&ctx, &json, &json_len))) break;
@@ -547,6 +630,7 @@ int cmd_trace(int argc, char **argv)
     }
     if (rc) rc = cli_fail_err("trace", rc);
 out:
+    if (have_who) cli_who_close(&who);
     cs_trace_result_free(&res);
     cs_attrib_free(attrib);
     if (s) cs_store_close(s);

@@ -34,7 +34,23 @@ static const struct {
      "size, balance, tags and members of a cluster; --why links two addresses"},
     {"screen", cmd_screen,
      "exposure to tagged entities and a risk level per address or transaction"},
+    {"completion", cmd_completion, "bash or zsh completion script, from the option tables"},
+    {"man", cmd_man, "the manual page (roff), from the same tables as --help"},
+    {"links", cmd_links, "Tornado-style pool deposit -> withdrawal links (five heuristics)"},
+    {"serve", cmd_serve, "the screening HTTP API (JSON under /v1) over the store"},
 };
+
+size_t cli_command_count(void)
+{
+    return sizeof COMMANDS / sizeof COMMANDS[0];
+}
+
+const char *cli_command_name(size_t i, int (**fn)(int, char **), const char **help)
+{
+    if (fn) *fn = COMMANDS[i].fn;
+    if (help) *help = COMMANDS[i].help;
+    return COMMANDS[i].name;
+}
 
 /* Edit distance with adjacent transpositions (optimal string alignment) of
  * two short ASCII words, case-insensitive; words longer than 31 bytes give a

@@ -123,8 +123,14 @@ static int apply(const struct cli_cmd *cmd, const struct cli_opt *o, int as_shor
     return 0;
 }
 
+void (*cli_opt_spec_hook)(const struct cli_cmd *cmd);
+
 static void print_help(const struct cli_cmd *cmd)
 {
+    if (cli_opt_spec_hook) {
+        cli_opt_spec_hook(cmd);
+        return;
+    }
     if (cmd->help)
         cmd->help(stdout);
     else

@@ -103,6 +103,13 @@ struct cli_cmd {
  * size). */
 int cli_opt_parse(const struct cli_cmd *cmd, int argc, char **argv, int *npos);
 
+/* When set, -h/--help calls it with the command's interface instead of
+ * printing the help (cli_opt_parse still returns 0).  `chainsleuth
+ * completion` and `chainsleuth man` set it to read every command's table;
+ * the table and its strings must be copied inside the call (the table may
+ * live on the command's stack). */
+extern void (*cli_opt_spec_hook)(const struct cli_cmd *cmd);
+
 /* Writes cmd's help: usage, about, "options:" with one entry per table row
  * (plus -h, --help), epilog. */
 void cli_opt_help(FILE *f, const struct cli_cmd *cmd);

@@ -68,7 +68,9 @@ int cs_evm_ingest_csv(const char *dir, const char *db, const char *chain,
  * callTracer, else trace_block, else none (the blocks lack CS_EB_INTERNAL and
  * `info` says so).  Which methods the node offers is found once, at the
  * start, and reported in the stats.  window blocks are fetched at a time,
- * their calls in flight together.  The first block is the store's tip + 1
+ * their calls in flight together, or, when the node answers a probe batch
+ * (and not no_batch), each method's calls of the window in one JSON-RPC
+ * batch POST (at most 100 calls a POST).  The first block is the store's tip + 1
  * (from, when the store is empty; 0 by default); the last is to (default: the
  * node's eth_blockNumber).  With follow the node is polled every
  * poll_seconds; a block whose parentHash is not the stored tip's hash rolls
@@ -79,6 +81,7 @@ struct cs_evm_rpc_opts {
     int64_t from, to; /* -1: default */
     unsigned window, timeout_ms, max_reorg, commit_blocks;
     int follow, progress;
+    int no_batch; /* 1: never send JSON-RPC batches (default: when a probe batch works) */
     double poll_seconds;
     const struct cs_evm_logsel *logsel; /* raw logs kept; NULL: the default set */
     volatile sig_atomic_t *stop;
@@ -89,6 +92,8 @@ struct cs_evm_rpc_stats {
     double seconds;
     int64_t first, last;
     char receipts_method[40], trace_method[40]; /* "" for none */
+    int batch; /* the node answered a JSON-RPC batch: calls went in batches */
+    uint64_t posts; /* HTTP POSTs sent for block, receipt and trace calls */
 };
 
 void cs_evm_rpc_opts_default(struct cs_evm_rpc_opts *o);

@@ -425,7 +425,8 @@ struct node {
     int receipts; /* 2: eth_getBlockReceipts, 1: eth_getTransactionReceipt */
     int traces;   /* 2: debug_traceBlockByNumber callTracer, 1: trace_block, 0: none */
     int no_call;  /* the node has no eth_call: no token metadata */
-    uint64_t calls;
+    int batch;    /* the node answers JSON-RPC batches */
+    uint64_t calls, posts;
 };
 
 static void qhex(char *out, size_t cap, uint64_t v)
@@ -441,12 +442,15 @@ static int probe(struct node *n, const char *method, const char *params)
     const struct cs_json *res;
     int rc = cs_jsonrpc_call(&n->c, method, params, &doc, &res);
     n->calls++;
+    n->posts++;
     cs_json_doc_free(&doc);
     if (!rc) return 1;
     const char *m = cs_errmsg();
     return !(strstr(m, "-32601") || strstr(m, "not found") || strstr(m, "does not exist") ||
              strstr(m, "not supported") || strstr(m, "not available") || rc == CS_ENET);
 }
+
+static void free_docs(struct cs_json_doc *d, size_t k);
 
 /* n calls of one method with params[i]; docs/results as cs_jsonrpc_calls. */
 static int calls(struct node *n, size_t k, const char *method, char **params,
@@ -455,7 +459,27 @@ static int calls(struct node *n, size_t k, const char *method, char **params,
     const char **m = cs_xmalloc((k ? k : 1) * sizeof *m);
     for (size_t i = 0; i < k; i++)
         m[i] = method;
-    int rc = cs_jsonrpc_calls(&n->c, k, m, (const char *const *)params, docs, res, n->window);
+    int rc = 0;
+    if (n->batch && k > 1) {
+        /* batches of at most 100; call i's result lives in its batch's doc,
+         * kept in docs[first of the batch] (the other docs stay empty) */
+        for (size_t i = 0; i < k; i++)
+            memset(&docs[i], 0, sizeof docs[i]);
+        for (size_t i = 0; i < k && !rc; i += 100) {
+            size_t b = k - i < 100 ? k - i : 100;
+            rc = cs_jsonrpc_batch(&n->c, b, m + i, (const char *const *)params + i, &docs[i],
+                                  res + i);
+            n->posts++;
+        }
+        if (rc) {
+            free_docs(docs, k);
+            for (size_t i = 0; i < k; i++)
+                res[i] = NULL;
+        }
+    } else {
+        rc = cs_jsonrpc_calls(&n->c, k, m, (const char *const *)params, docs, res, n->window);
+        n->posts += k;
+    }
     n->calls += k;
     free(m);
     return rc;
@@ -617,6 +641,7 @@ static int view_call(struct node *n, const uint8_t addr[20], const char *selecto
     const struct cs_json *res;
     int r = cs_jsonrpc_call(&n->c, "eth_call", p, &doc, &res);
     n->calls++;
+    n->posts++;
     int ok = 0;
     if (r == 0) {
         const char *h;
@@ -749,6 +774,7 @@ static int node_u64(struct node *n, const char *method, uint64_t *out)
     const struct cs_json *res;
     int rc = cs_jsonrpc_call(&n->c, method, NULL, &doc, &res);
     n->calls++;
+    n->posts++;
     if (rc) return rc;
     struct where w = {method, 0};
     const char *s;
@@ -770,6 +796,7 @@ static int node_hash(struct node *n, uint64_t h, uint8_t out[32])
     const struct cs_json *res;
     int rc = cs_jsonrpc_call(&n->c, "eth_getBlockByNumber", p, &doc, &res);
     n->calls++;
+    n->posts++;
     struct where w = {"eth_getBlockByNumber", h};
     if (!rc)
         rc = res && res->type == CS_JSON_OBJECT ? j_hash(&w, res, "hash", out)
@@ -841,6 +868,16 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
      * which would read as "no such method" */
     uint64_t node_tip;
     if ((rc = node_u64(&n, "eth_blockNumber", &node_tip))) goto done;
+    if (!o->no_batch) { /* does the node answer a batch? */
+        const char *bm[2] = {"eth_chainId", "eth_blockNumber"};
+        struct cs_json_doc bd = {0};
+        const struct cs_json *br[2];
+        n.batch = cs_jsonrpc_batch(&n.c, 2, bm, NULL, &bd, br) == 0;
+        cs_json_doc_free(&bd);
+        cs_error_clear();
+        n.calls += 2;
+        n.posts++;
+    }
     uint64_t pb = next <= node_tip ? next : node_tip;
     char q[64];
     snprintf(q, sizeof q, "[\"0x%llx\"]", (unsigned long long)pb);
@@ -858,8 +895,11 @@ int cs_evm_ingest_rpc(const struct cs_evm_rpc_opts *o, struct cs_evm_rpc_stats *
              : n.traces == 1 ? "trace_block"
                              : "");
     if (o->progress)
-        fprintf(stderr, "ingest evm: %s chain id %llu; receipts by %s; internal transfers %s\n",
-                o->url, (unsigned long long)id, st->receipts_method,
+        fprintf(stderr,
+                "ingest evm: %s chain id %llu; %s; receipts by %s; internal transfers %s\n",
+                o->url, (unsigned long long)id,
+                n.batch ? "JSON-RPC batches" : "one call per POST (no batches)",
+                st->receipts_method,
                 n.traces == 2   ? "by debug_traceBlockByNumber (callTracer)"
                 : n.traces == 1 ? "by trace_block"
                                 : "unavailable (the node has no tracer)");
@@ -931,6 +971,8 @@ done:
     cs_evm_builder_free(&bld);
     cs_evm_close(s);
     st->calls = n.calls;
+    st->posts = n.posts;
+    st->batch = n.batch;
     cs_rpc_client_close(&n.c);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -74,6 +74,11 @@ struct cs_report_ctx {
     const char *generated;    /* UTC ISO 8601 time the report was made */
     const char *tool_version; /* "0.1.0" */
     const char *git_commit;   /* "1a2b3c4d5e6f" */
+    /* The investigator's name of the cluster of address id addr ("" or NULL:
+     * none), shown beside frontier addresses in text and HTML and as
+     * "cluster_name" in JSON frontier rows that have one.  NULL: no names. */
+    const char *(*cluster_name)(void *ctx, uint64_t addr, int64_t *cid);
+    void *names_ctx;
 };
 /* The unit text amounts are shown in: the asset's symbol, or its base unit
  * with c->unit_base ("base" when it has no name). */
@@ -181,5 +186,10 @@ const char *cs_report_height_time(const struct cs_store *s, uint64_t height,
 void cs_report_json_time(struct cs_json_writer *w, uint32_t t);
 /* "txid:vout" of output id out into buf (80 bytes); returns buf. */
 const char *cs_report_outpoint(const struct cs_store *s, uint64_t out, char buf[80]);
+
+/* The case reports' stylesheet (screen and print), and HTML escaping of a
+ * NUL-terminated string, for the other report writers. */
+const char *cs_report_css(void);
+void cs_report_html_escape(FILE *f, const char *s);
 
 #endif

@@ -305,6 +305,16 @@ static const char css[] =
     "height:auto}details.json{display:none}.noprint{display:none}"
     "a{color:#000;text-decoration:none}table{width:100%}}";
 
+const char *cs_report_css(void)
+{
+    return css;
+}
+
+void cs_report_html_escape(FILE *f, const char *s)
+{
+    escs(f, s);
+}
+
 int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, size_t json_len,
                    const char *svg, size_t svg_len, const char *svg_note, const char *command_line)
 {
@@ -577,6 +587,15 @@ int cs_report_html(FILE *f, const struct cs_report_ctx *c, const char *json, siz
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
             fputs("<tr><td class=\"mono\">", f);
             escs(f, addr);
+            int64_t cid = -1;
+            const char *nm = c->cluster_name
+                                 ? c->cluster_name(c->names_ctx, cs_store_out(s, fr->out)->addr, &cid)
+                                 : NULL;
+            if (nm && *nm) {
+                fprintf(f, "<br><span class=\"note\">cluster %lld &ldquo;", (long long)cid);
+                escs(f, nm);
+                fputs("&rdquo;</span>", f);
+            }
             fprintf(f,
                     "</td><td class=\"mono\">%s</td><td class=\"n\">%s</td><td>%s</td><td "
                     "class=\"n\">%u</td><td class=\"n\">%u</td><td class=\"n\">%s</td></tr>\n",

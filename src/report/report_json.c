@@ -203,6 +203,16 @@ int cs_report_json(const struct cs_report_ctx *c, char **out, size_t *len)
         cs_json_writer_key(&w, "hops");
         cs_json_writer_u64(&w, f->hops);
         w_height_time(&w, s, cs_store_tx(s, cs_store_out_tx(s, f->out))->height);
+        int64_t cid = -1;
+        const char *nm = c->cluster_name
+                             ? c->cluster_name(c->names_ctx, cs_store_out(s, f->out)->addr, &cid)
+                             : NULL;
+        if (nm && *nm) { /* only when the investigator named it: the bytes stay the same otherwise */
+            cs_json_writer_key(&w, "cluster");
+            cs_json_writer_i64(&w, cid);
+            cs_json_writer_key(&w, "cluster_name");
+            cs_json_writer_string(&w, nm);
+        }
         if (f->nruns && f->amount != cs_store_out(s, f->out)->value) {
             cs_json_writer_key(&w, "ranges");
             cs_json_writer_begin_array(&w);

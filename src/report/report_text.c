@@ -85,10 +85,16 @@ int cs_report_text(FILE *f, const struct cs_report_ctx *c, size_t rows)
             cs_addr_format(cs_store_addr(s, cs_store_out(s, fr->out)->addr), cs_store_net(s), addr);
             uint32_t ht = cs_store_tx(s, cs_store_out_tx(s, fr->out))->height;
             char t1[CS_TIME_ISO_MAX];
-            fprintf(f, "%-*s %-*s %16s %-12s %4u %7u  %s\n", wop, cs_report_outpoint(s, fr->out, op),
+            fprintf(f, "%-*s %-*s %16s %-12s %4u %7u  %s", wop, cs_report_outpoint(s, fr->out, op),
                     wad, addr, cs_report_amount(c, fr->amount, 0, b1),
                     cs_trace_reason_name(fr->reason), fr->hops, ht,
                     cs_report_height_time(s, ht, t1));
+            int64_t cid = -1;
+            const char *nm = c->cluster_name
+                                 ? c->cluster_name(c->names_ctx, cs_store_out(s, fr->out)->addr, &cid)
+                                 : NULL;
+            if (nm && *nm) fprintf(f, "  [cluster %lld \"%s\"]", (long long)cid, nm);
+            fputc('\n', f);
         }
     }
     if (fflush(f) || ferror(f)) return cs_error(CS_EIO, "report: write failed");

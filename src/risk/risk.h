@@ -321,4 +321,50 @@ int cs_risk_store_build_index(struct cs_risk_store *rs, const char *dbdir,
 void cs_risk_store_meta(const struct cs_risk_store *rs, const struct cs_risk_config *cfg,
                         struct cs_risk_index_meta *m);
 
+/* ---- one target, screened and written (screen.c): what `screen --json`
+ * prints per line and the server's POST /v1/screen answers per item ---- */
+
+struct cs_chain;
+struct cs_json_writer;
+
+/* A screening session over one store snapshot.  Not safe to share between
+ * threads (the store adapter keeps scratch state): one per thread. */
+struct cs_risk_screen_ctx {
+    const struct cs_store *s;
+    const struct cs_chain *chain;
+    struct cs_risk_store *rs;
+    const struct cs_risk_graph *g;
+    const struct cs_risk_index *ix; /* a matching exposure index, or NULL: walk */
+    struct cs_risk_config cfg;
+    int dirs;       /* bit (1 << dir) per direction screened */
+    int explain;    /* record paths (forces the walk) */
+    uint64_t limit; /* reasons written per target */
+};
+
+struct cs_risk_target {
+    const char *text; /* as given (borrowed) */
+    int is_tx;
+    uint64_t id; /* tx row or address id */
+};
+
+/* A txid (64 hex digits) or an address of c's chain.  Returns 0, CS_EUSAGE
+ * "'x' is neither a txid nor a Bitcoin address (...)" or CS_ENOTFOUND
+ * "transaction X not found in the store" / "address X never seen on this
+ * chain".  O(1) index lookups. */
+int cs_risk_target_resolve(const struct cs_risk_screen_ctx *c, const char *text,
+                           struct cs_risk_target *t) CS_MUST_CHECK;
+/* Screens t (index or walk, as c says) into r (initialised here; free it
+ * with cs_risk_result_free whatever the result).  Cost: see the top. */
+int cs_risk_screen_target(const struct cs_risk_screen_ctx *c, const struct cs_risk_target *t,
+                          struct cs_risk_result *r) CS_MUST_CHECK;
+/* Writes r as one JSON object: {"target","type","chain","risk","score",
+ * "method","cluster" (address targets),"owner","exposure","unknown",
+ * "truncated","reasons"}. */
+void cs_risk_result_json(const struct cs_risk_screen_ctx *c, const struct cs_risk_target *t,
+                         const struct cs_risk_result *r, struct cs_json_writer *w);
+/* 1 when an index built with meta a can serve a store and config whose
+ * meta (cs_risk_store_meta) is b; else 0 and *why says what changed. */
+int cs_risk_index_meta_match(const struct cs_risk_index_meta *a,
+                             const struct cs_risk_index_meta *b, const char **why);
+
 #endif

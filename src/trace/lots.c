@@ -6,10 +6,7 @@
 #include "util/error.h"
 #include "util/hash.h"
 
-struct seg {
-    struct cs_u256 amt;
-    uint8_t tainted;
-};
+#define seg cs_lots_seg
 
 /* One (holder, asset): its balance, its tainted part and, for fifo/lifo,
  * a ring of segments (q[(head + i) & (cap - 1)], i < n), oldest first. */
@@ -31,6 +28,7 @@ struct cs_lots {
     uint64_t segs;
     struct seg *tmp; /* segments in flight during one move */
     size_t ntmp, captmp;
+    struct cs_u256 last_amt, last_taint; /* what the last move took */
 };
 
 static uint64_t key_hash(uint64_t h, uint64_t a)
@@ -198,6 +196,7 @@ int cs_lots_move(struct cs_lots *l, uint64_t from, uint64_t to, uint64_t asset,
     struct cs_u256 t = {{0}}, x = *amount;
     int seg = l->pol == CS_LOTS_FIFO || l->pol == CS_LOTS_LIFO;
     l->ntmp = 0;
+    l->last_amt = l->last_taint = t;
     if (tainted) *tainted = t;
     if (cs_u256_is_zero(&x)) return 0;
     if (from != CS_LOTS_NONE) {
@@ -245,7 +244,61 @@ int cs_lots_move(struct cs_lots *l, uint64_t from, uint64_t to, uint64_t asset,
         }
     }
     if (tainted) *tainted = t;
+    l->last_amt = x;
+    l->last_taint = t;
     return 0;
+}
+
+/* a move from no one took no segments: its value arrives clean */
+static int from_none_segs(const struct cs_lots *l, const struct cs_u256 *amount)
+{
+    return l->ntmp == 0 && !cs_u256_is_zero(amount);
+}
+
+static int credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                  const struct cs_u256 *tainted, int segs)
+{
+    if (cs_u256_is_zero(amount)) return 0;
+    struct pair *q = get(l, holder, asset);
+    if (cs_u256_add(&q->bal, &q->bal, amount)) return cs_error(CS_ERANGE, "a balance passes 2^256");
+    if (l->pol == CS_LOTS_POISON) {
+        if (!cs_u256_is_zero(tainted)) q->poisoned = 1;
+        if (q->poisoned) q->taint = q->bal;
+        return 0;
+    }
+    if (cs_u256_add(&q->taint, &q->taint, tainted)) BUG("taint above the balance");
+    if (l->pol == CS_LOTS_HAIRCUT) return 0;
+    if (segs && from_none_segs(l, amount)) {
+        push_back(l, q, amount, 0);
+        return 0;
+    }
+    if (segs) {
+        for (size_t i = 0; i < l->ntmp; i++)
+            push_back(l, q, &l->tmp[i].amt, l->tmp[i].tainted);
+        return 0;
+    }
+    int all = !cs_u256_cmp(tainted, amount);
+    if (!all && !cs_u256_is_zero(tainted)) BUG("a fifo/lifo credit is one segment");
+    push_back(l, q, amount, all);
+    return 0;
+}
+
+int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                   const struct cs_u256 *tainted)
+{
+    return credit(l, holder, asset, amount, tainted, 0);
+}
+
+int cs_lots_credit_taken(struct cs_lots *l, uint64_t to, uint64_t asset)
+{
+    struct cs_u256 a = l->last_amt, t = l->last_taint;
+    return credit(l, to, asset, &a, &t, 1);
+}
+
+const struct cs_lots_seg *cs_lots_taken(const struct cs_lots *l, size_t *n)
+{
+    *n = l->pol == CS_LOTS_FIFO || l->pol == CS_LOTS_LIFO ? l->ntmp : 0;
+    return l->tmp;
 }
 
 int cs_lots_seed(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount)

@@ -57,6 +57,27 @@ int cs_lots_move(struct cs_lots *l, uint64_t from, uint64_t to, uint64_t asset,
 int cs_lots_seed(struct cs_lots *l, uint64_t holder, uint64_t asset,
                  const struct cs_u256 *amount) CS_MUST_CHECK;
 
+/* Credits amount of asset to holder from no one, of which `tainted` is
+ * tainted (a swap's received asset).  Under fifo/lifo a credit is one
+ * segment: tainted must be 0 or the whole amount (BUG otherwise); under
+ * poison any taint makes the holder's whole balance of the asset tainted.
+ * CS_ERANGE only if the balance would pass 2^256 - 1. */
+int cs_lots_credit(struct cs_lots *l, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                   const struct cs_u256 *tainted) CS_MUST_CHECK;
+/* Credits to holder `to` exactly what the last cs_lots_move(from, CS_LOTS_NONE,
+ * ...) took: the same amount, taint and (fifo/lifo) segments, so that a move
+ * to no one followed by this equals a move from `from` to `to`.  Lets a
+ * walker decide where the value goes after seeing its taint. */
+int cs_lots_credit_taken(struct cs_lots *l, uint64_t to, uint64_t asset) CS_MUST_CHECK;
+/* The segments the last cs_lots_move took from its sender, in the sender's
+ * arrival order (fifo/lifo; *n = 0 for poison and haircut).  Valid until the
+ * next call that moves value. */
+struct cs_lots_seg {
+    struct cs_u256 amt;
+    uint8_t tainted;
+};
+const struct cs_lots_seg *cs_lots_taken(const struct cs_lots *l, size_t *n);
+
 /* Balance and tainted part of (holder, asset); zeros when never seen. */
 void cs_lots_get(const struct cs_lots *l, uint64_t holder, uint64_t asset, struct cs_u256 *balance,
                  struct cs_u256 *tainted);

@@ -1,5 +1,8 @@
-/* hash.c — OpenSSL-backed digests with one cached EVP context per thread. */
+/* hash.c — OpenSSL-backed digests with one cached EVP context per thread.
+ * A thread that ends frees its context (a pthread key destructor), so
+ * servers whose worker threads come and go do not leak one per thread. */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -7,10 +10,29 @@
 
 static _Thread_local EVP_MD_CTX *tctx;
 static _Thread_local EVP_MD *md_sha256, *md_rmd160;
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+
+static void thread_end(void *unused)
+{
+    (void)unused;
+    EVP_MD_CTX_free(tctx);
+    EVP_MD_free(md_sha256);
+    EVP_MD_free(md_rmd160);
+    tctx = NULL;
+    md_sha256 = md_rmd160 = NULL;
+}
+
+static void thread_key_make(void)
+{
+    if (pthread_key_create(&thread_key, thread_end)) BUG("pthread_key_create failed");
+}
 
 static EVP_MD_CTX *ctx_get(void)
 {
     if (!tctx) {
+        pthread_once(&thread_key_once, thread_key_make);
+        pthread_setspecific(thread_key, &thread_key); /* any non-NULL value: run thread_end */
         tctx = EVP_MD_CTX_new();
         md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
         md_rmd160 = EVP_MD_fetch(NULL, "RIPEMD160", NULL);

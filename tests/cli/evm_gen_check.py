@@ -16,13 +16,19 @@ module only (no chainsleuth code), and checks
   3. owners.csv names every address that appears, tags.csv parses
      (address,label,category,source,confidence,chain) and names owned ones;
   4. the poison truth of heist-flows.json, recomputed here from the CSV and
-     owners.csv: sinks per entity and asset, the frontier and the fees;
+     owners.csv: sinks per entity and asset, the frontier and the fees; and
+     truth/heist.json whole (four policies: sinks, frontier, fees, burned,
+     dropped, swaps, poisoning count), recomputed by evm_heist_ref.py from
+     the same replay and compared field by field;
   5. with --bin/--db: every account's balance per asset equals
      `chainsleuth address A --chain eth --json` (the store after ingest).
 
   evm_gen_check.py DIR [--bin BIN --db DB]
 Prints one summary line; exits 1 with the first mismatch."""
 import collections, csv, json, os, subprocess, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evm_heist_ref  # noqa: E402  (the second implementation of truth/heist.json)
 
 TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 WDEP = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c"
@@ -75,7 +81,12 @@ def main():
     if fl.get("scenario") == "bybit":
         cold, expl = fl["cold_wallet"], fl["exploiter"]
         poison = {"tainted": set(), "sinks": collections.Counter(), "fees": 0}
-    pools = {a for a, r in owners.items() if r["role"] == "dex_pool"}
+    pools = {a for a, r in owners.items() if r["role"] == "dex_pool"} | {WETH}  # a wrap is a swap
+    tx_from = {}
+    ref = None
+    if poison is not None:
+        toks = {r["address"]: r for r in rd(d, "tokens.csv")}
+        ref = evm_heist_ref.HeistRef(owners, toks, cold, expl, lambda a, s: bal[(a, s)], tx_from)
 
     def sink_of(a):
         r = owners[a]
@@ -101,7 +112,6 @@ def main():
             if s: poison["sinks"][(s, asset)] += v
             else: T.add(t)
 
-    tx_from = {}
     cum_blocks = 0
     for b in sorted(B, key=lambda b: int(b["number"])):
         n = int(b["number"])
@@ -136,13 +146,14 @@ def main():
             pool = to if to in pools else None
             # poison: the fee is booked last, but taint is decided on the
             # sender's state before the tx (it was tainted or becomes so here)
+            mv = []  # the tx's non-fee movements, in the ingest's order
             if ok:
-                move(f, to, "ETH", int(t["value"]), h, pool)
+                mv.append((f, to, "ETH", int(t["value"]), "value"))
                 for x in TR.get(h, []):
                     if not x["trace_address"] or x["status"] != "1" or int(x["value"] or 0) == 0: continue
                     if x["trace_type"] in ("create", "suicide") or (x["trace_type"] == "call" and x["call_type"] == "call"):
                         seen_addr.update([x["from_address"], x["to_address"]])
-                        move(x["from_address"], x["to_address"], "ETH", int(x["value"]), h, pool)
+                        mv.append((x["from_address"], x["to_address"], "ETH", int(x["value"]), "frame"))
                 for l in logs:
                     tp = l["topics"].split(",")
                     li = int(l["log_index"])
@@ -154,13 +165,19 @@ def main():
                             die("log %s/%d has no matching token_transfers row" % (h, li))
                         seen_tt.add((h, li))
                         seen_addr.update([fr, tt, l["address"]])
-                        move(fr, tt, l["address"], v, h, pool)
+                        mv.append((fr, tt, l["address"], v, "log"))
                     elif l["address"] == WETH and tp[0] in (WDEP, WWD) and len(tp) == 2:
                         who, v = "0x" + tp[1][-40:], int(l["data"][2:66], 16)
-                        if tp[0] == WDEP: move(ZERO, who, WETH, v, h, pool)
-                        else: move(who, ZERO, WETH, v, h, pool)
+                        mv.append((ZERO, who, WETH, v, "log") if tp[0] == WDEP else (who, ZERO, WETH, v, "log"))
+            if ref: ref.begin_tx(h, f, to, mv)
+            for m in mv:
+                if ref: ref.move(h, f, *m)
+                move(m[0], m[1], m[2], m[3], h, pool)
             fee, burn = gu * price, gu * base
             if poison is not None and f in poison["tainted"]: poison["fees"] += fee
+            if ref:
+                ref.move(h, f, f, miner, "ETH", fee - burn, "tip")
+                ref.move(h, f, f, ZERO, "ETH", burn, "burn")
             pz, poison_ = poison, None
             poison = None
             move(f, miner, "ETH", fee - burn, h, None)
@@ -169,6 +186,7 @@ def main():
         if int(b["gas_used"]) != gas_sum: die("block %d gas_used" % n)
         if b["withdrawals"]:
             for w in json.loads("[" + b["withdrawals"] + "]"):
+                if ref: ref.move(None, None, None, w["address"], "ETH", int(w["amount"]) * 10**9, "withdrawal")
                 bal[(w["address"], "ETH")] += int(w["amount"]) * 10**9
                 seen_addr.add(w["address"])
         cum_blocks += 1
@@ -196,6 +214,28 @@ def main():
         if front != wantf: die("poison frontier differs (%d vs %d entries)" % (len(front), len(wantf)))
         if int(P["fees"][0]["amount"]) != poison["fees"]: die("poison fees %s vs %d" % (P["fees"], poison["fees"]))
         heist = " poison: %d sinks, %d tainted holders" % (len(want), len(poison["tainted"]))
+        # ---- 4b. truth/heist.json, all four policies, recomputed ----
+        mine, bad = ref.result(lambda a, s: bal[(a, s)])
+        if bad: die("heist reference: " + bad[0])
+        filed = json.load(open(os.path.join(d, "truth/heist.json")))
+        if filed != mine:
+            for k in ("chain", "seeds", "seed_txs"):
+                if filed.get(k) != mine[k]: die("heist.json %s differs: file %s, recomputed %s" % (k, str(filed.get(k))[:300], str(mine[k])[:300]))
+            for p, P in mine["policies"].items():
+                F = filed.get("policies", {}).get(p, {})
+                for k, v in P.items():
+                    if F.get(k) != v:
+                        if isinstance(v, list):
+                            fs, ms = F.get(k) or [], v
+                            i = next((i for i in range(max(len(fs), len(ms))) if i >= len(fs) or i >= len(ms) or fs[i] != ms[i]), 0)
+                            die("heist.json %s %s differs at row %d (file %d rows, recomputed %d): file %s, recomputed %s" %
+                                (p, k, i, len(fs), len(ms), fs[i] if i < len(fs) else None, ms[i] if i < len(ms) else None))
+                        die("heist.json %s %s: file %s, recomputed %s" % (p, k, F.get(k), v))
+            die("heist.json differs (keys)")
+        hc = mine["policies"]["haircut"]
+        heist += "; heist.json equal to the reference: %d seeds, per policy %s sinks, %d swaps, %s poisoning ignored" % (
+            len(mine["seeds"]), "/".join(str(len(P["sinks"])) for P in mine["policies"].values()), len(hc["swaps"]),
+            "/".join(str(P["poisoning_ignored"]) for P in mine["policies"].values()))
 
     # ---- 5. the store ----
     checked = 0

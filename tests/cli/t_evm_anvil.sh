@@ -16,6 +16,8 @@
 #     tip to the miner; the reverted txs "failed" with only their fee; the reverted inner
 #     transfers absent; SELFDESTRUCT as kind "selfdestruct"; trace_method
 #     "debug_traceBlockByNumber". (check.py in the peer folder does the comparing.)
+#     anvil answers JSON-RPC batches, so the calls go in batch POSTs; an
+#     ingest with --rpc-no-batch (one call per POST) gives the same store.
 #  3. Reorg: anvil_reorg replaces the last 3 blocks by 3 others with other txs, and one more
 #     block is mined, so the new branch is one block longer. One more `ingest evm` (no
 #     --from, no --follow) must find the parentHash mismatch, roll back 3 blocks to the fork
@@ -112,6 +114,20 @@ c["accounts"][a]["eth"] = str(int(c["accounts"][a]["eth"]) + 1); json.dump(c, op
     "$T/chain/chain.json" "$T/mut.json" || fail "mutating chain.json"
 [ "$(rc $py "$P/check.py" ledger "$BIN" "$T/db" "$T/mut.json")" = 1 ] || fail "check.py accepted a balance one wei off"
 $py "$P/check.py" scenarios "$BIN" "$T/db" "$T/chain/chain.json" "$URL" || fail "scenario checks"
+# anvil answers JSON-RPC batches: the window's calls went in batch POSTs; the
+# same ingest one call per POST (--rpc-no-batch) gives the same store
+eq "$(jq_ "(j['batch'], j['posts'] < j['calls'] / 2)" <"$T/ingest.json")" "(True, True)" "batched ingest (batch, posts < calls/2)"
+"$BIN" ingest evm --rpc "$URL" --chain devnet --from 0 --db "$T/dbnb" --rpc-no-batch --json --quiet >"$T/nb.json" ||
+    fail "ingest --rpc-no-batch"
+eq "$(jq_ "(j['batch'], j['posts'] >= j['calls'])" <"$T/nb.json")" "(False, True)" "--rpc-no-batch (batch, posts >= calls)"
+$py -c '
+import json, sys
+c = json.load(open(sys.argv[1])); c.setdefault("old_txs", []); c.setdefault("new_txs", [])
+json.dump(c, open(sys.argv[2], "w"))' "$T/chain/chain.json" "$T/nb-same.json" || fail "nb-same.json"
+$py "$P/check.py" same "$BIN" "$T/db" "$T/dbnb" "$T/nb-same.json" >/dev/null || fail "batched and unbatched ingests differ"
+eq "$("$BIN" verify --chain devnet --db "$T/db" --checksums-only --json | jq_ "j.get('columns', j)")" \
+    "$("$BIN" verify --chain devnet --db "$T/dbnb" --checksums-only --json | jq_ "j.get('columns', j)")" "column checksums, batched vs not"
+echo "ok: batches $(jq_ "(j['calls'], j['posts'])" <"$T/ingest.json") (calls, POSTs); without: $(jq_ "(j['calls'], j['posts'])" <"$T/nb.json"); same store"
 
 # ---- reorg: the last REORG_DEPTH blocks replaced, one block more ----
 node "$P/make-chain.js" "$URL" "$T/chain" --mnemonic "$MNEMONIC" --reorg "$REORG_DEPTH" || fail "make-chain.js --reorg"

@@ -15,7 +15,8 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$ROOT" --no-print-direct
 mk install PREFIX="$T/p" >"$T/install.log" 2>&1 || { tail -20 "$T/install.log"; fail "make install PREFIX=$T/p"; }
 for f in bin/chainsleuth bin/chainsleuth-gen lib/libchainsleuth.a lib/pkgconfig/chainsleuth.pc \
     include/chainsleuth/util/json.h include/chainsleuth/util/error.h include/chainsleuth/util/atomic_file.h \
-    include/chainsleuth/store/engine.h include/chainsleuth/btc/store.h include/chainsleuth/trace/trace.h; do
+    include/chainsleuth/store/engine.h include/chainsleuth/btc/store.h include/chainsleuth/trace/trace.h \
+    share/man/man1/chainsleuth.1 share/bash-completion/completions/chainsleuth share/zsh/site-functions/_chainsleuth; do
     [ -f "$T/p/$f" ] || fail "make install did not install $f"
 done
 [ -e "$T/p/include/chainsleuth/util/banned.h" ] && fail "banned.h is build-internal, not an installed header"

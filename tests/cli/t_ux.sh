@@ -223,4 +223,16 @@ done
 "$(dirname "$0")/../../scripts/demo" --help | grep -q "KEEP=1 keeps" || fail "scripts/demo --help: KEEP=1"
 grep -q "make demo KEEP=1" "$(dirname "$0")/../../README.md" || fail "README: make demo KEEP=1"
 
-echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked"
+# a named cluster shows beside its frontier addresses (text, HTML, JSON);
+# without names the JSON keeps its bytes
+F=$(jq_ "j['frontier'][0]['address']" <"$T/trace.json")
+"$BIN" cluster name "$F" "Suspect wallet A" --db "$T/db" >/dev/null || fail "cluster name $F"
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut >"$T/named.txt" || fail "trace after naming"
+grep "$F" "$T/named.txt" | grep -q '\[cluster [0-9]* "Suspect wallet A"\]' || fail "frontier text lacks the cluster name"
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --json >"$T/named.json" || fail "trace --json after naming"
+eq "$(jq_ "(j['frontier'][0]['cluster_name'], [f.get('cluster_name') for f in j['frontier'][1:]].count(None) == len(j['frontier']) - 1)" <"$T/named.json")" \
+    "('Suspect wallet A', True)" "JSON cluster_name on the named frontier row only"
+"$BIN" trace --db "$T/db" --tx "$DRAIN" --policy haircut --html "$T/named.html" >/dev/null || fail "trace --html after naming"
+grep -q 'cluster [0-9]* &ldquo;Suspect wallet A&rdquo;' "$T/named.html" || fail "HTML frontier lacks the cluster name"
+
+echo "t_ux: golden address/tx/block/trace/poison; times, labels, units and shares checked; cluster names in trace output"

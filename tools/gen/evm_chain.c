@@ -6,8 +6,9 @@
  * that did not revert, then the token logs by log index, then the fee:
  * gasUsed x effectiveGasPrice from `from`, the base fee burned, the tip to
  * the block's fee recipient) and BUG()s on a negative balance.  The same
- * pass runs the poison propagation of the heist truth (evm_gen.h) and writes
- * the heist-flows edges.  Rows are written as they are committed, so memory
+ * pass runs the poison propagation of the heist truth (evm_gen.h), writes
+ * the heist-flows edges and feeds evm_truth.c (heist.json), which sees each
+ * movement before the balances change.  Rows are written as they are committed, so memory
  * stays at the account table whatever the number of transactions. */
 #include <errno.h>
 #include <stdarg.h>
@@ -322,6 +323,7 @@ void evm_tx_init(struct evm_gen *g, struct evm_tx *t, uint32_t from, uint32_t to
     t->nfr = t->nlg = 0;
     t->swap_pool = 0;
     t->label = NULL;
+    t->seed = 0;
     uint64_t tip = GWEI / 100 * cs_gen_range(&g->rng, 1, 200); /* 0.01 .. 2 gwei */
     t->price = g->base_fee + tip;
     if (legacy) {
@@ -539,8 +541,9 @@ void evm_flow_edge(struct evm_gen *g, const struct evm_tx *t, const char *kind, 
  * a sink (exchange, mixer, bridge account) books the amount to that sink's
  * entity and stops there. */
 static void move(struct evm_gen *g, const struct evm_tx *t, uint32_t from, uint32_t to, int asset,
-                 u128 amount)
+                 u128 amount, int kind)
 {
+    if (g->truth) evm_truth_move(g, t, from, to, asset, amount, kind);
     if (!amount) return;
     if (from) {
         struct evm_acct *f = &g->acct[from];
@@ -607,23 +610,24 @@ void evm_tx_commit(struct evm_gen *g, struct evm_tx *t)
     g->cum_gas += t->gas_used;
     uint32_t dest = t->create ? t->created : t->to;
     /* the ledger, in the ingest's order */
+    if (g->truth) evm_truth_tx_begin(g, t);
     if (!t->failed) {
-        move(g, t, t->from, dest, EA_ETH, t->value);
+        move(g, t, t->from, dest, EA_ETH, t->value, MV_VALUE);
         for (int i = 0; i < t->nfr; i++) {
             const struct evm_frame *f = &t->fr[i];
             int moves = !f->reverted &&
                         (!strcmp(f->trace_type, "create") || !strcmp(f->trace_type, "suicide") ||
                          !strcmp(f->call_type, "call"));
             if (moves)
-                move(g, t, f->from, f->to, EA_ETH, f->value);
+                move(g, t, f->from, f->to, EA_ETH, f->value, MV_FRAME);
             else if (f->value && strcmp(f->call_type, "delegatecall") && !f->reverted)
                 BUG("value on a frame that moves nothing");
         }
         for (int i = 0; i < t->nlg; i++) {
             const struct evm_log *l = &t->lg[i];
-            if (l->kind == 1) move(g, t, l->from, l->to, l->asset, l->value);
-            if (l->kind == 2) move(g, t, 0, l->to, EA_WETH, l->value);
-            if (l->kind == 3) move(g, t, l->from, 0, EA_WETH, l->value);
+            if (l->kind == 1) move(g, t, l->from, l->to, l->asset, l->value, MV_LOG);
+            if (l->kind == 2) move(g, t, 0, l->to, EA_WETH, l->value, MV_LOG);
+            if (l->kind == 3) move(g, t, l->from, 0, EA_WETH, l->value, MV_LOG);
         }
     }
     u128 fee = (u128)t->gas_used * t->price, burn = (u128)t->gas_used * g->base_fee;
@@ -631,8 +635,8 @@ void evm_tx_commit(struct evm_gen *g, struct evm_tx *t)
     {
         int on = g->heist_on;
         g->heist_on = 0; /* the fee is booked as a fee, not followed */
-        move(g, t, t->from, g->miner, EA_ETH, fee - burn);
-        move(g, t, t->from, 0, EA_ETH, burn);
+        move(g, t, t->from, g->miner, EA_ETH, fee - burn, MV_TIP);
+        move(g, t, t->from, 0, EA_ETH, burn, MV_BURN);
         g->heist_on = on;
     }
     if (g->heist_on && fa->tainted == 1) {
@@ -822,6 +826,7 @@ void evm_withdrawal(struct evm_gen *g, uint32_t to, uint64_t gwei)
     memcpy(g->wd_buf + g->wd_len, tmp, (size_t)n + 1);
     g->wd_len += (size_t)n;
     g->wd_index++;
+    if (g->truth) evm_truth_move(g, NULL, 0, to, EA_ETH, (u128)gwei * GWEI, MV_WITHDRAWAL);
     g->acct[to].bal[EA_ETH] += (u128)gwei * GWEI;
 }
 

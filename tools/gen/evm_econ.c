@@ -57,6 +57,7 @@ struct pool {
 
 struct hwallet {
     uint32_t acct, dep[2]; /* deposit addresses at okx-like and exch-like */
+    uint32_t look;         /* the look-alike that spammed it, or 0 */
     int fate, steps;
 };
 
@@ -167,7 +168,10 @@ static void rand_word(struct evm_gen *g, uint8_t w[32])
 /* a human-looking amount: 2 significant digits of lo..hi milli-units */
 static u128 amount_between(struct evm_gen *g, u128 lo, u128 hi)
 {
-    u128 v = lo + (u128)(((unsigned __int128)cs_gen_rng_next(&g->rng) * (hi - lo)) >> 64);
+    /* floor(span x r / 2^64) without overflow: spans above 2^64 (18.4 ETH:
+     * the heist's 600-1,800 ETH batches, the OTC's 2,000-6,000) would wrap */
+    u128 span = hi - lo, x = cs_gen_rng_next(&g->rng);
+    u128 v = lo + (span >> 64) * x + (((span & UINT64_MAX) * x) >> 64);
     u128 p = 1;
     while (v / p >= 100)
         p *= 10;
@@ -225,7 +229,11 @@ static void fund(struct evm_gen *g, uint32_t to, int asset, u128 need)
     }
     u128 v = need + (asset == EA_USDC || asset == EA_USDT ? amount_between(g, USD(50), USD(20000))
                                                           : amount_between(g, MILLI(100), E(10)));
-    if (bal(g, hot, asset) < v) BUG("exchange hot wallet out of %s", g->tok_symbol[asset]);
+    /* the exchange drawn first, else the first that still has enough (a run
+     * whose first pick had enough is unchanged by this) */
+    for (int k = 1; k < X_N && bal(g, hot, asset) < v; k++)
+        hot = e->hot[(x + k) % X_N];
+    if (bal(g, hot, asset) < v) BUG("every exchange hot wallet is out of %s", g->tok_symbol[asset]);
     evm_tx_init(g, &TX, hot, g->tok[asset], 0, 52000, 0);
     evm_tx_sel(&TX, g->S_TRANSFER);
     evm_tx_word_addr(&TX, to, g);
@@ -431,16 +439,10 @@ static void act_withdraw(struct evm_gen *g)
         fund(g, a, USER_TOKENS[cs_gen_below(&g->rng, 5)], 0);
 }
 
-static void act_wrap(struct evm_gen *g, int unwrap)
+/* a WETH9 deposit (wrap: value in, Deposit log) or withdraw (unwrap: an
+ * inner call pays the ETH back, Withdrawal log) of v by a */
+static void weth_tx(struct evm_gen *g, uint32_t a, u128 v, int unwrap)
 {
-    uint32_t a = pick_eoa(g);
-    u128 v = amount_between(g, MILLI(10), E(5));
-    if (unwrap && bal(g, a, EA_WETH) < v) {
-        if (bal(g, a, EA_WETH) == 0)
-            unwrap = 0;
-        else
-            v = bal(g, a, EA_WETH);
-    }
     uint32_t weth = g->tok[EA_WETH];
     if (!unwrap) {
         evm_tx_init(g, &TX, a, weth, v, 45000, 0);
@@ -466,7 +468,21 @@ static void act_wrap(struct evm_gen *g, int unwrap)
         l->from = a;
         l->value = v;
     }
+    TX.swap_pool = weth; /* heist-flows' poison rule: a wrap is a swap, WETH not a holder */
     evm_tx_commit(g, &TX);
+}
+
+static void act_wrap(struct evm_gen *g, int unwrap)
+{
+    uint32_t a = pick_eoa(g);
+    u128 v = amount_between(g, MILLI(10), E(5));
+    if (unwrap && bal(g, a, EA_WETH) < v) {
+        if (bal(g, a, EA_WETH) == 0)
+            unwrap = 0;
+        else
+            v = bal(g, a, EA_WETH);
+    }
+    weth_tx(g, a, v, unwrap);
 }
 
 /* stake ETH for stETH or mETH (1:1 here: no rebases), or mETH for cmETH */
@@ -651,8 +667,12 @@ static void act_tornado(struct evm_gen *g)
     for (int i = 0; i < nd; i++) {
         struct evm_note *n = note_new(g);
         uint64_t price = 0;
-        if (habit == H_GAS)
+        if (habit == H_GAS) {
             price = (61 + cs_gen_below(&g->rng, 9)) * GWEI + 100000 + e->unique_gas_ctr++ * 7919;
+            /* the base fee walks up to 67.5 gwei: lift the price above it,
+             * still unique (10 gwei is no multiple of 7919 wei) */
+            if (price <= g->base_fee) price += 10 * GWEI;
+        }
         tc_deposit_tx(g, a, dd[i], price, n);
         n->habit = habit;
         n->recipient = rcpt;
@@ -1079,6 +1099,7 @@ static void safe_exec(struct evm_gen *g, int asset)
         evm_tx_frame(&TX, e->cold, e->exploiter, v, "call");
     else
         evm_tx_transfer(g, &TX, asset, e->cold, e->exploiter, v);
+    TX.seed = 1; /* heist.json's seeds: cold wallet -> exploiter */
     struct evm_log *l = evm_tx_log(&TX, e->cold, g->T_EXEC_OK);
     uint8_t w[32];
     rand_word(g, w);
@@ -1101,6 +1122,7 @@ static void ev_heist(struct evm_gen *g, uint32_t stage)
         g->heist_on = 1;
         g->heist_block = g->block;
         g->acct[e->cold].tainted = 2;
+        evm_truth_start(g);
         evm_out_str(&g->o_flows, "{\"edges\":[");
         g->flows_first = 1;
         static const int A[4] = {EA_ETH, EA_STETH, EA_METH, EA_CMETH};
@@ -1156,6 +1178,40 @@ static void ev_heist(struct evm_gen *g, uint32_t stage)
     }
 }
 
+/* Address poisoning around a heist wallet, as the real Bybit wallets got:
+ * a look-alike of the exploiter (the wallet's one counterparty) sends a
+ * zero-value transferFrom(wallet -> look-alike) of USDT, a fake token and
+ * dust ETH.  The look-alike is remembered for a later "fall". */
+static void ev_heist_spam(struct evm_gen *g, uint32_t i)
+{
+    struct econ *e = EC(g);
+    struct hwallet *w = &e->hw[i];
+    uint32_t pz = e->poisoner[i % 2], look = lookalike(g, e->exploiter, g->acct[pz].entity);
+    w->look = look;
+    ensure_eth(g, pz, MILLI(50));
+    evm_tx_init(g, &TX, pz, g->tok[EA_USDT], 0, 41000, 0);
+    evm_tx_sel(&TX, g->S_TRANSFERFROM);
+    evm_tx_word_addr(&TX, w->acct, g);
+    evm_tx_word_addr(&TX, look, g);
+    evm_tx_word_u128(&TX, 0);
+    evm_tx_transfer(g, &TX, EA_USDT, w->acct, look, 0);
+    evm_tx_commit(g, &TX);
+    int tk = i % 2 ? EA_FAKE_USDC : EA_FAKE_USDT;
+    evm_tx_init(g, &TX, pz, g->tok[tk], 0, 64000, 0);
+    evm_tx_sel(&TX, g->S_MINT);
+    evm_tx_word_addr(&TX, look, g);
+    evm_tx_word_addr(&TX, w->acct, g);
+    evm_tx_word_u128(&TX, USD(25000));
+    evm_tx_transfer(g, &TX, tk, 0, look, USD(25000));
+    evm_tx_transfer(g, &TX, tk, look, w->acct, USD(25000));
+    evm_tx_commit(g, &TX);
+    evm_tx_init(g, &TX, pz, look, MILLI(3), 21000, 0);
+    evm_tx_commit(g, &TX);
+    u128 dust = (u128)cs_gen_range(&g->rng, 1, 999) * 1000000000ull;
+    evm_tx_init(g, &TX, look, w->acct, dust, 21000, 0);
+    evm_tx_commit(g, &TX);
+}
+
 static void ev_heist_split(struct evm_gen *g, uint32_t i, u128 v)
 {
     struct econ *e = EC(g);
@@ -1163,6 +1219,17 @@ static void ev_heist_split(struct evm_gen *g, uint32_t i, u128 v)
     evm_tx_init(g, &TX, e->exploiter, w->acct, v, 21000, 0);
     TX.label = "split";
     evm_tx_commit(g, &TX);
+    /* poisoning spam at every seventh wallet; two of them fall for it (a
+     * test payment to the look-alike); one dormant wallet wraps and unwraps */
+    if (i % 7 == 5) {
+        ev_push(g, g->block + cs_gen_range(&g->rng, 1, 30), EV_HEIST_STEP, i, 4, 0, 0);
+        if (i == 40 || i == 47)
+            ev_push(g, g->block + cs_gen_range(&g->rng, 40, 250), EV_HEIST_STEP, i, 5, 0, 0);
+    }
+    if (i == 41) {
+        ev_push(g, g->block + cs_gen_range(&g->rng, 20, 200), EV_HEIST_STEP, i, 2, 0, 0);
+        ev_push(g, g->block + cs_gen_range(&g->rng, 300, 900), EV_HEIST_STEP, i, 3, 0, 0);
+    }
     if (w->fate == F_DORMANT) return;
     uint64_t start = g->block + cs_gen_range(&g->rng, 300, 1500);
     if (w->fate == F_MIXED) /* clean funds from an OTC desk first */
@@ -1178,6 +1245,19 @@ static void ev_heist_step(struct evm_gen *g, uint32_t i, uint32_t what)
     if (what == 1) {
         u128 v = amount_between(g, E(2000), E(6000));
         evm_tx_init(g, &TX, e->otc, a, v, 21000, 0);
+        evm_tx_commit(g, &TX);
+        return;
+    }
+    if (what == 2 || what == 3) { /* wrap 1,000 ETH; later unwrap 400 WETH */
+        weth_tx(g, a, what == 2 ? E(1000) : E(400), what == 3);
+        return;
+    }
+    if (what == 4) {
+        ev_heist_spam(g, i);
+        return;
+    }
+    if (what == 5) { /* a test payment to the look-alike */
+        evm_tx_init(g, &TX, a, w->look, amount_between(g, MILLI(500), E(3)), 21000, 0);
         evm_tx_commit(g, &TX);
         return;
     }
@@ -1208,7 +1288,10 @@ static void ev_heist_step(struct evm_gen *g, uint32_t i, uint32_t what)
             int k = (int)cs_gen_below(&g->rng, 2);
             evm_tx_init(g, &TX, a, w->dep[k], chunk, 21000, 0);
             evm_tx_commit(g, &TX);
-            ev_push(g, g->block + cs_gen_range(&g->rng, 1, 200), EV_SWEEP, w->dep[k],
+            /* swept before this wallet's next step (>= 3 blocks on), so each
+             * deposit has its own forward of a - 21000 x price, well inside
+             * Victor's rule (<= 10,000 blocks, a - a' <= 0.01 ETH) */
+            ev_push(g, g->block + cs_gen_range(&g->rng, 1, 2), EV_SWEEP, w->dep[k],
                     (uint32_t)(X_OKX + k), 0, 0);
         } else {
             router_deposit(g, a, chunk);
@@ -1469,18 +1552,21 @@ static void setup_funds(struct evm_gen *g)
     /* WETH for the exchanges; LSTs for the exchanges' users */
     for (int x = 0; x < X_N; x++) {
         uint32_t h = e->hot[x];
-        evm_tx_init(g, &TX, h, g->tok[EA_WETH], E(50000), 45000, 0);
+        /* users withdraw WETH and LSTs in proportion to the run: more above
+         * 1 M txs (runs up to 1 M keep these exact amounts) */
+        u128 k = g->target_txs > 1000000 ? (g->target_txs + 999999) / 1000000 : 1;
+        evm_tx_init(g, &TX, h, g->tok[EA_WETH], k * E(50000), 45000, 0);
         evm_tx_sel(&TX, g->S_WDEPOSIT);
         struct evm_log *l = evm_tx_log(&TX, g->tok[EA_WETH], g->T_WDEPOSIT);
         evm_log_topic_addr(l, g, h);
-        evm_log_data_u128(l, E(50000));
+        evm_log_data_u128(l, k * E(50000));
         l->kind = 2;
         l->to = h;
-        l->value = E(50000);
+        l->value = k * E(50000);
         evm_tx_commit(g, &TX);
-        stake(g, h, EA_STETH, E(100000));
-        stake(g, h, EA_METH, E(70000));
-        stake(g, h, EA_CMETH, E(20000));
+        stake(g, h, EA_STETH, k * E(100000));
+        stake(g, h, EA_METH, k * E(70000));
+        stake(g, h, EA_CMETH, k * E(20000));
     }
     /* the bridge's liquidity */
     evm_tx_init(g, &TX, w, e->bridge, E(20000), 21000 + 9000, 0);
@@ -1919,7 +2005,8 @@ int cs_gen_evm_run(const struct cs_gen_opts *o, int bybit)
                     (unsigned long long)g->txs);
     }
     write_flows_tail(g);
-    rc = write_tokens(g);
+    rc = evm_truth_finish(g);
+    if (!rc) rc = write_tokens(g);
     if (!rc) rc = write_links(g);
     if (!rc) rc = write_chain(g);
     int rc2 = evm_files_close(g);

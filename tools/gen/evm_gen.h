@@ -11,7 +11,8 @@
  *   the ingest books it (value, inner frames, token logs by log index, fee;
  *   withdrawals after the block's txs) and BUG() if any balance would go
  *   negative.  So the CSV is consistent by construction, and the same pass
- *   feeds the heist bookkeeping (poison propagation, heist-flows edges).
+ *   feeds the heist bookkeeping (poison propagation, heist-flows edges) and
+ *   evm_truth.c's per-policy ledger of truth/heist.json.
  * - Balances are unsigned __int128 base units (wei, token units): the
  *   largest holding (a few million ETH = 10^25 wei) is far below 2^128.
  * - Accounts are created through evm_acct_new() only, which writes their
@@ -79,6 +80,8 @@ struct evm_acct {
     uint8_t role, is_contract, sink, tainted;
     uint64_t nonce;
     uint64_t last_lookalike_src; /* poisoning: 0 or acct+1 imitated */
+    uint8_t tmask;               /* evm_truth.c: bit p set once it held taint under policy p */
+    uint32_t tslot;              /* evm_truth.c: its lots slot + 1, or 0 */
     u128 bal[EA_N];
 };
 
@@ -134,6 +137,7 @@ struct evm_tx {
     int nlg;
     uint32_t swap_pool; /* a swap: the pool the initiator traded with (poison rule) */
     const char *label;  /* heist-flows edge kind of its movements ("drain" ...), or NULL */
+    int seed;           /* a drain tx: its non-fee movements are heist.json's seeds */
     /* filled by commit */
     uint8_t hash[32];
     uint64_t block, index;
@@ -206,6 +210,21 @@ void evm_out_hex(struct evm_out *o, const uint8_t *p, size_t n); /* with 0x */
 size_t evm_u128_dec(char out[40], u128 v);
 u128 evm_swap_out(u128 in, u128 rin, u128 rout); /* x*y=k with a 0.3% fee */
 
+/* ---- evm_truth.c: the per-policy ledger of truth/heist.json ----
+ * Movement kinds, in the ingest's order within a tx. */
+enum { MV_VALUE, MV_FRAME, MV_LOG, MV_TIP, MV_BURN, MV_WITHDRAWAL };
+/* Starts the four ledgers (at the drain, before its first tx). */
+void evm_truth_start(struct evm_gen *g);
+/* Before the tx's first movement: decides, per policy, whether it is a swap. */
+void evm_truth_tx_begin(struct evm_gen *g, const struct evm_tx *t);
+/* One movement, called before the balances change (amount 0 included:
+ * zero-value token transfers are address poisoning). */
+void evm_truth_move(struct evm_gen *g, const struct evm_tx *t, uint32_t from, uint32_t to,
+                    int asset, u128 amount, int kind);
+/* Checks conservation and the ledgers against the balances, writes
+ * DIR/truth/heist.json, frees the ledgers.  BUG() on a violation. */
+int evm_truth_finish(struct evm_gen *g);
+
 /* ---- evm_econ.c ---- */
 struct cs_gen_opts;
 int cs_gen_evm_run(const struct cs_gen_opts *o, int scenario_bybit);
@@ -247,6 +266,7 @@ struct evm_gen {
     uint32_t sink_cap;
     u128 poison_fees;
     uint64_t heist_edges, heist_txs;
+    void *truth; /* evm_truth.c state, from the drain on */
     /* topics and selectors */
     uint8_t T_TRANSFER[32], T_APPROVAL[32], T_WDEPOSIT[32], T_WWITHDRAWAL[32], T_TC_DEPOSIT[32],
         T_TC_WITHDRAWAL[32], T_TH_DEPOSIT[32], T_TH_OUT[32], T_TOKENPURCHASE[32], T_ETHPURCHASE[32],

@@ -10,7 +10,21 @@ Usage:
                                      the node's receipts (URL: the node, JSON-RPC 2.0)
   check.py same BIN DB1 DB2 FILE     `info --json` and `tx --json` of every tx of FILE
                                      (reorg.json) equal in both stores; its old_txs in neither
+  check.py heist BIN DB OUTDIR       `trace --chain devnet --tx SEED_ETH --tx SEED_TOKEN --policy P
+                                     --json` for poison, haircut, fifo and lifo against
+                                     OUTDIR/heist-truth.json (make-chain.js --heist): seeds,
+                                     sinks per entity and asset, fees, burned, dropped, the
+                                     swap, swapped in/out, frontier; conservation per asset
 Exit 0 when all hold, 1 with one line per mismatch otherwise; prints counts.
+
+The heist's expected result (docs/METHODS.md §1.6) comes from the node's numbers in the
+truth file. A heist wallet whose every ETH credit came from the seeds, the swap or another
+such wallet holds only stolen funds: under every policy all it sends is tainted, so its
+sink payments and fees are the node's values and its frontier is its eth_getBalance at
+the tip. A wallet that also got clean ETH (the OTC payments) is run through a small ledger
+here, policy by policy: credits and debits in chain order (per tx the value moves in
+execution order, then the fee: the tip, then the burn), FIFO/LIFO as a queue of tainted
+and clean segments, haircut floor(x T / B), poison all of it once tainted.
 
 Why the genesis balance is subtracted: anvil's dev accounts are funded by the genesis
 alloc, which is no transfer, so chainsleuth (received - sent over stored transfers) sees
@@ -262,12 +276,214 @@ def same(bin_, db1, db2, path):
     return not bad
 
 
+ETH = "ETH"
+
+
+class Ledger:
+    """One holder's ETH under one policy: balance, taint, segments (oldest first)."""
+
+    def __init__(self, policy):
+        self.pol, self.bal, self.taint, self.segs, self.poisoned = policy, 0, 0, [], False
+
+    def credit(self, amount, tainted):
+        if amount <= 0:
+            return
+        if tainted not in (0, amount):
+            raise ValueError("a credit here is all tainted or all clean")
+        self.bal += amount
+        if self.pol == "poison":
+            self.poisoned = self.poisoned or tainted > 0
+            self.taint = self.bal if self.poisoned else 0
+            return
+        self.taint += tainted
+        self.segs.append([amount, tainted > 0])
+
+    def debit(self, x):
+        """the tainted part of a debit of x"""
+        if x > self.bal:
+            raise ValueError(f"debit {x} above the balance {self.bal}")
+        if self.pol == "poison":
+            t = x if self.poisoned else 0
+            self.bal -= x
+            self.taint = self.bal if self.poisoned else 0
+            return t
+        if self.pol == "haircut":
+            t = self.taint if x == self.bal else x * self.taint // self.bal
+        else:
+            t, left = 0, x
+            while left:
+                i = 0 if self.pol == "fifo" else -1
+                seg = self.segs[i]
+                take = min(left, seg[0])
+                t += take if seg[1] else 0
+                seg[0] -= take
+                left -= take
+                if not seg[0]:
+                    self.segs.pop(i)
+        self.bal -= x
+        self.taint -= t
+        return t
+
+
+def heist_expected(t, policy):
+    """the trace JSON's numbers for one policy, from the truth; raises ValueError on a
+    heist shape this check does not model"""
+    tok = t["token"]
+    heist = t["heist_wallets"]
+    expl = t["roles"]["exploiter"]
+    label = {g["address"]: g["label"] for g in t["tags"]}
+    txs = sorted(t["txs"], key=lambda x: (x["block"], x["index"]))
+    seeds = {t["seeds"]["eth"]["tx"], t["seeds"]["token"]["tx"]}
+    # which heist wallets hold only stolen ETH: credits only from seeds, the swap's
+    # pool payment, or (transitively) wallets already known pure
+    pure = set()
+    credits = {h: [] for h in heist}
+    for x in txs:
+        for f in x["frames"]:
+            if f["to"] in credits:
+                credits[f["to"]].append((x["hash"], f["from"]))
+    changed = True
+    while changed:
+        changed = False
+        for h in heist:
+            if h in pure or t["balances"][h]["eth_genesis"] != "0":
+                continue
+            if all(tx in seeds or (tx == t["swap"]["tx"] and fr == t["contracts"]["Pool"]) or fr in pure
+                   for tx, fr in credits[h]):
+                pure.add(h)
+                changed = True
+    if expl not in pure:
+        raise ValueError("the exploiter does not hold only stolen ETH")
+    mixed = [h for h in heist if h not in pure]
+    sinks, fees, front = {}, 0, {}
+
+    def sink(addr, amount):
+        if amount:
+            k = (label[addr], ETH)
+            sinks[k] = sinks.get(k, 0) + amount
+
+    for h in sorted(pure):
+        for key, s in t["sinks"].items():
+            sink(s["address"], int(s["from"].get(h, "0")))
+        fees += int(t["fees"][h])
+        if int(t["balances"][h]["eth"]):
+            front[(h, ETH)] = int(t["balances"][h]["eth"])
+        if int(t["balances"][h]["token"]):
+            front[(h, tok)] = int(t["balances"][h]["token"])
+        # where a pure wallet's ETH went: a sink, another heist wallet, or nowhere else
+        for x in txs:
+            for f in x["frames"]:
+                if f["from"] == h and f["to"] not in label and f["to"] not in heist:
+                    raise ValueError(f"{h} pays {f['to']} (untagged, not a heist wallet) in {x['hash']}")
+    for h in mixed:
+        L = Ledger(policy)
+        for x in txs:
+            if any(h in (m["from"], m["to"]) for m in x["token_transfers"]):
+                raise ValueError(f"mixed wallet {h} moves tokens in {x['hash']}: not modelled here")
+            for f in x["frames"]:
+                if f["to"] == h:
+                    v = int(f["value"])
+                    L.credit(v, v if f["from"] in pure else 0)
+                if f["from"] == h:
+                    if f["to"] not in label:
+                        raise ValueError(f"mixed wallet {h} pays {f['to']}, untagged, in {x['hash']}")
+                    sink(f["to"], L.debit(int(f["value"])))
+            if x["from"] == h:
+                fees += L.debit(int(x["tip"])) + L.debit(int(x["burn"]))
+        if L.bal != int(t["balances"][h]["eth"]) - int(t["balances"][h]["eth_genesis"]):
+            raise ValueError(f"ledger of {h}: balance {L.bal}, node says {t['balances'][h]['eth']}")
+        if L.taint:
+            front[(h, ETH)] = L.taint
+    tin, eout = int(t["swap"]["token_in"]), int(t["swap"]["eth_out_event"])
+    return {
+        "pure": sorted(pure), "mixed": mixed,
+        "seed": {ETH: int(t["seeds"]["eth"]["value"]), tok: int(t["seeds"]["token"]["value"])},
+        "sinks": sinks, "fees": {ETH: fees} if fees else {}, "burned": {}, "dropped": {},
+        "swapped_in": {ETH: eout}, "swapped_out": {tok: tin}, "frontier": front,
+        "swaps": [(t["swap"]["tx"], expl, ((tok, tin, tin),), ((ETH, eout, eout),))],
+    }
+
+
+def heist(bin_, db, outdir):
+    try:
+        t = json.load(open(f"{outdir}/heist-truth.json"))
+    except (OSError, ValueError) as x:
+        raise SystemExit(f"check.py heist: {outdir}/heist-truth.json: {x}")
+    bad = []
+    # the store first: every heist account's ETH (change since block 0) and Pebble as the node
+    for a, v in t["balances"].items():
+        bal = stored(bin_, db, a)
+        for asset, want in ((ETH, int(v["eth"]) - int(v["eth_genesis"])), (t["token"], int(v["token"]))):
+            if bal.get(asset, 0) != want:
+                bad.append(f"store: {a} {asset} balance {bal.get(asset, 0)}, node {want}")
+    # the truth's own two readings of the swap's ETH out agree
+    if t["swap"]["eth_out_event"] != t["swap"]["eth_out_call"] or t["swap"]["eth_out_call_to"] != t["swap"]["holder"]:
+        bad.append(f"truth: swap ETH out by event {t['swap']['eth_out_event']}, by the pool's CALL "
+                   f"{t['swap']['eth_out_call']} to {t['swap']['eth_out_call_to']}")
+    lst = lambda rows: {r["asset"]: int(r["amount"]) for r in rows}
+    summary = []
+    for pol in ("poison", "haircut", "fifo", "lifo"):
+        try:
+            e = heist_expected(t, pol)
+        except ValueError as x:
+            bad.append(f"{pol}: expected result: {x}")
+            continue
+        rc, out, err = cs(bin_, "trace", "--chain", "devnet", "--db", db, "--tx", t["seeds"]["eth"]["tx"],
+                          "--tx", t["seeds"]["token"]["tx"], "--policy", pol, "--json")
+        if rc:
+            bad.append(f"{pol}: trace exit {rc}: {err.strip()}")
+            continue
+        j = json.loads(out)
+        got = {
+            "seed": lst(j["seed"]), "fees": lst(j["fees"]), "burned": lst(j["burned"]),
+            "dropped": lst(j["dropped"]), "swapped_in": lst(j["swapped_in"]), "swapped_out": lst(j["swapped_out"]),
+            "sinks": {(k["entity"], k["asset"]): int(k["amount"]) for k in j["sinks"]},
+            "frontier": {(f["address"], f["asset"]): int(f["amount"]) for f in j["frontier"]},
+            "swaps": [(s["tx"], s["holder"], tuple((l["asset"], int(l["amount"]), int(l["tainted"])) for l in s["sent"]),
+                       tuple((l["asset"], int(l["amount"]), int(l["tainted"])) for l in s["received"])) for s in j["swaps"]],
+        }
+        for k in got:
+            if got[k] != e[k]:
+                if isinstance(e[k], dict):
+                    for kk in sorted(set(got[k]) | set(e[k]), key=str):
+                        if got[k].get(kk) != e[k].get(kk):
+                            bad.append(f"{pol}: {k} {kk}: trace {got[k].get(kk)}, node truth {e[k].get(kk)}")
+                else:
+                    bad.append(f"{pol}: {k}: trace {got[k]}, node truth {e[k]}")
+        if j["policy"] != pol or j["conservative"] != (pol != "poison"):
+            bad.append(f"{pol}: policy/conservative fields {j['policy']} {j['conservative']}")
+        # frontier hops: the exploiter 0, the split wallets 1
+        for f in j["frontier"]:
+            want = 0 if f["address"] == t["roles"]["exploiter"] else 1
+            if f["hops"] != want:
+                bad.append(f"{pol}: frontier {f['address']} hops {f['hops']}, want {want}")
+        if pol != "poison":  # conservation per asset (METHODS §1.6), from the trace's own numbers
+            for a in set(got["seed"]) | set(got["swapped_in"]) | set(got["swapped_out"]):
+                lhs = got["seed"].get(a, 0) + got["swapped_in"].get(a, 0)
+                rhs = (sum(v for (n, s), v in got["sinks"].items() if s == a)
+                       + sum(v for (h, s), v in got["frontier"].items() if s == a)
+                       + sum(got[k].get(a, 0) for k in ("fees", "burned", "dropped", "swapped_out")))
+                if lhs != rhs:
+                    bad.append(f"{pol}: conservation of {a}: seed + swapped in {lhs}, out {rhs}")
+        m = e["mixed"][0] if e["mixed"] else None
+        summary.append(f"{pol}: sinks {', '.join(f'{n} {v}' for (n, _), v in sorted(e['sinks'].items()))}; "
+                       f"fees {e['fees'].get(ETH, 0)}" + (f"; mixed wallet {m} frontier {e['frontier'].get((m, ETH), 0)}" if m else ""))
+    for b in bad:
+        print("MISMATCH " + b)
+    for s in summary:
+        print("heist " + s)
+    print(f"heist: store balances of {len(t['balances'])} accounts checked; 4 policies traced from {t['seeds']['eth']['tx']} and {t['seeds']['token']['tx']}; {len(bad)} mismatches")
+    return not bad
+
+
 def main():
     a = sys.argv[1:]
     if a and a[0] == "ledger" and len(a) == 4:
         ok = ledger(*a[1:])
     elif a and a[0] == "scenarios" and len(a) == 5:
         ok = scenarios(*a[1:])
+    elif a and a[0] == "heist" and len(a) == 4:
+        ok = heist(*a[1:])
     elif a and a[0] == "same" and len(a) == 5:
         ok = same(*a[1:])
     else:

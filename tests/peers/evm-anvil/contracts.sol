@@ -193,3 +193,98 @@ contract Gem {
         emit TransferBatch(msg.sender, from, to, ids, amounts);
     }
 }
+
+// ---- the heist (make-chain.js --heist): a pool, a THORChain-style router, a mixer ----
+
+// A constant-product pool of one ERC-20 against ETH (x * y = k, 0.3% fee kept in
+// the pool). addLiquidity() takes the ETH sent and pulls the tokens by transferFrom;
+// swapTokenForEth() pulls the tokens the same way and pays the ETH out with an
+// inner CALL, emitting Swap with the amounts actually moved.
+contract Pool {
+    Pebble public immutable token;
+    uint256 public reserveToken;
+    uint256 public reserveEth;
+
+    event Liquidity(address indexed provider, uint256 tokenAmount, uint256 ethAmount);
+    event Swap(address indexed trader, uint256 tokenIn, uint256 ethOut);
+
+    constructor(Pebble t) {
+        token = t;
+    }
+
+    function addLiquidity(uint256 tokenAmount) external payable {
+        require(tokenAmount > 0 && msg.value > 0, "Pool: empty");
+        require(token.transferFrom(msg.sender, address(this), tokenAmount), "Pool: pull");
+        reserveToken += tokenAmount;
+        reserveEth += msg.value;
+        emit Liquidity(msg.sender, tokenAmount, msg.value);
+    }
+
+    // what amountIn tokens buy now, after the 0.3% fee
+    function quote(uint256 amountIn) public view returns (uint256) {
+        uint256 inWithFee = amountIn * 997;
+        return (inWithFee * reserveEth) / (reserveToken * 1000 + inWithFee);
+    }
+
+    function swapTokenForEth(uint256 amountIn, uint256 minOut) external returns (uint256 out) {
+        require(amountIn > 0, "Pool: nothing in");
+        out = quote(amountIn);
+        require(out >= minOut, "Pool: slippage");
+        require(token.transferFrom(msg.sender, address(this), amountIn), "Pool: pull");
+        reserveToken += amountIn;
+        reserveEth -= out;
+        (bool ok, ) = payable(msg.sender).call{value: out}("");
+        require(ok, "Pool: send");
+        emit Swap(msg.sender, amountIn, out);
+    }
+}
+
+// A THORChain-style router (ETH only): depositWithExpiry forwards the value to the
+// vault in an inner CALL and emits Deposit with the memo naming the destination.
+contract TcRouter {
+    event Deposit(address indexed to, address indexed asset, uint256 amount, string memo);
+
+    function depositWithExpiry(address payable vault, address asset, uint256 amount, string calldata memo,
+                               uint256 expiry) external payable {
+        require(block.timestamp < expiry, "TcRouter: expired");
+        require(asset == address(0) && amount == msg.value, "TcRouter: ETH only, amount = value");
+        (bool ok, ) = vault.call{value: msg.value}("");
+        require(ok, "TcRouter: vault send");
+        emit Deposit(vault, asset, msg.value, memo);
+    }
+}
+
+// A fixed-denomination mixer (1 ether a note). deposit() records a commitment;
+// withdraw() is called by the owner acting as relayer (no proofs here: the
+// test only needs the value flows and the events of the real thing).
+contract Mixer {
+    uint256 public constant denomination = 1 ether;
+    address public immutable owner;
+    uint32 public nextIndex;
+    mapping(bytes32 => bool) public commitments;
+    mapping(bytes32 => bool) public nullifierHashes;
+
+    event Deposit(bytes32 indexed commitment, uint32 leafIndex, uint256 timestamp);
+    event Withdrawal(address to, bytes32 nullifierHash, address indexed relayer, uint256 fee);
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    function deposit(bytes32 commitment) external payable {
+        require(msg.value == denomination, "Mixer: 1 ether exactly");
+        require(!commitments[commitment], "Mixer: commitment used");
+        commitments[commitment] = true;
+        emit Deposit(commitment, nextIndex, block.timestamp);
+        nextIndex++;
+    }
+
+    function withdraw(address payable to, bytes32 nullifier) external {
+        require(msg.sender == owner, "Mixer: relayer only");
+        require(!nullifierHashes[nullifier], "Mixer: note spent");
+        nullifierHashes[nullifier] = true;
+        (bool ok, ) = to.call{value: denomination}("");
+        require(ok, "Mixer: send");
+        emit Withdrawal(to, nullifier, msg.sender, 0);
+    }
+}

@@ -8,6 +8,8 @@
 //   node make-chain.js URL OUTDIR --mnemonic "..." --reorg DEPTH   replace the last DEPTH blocks
 //        by a different branch (anvil_reorg), mine one more block on it; write OUTDIR/reorg.json
 //        (with --same-height: no block more, other amounts; OUTDIR/reorg-same.json)
+//   node make-chain.js URL --mnemonic "..." --heist OUTDIR      play a small Bybit-style heist
+//        (see heist.js) and write OUTDIR/heist-truth.json and OUTDIR/heist-tags.csv from the node
 //
 // The build compiles contracts.sol with solc-js (the compiler is inside the npm
 // package: nothing is downloaded), deploys the contracts and sends, one scenario
@@ -50,20 +52,25 @@ const {ethers} = require('ethers');
 
 function usage(msg) {
   if (msg) console.error(`make-chain.js: ${msg}`);
-  console.error('usage: node make-chain.js URL OUTDIR --mnemonic "words" [--reorg DEPTH [--same-height]]');
+  console.error('usage: node make-chain.js URL OUTDIR --mnemonic "words" [--reorg DEPTH [--same-height]]\n' +
+    '       node make-chain.js URL --mnemonic "words" --heist OUTDIR');
   process.exit(2);
 }
 const argv = process.argv.slice(2);
 const pos = [];
 let MNEMONIC = null, REORG = 0;
 let SAME = false; // --same-height: no block on top of the new branch, other amounts
+let HEIST = null; // --heist OUTDIR: play the heist (heist.js) instead of the chain
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--mnemonic') MNEMONIC = argv[++i];
+  else if (argv[i] === '--heist') HEIST = argv[++i];
   else if (argv[i] === '--reorg') REORG = parseInt(argv[++i], 10);
   else if (argv[i] === '--same-height') SAME = true;
   else if (argv[i].startsWith('--')) usage(`unknown option ${argv[i]}`);
   else pos.push(argv[i]);
 }
+if (HEIST !== null && !HEIST) usage('--heist needs an output directory');
+if (HEIST !== null && pos.length === 1) pos.push(HEIST);
 if (pos.length !== 2) usage();
 if (!MNEMONIC) usage('--mnemonic is required (the one anvil was started with)');
 if (argv.includes('--reorg') && !(REORG >= 1)) usage('--reorg needs a depth >= 1');
@@ -349,7 +356,12 @@ async function reorg(C, ws, S, prev) {
   const S = new Sender(chainId, ws);
   fs.mkdirSync(OUT, {recursive: true});
   let res;
-  if (!REORG) {
+  if (HEIST !== null) {
+    // the heist lives in heist.js; it shares this file's helpers
+    const n = await require('./heist.js').play({rpc, hex, lower, C, ws, S, mined, receipt, ethers, GWEI, ETHER, OUT: HEIST});
+    console.log(`make-chain: heist played, ${n} txs, truth in ${path.join(HEIST, 'heist-truth.json')}, ` +
+      `${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  } else if (!REORG) {
     const b = await build(C, ws, S);
     const tip = Number(await rpc('eth_blockNumber'));
     const seen = new Set(ws.map((w) => lower(w.address)));
