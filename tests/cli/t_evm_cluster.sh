@@ -105,7 +105,7 @@ pr() { # heuristics scope min-precision min-recall [exclude]
 }
 pr deposit,airdrop,selfauth all 0.999 0.80
 pr deposit,airdrop,selfauth users 0.99 0.90
-pr deposit,airdrop,selfauth users 0.95 0.40 sybil_farmer
+pr deposit,airdrop,selfauth users 0.85 0.40 sybil_farmer
 pr deposit all 0.999 0.80
 pr deposit-eth all 0.999 0.50
 pr airdrop users 1.0 0.85
