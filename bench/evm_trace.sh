@@ -1,7 +1,7 @@
 #!/bin/bash
 # evm_trace.sh — `trace --chain eth` throughput (the account-model walker,
 # docs/METHODS.md §1.6) on a generated chain: chainsleuth-gen --chain eth
-# --scenario bybit --txs N (default 1,000,000, seed 1; SEED=S for another), ingested
+# --scenario bybit --txs N (default 1,600,000: about 5.1 M transfers; seed 5, SEED=S for another), ingested
 # once into build/bench-cache/evmgen-N/db.  Two walks:
 #   wide:  everything the Binance-like hot wallet received in the first 100
 #          blocks, --stop-at none, so haircut taint spreads through the whole
@@ -14,17 +14,17 @@
 cd "$(dirname "$0")/.." || exit 2
 BIN=${BIN:-$PWD/bin/chainsleuth}
 GEN=${GENBIN:-$PWD/bin/chainsleuth-gen}
-N=${1:-1000000}
+N=${1:-1600000}
 D=build/bench-cache/evmgen-$N
 if [ ! -f "$D/.complete" ]; then
     rm -rf "$D"; mkdir -p "$D"
     echo "bench: generating and ingesting $N txs in $D" >&2
-    "$GEN" --chain eth --scenario bybit --txs "$N" --seed "${SEED:-1}" --out "$D/csv" --quiet || exit 1
+    "$GEN" --chain eth --scenario bybit --txs "$N" --seed "${SEED:-5}" --out "$D/csv" --quiet || exit 1
     "$BIN" ingest evm --csv "$D/csv" --chain eth --db "$D/db" >/dev/null 2>"$D/ingest.log" || { tail -3 "$D/ingest.log"; exit 1; }
     "$BIN" tags import --db "$D/db" "$D/csv/truth/tags.csv" >/dev/null || exit 1
     touch "$D/.complete"
 fi
-X=$("$BIN" info --db "$D/db" --chain eth --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j.get("transfers", j.get("evm",{}).get("transfers","?")))' 2>/dev/null)
+X=$("$BIN" info --db "$D/db" --chain eth --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["chains"]["eth"]["transfers"])' 2>/dev/null)
 first=$(head -2 "$D/csv/blocks.csv" | tail -1 | cut -d, -f1)
 seeds=$(/usr/bin/python3 -c '
 import json,sys

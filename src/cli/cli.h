@@ -93,6 +93,7 @@ struct cli_evm_trace_args {
     const char *case_id, *case_title, *investigator;
     const char *cmdline; /* the rerun command, for --html */
     const char *stop_s;  /* --stop-at as given */
+    int mixer_links;     /* --through-mixer-links */
 };
 int cli_evm_trace(const struct cli_evm_trace_args *a);
 /* --json output: every JSON document a command prints goes through the writer

@@ -193,7 +193,7 @@ int cmd_trace(int argc, char **argv)
                *investigator = NULL;
     const char *policy_s = NULL, *fee_s = "fee-last", *stop_s = "exchange,mixer,bridge,sanctioned";
     struct cli_strlist txlist = {0};
-    int backward = 0, check_ledger = 0, no_cluster = 0, no_sweep = 0,
+    int backward = 0, check_ledger = 0, mixer_links = 0, no_cluster = 0, no_sweep = 0,
         mode = 0; /* 0 table, 'j', 'c', 'd', 'h' */
     int want_json = 0, want_csv = 0, want_dot = 0, npos;
     uint64_t from_v = UINT64_MAX, to_v = UINT64_MAX, until_v = UINT64_MAX; /* MAX: not given */
@@ -243,6 +243,10 @@ int cmd_trace(int argc, char **argv)
                    "categories that end a path, comma-separated, or none\n"
                    "(default exchange,mixer,bridge,sanctioned).  With mixer, a\n"
                    "detected CoinJoin transaction is a sink too (\"coinjoin\")."),
+        CLI_FLAG("through-mixer-links", 0, &mixer_links,
+                 "EVM chains: continue through Tornado-style pools along the\n"
+                 "deposit -> withdrawal links of chainsleuth links (its five\n"
+                 "heuristics), as scored hops marked via_mixer_link"),
         CLI_FLAG("check-ledger", 0, &check_ledger,
                  "EVM chains: after the walk, check every followed holder's\n"
                  "ledger balance against the store (O(their history))"),
@@ -317,7 +321,8 @@ int cmd_trace(int argc, char **argv)
                                         .case_id = case_id,
                                         .case_title = case_title,
                                         .investigator = investigator,
-                                        .stop_s = stop_s};
+                                        .stop_s = stop_s,
+                                        .mixer_links = mixer_links};
         char *cl = html ? command_line(argc, argv, db) : NULL;
         ea.cmdline = cl;
         rc = cli_evm_trace(&ea);
@@ -325,6 +330,9 @@ int cmd_trace(int argc, char **argv)
         free(txlist.v);
         return rc;
     }
+    if (mixer_links)
+        USAGE_ERR("--through-mixer-links is for EVM chains (Tornado-style pools); on Bitcoin "
+                  "a detected CoinJoin is a sink");
     if (min_amount_s && cs_amount_parse_u64(&min_amount, cs_btc_asset(), min_amount_s))
         USAGE_ERR("--min-amount: %s", cs_errmsg());
     if (!policy_s) USAGE_ERR("--policy is required (poison, haircut, fifo, lifo, tiho)");

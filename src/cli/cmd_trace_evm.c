@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "evm/evm.h"
+#include "evm/links.h"
 #include "evm/store.h"
 #include "tags/tags.h"
 #include "trace/account.h"
@@ -239,6 +240,10 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
         cs_json_writer_u64(w, k->transfers);
         jtx(w, "first_tx", s, k->first_tx);
         cli_evm_json_addr(w, "first_address", s, k->first_acct);
+        if (k->via_link) {
+            cs_json_writer_key(w, "via_mixer_link");
+            cs_json_writer_bool(w, 1);
+        }
         cs_json_writer_end_object(w);
     }
     cs_json_writer_end_array(w);
@@ -254,6 +259,10 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
         cs_json_writer_u64(w, f->hops);
         cs_json_writer_key(w, "reason");
         cs_json_writer_string(w, cs_acct_reason_name(f->reason));
+        if (f->via_link) {
+            cs_json_writer_key(w, "via_mixer_link");
+            cs_json_writer_bool(w, 1);
+        }
         cs_json_writer_end_object(w);
     }
     cs_json_writer_end_array(w);
@@ -286,6 +295,25 @@ static void json_result(struct cs_json_writer *w, const struct cs_evm *s,
     jlist(w, "fees", s, r->fees, r->n_assets);
     jlist(w, "burned", s, r->burned, r->n_assets);
     jlist(w, "dropped", s, r->dropped, r->n_assets);
+    if (a->mixer_links) {
+        jlist(w, "relinked", s, r->relinked, r->n_assets);
+        cs_json_writer_key(w, "mixer_links");
+        cs_json_writer_begin_array(w);
+        for (size_t i = 0; i < r->n_linkhops; i++) {
+            const struct cs_acct_linkhop *l = &r->linkhops[i];
+            cs_json_writer_begin_object(w);
+            jtx(w, "deposit_tx", s, l->dep_tx);
+            jtx(w, "withdrawal_tx", s, l->wd_tx);
+            cli_evm_json_addr(w, "recipient", s, l->recipient);
+            cs_json_writer_key(w, "heuristic");
+            cs_json_writer_string(w, cs_links_heuristic_name(l->heuristic));
+            cli_evm_json_asset(w, s, l->asset);
+            jamount(w, "deposited", &l->deposited);
+            jamount(w, "relinked", &l->relinked);
+            cs_json_writer_end_object(w);
+        }
+        cs_json_writer_end_array(w);
+    }
     cs_json_writer_key(w, "unavailable");
     cs_json_writer_begin_object(w);
     cs_json_writer_key(w, "txs_without_internal_transfers");
@@ -363,9 +391,9 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
     for (size_t i = 0; i < r->n_sinks; i++) {
         const struct cs_acct_sink *k = &r->sinks[i];
         const struct cs_attrib_entity *e = cs_attrib_entity(at->a, (uint32_t)k->entity);
-        printf("  %-36.36s %-10s %30s %5u %6llu\n", e->label, cs_tag_category_name(k->category),
+        printf("  %-36.36s %-10s %30s %5u %6llu%s\n", e->label, cs_tag_category_name(k->category),
                cli_evm_text_amount(s, k->asset, &k->amount, amt), k->hops,
-               (unsigned long long)k->transfers);
+               (unsigned long long)k->transfers, k->via_link ? "  via mixer link" : "");
     }
     printf("\nfrontier (%zu holders x assets with taint left)\n", r->n_frontier);
     size_t shown = r->n_frontier < 20 ? r->n_frontier : 20;
@@ -384,6 +412,14 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
         for (int k = 0; k < 4; k++)
             if (!cs_u256_is_zero(&v[k]->amount))
                 printf("%s: %s\n", w[k], cli_evm_text_amount(s, v[k]->asset, &v[k]->amount, amt));
+    }
+    if (r->n_linkhops) {
+        size_t used = 0;
+        for (size_t i = 0; i < r->n_linkhops; i++)
+            used += !cs_u256_is_zero(&r->linkhops[i].relinked);
+        printf("through mixer links: %zu linked deposits carried taint into a pool, %zu of "
+               "their withdrawals were followed (rows marked via link in --json)\n",
+               r->n_linkhops, used);
     }
     if (r->poisoning_ignored)
         printf("warning: %llu address-poisoning transfers (zero value, look-alike address or "
@@ -572,6 +608,9 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
     }
     struct rows seeds = {0};
     struct evm_attr at = {0};
+    struct cs_links_result lr;
+    memset(&lr, 0, sizeof lr);
+    struct cs_acct_link *lk = NULL;
     struct cs_acct_result res;
     memset(&res, 0, sizeof res);
     char note[400] = "";
@@ -642,6 +681,22 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         rc = cli_fail_err(CMD, rc);
         goto out;
     }
+    if (a->mixer_links) {
+        struct cs_links_params lp;
+        cs_links_params_default(&lp);
+        if ((rc = cs_links_run(s, &lp, &lr))) {
+            rc = cli_fail_err(CMD, rc);
+            goto out;
+        }
+        lk = cs_xcalloc(lr.n_links ? lr.n_links : 1, sizeof *lk);
+        for (size_t i = 0; i < lr.n_links; i++) {
+            const struct cs_links_link *l = &lr.links[i];
+            lk[i] = (struct cs_acct_link){lr.deps[l->dep].tx, lr.wds[l->wd].tx,
+                                          lr.wds[l->wd].recipient, l->heuristic};
+        }
+        o.links = lk;
+        o.n_links = lr.n_links;
+    }
     o.lookup = attr_lookup;
     o.check_balances = a->check_ledger;
     o.lookup_ctx = &at;
@@ -664,6 +719,8 @@ int cli_evm_trace(const struct cli_evm_trace_args *a)
         text_result(s, &res, &at, note);
     }
 out:
+    free(lk);
+    cs_links_free(&lr);
     cs_acct_result_free(&res);
     if (at.a) attr_close(&at);
     free(seeds.v);

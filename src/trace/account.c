@@ -92,6 +92,7 @@ static void map_free(struct map *m)
 struct holder {
     uint64_t acct;
     uint32_t hop;
+    int via_link;
     uint32_t nassets; /* assets it has a balance record in (taint check) */
     uint64_t *assets;
     uint64_t *fut; /* its transfers still to book, ascending */
@@ -105,7 +106,7 @@ struct qent { /* a queued transfer row and the holder whose cursor it is */
 
 struct assetacc { /* per asset accumulators */
     uint64_t asset;
-    struct cs_u256 seed, in, out, fees, burned, dropped;
+    struct cs_u256 seed, in, out, fees, burned, dropped, relinked;
 };
 
 struct walk {
@@ -114,6 +115,12 @@ struct walk {
     struct cs_acct_result *r;
     struct cs_lots *lots;
     struct map amap, smap, fmap, tokmarks, seedmap, lookmap;
+    struct map linkmap;      /* dep tx -> index of its earliest link */
+    struct map wdmap;        /* wd tx -> index + 1 into r->linkhops of the pending one */
+    struct cs_acct_link *lk; /* the links, by (dep tx, wd tx) */
+    size_t caplh;
+    int cur_via;       /* the holder being followed now was reached through a link */
+    uint32_t *lh_hops; /* hop of each link's recipient */
     struct holder *h;
     size_t nh, caph;
     struct assetacc *acc;
@@ -235,6 +242,7 @@ static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint
     memset(h, 0, sizeof *h);
     h->acct = acct;
     h->hop = hop;
+    h->via_link = w->cur_via;
     if (w->nh >= UINT32_MAX - 1) BUG("more than 2^32 followed holders");
     uint32_t hi = (uint32_t)w->nh++;
     w->hidx[acct] = hi + 1;
@@ -353,10 +361,11 @@ static int poisoning(struct walk *w, const struct cs_evm_xferrec *x)
 }
 
 static void sink_add(struct walk *w, int32_t ent, int cat, uint64_t asset, const struct cs_u256 *t,
-                     uint32_t hops, uint64_t tx, uint64_t acct)
+                     uint32_t hops, uint64_t tx, uint64_t acct, int via)
 {
     struct cs_acct_result *r = w->r;
-    uint32_t i = map_get(&w->smap, (uint64_t)(uint32_t)ent, asset);
+    uint64_t key = (uint64_t)(uint32_t)ent | ((uint64_t)(via != 0) << 32);
+    uint32_t i = map_get(&w->smap, key, asset);
     if (i == UINT32_MAX) {
         if (r->n_sinks == w->capsinks) {
             w->capsinks = w->capsinks ? 2 * w->capsinks : 16;
@@ -368,8 +377,9 @@ static void sink_add(struct walk *w, int32_t ent, int cat, uint64_t asset, const
                                             .asset = asset,
                                             .hops = hops,
                                             .first_tx = tx,
-                                            .first_acct = acct};
-        map_put(&w->smap, (uint64_t)(uint32_t)ent, asset, i);
+                                            .first_acct = acct,
+                                            .via_link = via != 0};
+        map_put(&w->smap, key, asset, i);
     }
     struct cs_acct_sink *k = &r->sinks[i];
     add(&k->amount, t);
@@ -378,7 +388,7 @@ static void sink_add(struct walk *w, int32_t ent, int cat, uint64_t asset, const
 }
 
 static void front_add(struct walk *w, uint64_t holder, uint64_t asset, const struct cs_u256 *t,
-                      uint32_t hops, int reason)
+                      uint32_t hops, int reason, int via)
 {
     struct cs_acct_result *r = w->r;
     uint32_t i = map_get(&w->fmap, holder, asset);
@@ -389,7 +399,7 @@ static void front_add(struct walk *w, uint64_t holder, uint64_t asset, const str
         }
         i = (uint32_t)r->n_frontier++;
         r->frontier[i] = (struct cs_acct_front){
-            .holder = holder, .asset = asset, .hops = hops, .reason = reason};
+            .holder = holder, .asset = asset, .hops = hops, .reason = reason, .via_link = via};
         map_put(&w->fmap, holder, asset, i);
     }
     add(&r->frontier[i].amount, t);
@@ -405,6 +415,45 @@ static int32_t entity_of(const struct walk *w, uint64_t acct, int *cat)
     return e;
 }
 
+/* hops of a link's recipient: one more than the deposit's */
+static uint32_t lh_hop(const struct walk *w, const struct cs_acct_linkhop *lh)
+{
+    return w->lh_hops[lh - w->r->linkhops];
+}
+
+/* Taint t of asset entered a mixer in deposit tx dep: if a link names it,
+ * queue its earliest withdrawal, where the taint continues. */
+static void link_deposit(struct walk *w, uint64_t dep, uint64_t asset, const struct cs_u256 *t,
+                         uint32_t hop, int via)
+{
+    (void)via;
+    uint32_t li = map_get(&w->linkmap, dep, 0);
+    if (li == UINT32_MAX) return;
+    const struct cs_acct_link *l = &w->lk[li];
+    uint32_t k = map_get(&w->wdmap, l->wd_tx, 0);
+    struct cs_acct_result *r = w->r;
+    if (k != UINT32_MAX) { /* another deposit of this tx, or a second asset: add */
+        if (r->linkhops[k].asset == asset) add(&r->linkhops[k].deposited, t);
+        return;
+    }
+    if (r->n_linkhops == w->caplh) {
+        w->caplh = w->caplh ? 2 * w->caplh : 16;
+        r->linkhops = cs_xrealloc(r->linkhops, w->caplh * sizeof *r->linkhops);
+        w->lh_hops = cs_xrealloc(w->lh_hops, w->caplh * sizeof *w->lh_hops);
+    }
+    k = (uint32_t)r->n_linkhops++;
+    r->linkhops[k] = (struct cs_acct_linkhop){.dep_tx = dep,
+                                              .wd_tx = l->wd_tx,
+                                              .recipient = l->recipient,
+                                              .asset = asset,
+                                              .heuristic = l->heuristic,
+                                              .deposited = *t};
+    w->lh_hops[k] = hop + 1;
+    map_put(&w->wdmap, l->wd_tx, 0, k);
+    const struct cs_evm_txrec *tr = cs_evm_tx(w->s, l->wd_tx);
+    if (tr->n_xfer && tr->first_xfer < w->row_end) heap_push(w, tr->first_xfer, UINT32_MAX);
+}
+
 /* Books transfer x (not part of a swap's replaced legs). */
 static int book(struct walk *w, uint64_t x, uint64_t tx, uint64_t tx_end, int is_seed)
 {
@@ -417,6 +466,22 @@ static int book(struct walk *w, uint64_t x, uint64_t tx, uint64_t tx_end, int is
         if ((rc = follow(w, xr->to, x, tx_end, 0))) return rc;
         g = holder_of(w, xr->to);
         f = xr->from ? holder_of(w, xr->from) : NULL; /* the holder array may have moved */
+    }
+    struct cs_acct_linkhop *lh = NULL;
+    if (w->o->n_links && tx != CS_EVM_NONE && xr->to && xr->kind != CS_XK_FEE_TIP &&
+        xr->kind != CS_XK_FEE_BURN) {
+        uint32_t li = map_get(&w->wdmap, tx, 0);
+        if (li != UINT32_MAX && w->r->linkhops[li].recipient == xr->to &&
+            w->r->linkhops[li].asset == xr->asset && cs_u256_is_zero(&w->r->linkhops[li].relinked))
+            lh = &w->r->linkhops[li];
+    }
+    if (lh && !g) { /* the withdrawal pays its recipient: follow it, as a scored hop */
+        w->cur_via = 1;
+        rc = follow(w, xr->to, x, tx_end, lh_hop(w, lh));
+        w->cur_via = 0;
+        if (rc) return rc;
+        g = holder_of(w, xr->to);
+        f = xr->from ? holder_of(w, xr->from) : NULL;
     }
     if (!f && !g) return 0;
     w->r->transfers_visited++;
@@ -443,19 +508,41 @@ static int book(struct walk *w, uint64_t x, uint64_t tx, uint64_t tx_end, int is
             } else if (poisoning(w, xr)) {
                 add(&a->dropped, &t);
             } else if ((ent = entity_of(w, xr->to, &cat)) >= 0) {
-                sink_add(w, ent, cat, xr->asset, &t, hop, tx, xr->to);
+                sink_add(w, ent, cat, xr->asset, &t, hop, tx, xr->to, f->via_link);
+                if (cat == CS_TAG_MIXER && w->o->n_links && tx != CS_EVM_NONE)
+                    link_deposit(w, tx, xr->asset, &t, hop, f->via_link);
             } else if (w->o->max_hops != CS_ACCT_UNLIMITED && hop > w->o->max_hops) {
-                front_add(w, xr->to, xr->asset, &t, hop, CS_ACCT_MAX_HOPS);
+                front_add(w, xr->to, xr->asset, &t, hop, CS_ACCT_MAX_HOPS, f->via_link);
             } else if (!xr->asset && cs_u256_cmp(&t, &w->o->min_amount) < 0) {
                 add(&a->dropped, &t);
             } else {
                 uint64_t to = xr->to;
                 /* keep what the move took: follow() reads the store only */
-                if ((rc = follow(w, to, x, tx_end, hop))) return rc;
+                w->cur_via = f->via_link;
+                rc = follow(w, to, x, tx_end, hop);
+                w->cur_via = 0;
+                if (rc) return rc;
                 holder_asset(holder_of(w, to), xr->asset);
                 if ((rc = cs_lots_credit_taken(w->lots, to, xr->asset))) return rc;
             }
         }
+    }
+    if (lh) { /* the relinked taint: what was deposited, at most what was paid */
+        struct cs_u256 amt = cs_u256_cmp(&lh->deposited, &v) < 0 ? lh->deposited : v, before, after;
+        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &before);
+        if ((rc = cs_lots_seed(w->lots, xr->to, xr->asset, &amt))) return rc;
+        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &after);
+        struct cs_u256 d;
+        if (w->o->policy == CS_LOTS_POISON)
+            d = amt;
+        else if (cs_u256_sub(&d, &after, &before))
+            BUG("a link lowered the taint");
+        if (cs_u256_is_zero(&d)) d = amt; /* never zero: marks it used */
+        lh->relinked = d;
+        if (w->o->policy != CS_LOTS_POISON)
+            add(&acc_of(w, xr->asset)->relinked, &d);
+        else
+            add(&acc_of(w, xr->asset)->relinked, &amt);
     }
     if (is_seed) {
         struct cs_u256 before, after;
@@ -638,6 +725,8 @@ static int book_tx(struct walk *w, uint64_t tx, uint64_t a, uint64_t b)
                 if (!cs_acct_kind_fungible(xr->kind) || is_fee(xr->kind)) continue;
                 if (xr->from != e && xr->to != e) continue;
                 if (xr->from == e && xr->to == e) continue;
+                /* a seed is booked as itself, never netted into a swap */
+                if (map_get(&w->seedmap, x, 0) != UINT32_MAX) continue;
                 size_t i = 0;
                 while (i < nn && nt[i].asset != xr->asset)
                     i++;
@@ -702,13 +791,21 @@ static int book_tx(struct walk *w, uint64_t tx, uint64_t a, uint64_t b)
     return 0;
 }
 
+static int link_cmp(const void *a, const void *b)
+{
+    const struct cs_acct_link *x = a, *y = b;
+    if (x->dep_tx != y->dep_tx) return x->dep_tx < y->dep_tx ? -1 : 1;
+    return (x->wd_tx > y->wd_tx) - (x->wd_tx < y->wd_tx);
+}
+
 static int sink_cmp(const void *a, const void *b)
 {
     const struct cs_acct_sink *x = a, *y = b;
     if (x->asset != y->asset) return x->asset < y->asset ? -1 : 1;
     int c = cs_u256_cmp(&y->amount, &x->amount);
     if (c) return c;
-    return (x->entity > y->entity) - (x->entity < y->entity);
+    if (x->entity != y->entity) return (x->entity > y->entity) - (x->entity < y->entity);
+    return x->via_link - y->via_link;
 }
 
 static int front_cmp(const void *a, const void *b)
@@ -718,7 +815,8 @@ static int front_cmp(const void *a, const void *b)
     int c = cs_u256_cmp(&y->amount, &x->amount);
     if (c) return c;
     if (x->holder != y->holder) return x->holder < y->holder ? -1 : 1;
-    return x->reason - y->reason;
+    if (x->reason != y->reason) return x->reason - y->reason;
+    return x->via_link - y->via_link;
 }
 
 static int acc_cmp(const void *a, const void *b)
@@ -732,7 +830,7 @@ static void held_cb(void *ctx, uint64_t holder, uint64_t asset, const struct cs_
 {
     struct walk *w = ctx;
     struct holder *h = holder_of(w, holder);
-    front_add(w, holder, asset, t, h ? h->hop : 0, CS_ACCT_HELD);
+    front_add(w, holder, asset, t, h ? h->hop : 0, CS_ACCT_HELD, h ? h->via_link : 0);
     (void)bal;
 }
 
@@ -830,6 +928,14 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
                                  "receiver or lies above --until-block");
         goto done;
     }
+    if (o->n_links) { /* by (deposit, withdrawal): a deposit's earliest link first */
+        w.lk = cs_xmalloc(o->n_links * sizeof *w.lk);
+        memcpy(w.lk, o->links, o->n_links * sizeof *w.lk);
+        qsort(w.lk, o->n_links, sizeof *w.lk, link_cmp);
+        for (size_t i = 0; i < o->n_links; i++)
+            if (map_get(&w.linkmap, w.lk[i].dep_tx, 0) == UINT32_MAX)
+                map_put(&w.linkmap, w.lk[i].dep_tx, 0, (uint32_t)i);
+    }
     w.lots = cs_lots_new(o->policy);
     uint64_t wm = 0; /* rows below it are booked */
     while (w.nheap) {
@@ -876,14 +982,16 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
     qsort(res->sinks, res->n_sinks, sizeof *res->sinks, sink_cmp);
     qsort(res->frontier, res->n_frontier, sizeof *res->frontier, front_cmp);
     res->n_assets = w.nacc;
-    struct cs_acct_amount **lists[6] = {&res->seed, &res->swapped_in, &res->swapped_out,
-                                        &res->fees, &res->burned,     &res->dropped};
-    for (int k = 0; k < 6; k++)
+    struct cs_acct_amount **lists[7] = {&res->seed,    &res->swapped_in, &res->swapped_out,
+                                        &res->fees,    &res->burned,     &res->dropped,
+                                        &res->relinked};
+    for (int k = 0; k < 7; k++)
         *lists[k] = cs_xcalloc(w.nacc ? w.nacc : 1, sizeof **lists[k]);
     for (size_t i = 0; i < w.nacc; i++) {
         const struct assetacc *q = &w.acc[i];
-        const struct cs_u256 *v[6] = {&q->seed, &q->in, &q->out, &q->fees, &q->burned, &q->dropped};
-        for (int k = 0; k < 6; k++)
+        const struct cs_u256 *v[7] = {&q->seed,   &q->in,      &q->out,     &q->fees,
+                                      &q->burned, &q->dropped, &q->relinked};
+        for (int k = 0; k < 7; k++)
             (*lists[k])[i] = (struct cs_acct_amount){q->asset, *v[k]};
     }
     /* conservation, per asset */
@@ -892,6 +1000,7 @@ int cs_acct_trace_run(struct cs_acct_result *res, const struct cs_evm *s,
             const struct assetacc *q = &w.acc[i];
             struct cs_u256 lhs = q->seed, rhs = q->fees;
             add(&lhs, &q->in);
+            add(&lhs, &q->relinked);
             add(&rhs, &q->burned);
             add(&rhs, &q->dropped);
             add(&rhs, &q->out);
@@ -921,6 +1030,10 @@ done:
     free(w.acc);
     free(w.heap);
     free(w.scratch);
+    free(w.lk);
+    free(w.lh_hops);
+    map_free(&w.linkmap);
+    map_free(&w.wdmap);
     map_free(&w.amap);
     map_free(&w.smap);
     map_free(&w.fmap);
@@ -944,5 +1057,7 @@ void cs_acct_result_free(struct cs_acct_result *r)
     free(r->frontier);
     free(r->swaps);
     free(r->legs);
+    free(r->relinked);
+    free(r->linkhops);
     memset(r, 0, sizeof *r);
 }

@@ -27,8 +27,8 @@
  * with CS_TOK_* marks) are booked but never followed (their taint dropped).
  *
  * Conservation, per asset a, for haircut, fifo and lifo:
- *   seed[a] + swapped_in[a] == sinks[a] + frontier[a] + fees[a] + burned[a]
- *                              + dropped[a] + swapped_out[a]
+ *   seed[a] + swapped_in[a] + relinked[a] == sinks[a] + frontier[a] + fees[a]
+ *                              + burned[a] + dropped[a] + swapped_out[a]
  * cs_acct_trace_run checks it and BUG()s on a violation.
  *
  * Determinism: the result is a pure function of (snapshot, seeds, options,
@@ -50,6 +50,12 @@ enum { CS_ACCT_HELD = 0, CS_ACCT_MAX_HOPS = 1 };
 /* "held", "max_hops". Static. */
 const char *cs_acct_reason_name(int reason);
 
+struct cs_acct_link {
+    uint64_t dep_tx, wd_tx; /* tx rows, dep_tx before wd_tx */
+    uint64_t recipient;     /* account row the withdrawal paid */
+    int heuristic;          /* the caller's code (evm/links.h CS_LH_*) */
+};
+
 struct cs_acct_opts {
     enum cs_lots_policy policy;
     uint32_t max_hops;         /* CS_ACCT_UNLIMITED: none */
@@ -64,6 +70,16 @@ struct cs_acct_opts {
      * equals its balance in the store at the end of the walk, per asset
      * (O(their history); CS_ECORRUPT naming the first difference) */
     int check_balances;
+    /* Mixer links (--through-mixer-links): deposit tx -> withdrawal tx pairs
+     * of a linking heuristic (evm/links.h).  Taint paid into a mixer sink by
+     * a linked deposit tx continues, as a scored hop, at the withdrawal's
+     * payment to its recipient (at most what the withdrawal paid it); each
+     * deposit's taint goes to its earliest linked withdrawal.  The mixer sink
+     * still shows what entered; what continues is counted as "relinked" on
+     * the input side of the conservation, and everything reached after a
+     * link is marked via_link.  n_links 0: mixers end paths. */
+    const struct cs_acct_link *links;
+    size_t n_links;
     /* every 65536 txs booked; nonzero stops with CS_EINTERRUPTED.  May be NULL. */
     int (*progress)(void *ctx, uint64_t txs, uint64_t pending);
     void *progress_ctx;
@@ -85,13 +101,22 @@ struct cs_acct_sink {
     uint32_t hops;       /* smallest hop of the paying holder + 1 */
     uint64_t first_tx;   /* tx row of the first of them */
     uint64_t first_acct; /* the account it first arrived at */
+    int via_link;        /* reached through a mixer link (a separate row) */
 };
 
 struct cs_acct_front {
     uint64_t holder, asset;
     struct cs_u256 amount;
     uint32_t hops;
-    int reason; /* CS_ACCT_HELD, CS_ACCT_MAX_HOPS */
+    int reason;   /* CS_ACCT_HELD, CS_ACCT_MAX_HOPS */
+    int via_link; /* the holder was reached through a mixer link */
+};
+
+/* A mixer link the walk went through. */
+struct cs_acct_linkhop {
+    uint64_t dep_tx, wd_tx, recipient, asset;
+    int heuristic;
+    struct cs_u256 deposited, relinked; /* taint paid in; taint that continued */
 };
 
 struct cs_acct_leg {
@@ -109,7 +134,7 @@ struct cs_acct_result {
     int conservative; /* 0 for poison */
     /* per asset, ascending asset row; every asset that appears anywhere is in
      * every list (amount 0 where it is not used), so a caller can add them up */
-    struct cs_acct_amount *seed, *swapped_in, *swapped_out, *fees, *burned, *dropped;
+    struct cs_acct_amount *seed, *swapped_in, *swapped_out, *fees, *burned, *dropped, *relinked;
     size_t n_assets;
     struct cs_acct_sink *sinks; /* by asset, amount descending, entity */
     size_t n_sinks;
@@ -119,6 +144,8 @@ struct cs_acct_result {
     size_t n_swaps;
     struct cs_acct_leg *legs;
     size_t n_legs;
+    struct cs_acct_linkhop *linkhops; /* chain order of the deposit */
+    size_t n_linkhops;
     uint64_t poisoning_ignored; /* poisoning-marked transfers touching a followed holder */
     uint64_t txs_visited, transfers_visited, holders, history_rows;
     uint64_t seed_transfers;

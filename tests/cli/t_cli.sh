@@ -72,7 +72,7 @@ eq "$e2" "$e1" "--db=DIR and --db DIR"
 # chain the command cannot serve is a plain error; info lists the chains
 txid=$("$BIN" block 1 --db "$T/db" --json --txs | jq_ "j['txs'][0]") || fail "block 1"
 caddr=$("$BIN" tx "$txid" --db "$T/db" --json | jq_ "j['outputs'][0]['address']") || fail "tx"
-for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $txid:0 --policy poison" "entity $caddr"; do
+for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $txid --policy poison" "entity $caddr"; do
     "$BIN" $c --db "$T/db" --chain doge >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 2 "$c --chain doge exit code"
     eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "$c --chain doge: stderr lines ($(cat "$T/err"))"
@@ -80,7 +80,7 @@ for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $
     "$BIN" $c --db "$T/db" --chain eth >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 1 "$c --chain eth exit code"
     case ${c%% *} in # eth is stored in its own schema: no such store here, or not an
-    info | block | tx | verify | cluster) want="$T/db: no eth store here (run \`chainsleuth ingest evm\` first)" ;;
+    info | block | tx | verify | cluster | trace) want="$T/db: no eth store here (run \`chainsleuth ingest evm\` first)" ;;
     address) want="'$caddr': not an EVM address (0x and 40 hex digits)" ;;
     *) want="chain eth: \`${c%% *}\` is not built for EVM chains yet" ;;
     esac

@@ -99,6 +99,42 @@ n1=$(jq_ "j['holders_followed']" <"$T/haircut.json"); n2=$(jq_ "j['holders_follo
 eq "$(jq_ "len(j['sinks'])" <"$T/wide.json")" 0 "sinks with --stop-at none"
 echo "ok: swaps of stETH, mETH, cmETH, a wrap and an unwrap; --stop-at none follows $n2 holders (stopping: $n1), ledger checked"
 
+# 3b. --through-mixer-links: a user whose note the truth says the unique gas
+# price catches; seeded with what it received before the deposit, the taint
+# enters the pool and continues at the linked withdrawal's recipient
+pick=$($py - "$G/truth/links.json" "$BIN" "$T/db" <<'PY'
+import json, subprocess, sys
+lt, b, db = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+for l in lt["links"]:
+    if "unique_gas_price" not in l["caught_by"]:
+        continue
+    a = ["--address", l["depositor"], "--from-block", str(l["deposit_block"] - 3000),
+         "--to-block", str(l["deposit_block"] - 1)]
+    if subprocess.run([b, "trace", "--db", db, "--chain", "eth"] + a + ["--policy", "fifo", "--json"],
+                      capture_output=True).returncode == 0:
+        print(" ".join(a), l["deposit_tx"], l["withdrawal_tx"])
+        break
+PY
+)
+[ -n "$pick" ] || fail "no gas-price note with a seedable depositor"
+set -- $pick
+margs="$1 $2 $3 $4 $5 $6"; dep=$7; wd=$8
+for p in haircut fifo; do
+    # shellcheck disable=SC2086
+    "$BIN" trace --db "$T/db" --chain eth $margs --policy $p --through-mixer-links --check-ledger --json >"$T/ml$p.json" 2>"$T/err" ||
+        fail "through-mixer-links $p: $(cat "$T/err")"
+    out=$($py "$CHECK" "$G" $p "$T/ml$p.json" --conservation-only) || fail "$out"
+    eq "$(jq_ "[(m['heuristic'], int(m['relinked']) > 0) for m in j['mixer_links'] if m['deposit_tx'] == '$dep' and m['withdrawal_tx'] == '$wd']" <"$T/ml$p.json")" \
+        "[('unique_gas_price', True)]" "$p: the truth's gas-price pair followed"
+    eq "$(jq_ "int(sum(int(r['amount']) for r in j['relinked'])) > 0 and any(f.get('via_mixer_link') for f in j['frontier'] + j['sinks'])" <"$T/ml$p.json")" True "$p: relinked taint and rows marked via link"
+done
+# shellcheck disable=SC2086
+"$BIN" trace --db "$T/db" --chain eth $margs --policy fifo --json >"$T/nml.json" || fail "without links"
+eq "$(jq_ "('mixer_links' in j, any(f.get('via_mixer_link') for f in j['frontier'] + j['sinks']), any(s['category'] == 'mixer' for s in j['sinks']))" <"$T/nml.json")" \
+    "(False, False, True)" "without --through-mixer-links the pool ends the path"
+eq "$(rc "$BIN" trace --db "$T/db" --tx "$(printf '%064d' 1)" --policy fifo --through-mixer-links)" 2 "--through-mixer-links on btc"
+echo "ok: --through-mixer-links follows the truth's gas-price pair ($dep -> $wd), conserving with the relinked taint"
+
 # 4. stable output; csv
 # (the clustering made in 2. changes the attribution: compare two runs made now)
 "$BIN" trace --db "$T/db" --chain eth $seeds --policy haircut --json >"$T/h3.json"

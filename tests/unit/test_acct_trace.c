@@ -295,6 +295,39 @@ static void test_fee_last(void **st)
     chain_rm(&c, s);
 }
 
+/* a seed that is also a swap leg: A holds tainted stETH (seed 1) and swaps
+ * it at pool P for ETH, and that ETH receipt is a seed too (an --address
+ * seed takes everything A received).  The seed is booked as itself, not
+ * netted into the swap a second time: every ledger balance equals the
+ * store's (check_balances) under every policy. */
+static void test_seed_in_swap(void **st)
+{
+    (void)st;
+    struct chain c;
+    struct cs_evm *s;
+    chain_open(&c);
+    chain_block(&c, 0, (struct mv[]){{0, 50, 0, 0, 15 * ETH}}, 1);
+    chain_block(&c, 0, (struct mv[]){{0, 1, 0, 0, 1 * ETH}}, 1);
+    uint64_t s1 = chain_block(&c, 7, (struct mv[]){{7, 1, 300, 0, 4 * ETH}}, 1);
+    uint64_t sw = chain_block(
+        &c, 1, (struct mv[]){{1, 50, 300, 0, 4 * ETH}, {50, 1, 0, CS_XK_INTERNAL, 3 * ETH}}, 2);
+    chain_block(&c, 1, (struct mv[]){{1, 2, 0, CS_XK_NATIVE, 2 * ETH}}, 1);
+    chain_done(&c, &s);
+    uint64_t seeds[2] = {s1, sw + 1};
+    for (int p = 0; p < 4; p++) {
+        struct cs_acct_opts o;
+        cs_acct_opts_default(&o);
+        o.policy = POL[p];
+        o.check_balances = 1;
+        struct cs_acct_result r;
+        int rc = cs_acct_trace_run(&r, s, &o, seeds, 2);
+        if (rc) fail_msg("policy %d: %s", p, cs_errmsg());
+        assert_int_equal(r.seed_transfers, 2);
+        cs_acct_result_free(&r);
+    }
+    chain_rm(&c, s);
+}
+
 static int32_t lookup_exchange(void *ctx, uint64_t a, int *category)
 {
     if (a != *(const uint64_t *)ctx) return -1;
@@ -538,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_five_one_three), cmocka_unit_test(test_paya),
         cmocka_unit_test(test_swap),           cmocka_unit_test(test_fee_last),
         cmocka_unit_test(test_sink),           cmocka_unit_test(test_random_graphs),
+        cmocka_unit_test(test_seed_in_swap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
