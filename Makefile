@@ -18,6 +18,10 @@ BUILD   ?= build
 MODE    ?= release
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Isrc
+# the EVM tracer (cmd_trace_evm.c) attributes through the EVM clustering when it is built
+ifneq ($(wildcard src/cluster/evm_cluster.h),)
+  CPPFLAGS += -DCS_HAVE_EVMCLU
+endif
 ifeq ($(MODE),check)
   CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined

@@ -198,12 +198,13 @@ int bench_trace(int argc, char **argv);
 int bench_screen(int argc, char **argv);
 int bench_snapshot(int argc, char **argv);
 int bench_evm(int argc, char **argv);
+int bench_evmclu(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         printf("usage: chainsleuth-bench ingest [--txs N] [--blocks DIR] [--keep DB] | cluster "
-               "[...] | trace [...] | screen [...] | snapshot [...] | evm [...] | all\n");
+               "[...] | trace [...] | screen [...] | snapshot [...] | evm [...] | evmcluster [...] | all\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "ingest")) return bench_ingest(argc - 1, argv + 1);
@@ -212,6 +213,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "screen")) return bench_screen(argc - 1, argv + 1);
     if (!strcmp(argv[1], "snapshot")) return bench_snapshot(argc - 1, argv + 1);
     if (!strcmp(argv[1], "evm")) return bench_evm(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "evmcluster")) return bench_evmclu(argc - 1, argv + 1);
     if (!strcmp(argv[1], "all")) {
         char *a[] = {"ingest", NULL}, *c[] = {"cluster", NULL}, *t[] = {"trace", NULL};
         int rc = bench_ingest(1, a);
@@ -231,7 +233,11 @@ int main(int argc, char **argv)
         rc |= bench_snapshot(1, n);
         printf("\n");
         fflush(stdout);
-        return rc | bench_evm(1, e);
+        rc |= bench_evm(1, e);
+        printf("\n");
+        fflush(stdout);
+        char *ec[] = {"evmcluster", NULL};
+        return rc | bench_evmclu(1, ec);
     }
     fprintf(stderr, "chainsleuth-bench: unknown benchmark '%s'\n", argv[1]);
     return 2;

@@ -21,7 +21,8 @@ static const char USAGE[] = "usage: chainsleuth cluster [--db DIR] [--chain NAME
                             "LIST] [--warn-share F] [--json]\n"
                             "                           [--export FILE.csv] [--full] [--quiet]\n"
                             "       chainsleuth cluster name ID|ADDR LABEL   (see cluster name --help)\n"
-                            "       chainsleuth cluster note ID|ADDR TEXT    (see cluster note --help)\n";
+                            "       chainsleuth cluster note ID|ADDR TEXT    (see cluster note --help)\n"
+                            "       chainsleuth cluster --chain eth ...      (EVM chains: see cluster --chain eth --help)\n";
 
 static const char ABOUT[] =
     "Groups the store's addresses into clusters (entities) with union-find and stores\n"
@@ -351,8 +352,22 @@ static int cluster_label(int argc, char **argv)
     return rc;
 }
 
+int cli_evm_cluster(int argc, char **argv); /* cmd_cluster_evm.c */
+
+/* 1 when the options name an EVM chain (--chain NAME or --chain=NAME) */
+static int wants_evm(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--chain") && i + 1 < argc) return cli_chain_is_evm(argv[i + 1]);
+        if (!strncmp(argv[i], "--chain=", 8)) return cli_chain_is_evm(argv[i] + 8);
+    }
+    return 0;
+}
+
 int cmd_cluster(int argc, char **argv)
 {
+    if (wants_evm(argc, argv)) return cli_evm_cluster(argc, argv);
     if (argc >= 2 && (!strcmp(argv[1], "name") || !strcmp(argv[1], "note")))
         return cluster_label(argc - 1, argv + 1);
     const char *db = cli_default_db(), *chain = cs_chain_default()->name, *spec = NULL,

@@ -9,6 +9,7 @@
 
 #include "chain/chain.h"
 #include "cli/cli.h"
+#include "cluster/evm_cluster.h"
 #include "evm/ingest.h"
 #include "evm/ledger.h"
 #include "evm/store.h"
@@ -192,6 +193,16 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
         if (!i || txs[i] != txs[i - 1]) distinct++;
     if (ncp > 1) qsort(cps, ncp, sizeof *cps, cmp_cp);
     size_t shown = limit && ncp > limit ? (size_t)limit : ncp;
+    /* the account's cluster id, when a clustering exists (stale ones say so) */
+    int64_t cluster = -1;
+    int cl_stale = 0;
+    struct cs_evmclu *clu;
+    if (found && !cs_evmclu_open_any(&clu, db, s, &cl_stale)) {
+        cluster = (int64_t)cs_evmclu_cid(clu, a);
+        cs_evmclu_close(clu);
+    } else {
+        cs_error_clear();
+    }
     if (json) {
         struct cs_json_writer w;
         char low[CS_EVM_ADDR_STR];
@@ -218,6 +229,13 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
             cs_json_writer_u64(&w, last);
         else
             cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "cluster");
+        if (cluster >= 0)
+            cs_json_writer_u64(&w, (uint64_t)cluster);
+        else
+            cs_json_writer_null(&w);
+        cs_json_writer_key(&w, "cluster_stale");
+        cs_json_writer_bool(&w, cluster >= 0 && cl_stale);
         for (int part = 0; part < 3; part++) {
             cs_json_writer_key(&w, part == 0 ? "balances" : part == 1 ? "received" : "sent");
             cs_json_writer_begin_array(&w);
@@ -265,6 +283,9 @@ int cli_evm_address(const char *db, const char *chain, const char *arg, int json
         if (nx)
             printf(", blocks %llu to %llu", (unsigned long long)first, (unsigned long long)last);
         printf("\n");
+        if (cluster >= 0)
+            printf("cluster    %lld%s\n", (long long)cluster,
+                   cl_stale ? " (clustering made at another tip: run chainsleuth cluster)" : "");
         for (size_t i = 0; i < nsum; i++) {
             struct cs_u256 d;
             int neg = cs_u256_cmp(&sum[i].in, &sum[i].out) < 0;

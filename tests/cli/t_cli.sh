@@ -80,7 +80,7 @@ for c in info "block 1" "tx $txid" "address $caddr" verify cluster "trace --tx $
     "$BIN" $c --db "$T/db" --chain eth >"$T/out" 2>"$T/err"; r=$?
     eq "$r" 1 "$c --chain eth exit code"
     case ${c%% *} in # eth is stored in its own schema: no such store here, or not an
-    info | block | tx | verify | trace) want="$T/db: no eth store here (run \`chainsleuth ingest evm\` first)" ;;
+    info | block | tx | verify | cluster | trace) want="$T/db: no eth store here (run \`chainsleuth ingest evm\` first)" ;;
     address) want="'$caddr': not an EVM address (0x and 40 hex digits)" ;;
     *) want="chain eth: \`${c%% *}\` is not built for EVM chains yet" ;;
     esac
