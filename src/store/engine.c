@@ -292,15 +292,25 @@ static int idx_open_path(struct cs_engine *e, struct cs_hidx *x, const char *nam
     char p[4200];
     cs_engine_path(e, name, p, sizeof p);
     int wr = e->writer;
-    x->fd = open(p, (wr ? O_RDWR : O_RDONLY) | (create ? O_CREAT | O_TRUNC : 0) | O_CLOEXEC, 0644);
-    if (x->fd < 0) return cs_engine_io_err(e, "open", name);
     if (create) {
+        /* made whole under another name, then renamed: a kill -9 before the
+         * rename leaves no file of this name (the writer rebuilds a missing
+         * index from the columns), never one without its header */
+        char q[4220];
+        snprintf(q, sizeof q, "%s.part", p);
+        x->fd = open(q, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (x->fd < 0) return cs_engine_io_err(e, "open", name);
         size_t len = IDX_HDR + cap * 8;
         if (ftruncate(x->fd, (off_t)len)) return cs_engine_io_err(e, "ftruncate", name);
         uint8_t hdr[IDX_HDR] = {0};
         memcpy(hdr, IDX_MAGIC, 7);
         cs_put_le64(hdr + 8, cap);
         if (pwrite(x->fd, hdr, IDX_HDR, 0) != IDX_HDR) return cs_engine_io_err(e, "write", name);
+        if (fsync(x->fd)) return cs_engine_io_err(e, "fsync", name);
+        if (rename(q, p)) return cs_engine_io_err(e, "rename", name);
+    } else {
+        x->fd = open(p, (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0644);
+        if (x->fd < 0) return cs_engine_io_err(e, "open", name);
     }
     struct stat st;
     if (fstat(x->fd, &st)) return cs_engine_io_err(e, "fstat", name);
