@@ -382,7 +382,7 @@ static int do_export(const char *db, const struct cs_evm *s, const char *path)
 
 int cli_evm_cluster(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *chain = "eth", *heur = NULL, *why = NULL,
+    const char *db = cli_default_db(), *chain = cs_evm_chain_at(0)->name, *heur = NULL, *why = NULL,
                *export_path = NULL;
     int json = 0, quiet = 0, npos;
     struct cs_evmclu_params p;

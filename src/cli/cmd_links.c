@@ -472,7 +472,7 @@ static int parse_rate(const char *text, const struct cs_asset *native, struct cs
 
 int cmd_links(int argc, char **argv)
 {
-    const char *db = cli_default_db(), *chain = "eth", *heur = NULL, *reward = NULL;
+    const char *db = cli_default_db(), *chain = cs_evm_chain_at(0)->name, *heur = NULL, *reward = NULL;
     int json = 0, all = 0, any_type = 0, npos;
     uint64_t limit = 0;
     struct cs_links_params p;

@@ -19,12 +19,14 @@
 
 static int chain_ok(const char *chain, struct reply *r)
 {
-    if (!strcmp(chain, "btc")) return 1;
+    const char *served = cs_chain_default()->name; /* the one chain the server reads */
+    if (!strcmp(chain, served)) return 1;
     if (cs_chain_find(chain))
         cs_srv_reply_error(r, 404, "chain_not_served",
-                           "chain '%s' is not served here (served: btc)", chain);
+                           "chain '%s' is not served here (served: %s)", chain, served);
     else
-        cs_srv_reply_error(r, 404, "unknown_chain", "unknown chain '%s' (served: btc)", chain);
+        cs_srv_reply_error(r, 404, "unknown_chain", "unknown chain '%s' (served: %s)", chain,
+                           served);
     return 0;
 }
 
@@ -302,7 +304,7 @@ void cs_srv_api_address(struct srv *sv, const char *chain, const char *text, int
     cs_json_writer_key(&w, "address");
     cs_json_writer_string(&w, canon);
     cs_json_writer_key(&w, "chain");
-    cs_json_writer_string(&w, "btc");
+    cs_json_writer_string(&w, cs_chain_default()->name);
     cs_json_writer_key(&w, "type");
     cs_json_writer_string(&w, cs_addr_type_name(a.type));
     if (found) {
@@ -327,7 +329,7 @@ void cs_srv_api_address(struct srv *sv, const char *chain, const char *text, int
     cs_json_writer_key(&w, "tags");
     cs_json_writer_begin_array(&w);
     struct cs_tag tg[32];
-    size_t nt = sn->tags ? cs_tagdb_lookup(sn->tags, "btc", canon, tg, 32) : 0;
+    size_t nt = sn->tags ? cs_tagdb_lookup(sn->tags, cs_chain_default()->name, canon, tg, 32) : 0;
     for (size_t i = 0; i < nt && i < 32; i++) {
         const char *cat = cs_tag_category_name(tg[i].category);
         cs_json_writer_begin_object(&w);
@@ -399,7 +401,7 @@ void cs_srv_api_tx(struct srv *sv, const char *chain, const char *txid, struct r
     cs_json_writer_key(&w, "txid");
     cs_json_writer_string(&w, canon);
     cs_json_writer_key(&w, "chain");
-    cs_json_writer_string(&w, "btc");
+    cs_json_writer_string(&w, cs_chain_default()->name);
     cs_json_writer_key(&w, "height");
     cs_json_writer_u64(&w, tr->height);
     cs_json_writer_key(&w, "block");

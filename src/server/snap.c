@@ -76,7 +76,7 @@ int cs_srv_snap_open(struct srv *sv, int flags, struct snap **out)
     /* the key first: a commit between it and the open makes the next request
      * refresh once more, never miss one */
     key_read(sv, &sn->key);
-    int rc = cs_store_open(&sn->s, sv->o.dbdir, "btc", CS_STORE_READ | flags, NULL);
+    int rc = cs_store_open(&sn->s, sv->o.dbdir, cs_chain_default()->name, CS_STORE_READ | flags, NULL);
     if (rc) {
         free(sn);
         return rc;
@@ -90,7 +90,7 @@ int cs_srv_snap_open(struct srv *sv, int flags, struct snap **out)
     if ((rc = cs_attrib_open(&sn->at, sn->s, sv->o.dbdir, 1, to.stop_mask, note, sizeof note)))
         goto fail;
     uint64_t behind;
-    if (cs_clusterdb_open(&sn->cdb, sv->o.dbdir, "btc") == 0 &&
+    if (cs_clusterdb_open(&sn->cdb, sv->o.dbdir, cs_store_chain(sn->s)) == 0 &&
         cs_clusterdb_check(sn->cdb, sn->s, &behind) != 0) {
         cs_clusterdb_close(sn->cdb);
         sn->cdb = NULL;

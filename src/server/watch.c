@@ -179,7 +179,7 @@ static int tx_alerts(struct srv *sv, const struct snap *sn, const struct wset *w
         cs_json_writer_key(&w, "watchlist");
         cs_json_writer_i64(&w, it->wl);
         cs_json_writer_key(&w, "chain");
-        cs_json_writer_string(&w, "btc");
+        cs_json_writer_string(&w, cs_chain_default()->name);
         cs_json_writer_key(&w, "address");
         cs_json_writer_string(&w, it->text);
         cs_json_writer_key(&w, "direction");

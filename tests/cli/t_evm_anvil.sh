@@ -34,63 +34,15 @@
 . "$(dirname "$0")/lib.sh"
 P=$(cd "$(dirname "$0")/../peers/evm-anvil" && pwd)
 py=/usr/bin/python3
-# a BIP-39 phrase of this project's own (entropy: the first 16 bytes of
-# keccak256("chainsleuth evm-anvil")), so that the chain's accounts are always the same
-MNEMONIC="mutual garage flame barrel forget swim cover draw powder blush boat canyon"
+. "$P/anvil.sh"
 REORG_DEPTH=3
-ANVIL_PID=
-cleanup() {
-    if [ -n "$ANVIL_PID" ]; then
-        kill "$ANVIL_PID" 2>/dev/null
-        wait "$ANVIL_PID" 2>/dev/null
-    fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-now() { date +%s.%N; }
-since() { echo "$1 $(now)" | awk '{printf "%.1f", $2 - $1}'; }
 t_start=$(now)
 
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
-    skip "skipped: node/npm not installed (the anvil peer needs Node.js)"
-if ! "$P/setup" --check; then
-    timeout 20 npm ping --fetch-retries=0 --fetch-timeout=15000 >/dev/null 2>&1 ||
-        skip "skipped: npm registry unreachable and anvil not installed"
-fi
 t0=$(now)
-"$P/setup" || fail "setup"
+anvil_need
 echo "timing: setup $(since "$t0")s"
-ANVIL=$("$P/setup" --anvil-path) || fail "setup --anvil-path"
-[ -x "$BIN" ] || fail "no chainsleuth at $BIN"
-
-# a free loopback port, then anvil on it (default chain id 31337, 10 accounts)
-PORT=$(node -e '
-    const s = require("net").createServer();
-    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });
-') || fail "no free port"
 t0=$(now)
-"$ANVIL" --host 127.0.0.1 --port "$PORT" --mnemonic "$MNEMONIC" --accounts 10 </dev/null >"$T/anvil.out" 2>&1 &
-ANVIL_PID=$!
-URL="http://127.0.0.1:$PORT/"
-$py - "$URL" "$ANVIL_PID" <<'PY' || { tail -n 20 "$T/anvil.out"; fail "anvil did not come up on $URL"; }
-import json, os, sys, time, urllib.request
-url, pid = sys.argv[1], int(sys.argv[2])
-body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-for _ in range(200):
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("anvil exited")
-    try:
-        r = json.load(urllib.request.urlopen(urllib.request.Request(url, body, {"Content-Type": "application/json"}), timeout=2))
-        if r.get("result") == "0x7a69":
-            sys.exit(0)
-        sys.exit("eth_chainId: %r (want 0x7a69 = 31337)" % r)
-    except OSError:
-        time.sleep(0.1)
-sys.exit("no answer in 20 s")
-PY
+anvil_start
 echo "anvil $("$ANVIL" --version | sed -n 's/^anvil Version: //p') pid $ANVIL_PID on $URL, up in $(since "$t0")s"
 
 t0=$(now)
