@@ -230,6 +230,52 @@ static void tx_span(const struct cs_evm *s, uint64_t x, uint64_t *tx, uint64_t *
     *b = tr->first_xfer + tr->n_xfer;
 }
 
+/* Per asset, what account acct received and sent in its fungible transfers
+ * below row `below` (signed: a store that starts after genesis can show more
+ * out than in); into *b (malloc'd), returning the count.  With fut, its rows
+ * from `from` to the end of the walk are collected too, newest first, per
+ * list (fut[0] sent, fut[1] received).  O(its history). */
+struct bal {
+    uint64_t asset;
+    struct cs_u256 in, out;
+};
+
+static size_t history(struct walk *w, uint64_t acct, uint64_t below, uint64_t from, struct bal **bp,
+                      uint64_t *fut[2], size_t nf[2])
+{
+    struct bal *b = NULL;
+    size_t nb = 0, capb = 0, capf[2] = {0, 0};
+    for (int dir = 0; dir < 2; dir++) {
+        uint64_t r = dir ? cs_evm_in_head(w->s, acct) : cs_evm_out_head(w->s, acct);
+        while (r != CS_EVM_NONE) {
+            w->r->history_rows++;
+            const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, r);
+            if (fut && r >= from && r < w->row_end) {
+                if (nf[dir] == capf[dir])
+                    fut[dir] = cs_xrealloc(fut[dir], (capf[dir] = capf[dir] ? 2 * capf[dir] : 16) *
+                                                         sizeof *fut[dir]);
+                fut[dir][nf[dir]++] = r;
+            } else if (r < below && cs_acct_kind_fungible(xr->kind) &&
+                       !(xr->from == acct && xr->to == acct)) {
+                size_t i = 0;
+                while (i < nb && b[i].asset != xr->asset)
+                    i++;
+                if (i == nb) {
+                    if (nb == capb) b = cs_xrealloc(b, (capb = capb ? 2 * capb : 8) * sizeof *b);
+                    memset(&b[nb], 0, sizeof b[nb]);
+                    b[nb++].asset = xr->asset;
+                }
+                struct cs_u256 v;
+                cs_evm_xfer_amount(w->s, r, &v);
+                add(dir ? &b[i].in : &b[i].out, &v);
+            }
+            r = dir ? cs_evm_in_next(w->s, r) : cs_evm_out_next(w->s, r);
+        }
+    }
+    *bp = b;
+    return nb;
+}
+
 /* Starts following acct at row x (its balance from its rows below x); its
  * rows at and above `from` are queued. */
 static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint32_t hop)
@@ -247,43 +293,12 @@ static int follow(struct walk *w, uint64_t acct, uint64_t x, uint64_t from, uint
     uint32_t hi = (uint32_t)w->nh++;
     w->hidx[acct] = hi + 1;
     w->r->holders++;
-    /* its rows to come: out-list and in-list, each newest first, merged */
+    /* its balance before x and its rows to come (out-list and in-list,
+     * each newest first, merged below) */
     uint64_t *fut[2] = {NULL, NULL};
-    size_t nf[2] = {0, 0}, capf[2] = {0, 0};
-    /* balance before x, per asset, from its own transfers (signed: a store
-     * that starts after genesis can show more out than in) */
-    struct bal {
-        uint64_t asset;
-        struct cs_u256 in, out;
-    } *b = NULL;
-    size_t nb = 0, capb = 0;
-    for (int dir = 0; dir < 2; dir++) {
-        uint64_t r = dir ? cs_evm_in_head(w->s, acct) : cs_evm_out_head(w->s, acct);
-        while (r != CS_EVM_NONE) {
-            w->r->history_rows++;
-            const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, r);
-            if (r >= from && r < w->row_end) {
-                if (nf[dir] == capf[dir])
-                    fut[dir] = cs_xrealloc(fut[dir], (capf[dir] = capf[dir] ? 2 * capf[dir] : 16) *
-                                                         sizeof *fut[dir]);
-                fut[dir][nf[dir]++] = r;
-            } else if (r < x && cs_acct_kind_fungible(xr->kind) &&
-                       !(xr->from == acct && xr->to == acct)) {
-                size_t i = 0;
-                while (i < nb && b[i].asset != xr->asset)
-                    i++;
-                if (i == nb) {
-                    if (nb == capb) b = cs_xrealloc(b, (capb = capb ? 2 * capb : 8) * sizeof *b);
-                    memset(&b[nb], 0, sizeof b[nb]);
-                    b[nb++].asset = xr->asset;
-                }
-                struct cs_u256 v;
-                cs_evm_xfer_amount(w->s, r, &v);
-                add(dir ? &b[i].in : &b[i].out, &v);
-            }
-            r = dir ? cs_evm_in_next(w->s, r) : cs_evm_out_next(w->s, r);
-        }
-    }
+    size_t nf[2] = {0, 0};
+    struct bal *b = NULL;
+    size_t nb = history(w, acct, x, from, &b, fut, nf);
     h = &w->h[hi];
     h->fut = cs_xmalloc((nf[0] + nf[1] + 1) * sizeof *h->fut);
     size_t i0 = nf[0], i1 = nf[1];
@@ -837,29 +852,12 @@ static void held_cb(void *ctx, uint64_t holder, uint64_t asset, const struct cs_
 /* every followed holder's ledger balance against the store's, per asset */
 static int check_balances(struct walk *w)
 {
-    for (size_t i = 0; i < w->nh; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < w->nh && !rc; i++) {
         uint64_t acct = w->h[i].acct;
-        struct net b[64];
-        size_t nb = 0;
-        for (int dir = 0; dir < 2; dir++)
-            for (uint64_t r = dir ? cs_evm_in_head(w->s, acct) : cs_evm_out_head(w->s, acct);
-                 r != CS_EVM_NONE; r = dir ? cs_evm_in_next(w->s, r) : cs_evm_out_next(w->s, r)) {
-                const struct cs_evm_xferrec *xr = cs_evm_xfer(w->s, r);
-                if (r >= w->row_end || !cs_acct_kind_fungible(xr->kind) || xr->from == xr->to)
-                    continue;
-                size_t k = 0;
-                while (k < nb && b[k].asset != xr->asset)
-                    k++;
-                if (k == nb) {
-                    if (nb == 64) break;
-                    memset(&b[nb], 0, sizeof b[nb]);
-                    b[nb++].asset = xr->asset;
-                }
-                struct cs_u256 v;
-                cs_evm_xfer_amount(w->s, r, &v);
-                add(dir ? &b[k].in : &b[k].out, &v);
-            }
-        for (size_t k = 0; k < nb; k++) {
+        struct bal *b = NULL;
+        size_t nb = history(w, acct, w->row_end, UINT64_MAX, &b, NULL, NULL);
+        for (size_t k = 0; k < nb && !rc; k++) {
             struct cs_u256 want = {{0}}, got;
             if (cs_u256_cmp(&b[k].in, &b[k].out) > 0 && cs_u256_sub(&want, &b[k].in, &b[k].out))
                 BUG("underflow");
@@ -869,14 +867,15 @@ static int check_balances(struct walk *w)
                 cs_evm_addr_lower(cs_evm_acct(w->s, acct), a);
                 cs_u256_to_dec(x, &got);
                 cs_u256_to_dec(y, &want);
-                return cs_error(CS_ECORRUPT,
-                                "ledger check: %s holds %s of asset %llu on the trace's ledger "
-                                "but %s in the store",
-                                a, x, (unsigned long long)b[k].asset, y);
+                rc = cs_error(CS_ECORRUPT,
+                              "ledger check: %s holds %s of asset %llu on the trace's ledger but "
+                              "%s in the store",
+                              a, x, (unsigned long long)b[k].asset, y);
             }
         }
+        free(b);
     }
-    return 0;
+    return rc;
 }
 
 static uint64_t u64_of(const struct cs_u256 *v)
