@@ -416,7 +416,7 @@ static void text_result(const struct cs_evm *s, const struct cs_acct_result *r,
     if (r->n_linkhops) {
         size_t used = 0;
         for (size_t i = 0; i < r->n_linkhops; i++)
-            used += !cs_u256_is_zero(&r->linkhops[i].relinked);
+            used += (size_t)r->linkhops[i].used;
         printf("through mixer links: %zu linked deposits carried taint into a pool, %zu of "
                "their withdrawals were followed (rows marked via link in --json)\n",
                r->n_linkhops, used);

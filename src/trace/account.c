@@ -469,6 +469,23 @@ static void link_deposit(struct walk *w, uint64_t dep, uint64_t asset, const str
     if (tr->n_xfer && tr->first_xfer < w->row_end) heap_push(w, tr->first_xfer, UINT32_MAX);
 }
 
+/* Marks amount of holder's balance of asset tainted (a seed, or taint coming
+ * out of a mixer link); *added gets the taint it added (poison: amount). */
+static int mark(struct walk *w, uint64_t holder, uint64_t asset, const struct cs_u256 *amount,
+                struct cs_u256 *added)
+{
+    struct cs_u256 before, after;
+    cs_lots_get(w->lots, holder, asset, NULL, &before);
+    int rc = cs_lots_seed(w->lots, holder, asset, amount);
+    if (rc) return rc;
+    cs_lots_get(w->lots, holder, asset, NULL, &after);
+    if (w->o->policy == CS_LOTS_POISON)
+        *added = *amount;
+    else if (cs_u256_sub(added, &after, &before))
+        BUG("marking lowered the taint");
+    return 0;
+}
+
 /* Books transfer x (not part of a swap's replaced legs). */
 static int book(struct walk *w, uint64_t x, uint64_t tx, uint64_t tx_end, int is_seed)
 {
@@ -543,32 +560,14 @@ static int book(struct walk *w, uint64_t x, uint64_t tx, uint64_t tx_end, int is
         }
     }
     if (lh) { /* the relinked taint: what was deposited, at most what was paid */
-        struct cs_u256 amt = cs_u256_cmp(&lh->deposited, &v) < 0 ? lh->deposited : v, before, after;
-        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &before);
-        if ((rc = cs_lots_seed(w->lots, xr->to, xr->asset, &amt))) return rc;
-        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &after);
-        struct cs_u256 d;
-        if (w->o->policy == CS_LOTS_POISON)
-            d = amt;
-        else if (cs_u256_sub(&d, &after, &before))
-            BUG("a link lowered the taint");
-        if (cs_u256_is_zero(&d)) d = amt; /* never zero: marks it used */
-        lh->relinked = d;
-        if (w->o->policy != CS_LOTS_POISON)
-            add(&acc_of(w, xr->asset)->relinked, &d);
-        else
-            add(&acc_of(w, xr->asset)->relinked, &amt);
+        struct cs_u256 amt = cs_u256_cmp(&lh->deposited, &v) < 0 ? lh->deposited : v;
+        if ((rc = mark(w, xr->to, xr->asset, &amt, &lh->relinked))) return rc;
+        lh->used = 1;
+        add(&acc_of(w, xr->asset)->relinked, &lh->relinked);
     }
     if (is_seed) {
-        struct cs_u256 before, after;
-        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &before);
-        if ((rc = cs_lots_seed(w->lots, xr->to, xr->asset, &v))) return rc;
-        cs_lots_get(w->lots, xr->to, xr->asset, NULL, &after);
         struct cs_u256 d;
-        if (w->o->policy == CS_LOTS_POISON)
-            d = v;
-        else if (cs_u256_sub(&d, &after, &before))
-            BUG("a seed lowered the taint");
+        if ((rc = mark(w, xr->to, xr->asset, &v, &d))) return rc;
         add(&acc_of(w, xr->asset)->seed, &d);
         w->r->seed_transfers++;
     }

@@ -117,6 +117,7 @@ struct cs_acct_linkhop {
     uint64_t dep_tx, wd_tx, recipient, asset;
     int heuristic;
     struct cs_u256 deposited, relinked; /* taint paid in; taint that continued */
+    int used;                           /* the withdrawal's payment was reached */
 };
 
 struct cs_acct_leg {
